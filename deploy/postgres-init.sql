@@ -1,0 +1,7 @@
+-- Runs once, on the first start of an empty PostgreSQL data volume
+-- (mounted into /docker-entrypoint-initdb.d by deploy/compose.yaml).
+-- One database per service; all owned by the compose user `huoli`.
+CREATE DATABASE huoli_members OWNER huoli;
+CREATE DATABASE huoli_content OWNER huoli;
+CREATE DATABASE huoli_events  OWNER huoli;
+CREATE DATABASE huoli_scoring OWNER huoli;

@@ -1,0 +1,21 @@
+"""Portable statements the plumbing needs on both SQLite and PostgreSQL."""
+
+from typing import Any
+
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+async def insert_if_absent(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
+    """Insert a row unless its key exists already; True if this call inserted it."""
+    dialect = session.bind.dialect.name
+    statement: Any
+    if dialect == "postgresql":
+        statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()
+    elif dialect == "sqlite":
+        statement = sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    else:  # pragma: no cover - only the two supported backends reach here
+        raise NotImplementedError(dialect)
+    result = await session.execute(statement)
+    return bool(getattr(result, "rowcount", 0))

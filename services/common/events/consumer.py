@@ -1,0 +1,172 @@
+"""Kafka consumer with an inbox: each event is applied exactly once, whatever Kafka redelivers.
+
+The handler's effect and the inbox row commit in one transaction; the offset is committed to
+Kafka only afterwards. A crash in between redelivers the batch, and the inbox skips what was
+applied. A message that still fails after retries goes to `<topic>.dlq` with the error attached
+before its offset is committed, so nothing is dropped.
+"""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
+from aiokafka.errors import KafkaError
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.common.db_ops import insert_if_absent
+from services.common.events.catalogue import DomainEvent, dlq_topic, parse
+from services.common.events.envelope import CloudEvent, utc_now
+from services.common.events.kafka import KafkaLink
+from services.common.events.tables import MessagingTables
+from services.common.failpoints import failpoint
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
+HandlerRegistry = Mapping[type[DomainEvent], Handler]
+
+
+class PoisonMessage(Exception):
+    """The message can never be processed (not an envelope, or data that breaks its schema)."""
+
+
+class InboxConsumer:
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: HandlerRegistry,
+        sessions: async_sessionmaker[AsyncSession],
+        tables: MessagingTables,
+        kafka: KafkaLink,
+        max_attempts: int,
+    ) -> None:
+        self.group_id = group_id
+        self.topics = tuple(topics)
+        self.handlers = {event_class.type: handler for event_class, handler in handlers.items()}
+        self.sessions = sessions
+        self.inbox = tables.inbox
+        self.kafka = kafka
+        self.max_attempts = max_attempts
+
+    def _new_consumer(self) -> AIOKafkaConsumer:
+        return AIOKafkaConsumer(
+            *self.topics,
+            bootstrap_servers=self.kafka.settings.kafka_bootstrap_servers,
+            group_id=self.group_id,
+            enable_auto_commit=False,
+            # A broker that lost its log (the embedded one restarts empty) resets offsets:
+            # re-reading from the start is safe because the inbox skips what was applied.
+            auto_offset_reset="earliest",
+            session_timeout_ms=10_000,
+            heartbeat_interval_ms=1_000,
+            metadata_max_age_ms=5_000,
+            max_poll_records=200,
+        )
+
+    async def run(self) -> None:
+        backoff = 0.2
+        while True:
+            consumer = self._new_consumer()
+            try:
+                await self.kafka.producer()  # ensures the topics exist before subscribing
+                await consumer.start()
+                backoff = 0.2
+                await self._consume(consumer)
+            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+                logger.warning("consumer %s lost Kafka (%r); reconnecting", self.group_id, exc)
+                await self.kafka.reset()
+                await asyncio.sleep(backoff)
+                backoff = min(backoff * 2, 5.0)
+            finally:
+                try:
+                    await consumer.stop()
+                except KafkaError:
+                    logger.debug("consumer stop failed", exc_info=True)
+
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            for partition, records in batches.items():
+                for record in records:
+                    await self.process(record)
+                failpoint(f"{self.group_id}.before_offset_commit")
+                await consumer.commit({partition: records[-1].offset + 1})
+
+    async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
+        try:
+            envelope, event = self._decode(record)
+        except PoisonMessage as exc:
+            await self._dead_letter(record, exc)
+            return
+        if event is None:
+            return  # a type this consumer does not handle
+        last_error: Exception | None = None
+        for attempt in range(self.max_attempts):
+            try:
+                await self._apply(envelope, event)
+                return
+            except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+                last_error = exc
+                logger.warning(
+                    "consumer %s failed on %s %s (attempt %d): %r",
+                    self.group_id, envelope.type, envelope.id, attempt + 1, exc,
+                )
+                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
+        assert last_error is not None
+        await self._dead_letter(record, last_error)
+
+    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[CloudEvent, DomainEvent | None]:
+        try:
+            envelope = CloudEvent.model_validate_json(record.value or b"")
+        except ValidationError as exc:
+            raise PoisonMessage(f"not a CloudEvents envelope: {exc}") from exc
+        if envelope.type not in self.handlers:
+            return envelope, None
+        try:
+            return envelope, parse(envelope)
+        except ValidationError as exc:
+            raise PoisonMessage(f"data does not match {envelope.type}: {exc}") from exc
+
+    async def _apply(self, envelope: CloudEvent, event: DomainEvent | None) -> None:
+        handler = self.handlers[envelope.type]
+        async with self.sessions() as session:
+            first_time = await insert_if_absent(
+                session,
+                self.inbox,
+                {
+                    "consumer": self.group_id,
+                    "event_id": envelope.id,
+                    "event_type": envelope.type,
+                    "processed_at": utc_now(),
+                },
+            )
+            if not first_time:
+                return
+            await handler(session, event, envelope)
+            await session.commit()
+        failpoint(f"{self.group_id}.after_db_commit")
+
+    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: Exception) -> None:
+        producer = await self.kafka.producer()
+        headers = [
+            *(record.headers or ()),
+            ("huoli-error", repr(error)[:4000].encode()),
+            ("huoli-consumer", self.group_id.encode()),
+            ("huoli-original-partition", str(record.partition).encode()),
+            ("huoli-original-offset", str(record.offset).encode()),
+        ]
+        await producer.send_and_wait(
+            dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        logger.error(
+            "consumer %s sent %s[%d]@%d to the DLQ: %r",
+            self.group_id, record.topic, record.partition, record.offset, error,
+        )
+
+
+__all__ = ["HandlerRegistry", "InboxConsumer", "TopicPartition"]

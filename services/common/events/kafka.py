@@ -1,0 +1,90 @@
+"""The one Kafka producer a process owns, created lazily so a broker outage never blocks start-up."""
+
+import asyncio
+import logging
+from collections.abc import Iterable
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import KafkaError, TopicAlreadyExistsError
+
+from services.common.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+REQUEST_TIMEOUT_MS = 10_000
+
+
+async def ensure_topics(settings: ServiceSettings, topics: Iterable[str]) -> None:
+    """Create the topics that are missing. Idempotent: the embedded broker forgets everything
+    when it restarts, so this runs at start-up and again after every outage."""
+    admin = AIOKafkaAdminClient(
+        bootstrap_servers=settings.kafka_bootstrap_servers, request_timeout_ms=REQUEST_TIMEOUT_MS
+    )
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        missing = [topic for topic in topics if topic not in existing]
+        if not missing:
+            return
+        new_topics = [
+            NewTopic(
+                name=topic,
+                num_partitions=settings.kafka_topic_partitions,
+                replication_factor=settings.kafka_replication_factor,
+            )
+            for topic in missing
+        ]
+        try:
+            await admin.create_topics(new_topics)
+        except TopicAlreadyExistsError:
+            pass  # another process created them between our list and our create
+        logger.info("created topics %s", ", ".join(missing))
+    finally:
+        await admin.close()
+
+
+class KafkaLink:
+    """Owns this process's producer; (re)connects on demand and re-creates topics after outages."""
+
+    def __init__(self, settings: ServiceSettings, topics: Iterable[str]) -> None:
+        self.settings = settings
+        self.topics = tuple(topics)
+        self._producer: AIOKafkaProducer | None = None
+        self._lock = asyncio.Lock()
+
+    @property
+    def connected(self) -> bool:
+        return self._producer is not None
+
+    async def producer(self) -> AIOKafkaProducer:
+        async with self._lock:
+            if self._producer is None:
+                await ensure_topics(self.settings, self.topics)
+                producer = AIOKafkaProducer(
+                    bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                    acks="all",
+                    enable_idempotence=self.settings.kafka_enable_idempotence,
+                    linger_ms=5,
+                    request_timeout_ms=REQUEST_TIMEOUT_MS,
+                )
+                try:
+                    await producer.start()
+                except BaseException:
+                    await producer.stop()
+                    raise
+                self._producer = producer
+            return self._producer
+
+    async def reset(self) -> None:
+        """Drop the producer after a failure; the next call reconnects and re-creates topics."""
+        async with self._lock:
+            producer, self._producer = self._producer, None
+        if producer is not None:
+            try:
+                await producer.stop()
+            except KafkaError:
+                logger.debug("producer stop failed after an outage", exc_info=True)
+
+    async def close(self) -> None:
+        await self.reset()

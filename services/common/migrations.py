@@ -1,0 +1,56 @@
+"""Alembic plumbing shared by every service: run `upgrade head` at start-up, and the env.py body."""
+
+import asyncio
+from pathlib import Path
+
+from alembic import command, context
+from alembic.config import Config
+from sqlalchemy import MetaData
+from sqlalchemy.engine import Connection
+
+from services.common.db import create_engine, is_sqlite
+
+
+def alembic_config(*, ini_path: Path, database_url: str) -> Config:
+    config = Config(str(ini_path))
+    config.set_main_option("script_location", str(ini_path.parent / "migrations"))
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade_to_head(*, ini_path: Path, database_url: str) -> None:
+    """Blocking; call it in a worker thread from async code."""
+    command.upgrade(alembic_config(ini_path=ini_path, database_url=database_url), "head")
+
+
+def run_env(*, target_metadata: MetaData, version_table: str, default_url: str) -> None:
+    """The whole of a service's migrations/env.py, given its metadata."""
+    url: str = context.config.attributes.get("database_url") or default_url
+    options = {
+        "target_metadata": target_metadata,
+        "version_table": version_table,
+        # SQLite alters tables by copying them; Alembic's batch mode does that for us.
+        "render_as_batch": is_sqlite(url),
+        "compare_type": True,
+    }
+    if context.is_offline_mode():
+        context.configure(url=url, literal_binds=True, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+        return
+
+    def migrate(connection: Connection) -> None:
+        context.configure(connection=connection, **options)
+        with context.begin_transaction():
+            context.run_migrations()
+
+    async def run() -> None:
+        engine = create_engine(url)
+        try:
+            async with engine.connect() as connection:
+                await connection.run_sync(migrate)
+                await connection.commit()
+        finally:
+            await engine.dispose()
+
+    asyncio.run(run())

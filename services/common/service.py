@@ -1,0 +1,145 @@
+"""Builds a service's FastAPI app: middleware, problem handlers, health, and a lifespan that
+migrates the database, then runs the outbox relay and the service's consumers."""
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.common.db import create_engine, session_factory
+from services.common.errors import install_problem_handlers
+from services.common.events.catalogue import ALL_TOPICS, dlq_topic
+from services.common.events.consumer import HandlerRegistry, InboxConsumer
+from services.common.events.kafka import KafkaLink
+from services.common.events.outbox import Outbox, OutboxRelay
+from services.common.events.tables import MessagingTables
+from services.common.health import router as health_router
+from services.common.logs import configure_logging
+from services.common.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from services.common.migrations import upgrade_to_head
+from services.common.settings import ServiceSettings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    group_id: str
+    topics: Sequence[str]
+    handlers: HandlerRegistry
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    kafka: KafkaLink
+    outbox: Outbox
+
+
+def create_service_app(
+    *,
+    settings: ServiceSettings,
+    title: str,
+    description: str,
+    alembic_ini: Path,
+    tables: MessagingTables,
+    routers: Sequence[APIRouter],
+    consumers: Sequence[ConsumerSpec] = (),
+) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        configure_logging(settings.log_level)
+        database_url = settings.resolved_database_url()
+        if settings.run_migrations_on_startup:
+            await asyncio.to_thread(
+                upgrade_to_head, ini_path=alembic_ini, database_url=database_url
+            )
+        engine = create_engine(database_url)
+        kafka = KafkaLink(settings, [*ALL_TOPICS, *(dlq_topic(topic) for topic in ALL_TOPICS)])
+        outbox = Outbox(tables, source=settings.service_name)
+        runtime = ServiceRuntime(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            kafka=kafka,
+            outbox=outbox,
+        )
+        app.state.runtime = runtime
+        relay = OutboxRelay(
+            outbox=outbox,
+            sessions=runtime.sessions,
+            kafka=kafka,
+            poll_seconds=settings.outbox_poll_seconds,
+        )
+        workers = [_supervised("outbox relay", relay.run)]
+        for spec in consumers:
+            consumer = InboxConsumer(
+                group_id=spec.group_id,
+                topics=spec.topics,
+                handlers=spec.handlers,
+                sessions=runtime.sessions,
+                tables=tables,
+                kafka=kafka,
+                max_attempts=settings.consumer_max_attempts,
+            )
+            workers.append(_supervised(f"consumer {spec.group_id}", consumer.run))
+        tasks = [asyncio.create_task(worker) for worker in workers]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await kafka.close()
+            await engine.dispose()
+
+    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    install_problem_handlers(app)
+    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestIdMiddleware)
+    app.include_router(health_router)
+    for router in routers:
+        app.include_router(router, prefix="/v1")
+    return app
+
+
+async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Keep a background worker alive: an unexpected error is logged and the worker restarted."""
+    while True:
+        try:
+            await run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%s crashed; restarting in 1 s", name)
+            await asyncio.sleep(1)
+
+
+def _runtime(request: Request) -> ServiceRuntime:
+    runtime: ServiceRuntime = request.app.state.runtime
+    return runtime
+
+
+async def _session(request: Request) -> AsyncIterator[AsyncSession]:
+    # The endpoint commits before it returns; code after this yield runs after the response.
+    async with _runtime(request).sessions() as session:
+        yield session
+
+
+RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
+SessionDep = Annotated[AsyncSession, Depends(_session)]
+
+
+def outbox_of(request: Request) -> Outbox:
+    return _runtime(request).outbox
+
+
+OutboxDep = Annotated[Outbox, Depends(outbox_of)]

@@ -1,0 +1,54 @@
+"""Settings every service shares, read from the environment (pydantic-settings).
+
+Each service subclasses `ServiceSettings` with its own env prefix (`MEMBERS_`, `SCORING_`, …) for
+what is its own, such as its database. What the whole system shares (the Kafka cluster, the
+environment name) is read without a prefix, so one variable points every process at it.
+"""
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+VAR_DIR = Path("var")
+
+
+def shared(name: str) -> AliasChoices:
+    """Read a setting from the unprefixed, system-wide variable `name`."""
+    return AliasChoices(name, name.lower())
+
+
+class ServiceSettings(BaseSettings):
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    service_name: str = "service"
+    environment: Literal["development", "test", "production"] = Field(
+        default="development", validation_alias=shared("HUOLI_ENV")
+    )
+    log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
+    database_url: str = ""
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")
+    )
+    kafka_topic_partitions: int = Field(
+        default=6, ge=1, validation_alias=shared("KAFKA_TOPIC_PARTITIONS")
+    )
+    kafka_replication_factor: int = Field(
+        default=1, ge=1, validation_alias=shared("KAFKA_REPLICATION_FACTOR")
+    )
+    # Apache Kafka supports idempotent producers; the embedded Tansu broker does not.
+    kafka_enable_idempotence: bool = Field(
+        default=False, validation_alias=shared("KAFKA_ENABLE_IDEMPOTENCE")
+    )
+    max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias=shared("MAX_BODY_BYTES"))
+    outbox_poll_seconds: float = 0.5
+    consumer_max_attempts: int = Field(default=5, ge=1)
+    run_migrations_on_startup: bool = True
+
+    def resolved_database_url(self) -> str:
+        """The configured database, or a SQLite file under var/ named after the service."""
+        if self.database_url:
+            return self.database_url
+        VAR_DIR.mkdir(exist_ok=True)
+        return f"sqlite+aiosqlite:///{VAR_DIR / self.service_name}.db"

@@ -1,0 +1,105 @@
+"""HTTP endpoints of the members service. Each one commits once, before it answers."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from services.common.auth import ActorDep
+from services.common.pagination import Page, PageDep, page_of
+from services.common.service import OutboxDep, SessionDep
+from services.members.api.schemas import (
+    CommunityCreate,
+    CommunityPublic,
+    MemberCreate,
+    MemberPublic,
+)
+from services.members.domain import use_cases
+from services.members.domain.models import MemberStatus, Role
+
+router = APIRouter(tags=["members"])
+
+CommunityId = Annotated[str, Path(max_length=40)]
+MemberId = Annotated[str, Path(max_length=40)]
+
+
+def _after_id(after: list[object] | None) -> str | None:
+    return str(after[0]) if after else None
+
+
+@router.post("/communities", status_code=status.HTTP_201_CREATED)
+async def create_community(
+    body: CommunityCreate, session: SessionDep, outbox: OutboxDep, actor: ActorDep
+) -> CommunityPublic:
+    """Create a community; the caller becomes its owner."""
+    community = await use_cases.create_community(
+        session=session, outbox=outbox, actor=actor, **body.model_dump()
+    )
+    await session.commit()
+    return CommunityPublic.model_validate(community, from_attributes=True)
+
+
+@router.get("/communities")
+async def list_communities(
+    session: SessionDep, page: PageDep, _actor: ActorDep
+) -> Page[CommunityPublic]:
+    """Communities, oldest first."""
+    rows = await use_cases.list_communities(
+        session=session, after_id=_after_id(page.after), limit=page.limit + 1
+    )
+    items = [CommunityPublic.model_validate(row, from_attributes=True) for row in rows]
+    return page_of(items, limit=page.limit, sort_key=lambda item: [item.id])
+
+
+@router.get("/communities/{community_id}")
+async def get_community(
+    community_id: CommunityId, session: SessionDep, _actor: ActorDep
+) -> CommunityPublic:
+    community = await use_cases.get_community(session=session, community_id=community_id)
+    return CommunityPublic.model_validate(community, from_attributes=True)
+
+
+@router.post("/communities/{community_id}/members", status_code=status.HTTP_201_CREATED)
+async def join_community(
+    community_id: CommunityId,
+    body: MemberCreate,
+    session: SessionDep,
+    outbox: OutboxDep,
+    actor: ActorDep,
+) -> MemberPublic:
+    """Join a user: active in an open community, pending where approval is required."""
+    membership = await use_cases.join_community(
+        session=session, outbox=outbox, actor=actor, community_id=community_id, **body.model_dump()
+    )
+    await session.commit()
+    return MemberPublic.model_validate(membership, from_attributes=True)
+
+
+@router.get("/communities/{community_id}/members")
+async def list_members(
+    community_id: CommunityId,
+    session: SessionDep,
+    page: PageDep,
+    _actor: ActorDep,
+    member_status: Annotated[MemberStatus | None, Query(alias="status")] = None,
+    role: Role | None = None,
+) -> Page[MemberPublic]:
+    rows = await use_cases.list_members(
+        session=session,
+        community_id=community_id,
+        status=member_status,
+        role=role,
+        after_id=_after_id(page.after),
+        limit=page.limit + 1,
+    )
+    items = [MemberPublic.model_validate(row, from_attributes=True) for row in rows]
+    return page_of(items, limit=page.limit, sort_key=lambda item: [item.id])
+
+
+@router.get("/communities/{community_id}/members/{member_id}")
+async def get_member(
+    community_id: CommunityId, member_id: MemberId, session: SessionDep, _actor: ActorDep
+) -> MemberPublic:
+    membership = await use_cases.get_member(
+        session=session, community_id=community_id, member_id=member_id
+    )
+    return MemberPublic.model_validate(membership, from_attributes=True)

@@ -1,0 +1,74 @@
+"""Every query the members service makes."""
+
+from collections.abc import Sequence
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col, select
+
+from services.members.storage.tables import Community, Membership
+
+
+async def get_community(session: AsyncSession, community_id: str) -> Community | None:
+    return await session.get(Community, community_id)
+
+
+async def list_communities(
+    session: AsyncSession, *, after_id: str | None, limit: int
+) -> Sequence[Community]:
+    query = select(Community).order_by(col(Community.id)).limit(limit)
+    if after_id is not None:
+        query = query.where(col(Community.id) > after_id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def find_membership(
+    session: AsyncSession, *, community_id: str, user_id: str
+) -> Membership | None:
+    query = select(Membership).where(
+        Membership.community_id == community_id, Membership.user_id == user_id
+    )
+    return (await session.execute(query)).scalars().first()
+
+
+async def get_membership(
+    session: AsyncSession, *, community_id: str, member_id: str
+) -> Membership | None:
+    membership = await session.get(Membership, member_id)
+    if membership is None or membership.community_id != community_id:
+        return None
+    return membership
+
+
+async def list_memberships(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    status: str | None,
+    role: str | None,
+    after_id: str | None,
+    limit: int,
+) -> Sequence[Membership]:
+    query = (
+        select(Membership)
+        .where(Membership.community_id == community_id)
+        .order_by(col(Membership.id))
+        .limit(limit)
+    )
+    if status is not None:
+        query = query.where(Membership.status == status)
+    if role is not None:
+        query = query.where(Membership.role == role)
+    if after_id is not None:
+        query = query.where(col(Membership.id) > after_id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def add_membership(session: AsyncSession, membership: Membership) -> bool:
+    """Insert a membership; False if the user is already in the community (a concurrent join)."""
+    try:
+        async with session.begin_nested():
+            session.add(membership)
+        return True
+    except IntegrityError:
+        return False

@@ -1,0 +1,47 @@
+"""The members service's tables, in a metadata of its own (see services.common.db)."""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from services.common.db import UtcDateTime, table_registry
+from services.common.events.tables import messaging_tables
+
+registry = table_registry()
+metadata = registry.metadata
+
+
+class MembersTable(SQLModel, registry=registry):
+    pass
+
+
+class Community(MembersTable, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=100)
+    topic: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    join_policy: str = Field(max_length=20)
+    timezone: str = Field(max_length=64)
+    rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner_user_id: str = Field(max_length=128, index=True)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Membership(MembersTable, table=True):
+    __table_args__ = (UniqueConstraint("community_id", "user_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=40)
+    user_id: str = Field(max_length=128)
+    display_name: str = Field(max_length=64)
+    status: str = Field(max_length=20)
+    role: str = Field(max_length=20)
+    tier_id: str | None = Field(default=None, max_length=40)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    invited_by: str | None = Field(default=None, max_length=40)
+    joined_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+messaging = messaging_tables(metadata)
