@@ -4,7 +4,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 from sqlalchemy.orm import registry
 
 # Constraint names must be deterministic for Alembic to drop or alter them later.
@@ -58,7 +63,7 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 
 class UtcDateTime(TypeDecorator[datetime]):
-    """Timezone-aware UTC on the way in and out, on SQLite (which keeps no offset) as on PostgreSQL."""
+    """Timezone-aware UTC in and out, on SQLite (which keeps no offset) as on PostgreSQL."""
 
     impl = DateTime(timezone=True)
     cache_ok = True

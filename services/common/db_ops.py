@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 async def insert_if_absent(session: AsyncSession, table: Table, values: dict[str, Any]) -> bool:
     """Insert a row unless its key exists already; True if this call inserted it."""
-    dialect = session.bind.dialect.name
+    dialect = session.get_bind().dialect.name
     statement: Any
     if dialect == "postgresql":
         statement = postgresql.insert(table).values(**values).on_conflict_do_nothing()

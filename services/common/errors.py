@@ -1,4 +1,5 @@
-"""RFC 9457 problem+json: domain errors carry their HTTP status; one set of handlers renders them."""
+"""RFC 9457 problem+json: domain errors carry their HTTP status; one set of handlers renders
+them."""
 
 import logging
 from typing import Any

@@ -23,8 +23,10 @@ async def readyz(request: Request) -> dict[str, Any] | JSONResponse:
     try:
         async with runtime.engine.connect() as connection:
             await connection.execute(text("SELECT 1"))
-    except Exception as exc:  # noqa: BLE001 - any database failure means not ready
-        return JSONResponse(
-            {"status": "unavailable", "database": repr(exc)[:200]}, status_code=503
-        )
-    return {"status": "ok", "database": "ok", "kafka": "connected" if runtime.kafka.connected else "connecting"}
+    except Exception as exc:
+        return JSONResponse({"status": "unavailable", "database": repr(exc)[:200]}, status_code=503)
+    return {
+        "status": "ok",
+        "database": "ok",
+        "kafka": "connected" if runtime.kafka.connected else "connecting",
+    }

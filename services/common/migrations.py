@@ -2,6 +2,7 @@
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
@@ -26,7 +27,7 @@ def upgrade_to_head(*, ini_path: Path, database_url: str) -> None:
 def run_env(*, target_metadata: MetaData, version_table: str, default_url: str) -> None:
     """The whole of a service's migrations/env.py, given its metadata."""
     url: str = context.config.attributes.get("database_url") or default_url
-    options = {
+    options: dict[str, Any] = {
         "target_metadata": target_metadata,
         "version_table": version_table,
         # SQLite alters tables by copying them; Alembic's batch mode does that for us.

@@ -41,7 +41,9 @@ class ServiceSettings(BaseSettings):
     kafka_enable_idempotence: bool = Field(
         default=False, validation_alias=shared("KAFKA_ENABLE_IDEMPOTENCE")
     )
-    max_body_bytes: int = Field(default=1_048_576, ge=1024, validation_alias=shared("MAX_BODY_BYTES"))
+    max_body_bytes: int = Field(
+        default=1_048_576, ge=1024, validation_alias=shared("MAX_BODY_BYTES")
+    )
     outbox_poll_seconds: float = 0.5
     consumer_max_attempts: int = Field(default=5, ge=1)
     run_migrations_on_startup: bool = True

@@ -77,7 +77,7 @@ class InboxConsumer:
                 await consumer.start()
                 backoff = 0.2
                 await self._consume(consumer)
-            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, KafkaError, OSError) as exc:
                 logger.warning("consumer %s lost Kafka (%r); reconnecting", self.group_id, exc)
                 await self.kafka.reset()
                 await asyncio.sleep(backoff)
@@ -110,17 +110,23 @@ class InboxConsumer:
             try:
                 await self._apply(envelope, event)
                 return
-            except Exception as exc:  # noqa: BLE001 - any failure is retried, then dead-lettered
+            except Exception as exc:
                 last_error = exc
                 logger.warning(
                     "consumer %s failed on %s %s (attempt %d): %r",
-                    self.group_id, envelope.type, envelope.id, attempt + 1, exc,
+                    self.group_id,
+                    envelope.type,
+                    envelope.id,
+                    attempt + 1,
+                    exc,
                 )
                 await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
         assert last_error is not None
         await self._dead_letter(record, last_error)
 
-    def _decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[CloudEvent, DomainEvent | None]:
+    def _decode(
+        self, record: ConsumerRecord[bytes, bytes]
+    ) -> tuple[CloudEvent, DomainEvent | None]:
         try:
             envelope = CloudEvent.model_validate_json(record.value or b"")
         except ValidationError as exc:
@@ -165,7 +171,11 @@ class InboxConsumer:
         )
         logger.error(
             "consumer %s sent %s[%d]@%d to the DLQ: %r",
-            self.group_id, record.topic, record.partition, record.offset, error,
+            self.group_id,
+            record.topic,
+            record.partition,
+            record.offset,
+            error,
         )
 
 

@@ -1,6 +1,8 @@
-"""The one Kafka producer a process owns, created lazily so a broker outage never blocks start-up."""
+"""The one Kafka producer a process owns, created lazily so a broker outage never blocks
+start-up."""
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Iterable
 
@@ -35,10 +37,9 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str]) -> Non
             )
             for topic in missing
         ]
-        try:
+        # Another process may create them between our list and our create.
+        with contextlib.suppress(TopicAlreadyExistsError):
             await admin.create_topics(new_topics)
-        except TopicAlreadyExistsError:
-            pass  # another process created them between our list and our create
         logger.info("created topics %s", ", ".join(missing))
     finally:
         await admin.close()

@@ -6,6 +6,7 @@ next pass; consumers' inboxes absorb that duplicate.
 """
 
 import asyncio
+import contextlib
 import logging
 from datetime import datetime
 from typing import Any
@@ -76,7 +77,7 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes unpublished outbox rows in order; backs off and reconnects while the broker is away."""
+    """Publishes pending outbox rows in order; backs off and reconnects while the broker is away."""
 
     def __init__(
         self,
@@ -97,7 +98,7 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.publish_pending()
-            except (KafkaError, OSError, asyncio.TimeoutError) as exc:
+            except (TimeoutError, KafkaError, OSError) as exc:
                 if not broker_down:
                     logger.warning("outbox relay cannot reach Kafka (%r); retrying", exc)
                 broker_down = True
@@ -109,10 +110,8 @@ class OutboxRelay:
                 logger.info("outbox relay reconnected to Kafka")
             broker_down, backoff = False, 0.2
             if published == 0:
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.outbox.committed.wait(), self.poll_seconds)
-                except TimeoutError:
-                    pass
                 self.outbox.committed.clear()
 
     async def publish_pending(self) -> int:

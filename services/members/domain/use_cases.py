@@ -97,7 +97,9 @@ async def join_community(
     if await repository.find_membership(session, community_id=community_id, user_id=user_id):
         raise AlreadyMember(user_id)
 
-    status = MemberStatus.ACTIVE if community.join_policy == JoinPolicy.OPEN else MemberStatus.PENDING
+    status = (
+        MemberStatus.ACTIVE if community.join_policy == JoinPolicy.OPEN else MemberStatus.PENDING
+    )
     membership = Membership(
         id=new_id("mbr"),
         community_id=community_id,

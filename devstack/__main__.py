@@ -1,0 +1,70 @@
+"""`python -m devstack run|migrate`: what `make run` and `make migrate` call."""
+
+import argparse
+import signal
+import time
+from pathlib import Path
+
+from devstack.stack import Stack
+from services.common.migrations import upgrade_to_head
+from services.common.settings import ServiceSettings
+from services.content.settings import ContentSettings
+from services.events.settings import EventsSettings
+from services.members.settings import MembersSettings
+from services.scoring.settings import ScoringSettings
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def migrate() -> None:
+    settings_by_service: dict[str, ServiceSettings] = {
+        "members": MembersSettings(),
+        "content": ContentSettings(),
+        "events": EventsSettings(),
+        "scoring": ScoringSettings(),
+    }
+    for name, settings in settings_by_service.items():
+        url = settings.resolved_database_url()
+        upgrade_to_head(ini_path=ROOT / "services" / name / "alembic.ini", database_url=url)
+        print(f"{name}: migrated {url}")
+
+
+def run() -> None:
+    stack = Stack(fixed_ports=True)
+
+    def on_signal(_signum: int, _frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        stack.start_all()
+        print(
+            f"\nHuoli is up: gateway {stack.gateway_url}/v1 (docs {stack.gateway_url}/docs), "
+            f"Kafka {stack.bootstrap_servers}. Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while True:
+            for name, process in stack.processes.items():
+                if not process.alive:
+                    print(f"{name} exited with {process.returncode}; stopping", flush=True)
+                    raise KeyboardInterrupt
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nstopping…", flush=True)
+    finally:
+        stack.stop_all()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m devstack")
+    parser.add_argument("command", choices=["run", "migrate"])
+    args = parser.parse_args()
+    if args.command == "migrate":
+        migrate()
+    else:
+        run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,137 @@
+"""Start, watch and stop the system's processes: used by `make run`, the e2e tests and the bench."""
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent
+
+COLOURS = ("\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m")
+RESET = "\033[0m"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def wait_for_port(port: int, *, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.5):
+            return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+def wait_for_http(
+    url: str, *, timeout: float = 60.0, process: "ManagedProcess | None" = None
+) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and not process.alive:
+            raise RuntimeError(
+                f"{process.name} exited with {process.returncode} before {url} answered"
+            )
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own URL
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, OSError):
+            pass
+        time.sleep(0.1)
+    raise TimeoutError(f"{url} did not answer 200 within {timeout} s")
+
+
+class ManagedProcess:
+    """One child process in its own process group, its output prefixed onto a stream or a file."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        *,
+        env: Mapping[str, str],
+        output: IO[str] | None = None,
+        colour: str = "",
+    ) -> None:
+        self.name = name
+        self.argv = argv
+        self.env = dict(env)
+        self.output = output or sys.stdout
+        self.colour = colour
+        self._popen: subprocess.Popen[str] | None = None
+        self._pump: threading.Thread | None = None
+
+    def start(self) -> "ManagedProcess":
+        self._popen = subprocess.Popen(  # noqa: S603 - argv is ours
+            self.argv,
+            cwd=ROOT,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            start_new_session=True,
+        )
+        self._pump = threading.Thread(target=self._copy_output, daemon=True)
+        self._pump.start()
+        return self
+
+    def _copy_output(self) -> None:
+        assert self._popen is not None
+        assert self._popen.stdout is not None
+        prefix = f"{self.colour}{self.name:<8}|{RESET if self.colour else ''} "
+        for line in self._popen.stdout:
+            with contextlib.suppress(ValueError):  # the output file was closed at teardown
+                self.output.write(prefix + line)
+                self.output.flush()
+
+    @property
+    def alive(self) -> bool:
+        return self._popen is not None and self._popen.poll() is None
+
+    @property
+    def returncode(self) -> int | None:
+        return None if self._popen is None else self._popen.poll()
+
+    def signal(self, signum: int) -> None:
+        if self.alive:
+            assert self._popen is not None
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self._popen.pid, signum)
+
+    def stop(self, *, timeout: float = 10.0) -> None:
+        if self._popen is None:
+            return
+        self.signal(signal.SIGTERM)
+        try:
+            self._popen.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.signal(signal.SIGKILL)
+            self._popen.wait(timeout)
+        if self._pump is not None:
+            self._pump.join(timeout=2)
+
+    def kill(self) -> None:
+        """Die at once, as in a crash: no shutdown hooks run."""
+        if self._popen is None:
+            return
+        self.signal(signal.SIGKILL)
+        self._popen.wait(10)
+
+    def wait(self, timeout: float) -> int:
+        assert self._popen is not None
+        return self._popen.wait(timeout)

@@ -1,0 +1,148 @@
+"""The whole system as processes: broker, four services, gateway."""
+
+import os
+import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from devstack.broker import EmbeddedBroker
+from devstack.processes import COLOURS, ManagedProcess, free_port, wait_for_http
+
+
+@dataclass(frozen=True)
+class Component:
+    name: str
+    app: str
+    default_port: int
+    env_prefix: str  # "" for the gateway, which has no database
+
+
+SERVICES = (
+    Component("members", "services.members.app:create_app", 8001, "MEMBERS_"),
+    Component("content", "services.content.app:create_app", 8002, "CONTENT_"),
+    Component("events", "services.events.app:create_app", 8003, "EVENTS_"),
+    Component("scoring", "services.scoring.app:create_app", 8004, "SCORING_"),
+)
+GATEWAY = Component("gateway", "gateway.app:create_app", 8000, "")
+
+
+class Stack:
+    """Starts the components as separate processes; each can be stopped, killed or restarted."""
+
+    def __init__(
+        self,
+        *,
+        env: Mapping[str, str] | None = None,
+        database_urls: Mapping[str, str] | None = None,
+        fixed_ports: bool = False,
+        output: IO[str] | None = None,
+        log_dir: Path | None = None,
+    ) -> None:
+        self.base_env = {**os.environ, **(env or {})}
+        self.database_urls = dict(database_urls or {})
+        self.fixed_ports = fixed_ports
+        self.output = output
+        self.log_dir = log_dir
+        self.broker: EmbeddedBroker | None = None
+        self.ports = {
+            component.name: component.default_port if fixed_ports else free_port()
+            for component in (*SERVICES, GATEWAY)
+        }
+        self.processes: dict[str, ManagedProcess] = {}
+        self._colour = iter(COLOURS * 4)
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{self.ports[name]}"
+
+    @property
+    def gateway_url(self) -> str:
+        return self.url(GATEWAY.name)
+
+    def _output_for(self, name: str) -> IO[str] | None:
+        if self.log_dir is None:
+            return self.output
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        return (self.log_dir / f"{name}.log").open("a", encoding="utf-8")
+
+    def start_broker(self) -> None:
+        if self.base_env.get("KAFKA_BOOTSTRAP_SERVERS"):
+            return  # an external cluster was configured
+        self.broker = EmbeddedBroker(
+            port=9092 if self.fixed_ports else None,
+            output=self._output_for("kafka"),
+            colour=next(self._colour),
+        ).start()
+
+    @property
+    def bootstrap_servers(self) -> str:
+        if self.broker is not None:
+            return self.broker.bootstrap_servers
+        return self.base_env["KAFKA_BOOTSTRAP_SERVERS"]
+
+    def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
+        env = {
+            **self.base_env,
+            "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "PYTHONUNBUFFERED": "1",
+            **{f"GATEWAY_{c.name.upper()}_URL": self.url(c.name) for c in SERVICES},
+        }
+        for component in SERVICES:
+            if component.name in self.database_urls:
+                env[f"{component.env_prefix}DATABASE_URL"] = self.database_urls[component.name]
+        env.update(extra or {})
+        return env
+
+    def start(self, name: str, *, extra_env: Mapping[str, str] | None = None) -> ManagedProcess:
+        component = next(c for c in (*SERVICES, GATEWAY) if c.name == name)
+        process = ManagedProcess(
+            name,
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                component.app,
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.ports[name]),
+                "--no-access-log",
+                "--timeout-graceful-shutdown",
+                "5",
+            ],
+            env=self.environment(extra_env),
+            output=self._output_for(name),
+            colour=next(self._colour),
+        ).start()
+        self.processes[name] = process
+        wait_for_http(
+            f"{self.url(name)}/readyz" if name != GATEWAY.name else f"{self.url(name)}/healthz",
+            process=process,
+        )
+        return process
+
+    def start_all(self) -> None:
+        self.start_broker()
+        for component in SERVICES:
+            self.start(component.name)
+        self.start(GATEWAY.name)
+
+    def stop_all(self) -> None:
+        for process in reversed(list(self.processes.values())):
+            process.stop()
+        self.processes.clear()
+        if self.broker is not None:
+            self.broker.stop()
+
+
+@contextmanager
+def running_stack(**options: object) -> Iterator[Stack]:
+    stack = Stack(**options)  # type: ignore[arg-type]
+    try:
+        stack.start_all()
+        yield stack
+    finally:
+        stack.stop_all()

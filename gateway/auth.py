@@ -1,0 +1,101 @@
+"""Who is calling: the gateway verifies the caller's bearer JWT and turns it into the X-Actor-*
+headers the services trust (services.common.auth)."""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import jwt
+
+from services.common.auth import ACTOR_ID_HEADER, ACTOR_KIND_HEADER, ACTOR_ROLES_HEADER
+from services.common.errors import Unauthenticated
+
+ALGORITHM = "HS256"
+# The subject and the roles travel on in HTTP headers, roles comma-joined: only bounded,
+# printable ASCII is let through, and a role cannot contain the separator.
+_ACCEPTABLE_SUBJECT = re.compile(r"^[\x21-\x7e]{1,128}$")
+_ACCEPTABLE_ROLE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+MAX_ROLES = 32
+
+
+class InvalidCredentials(Unauthenticated):
+    """401 with the RFC 6750 challenge telling the client which scheme to use."""
+
+    def __init__(self, detail: str, *, error: str | None = "invalid_token") -> None:
+        super().__init__(detail)
+        self.challenge = f'Bearer error="{error}"' if error else "Bearer"
+
+
+@dataclass(frozen=True)
+class Identity:
+    subject: str
+    roles: tuple[str, ...] = ()
+
+    def actor_headers(self) -> dict[str, str]:
+        return {
+            ACTOR_ID_HEADER: self.subject,
+            ACTOR_KIND_HEADER: "user",
+            ACTOR_ROLES_HEADER: ",".join(self.roles),
+        }
+
+
+class TokenVerifier:
+    """Verifies HS256 bearer tokens signed with the shared secret."""
+
+    def __init__(self, *, secret: str, audience: str | None = None, leeway: float = 30.0) -> None:
+        self._secret = secret
+        self._audience = audience
+        self._leeway = leeway
+
+    def identify(self, headers: Mapping[str, str]) -> Identity:
+        """The caller named by the request's Authorization header; InvalidCredentials if none."""
+        authorization = headers.get("authorization")
+        if not authorization:
+            raise InvalidCredentials(
+                "This call needs an 'Authorization: Bearer <token>' header.", error=None
+            )
+        scheme, _, token = authorization.partition(" ")
+        token = token.strip()
+        if scheme.lower() != "bearer" or not token:
+            raise InvalidCredentials(
+                "The Authorization header must use the Bearer scheme.", error="invalid_request"
+            )
+        return _identity(self._decode(token))
+
+    def _decode(self, token: str) -> dict[str, Any]:
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[ALGORITHM],
+                audience=self._audience,
+                leeway=self._leeway,
+                options={
+                    "require": ["exp", "sub"],
+                    "verify_aud": self._audience is not None,
+                },
+            )
+        except jwt.ExpiredSignatureError as exc:
+            raise InvalidCredentials("The token has expired; get a new one.") from exc
+        except jwt.MissingRequiredClaimError as exc:
+            raise InvalidCredentials(f"The token lacks the required claim {exc.claim!r}.") from exc
+        except jwt.InvalidTokenError as exc:
+            # Signature, algorithm, format and audience failures all read the same to the
+            # caller; telling them apart would help whoever forges tokens.
+            raise InvalidCredentials("The token is invalid.") from exc
+        return claims
+
+
+def _identity(claims: Mapping[str, Any]) -> Identity:
+    subject = claims.get("sub")
+    if not isinstance(subject, str) or not _ACCEPTABLE_SUBJECT.match(subject):
+        raise InvalidCredentials("The token's 'sub' claim is not an acceptable user id.")
+    roles = claims.get("roles", [])
+    if (
+        not isinstance(roles, list)
+        or len(roles) > MAX_ROLES
+        or not all(isinstance(role, str) and _ACCEPTABLE_ROLE.match(role) for role in roles)
+    ):
+        raise InvalidCredentials("The token's 'roles' claim must be a list of role names.")
+    return Identity(subject=subject, roles=tuple(dict.fromkeys(roles)))

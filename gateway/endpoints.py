@@ -1,0 +1,99 @@
+"""The gateway's HTTP surface: probes, the merged API documentation, and the /v1 proxy."""
+
+import asyncio
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+import aiohttp
+import httpx
+from fastapi import APIRouter, Depends, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from gateway.auth import Identity, TokenVerifier
+from gateway.openapi import TITLE, MergedOpenApi
+from gateway.proxy import UpstreamProxy
+from gateway.routing import has_dot_segment, upstream_for
+from gateway.settings import GatewaySettings
+from services.common.errors import InvalidInput, NotFound
+
+PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
+READINESS_TIMEOUT_SECONDS = 2.0
+
+router = APIRouter()
+
+
+@dataclass(frozen=True)
+class GatewayRuntime:
+    settings: GatewaySettings
+    client: httpx.AsyncClient
+    verifier: TokenVerifier
+    proxy: UpstreamProxy
+    openapi: MergedOpenApi
+
+
+def _runtime(request: Request) -> GatewayRuntime:
+    runtime: GatewayRuntime = request.app.state.runtime
+    return runtime
+
+
+RuntimeDep = Annotated[GatewayRuntime, Depends(_runtime)]
+
+
+def _identity(request: Request, runtime: RuntimeDep) -> Identity:
+    return runtime.verifier.identify(request.headers)
+
+
+IdentityDep = Annotated[Identity, Depends(_identity)]
+
+
+@router.get("/healthz", include_in_schema=False)
+async def healthz() -> dict[str, str]:
+    """The process is alive."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz", include_in_schema=False)
+async def readyz(runtime: RuntimeDep) -> JSONResponse:
+    """Every upstream service says it is ready."""
+    names = list(runtime.proxy.names)
+    states = await asyncio.gather(*(_readiness(runtime, name) for name in names))
+    services = dict(zip(names, states, strict=True))
+    ready = all(state == "ok" for state in states)
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", "services": services},
+        status_code=200 if ready else 503,
+    )
+
+
+async def _readiness(runtime: GatewayRuntime, name: str) -> str:
+    try:
+        response = await runtime.client.get(
+            runtime.proxy.url(name, b"/readyz"), timeout=READINESS_TIMEOUT_SECONDS
+        )
+    except (httpx.HTTPError, aiohttp.ClientError, OSError, TimeoutError):
+        return "unreachable"
+    return "ok" if response.status_code == 200 else f"not ready ({response.status_code})"
+
+
+@router.get("/openapi.json", include_in_schema=False)
+async def openapi_document(runtime: RuntimeDep) -> dict[str, Any]:
+    """The whole /v1 API, merged from the services' documents."""
+    return await runtime.openapi.document()
+
+
+@router.get("/docs", include_in_schema=False)
+async def swagger_ui() -> HTMLResponse:
+    return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE} — docs")
+
+
+@router.api_route("/v1/{path:path}", methods=PROXIED_METHODS, include_in_schema=False)
+async def proxy(request: Request, runtime: RuntimeDep, identity: IdentityDep) -> Response:
+    """Forward an authenticated /v1 call to the service that owns the path."""
+    path: str = request.scope["path"]
+    if has_dot_segment(path):
+        raise InvalidInput("A path may not contain '.' or '..' segments.")
+    upstream = upstream_for(path)
+    if upstream is None:
+        raise NotFound(f"There is no endpoint at {path}.")
+    return await runtime.proxy.forward(request, upstream=upstream, identity=identity)

@@ -1,0 +1,221 @@
+"""Forwarding a verified request to its upstream service and relaying the answer.
+
+Responses are read whole before they are relayed: the services answer with small JSON. Large
+or streamed bodies would need `send(..., stream=True)` with the upstream response closed in a
+background task (httpx#830); that is for when an endpoint needs it.
+"""
+
+import logging
+from collections.abc import Iterable, Mapping
+
+import aiohttp
+import httpx
+from httpx_aiohttp import AiohttpTransport
+from starlette.requests import Request
+from starlette.responses import Response
+
+from gateway.auth import Identity
+from gateway.settings import GatewaySettings
+from services.common.errors import problem_response
+from services.common.middleware import current_request_id
+
+logger = logging.getLogger(__name__)
+
+# RFC 9110 §7.6.1: meaningful for one connection only, never forwarded. `host` is the gateway's.
+_HOP_BY_HOP = frozenset(
+    {
+        b"connection",
+        b"keep-alive",
+        b"te",
+        b"trailer",
+        b"transfer-encoding",
+        b"upgrade",
+        b"host",
+    }
+)
+# Identity is established here and nowhere else: whatever the client claims is dropped before
+# the verified headers are added. Length is recomputed by the client library.
+_NOT_FORWARDED = frozenset(
+    {
+        b"authorization",
+        b"x-actor-id",
+        b"x-actor-kind",
+        b"x-actor-roles",
+        b"x-request-id",
+        b"x-forwarded-for",
+        b"x-forwarded-proto",
+        b"content-length",
+    }
+)
+# The body is relayed decoded and re-measured; the gateway's own server sets date and server.
+_NOT_RELAYED = frozenset({b"content-length", b"content-encoding", b"date", b"server"})
+_BODILESS_STATUSES = frozenset({204, 304})
+
+
+def build_client(settings: GatewaySettings) -> httpx.AsyncClient:
+    """The one pooled client the gateway uses to reach every upstream."""
+    limits = httpx.Limits(
+        max_connections=settings.max_connections,
+        max_keepalive_connections=settings.max_keepalive_connections,
+    )
+    timeout = httpx.Timeout(
+        connect=settings.connect_timeout_seconds,
+        read=settings.read_timeout_seconds,
+        write=settings.read_timeout_seconds,
+        pool=settings.pool_timeout_seconds,
+    )
+    transport: httpx.AsyncBaseTransport
+    if settings.http_transport == "aiohttp":
+        transport = AiohttpTransport(limits=limits)
+    else:
+        transport = httpx.AsyncHTTPTransport(limits=limits)
+    # trust_env=False: an HTTP_PROXY meant for outbound traffic must not capture internal calls.
+    return httpx.AsyncClient(
+        transport=transport, timeout=timeout, trust_env=False, follow_redirects=False
+    )
+
+
+def _is_hop_by_hop(name: bytes) -> bool:
+    return name in _HOP_BY_HOP or name.startswith(b"proxy-")
+
+
+def forwarded_headers(request: Request, identity: Identity) -> list[tuple[bytes, bytes]]:
+    """The client's headers minus hop-by-hop and identity ones, plus the verified identity."""
+    raw: list[tuple[bytes, bytes]] = request.scope["headers"]
+    # Headers named in Connection are hop-by-hop for this connection too.
+    named_in_connection = {
+        token.strip().lower()
+        for name, value in raw
+        if name == b"connection"
+        for token in value.split(b",")
+    }
+    headers = [
+        (name, value)
+        for name, value in raw
+        if not _is_hop_by_hop(name)
+        and name not in _NOT_FORWARDED
+        and name not in named_in_connection
+    ]
+    headers.extend(
+        (name.lower().encode(), value.encode()) for name, value in identity.actor_headers().items()
+    )
+    headers.append((b"x-request-id", current_request_id().encode()))
+    # The gateway is the edge: a client-supplied X-Forwarded-For would be a claim, not a fact.
+    if request.client is not None:
+        headers.append((b"x-forwarded-for", request.client.host.encode()))
+    headers.append((b"x-forwarded-proto", request.url.scheme.encode()))
+    return headers
+
+
+def relayed_response(upstream: httpx.Response, *, method: str) -> Response:
+    """The upstream's answer as a response of our own, its body already read."""
+    body = b"" if upstream.status_code in _BODILESS_STATUSES else upstream.content
+    headers = [
+        (name.lower(), value)
+        for name, value in upstream.headers.raw
+        if not _is_hop_by_hop(name.lower()) and name.lower() not in _NOT_RELAYED
+    ]
+    if upstream.status_code not in _BODILESS_STATUSES and upstream.status_code >= 200:
+        if method == "HEAD":
+            # A HEAD answer announces the length a GET would have; it has no body of its own.
+            declared = upstream.headers.get("content-length")
+            if declared is not None:
+                headers.append((b"content-length", declared.encode()))
+        else:
+            headers.append((b"content-length", str(len(body)).encode()))
+    response = Response(content=body, status_code=upstream.status_code)
+    response.raw_headers = headers
+    return response
+
+
+def failure_status(exc: BaseException) -> int:
+    """504 for a timeout, 503 when the upstream cannot be reached, 502 for anything else.
+
+    httpx-aiohttp maps aiohttp's errors onto httpx's, but files a refused connection (and a
+    dropped one) under ConnectTimeout; the aiohttp original, kept as the cause, is the truth.
+    """
+    cause = exc.__cause__
+    if isinstance(exc, httpx.HTTPError) and isinstance(cause, aiohttp.ClientError | TimeoutError):
+        exc = cause
+    if isinstance(exc, httpx.TimeoutException | TimeoutError):
+        return 504
+    if isinstance(exc, httpx.ConnectError | aiohttp.ClientConnectorError):
+        return 503
+    return 502
+
+
+class UpstreamProxy:
+    def __init__(self, *, client: httpx.AsyncClient, upstreams: Mapping[str, str]) -> None:
+        self._client = client
+        self._upstreams = dict(upstreams)
+
+    @property
+    def names(self) -> Iterable[str]:
+        return self._upstreams.keys()
+
+    def url(self, upstream: str, raw_path: bytes, query: bytes = b"") -> httpx.URL:
+        target = raw_path + (b"?" + query if query else b"")
+        return httpx.URL(self._upstreams[upstream]).copy_with(raw_path=target)
+
+    async def forward(self, request: Request, *, upstream: str, identity: Identity) -> Response:
+        """Send the request to `upstream` as the verified caller and relay its answer."""
+        # The raw path is forwarded so the service decodes exactly what the routing table saw.
+        raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
+        url = self.url(upstream, raw_path, request.scope.get("query_string", b""))
+        body = await request.body()
+        try:
+            answer = await self._client.request(
+                request.method,
+                url,
+                headers=forwarded_headers(request, identity),
+                content=body,
+            )
+        except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
+            return self._failure(request, upstream, exc)
+        if answer.status_code >= 500:
+            logger.error(
+                "%s %s: the %s service answered %d: %s",
+                request.method,
+                request.url.path,
+                upstream,
+                answer.status_code,
+                answer.text[:2000],
+            )
+            return upstream_problem(502, upstream)
+        return relayed_response(answer, method=request.method)
+
+    def _failure(self, request: Request, upstream: str, exc: BaseException) -> Response:
+        status = failure_status(exc)
+        logger.warning(
+            "%s %s: the %s service failed (%s): %s",
+            request.method,
+            request.url.path,
+            upstream,
+            type(exc).__name__,
+            exc,
+        )
+        return upstream_problem(status, upstream)
+
+
+def upstream_problem(status: int, upstream: str) -> Response:
+    if status == 503:
+        return problem_response(
+            status=503,
+            slug="service-unavailable",
+            title="Service unavailable",
+            detail=f"The {upstream} service is unavailable; try again shortly.",
+        )
+    if status == 504:
+        return problem_response(
+            status=504,
+            slug="gateway-timeout",
+            title="Gateway timeout",
+            detail=f"The {upstream} service did not answer in time.",
+        )
+    return problem_response(
+        status=502,
+        slug="bad-gateway",
+        title="Bad gateway",
+        detail=f"The {upstream} service failed to answer; "
+        "the request id identifies the failure in our logs.",
+    )

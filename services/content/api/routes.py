@@ -1,0 +1,74 @@
+"""HTTP endpoints of the content service. Each one commits once, before it answers."""
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from services.common.auth import ActorDep
+from services.common.errors import InvalidInput
+from services.common.pagination import Page, PageDep, page_of
+from services.common.service import OutboxDep, SessionDep
+from services.content.api.schemas import ID_PATTERN, ContentCreate, ContentPublic
+from services.content.domain import use_cases
+from services.content.domain.models import ContentKind, ContentStatus
+
+router = APIRouter(tags=["content"])
+
+CommunityId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
+ContentId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
+
+
+def _after_id(after: list[object] | None) -> str | None:
+    if not after:
+        return None
+    # A forged cursor must not reach the query (PostgreSQL rejects some strings outright).
+    if not isinstance(after[0], str) or not re.fullmatch(ID_PATTERN, after[0]):
+        raise InvalidInput("The cursor is not one this API returned.", field="cursor")
+    return after[0]
+
+
+@router.post("/communities/{community_id}/content", status_code=status.HTTP_201_CREATED)
+async def create_content(
+    community_id: CommunityId,
+    body: ContentCreate,
+    session: SessionDep,
+    outbox: OutboxDep,
+    actor: ActorDep,
+) -> ContentPublic:
+    """Create a content item as a draft."""
+    item = await use_cases.create_content(
+        session=session, outbox=outbox, actor=actor, community_id=community_id, **body.model_dump()
+    )
+    await session.commit()
+    return ContentPublic.model_validate(item, from_attributes=True)
+
+
+@router.get("/communities/{community_id}/content")
+async def list_content(
+    community_id: CommunityId,
+    session: SessionDep,
+    page: PageDep,
+    _actor: ActorDep,
+    kind: ContentKind | None = None,
+    content_status: Annotated[ContentStatus | None, Query(alias="status")] = None,
+) -> Page[ContentPublic]:
+    """A community's content items, oldest first."""
+    rows = await use_cases.list_content(
+        session=session,
+        community_id=community_id,
+        kind=kind,
+        status=content_status,
+        after_id=_after_id(page.after),
+        limit=page.limit + 1,
+    )
+    items = [ContentPublic.model_validate(row, from_attributes=True) for row in rows]
+    return page_of(items, limit=page.limit, sort_key=lambda item: [item.id])
+
+
+@router.get("/content/{content_id}")
+async def get_content(
+    content_id: ContentId, session: SessionDep, _actor: ActorDep
+) -> ContentPublic:
+    item = await use_cases.get_content(session=session, content_id=content_id)
+    return ContentPublic.model_validate(item, from_attributes=True)

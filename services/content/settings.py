@@ -1,0 +1,9 @@
+from pydantic_settings import SettingsConfigDict
+
+from services.common.settings import ServiceSettings
+
+
+class ContentSettings(ServiceSettings):
+    model_config = SettingsConfigDict(env_prefix="CONTENT_", extra="ignore", populate_by_name=True)
+
+    service_name: str = "content"

@@ -1,0 +1,70 @@
+"""HTTP endpoints of the events service. Each one commits once, before it answers."""
+
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+
+from services.common.auth import ActorDep
+from services.common.errors import InvalidInput
+from services.common.pagination import Page, PageDep, page_of
+from services.common.service import OutboxDep, SessionDep
+from services.events.api.schemas import ID_PATTERN, EventCreate, EventCreatedPublic, EventPublic
+from services.events.domain import use_cases
+from services.events.domain.models import EventStatus
+
+router = APIRouter(tags=["events"])
+
+CommunityId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
+EventId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
+
+
+def _after_id(after: list[object] | None) -> str | None:
+    if not after:
+        return None
+    # A forged cursor must not reach the query (PostgreSQL rejects some strings outright).
+    if not isinstance(after[0], str) or not re.fullmatch(ID_PATTERN, after[0]):
+        raise InvalidInput("The cursor is not one this API returned.", field="cursor")
+    return after[0]
+
+
+@router.post("/communities/{community_id}/events", status_code=status.HTTP_201_CREATED)
+async def create_event(
+    community_id: CommunityId,
+    body: EventCreate,
+    session: SessionDep,
+    outbox: OutboxDep,
+    actor: ActorDep,
+) -> EventCreatedPublic:
+    """Create an event as a draft; the answer carries its check-in code."""
+    event = await use_cases.create_event(
+        session=session, outbox=outbox, actor=actor, community_id=community_id, **body.model_dump()
+    )
+    await session.commit()
+    return EventCreatedPublic.model_validate(event, from_attributes=True)
+
+
+@router.get("/communities/{community_id}/events")
+async def list_events(
+    community_id: CommunityId,
+    session: SessionDep,
+    page: PageDep,
+    _actor: ActorDep,
+    event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
+) -> Page[EventPublic]:
+    """A community's events, oldest first."""
+    rows = await use_cases.list_events(
+        session=session,
+        community_id=community_id,
+        status=event_status,
+        after_id=_after_id(page.after),
+        limit=page.limit + 1,
+    )
+    items = [EventPublic.model_validate(row, from_attributes=True) for row in rows]
+    return page_of(items, limit=page.limit, sort_key=lambda item: [item.id])
+
+
+@router.get("/events/{event_id}")
+async def get_event(event_id: EventId, session: SessionDep, _actor: ActorDep) -> EventPublic:
+    event = await use_cases.get_event(session=session, event_id=event_id)
+    return EventPublic.model_validate(event, from_attributes=True)

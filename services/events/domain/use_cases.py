@@ -1,0 +1,117 @@
+"""The events use cases. They change state and write events; the caller commits once."""
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Actor
+from services.common.events.catalogue import EventCreated
+from services.common.events.envelope import utc_now
+from services.common.events.outbox import Outbox
+from services.common.ids import new_id
+from services.events.domain.models import (
+    EventFormat,
+    EventKind,
+    EventNotFound,
+    EventStatus,
+    new_checkin_code,
+)
+from services.events.storage import repository
+from services.events.storage.tables import Event
+
+
+async def create_event(
+    *,
+    session: AsyncSession,
+    outbox: Outbox,
+    actor: Actor,
+    community_id: str,
+    title: str,
+    description: str | None,
+    kind: EventKind,
+    format: EventFormat,
+    location: str | None,
+    url: str | None,
+    starts_at: datetime,
+    ends_at: datetime,
+    capacity: int | None,
+    registration_opens_at: datetime | None,
+    registration_closes_at: datetime | None,
+    tier_ids: list[str],
+) -> Event:
+    """Create a draft event in a community, with a fresh check-in code.
+
+    The community is not checked: this service learns which communities exist from the
+    members service's events, a read model that arrives in a later slice.
+    """
+    now = utc_now()
+    # Stored in UTC anyway; normalising here makes this answer match every later read.
+    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
+    registration_opens_at = _in_utc(registration_opens_at)
+    registration_closes_at = _in_utc(registration_closes_at)
+    event = Event(
+        id=new_id("evt"),
+        community_id=community_id,
+        title=title,
+        description=description,
+        kind=kind,
+        format=format,
+        location=location,
+        url=url,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        registration_opens_at=registration_opens_at,
+        registration_closes_at=registration_closes_at,
+        tier_ids=tier_ids,
+        status=EventStatus.DRAFT,
+        checkin_code=new_checkin_code(),
+        created_by=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    repository.add_event(session, event)
+    # The check-in code stays out of the event: webhooks and other services must not learn it.
+    await outbox.add(
+        session,
+        EventCreated(
+            community_id=community_id,
+            event_id=event.id,
+            title=title,
+            kind=kind,
+            format=format,
+            starts_at=starts_at,
+            ends_at=ends_at,
+            capacity=capacity,
+        ),
+        community_id=community_id,
+        subject=event.id,
+    )
+    return event
+
+
+def _in_utc(moment: datetime | None) -> datetime | None:
+    return moment.astimezone(UTC) if moment is not None else None
+
+
+async def get_event(*, session: AsyncSession, event_id: str) -> Event:
+    """The event, or EventNotFound."""
+    event = await repository.get_event(session, event_id)
+    if event is None:
+        raise EventNotFound(event_id)
+    return event
+
+
+async def list_events(
+    *,
+    session: AsyncSession,
+    community_id: str,
+    status: EventStatus | None,
+    after_id: str | None,
+    limit: int,
+) -> Sequence[Event]:
+    """A community's events, oldest first."""
+    return await repository.list_events(
+        session, community_id=community_id, status=status, after_id=after_id, limit=limit
+    )

@@ -1,0 +1,73 @@
+"""HTTP endpoints of the scoring service. Each one commits once, before it answers."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Body, Path, Query, status
+
+from services.common.auth import ActorDep
+from services.common.events.envelope import utc_now
+from services.common.service import OutboxDep, SessionDep
+from services.scoring.api.schemas import (
+    ActivitiesAccepted,
+    ActivityCreate,
+    EngagementPublic,
+    LeaderboardPublic,
+    StandingPublic,
+)
+from services.scoring.domain import use_cases
+from services.scoring.domain.models import Activity, Period
+
+router = APIRouter(tags=["scoring"])
+
+MAX_BATCH = 1000
+
+CommunityId = Annotated[str, Path(max_length=64)]
+MemberId = Annotated[str, Path(max_length=64)]
+ActivityBatch = Annotated[list[ActivityCreate], Body(min_length=1, max_length=MAX_BATCH)]
+
+
+@router.post("/activities", status_code=status.HTTP_202_ACCEPTED)
+async def record_activities(
+    body: ActivityBatch, session: SessionDep, outbox: OutboxDep, _actor: ActorDep
+) -> ActivitiesAccepted:
+    """Accept up to 1000 activities; an id seen before (or earlier in the batch) is a duplicate.
+
+    202: the activities are recorded, and scores follow once the ledger consumes them.
+    """
+    activities = [
+        Activity(**item.model_dump(exclude={"attrs"}), attrs=item.attrs or {}) for item in body
+    ]
+    result = await use_cases.record_activities(
+        session=session, outbox=outbox, activities=activities
+    )
+    await session.commit()
+    return ActivitiesAccepted(accepted=result.accepted, duplicates=result.duplicates)
+
+
+@router.get("/communities/{community_id}/leaderboard")
+async def get_leaderboard(
+    community_id: CommunityId,
+    session: SessionDep,
+    _actor: ActorDep,
+    period: Period = Period.ALL,
+    limit: Annotated[int, Query(ge=1, le=200)] = 10,
+) -> LeaderboardPublic:
+    """Top members by score over the current UTC day, ISO week, month, or all time."""
+    standings = await use_cases.get_leaderboard(
+        session=session, community_id=community_id, period=period, limit=limit, now=utc_now()
+    )
+    return LeaderboardPublic(
+        period=period,
+        items=[StandingPublic.model_validate(item, from_attributes=True) for item in standings],
+    )
+
+
+@router.get("/communities/{community_id}/members/{member_id}/engagement")
+async def get_engagement(
+    community_id: CommunityId, member_id: MemberId, session: SessionDep, _actor: ActorDep
+) -> EngagementPublic:
+    """A member's all-time score, activity count, last activity and all-time rank."""
+    engagement = await use_cases.get_engagement(
+        session=session, community_id=community_id, member_id=member_id
+    )
+    return EngagementPublic.model_validate(engagement, from_attributes=True)

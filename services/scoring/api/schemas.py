@@ -1,0 +1,74 @@
+"""Request and response shapes of the scoring API."""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+import orjson
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
+
+from services.common.events.envelope import utc_now
+from services.scoring.domain import rules
+from services.scoring.domain.models import ActivityType, Period
+
+MAX_ATTRS_BYTES = 4096
+
+ActivityId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+EntityId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+def _not_far_in_future(value: datetime) -> datetime:
+    if value > utc_now() + rules.MAX_FUTURE_SKEW:
+        minutes = int(rules.MAX_FUTURE_SKEW.total_seconds() // 60)
+        raise ValueError(f"occurred_at may be at most {minutes} minutes in the future")
+    return value
+
+
+def _small_json_object(value: dict[str, Any]) -> dict[str, Any]:
+    size = len(orjson.dumps(value))
+    if size > MAX_ATTRS_BYTES:
+        raise ValueError(f"attrs is {size} bytes as JSON; at most {MAX_ATTRS_BYTES} are allowed")
+    return value
+
+
+OccurredAt = Annotated[AwareDatetime, AfterValidator(_not_far_in_future)]
+Attrs = Annotated[dict[str, Any], AfterValidator(_small_json_object)]
+
+
+class ActivityCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: ActivityId
+    community_id: EntityId
+    member_id: EntityId
+    type: ActivityType
+    occurred_at: OccurredAt
+    target_member_id: EntityId | None = None
+    content_id: EntityId | None = None
+    attrs: Attrs | None = None
+
+
+class ActivitiesAccepted(BaseModel):
+    accepted: int
+    duplicates: int
+
+
+class StandingPublic(BaseModel):
+    rank: int
+    member_id: str
+    display_name: str | None
+    score: float
+
+
+class LeaderboardPublic(BaseModel):
+    period: Period
+    items: list[StandingPublic]
+
+
+class EngagementPublic(BaseModel):
+    community_id: str
+    member_id: str
+    display_name: str | None
+    score: float
+    activity_count: int
+    last_active_at: datetime | None
+    rank: int | None

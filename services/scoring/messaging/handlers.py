@@ -1,0 +1,31 @@
+"""What the scoring service does with the events it consumes, registered by event class."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.events.catalogue import ActivityRecorded, MemberJoined, topic_of
+from services.common.events.consumer import HandlerRegistry
+from services.common.events.envelope import CloudEvent
+from services.common.service import ConsumerSpec
+from services.scoring.domain import use_cases
+
+
+async def on_member_joined(session: AsyncSession, event: MemberJoined, _: CloudEvent) -> None:
+    await use_cases.save_member_profile(session=session, event=event)
+
+
+async def on_activity_recorded(
+    session: AsyncSession, event: ActivityRecorded, _: CloudEvent
+) -> None:
+    await use_cases.post_to_ledger(session=session, event=event)
+
+
+LEDGER_HANDLERS: HandlerRegistry = {
+    MemberJoined: on_member_joined,
+    ActivityRecorded: on_activity_recorded,
+}
+
+LEDGER_CONSUMER = ConsumerSpec(
+    group_id="scoring.ledger",
+    topics=(topic_of(MemberJoined.source), topic_of(ActivityRecorded.source)),
+    handlers=LEDGER_HANDLERS,
+)

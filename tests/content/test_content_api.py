@@ -1,0 +1,242 @@
+"""The content service in-process, on SQLite and PostgreSQL, with the real broker."""
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import orjson
+import pytest
+
+from services.common.pagination import encode_cursor
+from services.content.app import create_app
+from services.content.settings import ContentSettings
+from tests.support import KafkaProbe, actor, assert_problem, eventually, running_service
+
+COMMUNITY = "cmty_01JDREADINGCLUB000000000"
+# Exactly the 50 000-character limit, mixing CJK, astral-plane emoji and ASCII.
+LONG_BODY = ("今天的早报 🌅 Morning brief. " * 3_000)[:49_999] + "🎉"
+
+
+@pytest.fixture
+async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
+    settings = ContentSettings(
+        database_url=database_url, kafka_bootstrap_servers=broker, environment="test"
+    )
+    async with running_service(create_app(settings)) as client:
+        yield client
+
+
+async def published_records(broker: str, topic: str, *, subject: str) -> list[Any]:
+    # A fresh probe per attempt: a probe started before the relay created the topic keeps
+    # stale metadata and never sees it.
+    async with KafkaProbe(broker) as probe:
+        return await probe.records(
+            topic,
+            count=1,
+            where=lambda r: orjson.loads(r.value).get("subject") == subject,
+            timeout=3.0,
+        )
+
+
+def content_fields(**overrides: Any) -> dict[str, Any]:
+    return {
+        "kind": "article",
+        "title": "社群运营手册 📘 Operating handbook",
+        # Full-width punctuation is the point: Chinese text must round-trip unchanged.
+        "body": "第一章：如何让社群保持活力 🔥\n\n  Keep it alive.",  # noqa: RUF001
+        "source": "official",
+        **overrides,
+    }
+
+
+async def create_content(
+    client: httpx.AsyncClient, community_id: str = COMMUNITY, **overrides: Any
+) -> dict[str, Any]:
+    response = await client.post(
+        f"/v1/communities/{community_id}/content",
+        json=content_fields(**overrides),
+        headers=actor("recorder"),
+    )
+    assert response.status_code == 201, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+async def test_create_and_get_round_trip_text_exactly(client: httpx.AsyncClient) -> None:
+    assert len(LONG_BODY) == 50_000
+    created = await create_content(
+        client,
+        kind="user_story",
+        title="我的社群故事 ✨🙌 My story",
+        body=LONG_BODY,
+        tags=["故事", "🎉 celebration"],
+        source="member",
+        author_member_id="mbr_01JDAUTHOR0000000000000000",
+        tier_ids=["tier_core"],
+    )
+    assert created["id"].startswith("cnt_")
+    assert created["status"] == "draft"
+    assert created["community_id"] == COMMUNITY
+    assert created["created_by"] == "recorder"
+    assert created["body"] == LONG_BODY
+    assert created["title"] == "我的社群故事 ✨🙌 My story"
+    assert created["tags"] == ["故事", "🎉 celebration"]
+    assert created["tier_ids"] == ["tier_core"]
+    assert created["author_member_id"] == "mbr_01JDAUTHOR0000000000000000"
+    assert created["created_at"].endswith("Z") or created["created_at"].endswith("+00:00")
+
+    fetched = await client.get(f"/v1/content/{created['id']}", headers=actor("reader"))
+    assert fetched.status_code == 200
+    assert fetched.json() == created
+
+
+async def test_optional_fields_default_to_empty(client: httpx.AsyncClient) -> None:
+    created = await create_content(client)
+    assert created["tags"] == []
+    assert created["tier_ids"] == []
+    assert created["author_member_id"] is None
+    # The body keeps its leading and trailing whitespace: it may be formatting.
+    assert created["body"] == content_fields()["body"]
+
+
+async def test_content_created_is_published_with_the_envelope(
+    client: httpx.AsyncClient, broker: str
+) -> None:
+    created = await create_content(client, kind="news", title="新闻 📰", source="partner")
+    [record] = await eventually(
+        lambda: published_records(broker, "huoli.content", subject=created["id"])
+    )
+    event = orjson.loads(record.value)
+    assert record.key == COMMUNITY.encode()  # one community's events stay in order
+    assert event["specversion"] == "1.0"
+    assert event["type"] == "content.created"
+    assert event["source"] == "huoli/content"
+    assert event["communityid"] == COMMUNITY
+    assert event["subject"] == created["id"]
+    assert event["datacontenttype"] == "application/json"
+    assert event["id"]
+    assert event["time"]
+    assert event["data"] == {
+        "community_id": COMMUNITY,
+        "content_id": created["id"],
+        "kind": "news",
+        "title": "新闻 📰",
+        "source_kind": "partner",
+        "author_member_id": None,
+        "created_at": event["data"]["created_at"],
+    }
+
+
+async def test_lists_paginate_with_cursors_within_one_community(
+    client: httpx.AsyncClient,
+) -> None:
+    first_id = (await create_content(client, title="一"))["id"]
+    second_id = (await create_content(client, title="二", kind="poll"))["id"]
+    await create_content(client, "cmty_other", title="elsewhere")
+    path = f"/v1/communities/{COMMUNITY}/content"
+
+    page_one = await client.get(path, params={"limit": 1}, headers=actor())
+    assert page_one.status_code == 200
+    assert [item["id"] for item in page_one.json()["items"]] == [first_id]
+    cursor = page_one.json()["next_cursor"]
+    assert cursor
+
+    page_two = (
+        await client.get(path, params={"limit": 1, "cursor": cursor}, headers=actor())
+    ).json()
+    assert [item["id"] for item in page_two["items"]] == [second_id]
+    assert page_two["items"][0]["title"] == "二"
+    assert page_two["next_cursor"] is None
+
+    polls = (await client.get(path, params={"kind": "poll"}, headers=actor())).json()
+    assert [item["id"] for item in polls["items"]] == [second_id]
+    drafts = (await client.get(path, params={"status": "draft"}, headers=actor())).json()
+    assert len(drafts["items"]) == 2
+    published = (await client.get(path, params={"status": "published"}, headers=actor())).json()
+    assert published == {"items": [], "next_cursor": None}
+
+
+async def test_unknown_content_is_not_found(client: httpx.AsyncClient) -> None:
+    problem = assert_problem(await client.get("/v1/content/cnt_nope", headers=actor()), 404)
+    assert problem["content_id"] == "cnt_nope"
+    assert problem["type"].endswith("/content-not-found")
+
+
+async def test_calls_without_an_actor_are_unauthenticated(client: httpx.AsyncClient) -> None:
+    path = f"/v1/communities/{COMMUNITY}/content"
+    assert_problem(await client.post(path, json=content_fields()), 401)
+    assert_problem(await client.get(path), 401)
+    assert_problem(await client.get("/v1/content/cnt_nope"), 401)
+    listed = await client.get(path, headers=actor())
+    assert listed.json()["items"] == []
+
+
+async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) -> None:
+    path = f"/v1/communities/{COMMUNITY}/content"
+    headers = actor()
+
+    async def post(body: object) -> httpx.Response:
+        return await client.post(path, json=body, headers=headers)
+
+    malformed = await client.post(
+        path,
+        content=b'{"kind": "article", ',
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert malformed.json()["type"].endswith("/malformed-json")
+    assert_problem(malformed, 400)
+
+    for missing in ("kind", "title", "body", "source"):
+        fields = content_fields()
+        del fields[missing]
+        assert_problem(await post(fields), 422, field=missing)
+    assert_problem(await post(content_fields(title=42)), 422, field="title")
+    assert_problem(await post(content_fields(body=["not", "text"])), 422, field="body")
+    assert_problem(await post(content_fields(tags="one-tag")), 422, field="tags")
+    assert_problem(await post(content_fields(tier_ids=[1])), 422, field=0)
+    assert_problem(await post(content_fields(kind="essay")), 422, field="kind")
+    assert_problem(await post(content_fields(source="bot")), 422, field="source")
+    assert_problem(await post(content_fields(title="x" * 201)), 422, field="title")
+    assert_problem(await post(content_fields(title="   ")), 422, field="title")
+    assert_problem(await post(content_fields(body="")), 422, field="body")
+    assert_problem(await post(content_fields(body=LONG_BODY + "!")), 422, field="body")
+    assert_problem(
+        await post(content_fields(author_member_id="m" * 41)), 422, field="author_member_id"
+    )
+    assert_problem(await post(content_fields(status="published")), 422, field="status")
+    assert_problem(await post(content_fields(title="a\x00b")), 422, field="title")
+    assert_problem(await post(content_fields(body="a\x00b")), 422, field="body")
+    assert_problem(await post(content_fields(tags=["\x00"])), 422, field=0)
+    assert_problem(await post(content_fields(tier_ids=["tier core"])), 422, field=0)
+    lone_surrogate = await client.post(
+        path,
+        content=b'{"kind": "article", "title": "\\ud800", "body": "x", "source": "official"}',
+        headers={**headers, "content-type": "application/json"},
+    )
+    assert_problem(lone_surrogate, 422, field="title")
+    assert_problem(await post([content_fields()]), 422)
+    long_community = await client.post(
+        f"/v1/communities/{'c' * 41}/content", json=content_fields(), headers=headers
+    )
+    assert_problem(long_community, 422, field="community_id")
+    assert_problem(
+        await client.get(path, params={"limit": 201}, headers=headers), 422, field="limit"
+    )
+    assert_problem(
+        await client.get(path, params={"cursor": "%%%"}, headers=headers), 400, field="cursor"
+    )
+    assert_problem(
+        await client.get(path, params={"kind": "essay"}, headers=headers), 422, field="kind"
+    )
+    forged = encode_cursor(["\x00"])
+    assert_problem(
+        await client.get(path, params={"cursor": forged}, headers=headers), 400, field="cursor"
+    )
+    assert_problem(
+        await client.get("/v1/content/cnt%00x", headers=headers), 422, field="content_id"
+    )
+    nul_community = await client.get("/v1/communities/c%00x/content", headers=headers)
+    assert_problem(nul_community, 422, field="community_id")
+
+    listed = await client.get(path, headers=headers)
+    assert listed.json()["items"] == []  # nothing half-written by any of the above

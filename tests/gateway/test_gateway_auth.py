@@ -1,0 +1,177 @@
+"""Bearer JWTs: who may pass, and the identity the services receive."""
+
+import base64
+import json
+import time
+import warnings
+from typing import Any
+
+import httpx
+import jwt
+import pytest
+
+from gateway.tokens import issue_token
+from tests.gateway.fakes import SECRET, bearer, echoed_headers
+from tests.support import assert_problem
+
+
+def signed(claims: dict[str, Any], *, secret: str = SECRET, algorithm: str = "HS256") -> str:
+    with warnings.catch_warnings():
+        # HS512 with our 44-byte test secret is short by RFC 7518; the gateway refuses it anyway.
+        warnings.simplefilter("ignore", jwt.warnings.InsecureKeyLengthWarning)
+        return jwt.encode(claims, secret, algorithm=algorithm)
+
+
+def unsigned(claims: dict[str, Any]) -> str:
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims)}."
+
+
+def in_an_hour() -> int:
+    return int(time.time()) + 3600
+
+
+async def test_the_verified_identity_replaces_whatever_the_client_claims(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.post(
+        "/v1/communities",
+        json={"name": "x"},
+        headers={
+            **bearer("alice", roles=("platform_admin", "auditor")),
+            "X-Actor-Id": "mallory",
+            "X-Actor-Kind": "api_key",
+            "X-Actor-Roles": "platform_admin,god",
+            "X-Forwarded-For": "6.6.6.6",
+        },
+    )
+    assert response.status_code == 200, response.text
+    received = echoed_headers(response)
+    assert received["x-actor-id"] == ["alice"]
+    assert received["x-actor-kind"] == ["user"]
+    assert received["x-actor-roles"] == ["platform_admin,auditor"]
+    assert "authorization" not in received
+    assert received["x-forwarded-for"] == ["127.0.0.1"]
+    assert received["x-forwarded-proto"] == ["http"]
+
+
+async def test_a_token_without_roles_forwards_an_empty_role_list(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get(
+        "/v1/communities", headers={**bearer("bob"), "x-actor-roles": "platform_admin"}
+    )
+    received = echoed_headers(response)
+    assert received["x-actor-id"] == ["bob"]
+    assert received["x-actor-roles"] == [""]
+
+
+async def test_the_request_id_is_passed_on_and_echoed(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get(
+        "/v1/communities/c1", headers={**bearer(), "X-Request-ID": "req-42.abc"}
+    )
+    assert response.headers["x-request-id"] == "req-42.abc"
+    assert echoed_headers(response)["x-request-id"] == ["req-42.abc"]
+
+
+async def test_a_request_id_is_minted_when_absent_or_unacceptable(
+    gateway: httpx.AsyncClient,
+) -> None:
+    def raw(headers: dict[str, str]) -> list[tuple[bytes, bytes]]:
+        return [(key.encode(), value.encode()) for key, value in headers.items()]
+
+    unacceptable = [*raw(bearer()), (b"x-request-id", b"bad id \xe9\n")]
+    for headers in (raw(bearer()), unacceptable):
+        response = await gateway.get("/v1/communities/c1", headers=headers)
+        minted = response.headers["x-request-id"]
+        assert len(minted) == 32
+        assert echoed_headers(response)["x-request-id"] == [minted]
+
+
+async def test_a_missing_token_is_401_with_a_bearer_challenge(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/v1/communities", headers={"X-Actor-Id": "alice"})
+    body = assert_problem(response, 401)
+    assert response.headers["www-authenticate"] == "Bearer"
+    assert "Authorization" in body["detail"]
+    assert response.headers["x-request-id"]
+
+
+async def test_an_expired_token_is_401_saying_so(gateway: httpx.AsyncClient) -> None:
+    token = signed({"sub": "alice", "exp": int(time.time()) - 120})
+    response = await gateway.get("/v1/communities", headers={"Authorization": f"Bearer {token}"})
+    body = assert_problem(response, 401)
+    assert "expired" in body["detail"]
+    assert response.headers["www-authenticate"] == 'Bearer error="invalid_token"'
+
+
+async def test_a_token_expired_within_the_leeway_still_passes(gateway: httpx.AsyncClient) -> None:
+    token = signed({"sub": "alice", "exp": int(time.time()) - 10})
+    response = await gateway.get("/v1/communities", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("case", "authorization"),
+    [
+        ("forged", f"Bearer {signed({'sub': 'alice', 'exp': in_an_hour()}, secret='x' * 40)}"),
+        (
+            "wrong secret from the CLI",
+            f"Bearer {issue_token('alice', secret='another-secret-of-enough-length-0000')}",
+        ),
+        ("alg none", f"Bearer {unsigned({'sub': 'alice', 'exp': in_an_hour()})}"),
+        (
+            "wrong alg",
+            f"Bearer {signed({'sub': 'alice', 'exp': in_an_hour()}, algorithm='HS512')}",
+        ),
+        ("malformed", "Bearer not.a.jwt"),
+        ("garbage", "Bearer abc"),
+        ("other scheme", f"Basic {base64.b64encode(b'alice:pw').decode()}"),
+        ("scheme only", "Bearer"),
+        ("no sub", f"Bearer {signed({'exp': in_an_hour()})}"),
+        ("no exp", f"Bearer {signed({'sub': 'alice'})}"),
+        ("empty sub", f"Bearer {signed({'sub': '', 'exp': in_an_hour()})}"),
+        ("sub with spaces", f"Bearer {signed({'sub': 'a b', 'exp': in_an_hour()})}"),
+        ("roles not a list", f"Bearer {signed({'sub': 'a', 'exp': in_an_hour(), 'roles': 'x'})}"),
+        ("roles not strings", f"Bearer {signed({'sub': 'a', 'exp': in_an_hour(), 'roles': [1]})}"),
+        (
+            "role with a comma",
+            f"Bearer {signed({'sub': 'a', 'exp': in_an_hour(), 'roles': ['a,platform_admin']})}",
+        ),
+    ],
+)
+async def test_bad_credentials_are_401_problems(
+    gateway: httpx.AsyncClient, case: str, authorization: str
+) -> None:
+    response = await gateway.post(
+        "/v1/communities", json={"name": case}, headers={"Authorization": authorization}
+    )
+    assert_problem(response, 401)
+    assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+async def test_auth_comes_before_routing(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/v1/no-such-thing")
+    assert_problem(response, 401)
+
+
+async def test_probes_and_docs_need_no_token(gateway: httpx.AsyncClient) -> None:
+    assert (await gateway.get("/healthz")).status_code == 200
+    assert (await gateway.get("/readyz")).status_code == 200
+    assert (await gateway.get("/openapi.json")).status_code == 200
+    assert (await gateway.get("/docs")).status_code == 200
+
+
+async def test_an_audience_is_required_when_configured(start_gateway: Any) -> None:
+    async with start_gateway(jwt_audience="huoli") as client:
+        right = issue_token("alice", secret=SECRET, audience="huoli")
+        wrong = issue_token("alice", secret=SECRET, audience="elsewhere")
+        none = issue_token("alice", secret=SECRET)
+        ok = await client.get("/v1/communities", headers={"Authorization": f"Bearer {right}"})
+        assert ok.status_code == 200, ok.text
+        for token in (wrong, none):
+            refused = await client.get(
+                "/v1/communities", headers={"Authorization": f"Bearer {token}"}
+            )
+            assert_problem(refused, 401)

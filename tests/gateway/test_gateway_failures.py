@@ -1,0 +1,109 @@
+"""When an upstream is down, slow or broken, callers get a problem, never a stack trace."""
+
+import logging
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from gateway.routing import upstream_for
+from services.common.middleware import current_request_id
+from tests.gateway.fakes import TRACEBACK, bearer, free_port
+from tests.support import assert_problem
+
+TRANSPORTS = ["aiohttp", "httpx"]
+
+
+class _Recorder(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines: list[tuple[str, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append((current_request_id(), record.getMessage()))
+
+
+@pytest.fixture
+def proxy_log() -> Iterator[_Recorder]:
+    # The gateway's lifespan reconfigures the root logger, so listen on the module's own.
+    recorder = _Recorder()
+    logger = logging.getLogger("gateway.proxy")
+    logger.addHandler(recorder)
+    try:
+        yield recorder
+    finally:
+        logger.removeHandler(recorder)
+
+
+@pytest.fixture(params=TRANSPORTS)
+async def gateway_with_dead_events(
+    request: pytest.FixtureRequest, start_gateway: Any
+) -> AsyncIterator[httpx.AsyncClient]:
+    dead = f"http://127.0.0.1:{free_port()}"
+    async with start_gateway(urls={"events": dead}, http_transport=request.param) as client:
+        yield client
+
+
+async def test_an_unreachable_upstream_is_503(gateway_with_dead_events: httpx.AsyncClient) -> None:
+    response = await gateway_with_dead_events.post(
+        "/v1/events/e1/registrations", json={"member_id": "m1"}, headers=bearer()
+    )
+    body = assert_problem(response, 503)
+    assert body["detail"].startswith("The events service is unavailable")
+    # The others still answer.
+    assert (
+        await gateway_with_dead_events.get("/v1/communities", headers=bearer())
+    ).status_code == 200
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_slow_upstream_is_504(start_gateway: Any, transport: str) -> None:
+    async with start_gateway(read_timeout_seconds=0.3, http_transport=transport) as client:
+        response = await client.get("/v1/activities/slow?delay=1.5", headers=bearer())
+        body = assert_problem(response, 504)
+        assert "scoring" in body["detail"]
+        fast = await client.get("/v1/activities/slow?delay=0", headers=bearer())
+        assert fast.status_code == 200
+
+
+async def test_an_upstream_500_is_502_without_its_trace(
+    gateway: httpx.AsyncClient, proxy_log: _Recorder
+) -> None:
+    response = await gateway.get(
+        "/v1/content/k1/boom", headers={**bearer(), "X-Request-ID": "trace-me-1"}
+    )
+    body = assert_problem(response, 502)
+    assert "Traceback" not in response.text
+    assert "secret_internal_module" not in response.text
+    assert "content" in body["detail"]
+    assert response.headers["x-request-id"] == "trace-me-1"
+    # The trace is kept where an operator can find it by request id.
+    assert any(
+        request_id == "trace-me-1" and TRACEBACK in line for request_id, line in proxy_log.lines
+    )
+
+
+async def test_a_declared_oversized_body_is_413(start_gateway: Any) -> None:
+    async with start_gateway(max_body_bytes=2048) as client:
+        response = await client.post("/v1/activities", content=b"x" * 4096, headers=bearer())
+        assert_problem(response, 413)
+        small = await client.post("/v1/activities", content=b"x" * 1024, headers=bearer())
+        assert small.status_code == 200
+        assert small.json()["body"] == "x" * 1024
+
+
+async def test_a_streamed_oversized_body_is_413(start_gateway: Any) -> None:
+    async def chunks() -> AsyncIterator[bytes]:
+        for _ in range(8):
+            yield b"y" * 1024
+
+    async with start_gateway(max_body_bytes=2048) as client:
+        response = await client.post("/v1/activities", content=chunks(), headers=bearer())
+        assert_problem(response, 413)
+
+
+def test_the_paths_used_here_route_where_the_tests_expect() -> None:
+    assert upstream_for("/v1/events/e1/registrations") == "events"
+    assert upstream_for("/v1/activities/slow") == "scoring"
+    assert upstream_for("/v1/content/k1/boom") == "content"

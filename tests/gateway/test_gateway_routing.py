@@ -1,0 +1,172 @@
+"""Each /v1 path family reaches the service that owns it, unchanged, with its query and body."""
+
+import json
+from typing import Any
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from gateway.app import create_app
+from gateway.routing import ROUTES, has_dot_segment, upstream_for
+from tests.gateway.fakes import bearer, gateway_settings
+from tests.support import assert_problem, running_service
+
+ROUTED = [
+    ("POST", "/v1/activities", "scoring"),
+    ("POST", "/v1/activities/batch", "scoring"),
+    ("GET", "/v1/communities/c1/leaderboard", "scoring"),
+    ("GET", "/v1/communities/c1/members/m1/engagement", "scoring"),
+    ("POST", "/v1/communities/c1/members/m1/points", "scoring"),
+    ("PUT", "/v1/communities/c1/scoring-rules", "scoring"),
+    ("GET", "/v1/communities/c1/metrics", "scoring"),
+    ("GET", "/v1/communities/c1/health", "scoring"),
+    ("POST", "/v1/communities/c1/content", "content"),
+    ("GET", "/v1/communities/c1/content/drafts", "content"),
+    ("GET", "/v1/communities/c1/calendar", "content"),
+    ("PUT", "/v1/communities/c1/publishing-rules", "content"),
+    ("POST", "/v1/communities/c1/series", "content"),
+    ("GET", "/v1/communities/c1/series/s1", "content"),
+    ("PATCH", "/v1/content/k1", "content"),
+    ("POST", "/v1/content/k1/votes", "content"),
+    ("POST", "/v1/communities/c1/events", "events"),
+    ("GET", "/v1/communities/c1/events.ics", "events"),
+    ("GET", "/v1/communities/c1/events/e1", "events"),
+    ("POST", "/v1/communities/c1/challenges", "events"),
+    ("POST", "/v1/events/e1/registrations", "events"),
+    ("DELETE", "/v1/events/e1/registrations/r1", "events"),
+    ("POST", "/v1/challenges/h1/check-ins", "events"),
+    ("POST", "/v1/communities", "members"),
+    ("GET", "/v1/communities/c1", "members"),
+    ("PATCH", "/v1/communities/c1", "members"),
+    ("POST", "/v1/communities/c1/tiers", "members"),
+    ("PUT", "/v1/communities/c1/tier-policy", "members"),
+    ("GET", "/v1/communities/c1/members", "members"),
+    ("GET", "/v1/communities/c1/members/m1", "members"),
+    ("POST", "/v1/communities/c1/members/m1/approve", "members"),
+    ("POST", "/v1/communities/c1/members/m1/sanctions", "members"),
+    ("POST", "/v1/communities/c1/invites", "members"),
+    ("DELETE", "/v1/users/u1/personal-data", "members"),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "service"), ROUTED)
+async def test_each_path_family_reaches_its_service(
+    gateway: httpx.AsyncClient, method: str, path: str, service: str
+) -> None:
+    body = b'{"hello": "\xe4\xb8\x96\xe7\x95\x8c"}' if method in {"POST", "PUT", "PATCH"} else b""
+    response = await gateway.request(
+        method, f"{path}?limit=5&tag=a%20b", content=body, headers=bearer()
+    )
+    assert response.status_code == 200, response.text
+    echoed = response.json()
+    assert echoed["service"] == service
+    assert echoed["method"] == method
+    assert echoed["path"] == path
+    assert echoed["query"] == "limit=5&tag=a%20b"
+    assert echoed["body"] == body.decode()
+
+
+async def test_percent_encoded_paths_are_forwarded_as_sent(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/v1/communities/%E8%AF%BB%20%E4%B9%A6/members", headers=bearer())
+    assert response.status_code == 200, response.text
+    echoed = response.json()
+    assert echoed["service"] == "members"
+    assert echoed["raw_path"] == "/v1/communities/%E8%AF%BB%20%E4%B9%A6/members"
+    assert echoed["path"] == "/v1/communities/读 书/members"
+
+
+async def test_upstream_headers_status_and_cookies_are_relayed(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/v1/communities/c1", headers=bearer())
+    assert response.headers["x-upstream"] == "members"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["content-type"] == "application/json"
+    assert response.headers.get_list("set-cookie") == [
+        "a=1; Path=/; SameSite=lax",
+        "b=2; Path=/; SameSite=lax",
+    ]
+    assert int(response.headers["content-length"]) == len(response.content)
+
+    missing = await gateway.get("/v1/communities/c1/missing", headers=bearer())
+    assert_problem(missing, 404)
+    assert missing.json()["detail"] == "no such thing"
+
+    empty = await gateway.delete("/v1/communities/c1/members/m1/empty", headers=bearer())
+    assert empty.status_code == 204
+    assert empty.content == b""
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/v1/nothing",
+        "/v1/api-keys",
+        "/v1/content",
+        "/v1/events",
+        "/v1/",
+        "/v1",
+        "/v1//communities",
+        "/v2/communities",
+    ],
+)
+async def test_unknown_paths_are_404_problems(gateway: httpx.AsyncClient, path: str) -> None:
+    response = await gateway.get(path, headers=bearer())
+    assert_problem(response, 404)
+
+
+@pytest.mark.parametrize(
+    "raw_path",
+    ["/v1/communities/../activities", "/v1/communities/%2e%2e/activities", "/v1/content/./k1"],
+)
+async def test_dot_segments_are_refused_rather_than_rerouted(
+    upstream_urls: dict[str, str], raw_path: str
+) -> None:
+    # HTTP clients normalise such paths before sending; a raw ASGI call shows what a client
+    # that does not can make the gateway see.
+    app = create_app(gateway_settings(upstream_urls))
+    async with running_service(app):
+        status, body = await raw_asgi_get(app, raw_path, headers=bearer())
+    assert status == 400
+    assert body["status"] == 400
+    assert "segments" in body["detail"]
+
+
+async def raw_asgi_get(
+    app: Any, raw_path: str, *, headers: dict[str, str]
+) -> tuple[int, dict[str, Any]]:
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": "GET",
+        "scheme": "http",
+        "path": unquote(raw_path),
+        "raw_path": raw_path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "client": ("127.0.0.1", 40000),
+        "server": ("test", 80),
+    }
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    status = next(m["status"] for m in sent if m["type"] == "http.response.start")
+    body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return status, json.loads(body)
+
+
+def test_the_routing_table_covers_every_family_and_orders_narrow_before_broad() -> None:
+    assert {route.upstream for route in ROUTES} == {"members", "content", "events", "scoring"}
+    assert upstream_for("/v1/communities/c1/members/m1/engagement") == "scoring"
+    assert upstream_for("/v1/communities/c1/members/m1/engagements") == "members"
+    assert upstream_for("/v1/communities/c1/eventsx") == "members"
+    assert upstream_for("/v1/users") is None
+    assert has_dot_segment("/v1/a/../b")
+    assert not has_dot_segment("/v1/a/..b/c.d")

@@ -1,0 +1,135 @@
+"""Gateway settings from the environment, the production secret check, and the token CLI."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import jwt
+import pytest
+from pydantic import ValidationError
+
+from gateway.auth import TokenVerifier
+from gateway.settings import DEVELOPMENT_JWT_SECRET, GatewaySettings
+from gateway.tokens import issue_token, main
+from tests.gateway.fakes import SECRET
+
+ROOT = Path(__file__).resolve().parents[2]
+STRONG = "3b8c0f6e9d2a4c71b5e8f0a1d3c6e9b2"
+
+
+@pytest.fixture(autouse=True)
+def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in list(os.environ):
+        if name.startswith("GATEWAY_") or name in {"JWT_SECRET", "HUOLI_ENV"}:
+            monkeypatch.delenv(name)
+
+
+@pytest.mark.parametrize(
+    "secret",
+    ["", "changethis", "secret", "CHANGETHIS", "short-but-random-9f3a", DEVELOPMENT_JWT_SECRET],
+)
+def test_production_refuses_a_weak_secret(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
+    monkeypatch.setenv("HUOLI_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", secret)
+    with pytest.raises(ValidationError, match="JWT_SECRET"):
+        GatewaySettings()
+
+
+def test_production_accepts_a_strong_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUOLI_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", STRONG)
+    settings = GatewaySettings()
+    assert settings.jwt_secret == STRONG
+    assert not settings.uses_development_secret
+
+
+def test_development_falls_back_to_the_fixed_secret() -> None:
+    settings = GatewaySettings()
+    assert settings.environment == "development"
+    assert settings.jwt_secret == DEVELOPMENT_JWT_SECRET
+    assert settings.uses_development_secret
+
+
+def test_settings_come_from_prefixed_and_shared_variables(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_MEMBERS_URL", "http://members:8001/")
+    monkeypatch.setenv("GATEWAY_HTTP_TRANSPORT", "httpx")
+    monkeypatch.setenv("GATEWAY_READ_TIMEOUT_SECONDS", "3.5")
+    monkeypatch.setenv("JWT_SECRET", "from-the-environment")
+    monkeypatch.setenv("MAX_BODY_BYTES", "4096")
+    settings = GatewaySettings()
+    assert settings.upstream_urls() == {
+        "members": "http://members:8001",
+        "content": "http://127.0.0.1:8002",
+        "events": "http://127.0.0.1:8003",
+        "scoring": "http://127.0.0.1:8004",
+    }
+    assert settings.http_transport == "httpx"
+    assert settings.read_timeout_seconds == 3.5
+    assert settings.connect_timeout_seconds == 2.0
+    assert (settings.max_connections, settings.max_keepalive_connections) == (200, 100)
+    assert settings.jwt_secret == "from-the-environment"
+    assert settings.max_body_bytes == 4096
+
+
+def test_an_unknown_transport_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("GATEWAY_HTTP_TRANSPORT", "urllib")
+    with pytest.raises(ValidationError, match="http_transport"):
+        GatewaySettings()
+
+
+def test_issued_tokens_verify_with_roles_and_expiry() -> None:
+    token = issue_token("alice", secret=SECRET, roles=["platform_admin"], ttl_seconds=60)
+    identity = TokenVerifier(secret=SECRET).identify({"authorization": f"Bearer {token}"})
+    assert identity.subject == "alice"
+    assert identity.roles == ("platform_admin",)
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert 55 <= claims["exp"] - time.time() <= 60
+
+
+def test_the_token_cli_signs_with_jwt_secret() -> None:
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "gateway.tokens",
+            "--sub",
+            "alice",
+            "--roles",
+            "platform_admin,auditor",
+            "--ttl",
+            "120",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "JWT_SECRET": SECRET},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    token = completed.stdout.strip()
+    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    assert claims["sub"] == "alice"
+    assert claims["roles"] == ["platform_admin", "auditor"]
+    assert 110 <= claims["exp"] - time.time() <= 120
+
+
+def test_the_token_cli_falls_back_to_the_development_secret(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["--sub", "bob"]) == 0
+    token = capsys.readouterr().out.strip()
+    assert jwt.decode(token, DEVELOPMENT_JWT_SECRET, algorithms=["HS256"])["sub"] == "bob"
+    assert "roles" not in jwt.decode(token, DEVELOPMENT_JWT_SECRET, algorithms=["HS256"])
+
+
+def test_the_token_cli_refuses_a_weak_production_secret(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HUOLI_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", "changethis")
+    assert main(["--sub", "bob"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "JWT_SECRET" in captured.err

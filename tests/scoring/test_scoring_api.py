@@ -1,0 +1,364 @@
+"""The scoring service in-process, on SQLite and PostgreSQL, with the real broker.
+
+Scores change only when `activity.recorded` comes back through Kafka to the service's own
+consumer, so every score asserted here has crossed the broker.
+"""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.common.events.catalogue import ActivityRecorded, MemberJoined
+from services.common.events.envelope import CloudEvent
+from services.scoring.app import create_app
+from services.scoring.domain import use_cases
+from services.scoring.domain.use_cases import activity_event_id
+from services.scoring.settings import ScoringSettings
+from tests.support import (
+    KafkaProbe,
+    actor,
+    assert_problem,
+    eventually,
+    publish_raw,
+    running_service,
+)
+
+
+def scoring_app(database_url: str, broker: str, *, run_consumers: bool) -> FastAPI:
+    settings = ScoringSettings(
+        database_url=database_url,
+        kafka_bootstrap_servers=broker,
+        environment="test",
+        run_consumers=run_consumers,
+    )
+    return create_app(settings)
+
+
+@pytest.fixture
+async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The whole service, its ledger consumer included."""
+    async with running_service(scoring_app(database_url, broker, run_consumers=True)) as client:
+        yield client
+
+
+@pytest.fixture
+async def api(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
+    """The service without its consumer, for tests that never wait for one: joining the
+    consumer group takes the embedded broker seconds, and leaving mid-join as long again."""
+    async with running_service(scoring_app(database_url, broker, run_consumers=False)) as client:
+        yield client
+
+
+def new_community() -> str:
+    # The broker lives for the whole session: fresh ids keep tests out of each other's events.
+    return f"cmty_{uuid.uuid4().hex[:20]}"
+
+
+def activity(
+    community_id: str,
+    member_id: str,
+    kind: str,
+    *,
+    occurred_at: datetime | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
+    return {
+        "id": f"act-{uuid.uuid4().hex}",
+        "community_id": community_id,
+        "member_id": member_id,
+        "type": kind,
+        "occurred_at": (occurred_at or datetime.now(UTC)).isoformat(),
+        **extra,
+    }
+
+
+async def leaderboard(
+    client: httpx.AsyncClient, community_id: str, **params: Any
+) -> dict[str, Any]:
+    response = await client.get(
+        f"/v1/communities/{community_id}/leaderboard", params=params, headers=actor()
+    )
+    assert response.status_code == 200, response.text
+    body: dict[str, Any] = response.json()
+    return body
+
+
+def standings(board: dict[str, Any]) -> list[tuple[int, str, float]]:
+    return [(item["rank"], item["member_id"], item["score"]) for item in board["items"]]
+
+
+def member_joined(community_id: str, member_id: str, display_name: str, event_id: str) -> bytes:
+    data = MemberJoined(
+        community_id=community_id,
+        member_id=member_id,
+        user_id=f"user-{member_id}",
+        display_name=display_name,
+        status="active",
+        role="member",
+        joined_at=datetime.now(UTC),
+    )
+    envelope = CloudEvent(
+        id=event_id,
+        source="huoli/members",
+        type=MemberJoined.type,
+        subject=member_id,
+        communityid=community_id,
+        data=data.model_dump(mode="json"),
+    )
+    return envelope.model_dump_json().encode()
+
+
+async def test_activities_cross_kafka_into_leaderboards_once(
+    client: httpx.AsyncClient, broker: str
+) -> None:
+    cid = new_community()
+    now = datetime.now(UTC)
+    long_ago = now - timedelta(days=40)  # outside the current day, ISO week and month
+    first = activity(cid, "m-alice", "message", attrs={"text": "大家好 👋 " * 50})
+    latest_of_bob = now - timedelta(seconds=1)
+    batch = [
+        first,
+        activity(cid, "m-alice", "reply"),
+        activity(cid, "m-bob", "checkin", occurred_at=now - timedelta(seconds=30)),
+        activity(cid, "m-bob", "share", occurred_at=latest_of_bob, target_member_id="m-alice"),
+        activity(cid, "m-carol", "reaction"),
+        activity(cid, "m-carol", "reaction", content_id="cnt_1"),
+        activity(cid, "m-eve", "message"),
+        *(activity(cid, "m-grace", "content_view") for _ in range(3)),
+        activity(cid, "m-dave", "invite_accepted", occurred_at=long_ago),
+        first,  # the same id twice in one batch counts once
+    ]
+    response = await client.post("/v1/activities", json=batch, headers=actor("partner-bot"))
+    assert response.status_code == 202, response.text
+    assert response.json() == {"accepted": 11, "duplicates": 1}
+
+    all_time = [
+        (1, "m-dave", 10.0),
+        (2, "m-bob", 8.0),
+        (3, "m-alice", 3.0),
+        (4, "m-carol", 1.0),  # ties break on member id
+        (5, "m-eve", 1.0),
+        (6, "m-grace", 0.6),  # 3 x 0.2, exactly
+    ]
+
+    async def scored() -> None:
+        assert standings(await leaderboard(client, cid, period="all")) == all_time
+
+    await eventually(scored)
+
+    board = await leaderboard(client, cid)
+    assert board["period"] == "all"
+    assert all(item["display_name"] is None for item in board["items"])
+    assert standings(await leaderboard(client, cid, limit=2)) == all_time[:2]
+    this_period = [(rank - 1, member, score) for rank, member, score in all_time[1:]]
+    for period in ("day", "week", "month"):
+        board = await leaderboard(client, cid, period=period, limit=200)
+        assert board["period"] == period
+        assert standings(board) == this_period, period
+
+    engagement = await client.get(
+        f"/v1/communities/{cid}/members/m-bob/engagement", headers=actor()
+    )
+    assert engagement.status_code == 200, engagement.text
+    body = engagement.json()
+    assert (body["score"], body["activity_count"], body["rank"]) == (8.0, 2, 2)
+    assert datetime.fromisoformat(body["last_active_at"]) == latest_of_bob
+
+    async with KafkaProbe(broker) as probe:
+        [event] = await probe.events(
+            "huoli.activities",
+            type="activity.recorded",
+            where=lambda e: e["data"]["activity_id"] == first["id"],
+        )
+    assert event["id"] == activity_event_id(first["id"])
+    assert event["communityid"] == cid
+    assert event["data"]["attrs"] == first["attrs"]
+
+    # A replayed batch is all duplicates and writes no events; an activity posted after it on
+    # the same partition shows when the consumer has caught up past anything it might have sent.
+    replay = await client.post("/v1/activities", json=batch, headers=actor("partner-bot"))
+    assert replay.status_code == 202
+    assert replay.json() == {"accepted": 0, "duplicates": len(batch)}
+    marker = await client.post(
+        "/v1/activities", json=[activity(cid, "m-hank", "message")], headers=actor("partner-bot")
+    )
+    assert marker.json() == {"accepted": 1, "duplicates": 0}
+
+    async def caught_up() -> None:
+        assert standings(await leaderboard(client, cid)) == [
+            *all_time[:5],
+            (6, "m-hank", 1.0),
+            (7, "m-grace", 0.6),
+        ]
+
+    await eventually(caught_up)
+
+
+async def test_member_events_name_members_once_and_poison_is_dead_lettered(
+    client: httpx.AsyncClient, broker: str
+) -> None:
+    cid = new_community()
+    joined_id = uuid.uuid4().hex
+    await publish_raw(
+        broker, "huoli.members", member_joined(cid, "m-zoe", "佐伊 Zoe 🌸", joined_id), cid.encode()
+    )
+    # The same event id again, with other data: the inbox must skip it, not apply it.
+    await publish_raw(
+        broker, "huoli.members", member_joined(cid, "m-zoe", "Impostor", joined_id), cid.encode()
+    )
+    await publish_raw(
+        broker,
+        "huoli.members",
+        member_joined(cid, "m-yan", "Yan 燕", uuid.uuid4().hex),
+        cid.encode(),
+    )
+    poison = f"not json {{ {uuid.uuid4().hex}".encode()
+    await publish_raw(broker, "huoli.activities", poison, cid.encode())
+
+    async def profile_only() -> dict[str, Any]:
+        response = await client.get(
+            f"/v1/communities/{cid}/members/m-yan/engagement", headers=actor()
+        )
+        assert response.status_code == 200, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    # m-yan's event follows the duplicate on the same partition: once it is applied, so is that.
+    yan = await eventually(profile_only)
+    assert yan["display_name"] == "Yan 燕"
+    assert (yan["score"], yan["activity_count"], yan["last_active_at"], yan["rank"]) == (
+        0.0,
+        0,
+        None,
+        None,
+    )
+
+    # The activity follows the poison on its partition: scoring it means the consumer went on.
+    posted = await client.post(
+        "/v1/activities", json=[activity(cid, "m-zoe", "share")], headers=actor("partner-bot")
+    )
+    assert posted.status_code == 202
+
+    async def named() -> None:
+        board = await leaderboard(client, cid)
+        assert board["items"] == [
+            {"rank": 1, "member_id": "m-zoe", "display_name": "佐伊 Zoe 🌸", "score": 3.0}
+        ]
+
+    await eventually(named)
+
+    async with KafkaProbe(broker) as probe:
+        [dead] = await probe.records(
+            "huoli.activities.dlq", count=1, where=lambda record: record.value == poison
+        )
+    headers = dict(dead.headers)
+    assert headers["huoli-consumer"] == b"scoring.ledger"
+    assert b"not a CloudEvents envelope" in headers["huoli-error"]
+
+
+def _valid(cid: str = "cmty_x") -> dict[str, Any]:
+    return activity(cid, "m-1", "message")
+
+
+BAD_BATCHES = {
+    "empty list": ([], 422, ["body"]),
+    "1001 items": ([_valid() for _ in range(1001)], 422, ["body"]),
+    "not a list": (_valid(), 422, ["body"]),
+    "unknown type": ([_valid(), {**_valid(), "type": "teleport"}], 422, ["body", 1, "type"]),
+    "naive occurred_at": (
+        [{**_valid(), "occurred_at": "2026-11-22T08:00:00"}],
+        422,
+        ["body", 0, "occurred_at"],
+    ),
+    "occurred_at far ahead": (
+        [{**_valid(), "occurred_at": (datetime.now(UTC) + timedelta(minutes=10)).isoformat()}],
+        422,
+        ["body", 0, "occurred_at"],
+    ),
+    "missing member_id": (
+        [{k: v for k, v in _valid().items() if k != "member_id"}],
+        422,
+        ["body", 0, "member_id"],
+    ),
+    "empty id": ([{**_valid(), "id": ""}], 422, ["body", 0, "id"]),
+    "id over 128 chars": ([{**_valid(), "id": "x" * 129}], 422, ["body", 0, "id"]),
+    "attrs not an object": ([{**_valid(), "attrs": ["a"]}], 422, ["body", 0, "attrs"]),
+    "attrs over 4 KB": ([{**_valid(), "attrs": {"t": "字" * 1400}}], 422, ["body", 0, "attrs"]),
+    "unknown field": ([{**_valid(), "points": 100}], 422, ["body", 0, "points"]),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_BATCHES))
+async def test_bad_batches_are_refused_whole(api: httpx.AsyncClient, case: str) -> None:
+    payload, status, loc = BAD_BATCHES[case]
+    response = await api.post("/v1/activities", json=payload, headers=actor())
+    problem = assert_problem(response, status, field=str(loc[-1]))
+    assert problem["type"].endswith("/validation-error")
+    assert loc in [err["loc"] for err in problem["errors"]], problem
+
+
+async def test_malformed_json_unauthenticated_and_bad_queries(api: httpx.AsyncClient) -> None:
+    malformed = await api.post(
+        "/v1/activities",
+        content=b'[{"id": "a1", ',
+        headers={**actor(), "content-type": "application/json"},
+    )
+    assert assert_problem(malformed, 400)["type"].endswith("/malformed-json")
+
+    anonymous = await api.post("/v1/activities", json=[_valid()])
+    assert_problem(anonymous, 401)
+    assert_problem(await api.get("/v1/communities/c/leaderboard"), 401)
+
+    cid = new_community()
+    path = f"/v1/communities/{cid}/leaderboard"
+    assert_problem(
+        await api.get(path, params={"period": "year"}, headers=actor()), 422, field="period"
+    )
+    for limit in (0, 201):
+        assert_problem(
+            await api.get(path, params={"limit": limit}, headers=actor()), 422, field="limit"
+        )
+    assert (await leaderboard(api, cid, period="week")) == {"period": "week", "items": []}
+
+    missing = await api.get(f"/v1/communities/{cid}/members/m-nobody/engagement", headers=actor())
+    assert assert_problem(missing, 404)["type"].endswith("/member-not-found")
+
+
+async def test_a_refused_batch_leaves_nothing_behind(api: httpx.AsyncClient) -> None:
+    cid = new_community()
+    good = activity(cid, "m-1", "message")
+    refused = await api.post(
+        "/v1/activities", json=[good, {**good, "id": "other", "type": "teleport"}], headers=actor()
+    )
+    assert_problem(refused, 422, field="type")
+    accepted = await api.post("/v1/activities", json=[good], headers=actor())
+    assert accepted.json() == {"accepted": 1, "duplicates": 0}
+
+
+async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
+    database_url: str, broker: str
+) -> None:
+    app = scoring_app(database_url, broker, run_consumers=False)
+    async with running_service(app) as api:
+        cid = new_community()
+        event = ActivityRecorded(
+            activity_id="act-replayed",
+            community_id=cid,
+            member_id="m-1",
+            activity_type="share",
+            occurred_at=datetime.now(UTC),
+        )
+        posted = []
+        for _ in range(2):
+            async with app.state.runtime.sessions() as session:
+                posted.append(await use_cases.post_to_ledger(session=session, event=event))
+                await session.commit()
+        assert posted == [True, False]
+        response = await api.get(f"/v1/communities/{cid}/members/m-1/engagement", headers=actor())
+        body = response.json()
+        assert (body["score"], body["activity_count"], body["rank"]) == (3.0, 1, 1)

@@ -1,0 +1,133 @@
+"""Helpers for tests: run an app in-process, wait for eventual effects, read Kafka topics."""
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from fastapi import FastAPI
+
+
+@asynccontextmanager
+async def running_service(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """Run the app's lifespan (migrations, relay, consumers) and hand out a client bound to it."""
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+def actor(user_id: str = "alice", roles: Iterable[str] = ()) -> dict[str, str]:
+    """The identity headers the gateway sets after verifying a caller."""
+    return {"X-Actor-Id": user_id, "X-Actor-Kind": "user", "X-Actor-Roles": ",".join(roles)}
+
+
+async def eventually(
+    check: Callable[[], Awaitable[Any]], *, timeout: float = 20.0, interval: float = 0.1
+) -> Any:
+    """Retry an async assertion until it passes; on timeout re-raise its last failure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return await check()
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        await asyncio.sleep(interval)
+
+
+def assert_problem(
+    response: httpx.Response, status: int, *, field: str | None = None
+) -> dict[str, Any]:
+    """The response is an RFC 9457 problem with this status (and an error naming `field`)."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    assert body["status"] == status
+    assert body["type"].startswith("https://")
+    assert body["title"] and body["detail"]
+    if field is not None:
+        locations = [err["loc"][-1] for err in body.get("errors", [])] + [body.get("field")]
+        assert field in locations, body
+    return body
+
+
+class KafkaProbe:
+    """Reads a topic from the beginning, outside any consumer group."""
+
+    def __init__(self, bootstrap_servers: str) -> None:
+        self.bootstrap_servers = bootstrap_servers
+
+    async def __aenter__(self) -> "KafkaProbe":
+        return self
+
+    async def __aexit__(self, *_exc: object) -> None:
+        return None
+
+    async def records(
+        self, topic: str, *, count: int, where: Callable[[Any], bool], timeout: float = 20.0
+    ) -> list[Any]:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.bootstrap_servers, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            deadline = time.monotonic() + timeout
+            partitions: set[int] | None = None
+            while not partitions:
+                await consumer._client.force_metadata_update()
+                partitions = consumer.partitions_for_topic(topic)
+                if not partitions:
+                    if time.monotonic() > deadline:
+                        raise AssertionError(f"topic {topic} does not exist")
+                    await asyncio.sleep(0.2)
+            assignment = [TopicPartition(topic, p) for p in sorted(partitions)]
+            consumer.assign(assignment)
+            await consumer.seek_to_beginning(*assignment)
+            found: list[Any] = []
+            while len(found) < count:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    raise AssertionError(f"found {len(found)} of {count} records on {topic}")
+                batches = await consumer.getmany(timeout_ms=int(min(remaining, 0.5) * 1000))
+                for records in batches.values():
+                    found.extend(record for record in records if where(record))
+            return found
+        finally:
+            await consumer.stop()
+
+    async def events(
+        self,
+        topic: str,
+        *,
+        type: str | None = None,
+        count: int = 1,
+        timeout: float = 20.0,
+        where: Callable[[dict[str, Any]], bool] | None = None,
+    ) -> list[dict[str, Any]]:
+        """The first `count` CloudEvents on `topic` of this type (and matching `where`)."""
+
+        def wanted(record: Any) -> bool:
+            try:
+                event = orjson.loads(record.value)
+            except orjson.JSONDecodeError:
+                return False
+            return (type is None or event.get("type") == type) and (where is None or where(event))
+
+        records = await self.records(topic, count=count, where=wanted, timeout=timeout)
+        return [orjson.loads(record.value) for record in records]
+
+
+async def publish_raw(
+    bootstrap_servers: str, topic: str, value: bytes, key: bytes | None = None
+) -> None:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap_servers, acks="all")
+    await producer.start()
+    try:
+        await producer.send_and_wait(topic, value=value, key=key)
+    finally:
+        await producer.stop()
