@@ -13,7 +13,6 @@ from services.events.settings import EventsSettings
 from services.members.settings import MembersSettings
 from services.scoring.settings import ScoringSettings
 
-
 ROOT = Path(__file__).resolve().parent.parent
 
 

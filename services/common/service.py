@@ -78,9 +78,10 @@ def create_service_app(
             sessions=runtime.sessions,
             kafka=kafka,
             poll_seconds=settings.outbox_poll_seconds,
+            replay_window_seconds=settings.outbox_replay_window_seconds,
         )
         workers = [_supervised("outbox relay", relay.run)]
-        for spec in consumers:
+        for spec in consumers if settings.run_consumers else ():
             consumer = InboxConsumer(
                 group_id=spec.group_id,
                 topics=spec.topics,

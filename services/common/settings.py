@@ -41,12 +41,20 @@ class ServiceSettings(BaseSettings):
     kafka_enable_idempotence: bool = Field(
         default=False, validation_alias=shared("KAFKA_ENABLE_IDEMPOTENCE")
     )
+    # Apache Kafka refuses less than 6 s by default; the embedded broker joins faster with 3 s.
+    kafka_session_timeout_ms: int = Field(
+        default=10_000, ge=1_000, validation_alias=shared("KAFKA_SESSION_TIMEOUT_MS")
+    )
     max_body_bytes: int = Field(
         default=1_048_576, ge=1024, validation_alias=shared("MAX_BODY_BYTES")
     )
     outbox_poll_seconds: float = 0.5
+    # How far back the relay publishes again when the broker lost acknowledged messages.
+    outbox_replay_window_seconds: float = Field(default=3600, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     run_migrations_on_startup: bool = True
+    # Off for copies that only serve the API (and for tests that need no consumer).
+    run_consumers: bool = True
 
     def resolved_database_url(self) -> str:
         """The configured database, or a SQLite file under var/ named after the service."""

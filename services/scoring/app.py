@@ -20,5 +20,5 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
         routers=[router],
-        consumers=[LEDGER_CONSUMER] if settings.run_consumers else [],
+        consumers=[LEDGER_CONSUMER],
     )

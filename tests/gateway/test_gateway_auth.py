@@ -4,6 +4,7 @@ import base64
 import json
 import time
 import warnings
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -175,3 +176,28 @@ async def test_an_audience_is_required_when_configured(start_gateway: Any) -> No
                 "/v1/communities", headers={"Authorization": f"Bearer {token}"}
             )
             assert_problem(refused, 401)
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+async def gateway_by_hostname(
+    request: pytest.FixtureRequest, start_gateway: Any, upstream_urls: dict[str, str]
+) -> AsyncIterator[httpx.AsyncClient]:
+    # aiohttp's jar ignores cookies from IP addresses; deployments use host names.
+    by_name = {name: url.replace("127.0.0.1", "localhost") for name, url in upstream_urls.items()}
+    async with start_gateway(urls=by_name, http_transport=request.param) as client:
+        yield client
+
+
+async def test_cookies_set_by_a_service_are_not_replayed_for_other_callers(
+    gateway_by_hostname: httpx.AsyncClient,
+) -> None:
+    # The gateway's one client is shared by every caller: it must keep no cookie jar.
+    gateway = gateway_by_hostname
+    first = await gateway.get("/v1/communities/c1", headers=bearer("alice"))
+    assert first.headers.get_list("set-cookie")
+    gateway.cookies.clear()  # the test's own client keeps a jar; the next caller has none
+    second = await gateway.get("/v1/communities/c1", headers=bearer("mallory"))
+    assert "cookie" not in echoed_headers(second)
+    gateway.cookies.clear()
+    third = await gateway.get("/v1/communities/c1", headers={**bearer("bob"), "Cookie": "mine=1"})
+    assert echoed_headers(third)["cookie"] == ["mine=1"]

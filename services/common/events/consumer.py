@@ -62,8 +62,8 @@ class InboxConsumer:
             # A broker that lost its log (the embedded one restarts empty) resets offsets:
             # re-reading from the start is safe because the inbox skips what was applied.
             auto_offset_reset="earliest",
-            session_timeout_ms=10_000,
-            heartbeat_interval_ms=1_000,
+            session_timeout_ms=self.kafka.settings.kafka_session_timeout_ms,
+            heartbeat_interval_ms=max(self.kafka.settings.kafka_session_timeout_ms // 6, 300),
             metadata_max_age_ms=5_000,
             max_poll_records=200,
         )

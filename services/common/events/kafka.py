@@ -2,11 +2,10 @@
 start-up."""
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Iterable
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaError, TopicAlreadyExistsError
 
@@ -37,9 +36,12 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str]) -> Non
             )
             for topic in missing
         ]
-        # Another process may create them between our list and our create.
-        with contextlib.suppress(TopicAlreadyExistsError):
-            await admin.create_topics(new_topics)
+        response = await admin.create_topics(new_topics)
+        # aiokafka returns per-topic error codes instead of raising. "Already exists" means
+        # another process created the topic between our list and our create: that is fine.
+        for topic, code, message in response.topic_errors:
+            if code not in (0, TopicAlreadyExistsError.errno):
+                raise KafkaError(f"cannot create topic {topic}: {code} {message}")
         logger.info("created topics %s", ", ".join(missing))
     finally:
         await admin.close()
@@ -76,6 +78,28 @@ class KafkaLink:
                     raise
                 self._producer = producer
             return self._producer
+
+    async def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """The log-end offset of each partition, as the broker reports it now."""
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=self.settings.kafka_bootstrap_servers,
+            request_timeout_ms=REQUEST_TIMEOUT_MS,
+        )
+        await consumer.start()
+        try:
+            await consumer._client.force_metadata_update()
+            existing = [
+                partition
+                for partition in partitions
+                if partition.partition in (consumer.partitions_for_topic(partition.topic) or ())
+            ]
+            # A partition that vanished (the topic was re-created smaller) has lost its log.
+            ends: dict[TopicPartition, int] = dict.fromkeys(partitions, 0)
+            if existing:
+                ends.update(await consumer.end_offsets(existing))
+            return ends
+        finally:
+            await consumer.stop()
 
     async def reset(self) -> None:
         """Drop the producer after a failure; the next call reconnects and re-creates topics."""

@@ -8,10 +8,13 @@ next pass; consumers' inboxes absorb that duplicate.
 import asyncio
 import contextlib
 import logging
-from datetime import datetime
+import time
+from datetime import datetime, timedelta
 from typing import Any
 
+from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
+from aiokafka.structs import RecordMetadata
 from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -77,7 +80,14 @@ class Outbox:
 
 
 class OutboxRelay:
-    """Publishes pending outbox rows in order; backs off and reconnects while the broker is away."""
+    """Publishes pending outbox rows in order; backs off and reconnects while the broker is away.
+
+    It also notices a broker that lost acknowledged messages (the embedded broker keeps its log
+    in memory, so a restart empties it; on Apache Kafka an unclean leader election can do the
+    same): an acknowledged offset at or below one seen before, or a log end below it. Then it
+    publishes again what it published within `replay_window_seconds`; inboxes drop what their
+    consumers had already applied.
+    """
 
     def __init__(
         self,
@@ -86,11 +96,20 @@ class OutboxRelay:
         sessions: async_sessionmaker[AsyncSession],
         kafka: KafkaLink,
         poll_seconds: float,
+        replay_window_seconds: float,
+        log_check_seconds: float = 5.0,
     ) -> None:
         self.outbox = outbox
         self.sessions = sessions
         self.kafka = kafka
         self.poll_seconds = poll_seconds
+        self.replay_window_seconds = replay_window_seconds
+        self.log_check_seconds = log_check_seconds
+        # Per partition, the lowest offset of the latest acknowledged batch: every later ack
+        # must be above it, and so must the log end (Tansu reports a log end of the last
+        # batch's first offset + 1, not the last offset + 1).
+        self._batch_start: dict[TopicPartition, int] = {}
+        self._next_log_check = time.monotonic()
 
     async def run(self) -> None:
         backoff = 0.2
@@ -98,10 +117,16 @@ class OutboxRelay:
         while True:
             try:
                 published = await self.publish_pending()
+                if published == 0 and time.monotonic() >= self._next_log_check:
+                    self._next_log_check = time.monotonic() + self.log_check_seconds
+                    if await self._broker_lost_log():
+                        await self._replay_recent()
+                        continue
             except (TimeoutError, KafkaError, OSError) as exc:
                 if not broker_down:
                     logger.warning("outbox relay cannot reach Kafka (%r); retrying", exc)
                 broker_down = True
+                self._next_log_check = time.monotonic()  # check the log once we are back
                 await self.kafka.reset()
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
@@ -131,7 +156,7 @@ class OutboxRelay:
             if not rows:
                 return total
             producer = await self.kafka.producer()
-            acks = [
+            pending_acks = [
                 await producer.send(
                     row.topic,
                     value=row.payload.encode(),
@@ -139,7 +164,7 @@ class OutboxRelay:
                 )
                 for row in rows
             ]
-            await asyncio.gather(*acks)
+            acks = await asyncio.gather(*pending_acks)
             async with self.sessions() as session:
                 await session.execute(
                     update(table)
@@ -148,3 +173,38 @@ class OutboxRelay:
                 )
                 await session.commit()
             total += len(rows)
+            if self._offsets_went_back(acks):
+                await self._replay_recent()
+
+    def _offsets_went_back(self, acks: list[RecordMetadata]) -> bool:
+        batch_start: dict[TopicPartition, int] = {}
+        for ack in acks:
+            partition = TopicPartition(ack.topic, ack.partition)
+            batch_start[partition] = min(ack.offset, batch_start.get(partition, ack.offset))
+        went_back = any(
+            partition in self._batch_start and start <= self._batch_start[partition]
+            for partition, start in batch_start.items()
+        )
+        self._batch_start.update(batch_start)
+        return went_back
+
+    async def _broker_lost_log(self) -> bool:
+        if not self._batch_start:
+            return False
+        ends = await self.kafka.end_offsets(list(self._batch_start))
+        return any(ends[partition] <= start for partition, start in self._batch_start.items())
+
+    async def _replay_recent(self) -> None:
+        table = self.outbox.table
+        since = utc_now() - timedelta(seconds=self.replay_window_seconds)
+        async with self.sessions() as session:
+            result = await session.execute(
+                update(table).where(table.c.published_at >= since).values(published_at=None)
+            )
+            await session.commit()
+        self._batch_start.clear()
+        logger.warning(
+            "Kafka lost acknowledged messages; publishing again the %s events of the last %.0f s",
+            getattr(result, "rowcount", "?"),
+            self.replay_window_seconds,
+        )

@@ -36,8 +36,11 @@ async def record_activities(
     the event comes back from Kafka."""
     now = utc_now()
     accepted = 0
-    seen: set[str] = set()
-    for activity in activities:
+    # One query settles a replayed batch; the insert below still decides races between requests.
+    seen = await repository.received_before(session, [activity.id for activity in activities])
+    # Sorted, so that concurrent batches sharing ids take their row locks in one order and
+    # cannot deadlock on PostgreSQL; the sort is stable, so a repeated id's first copy wins.
+    for activity in sorted(activities, key=lambda activity: activity.id):
         if activity.id in seen:
             continue
         seen.add(activity.id)
@@ -113,6 +116,7 @@ async def save_member_profile(*, session: AsyncSession, event: MemberJoined) -> 
         display_name=event.display_name,
         joined_at=event.joined_at.astimezone(UTC),
     )
+    await repository.count_member_joined(session, community_id=event.community_id)
 
 
 async def get_leaderboard(

@@ -12,6 +12,7 @@ from services.common.db import UtcDateTime
 from services.common.db_ops import insert_if_absent
 from services.scoring.storage.tables import (
     ActivityReceipt,
+    CommunityTally,
     LedgerEntry,
     MemberProfile,
     MemberScore,
@@ -21,6 +22,7 @@ receipt_table = ActivityReceipt.__table__  # type: ignore[attr-defined]
 ledger_table = LedgerEntry.__table__  # type: ignore[attr-defined]
 score_table = MemberScore.__table__  # type: ignore[attr-defined]
 profile_table = MemberProfile.__table__  # type: ignore[attr-defined]
+tally_table = CommunityTally.__table__  # type: ignore[attr-defined]
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,12 @@ async def add_receipt(
         receipt_table,
         {"activity_id": activity_id, "community_id": community_id, "received_at": received_at},
     )
+
+
+async def received_before(session: AsyncSession, activity_ids: Sequence[str]) -> set[str]:
+    """Which of these activity ids have a receipt already."""
+    query = select(receipt_table.c.activity_id).where(receipt_table.c.activity_id.in_(activity_ids))
+    return set((await session.execute(query)).scalars().all())
 
 
 async def add_ledger_entry(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -191,3 +199,14 @@ async def count_ranked_ahead(
         )
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def count_member_joined(session: AsyncSession, *, community_id: str) -> None:
+    await insert_if_absent(
+        session, tally_table, {"community_id": community_id, "members_joined": 0}
+    )
+    await session.execute(
+        update(tally_table)
+        .where(tally_table.c.community_id == community_id)
+        .values(members_joined=tally_table.c.members_joined + 1)
+    )

@@ -68,6 +68,14 @@ class MemberScore(ScoringTable, table=True):
     )
 
 
+class CommunityTally(ScoringTable, table=True):
+    """Running counts per community that the metrics build on: one per applied event, so a
+    redelivered event applied twice (or one lost) would show here."""
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    members_joined: int = Field(default=0)
+
+
 class MemberProfile(ScoringTable, table=True):
     """Read model of the members service's memberships, built from its events."""
 

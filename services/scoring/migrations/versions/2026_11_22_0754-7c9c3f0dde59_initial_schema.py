@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7f334ac2954f
+Revision ID: 7c9c3f0dde59
 Revises:
-Create Date: 2026-11-22 07:40:57.289018
+Create Date: 2026-11-22 07:54:32.447504
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import services.common.db
 
-revision: str = "7f334ac2954f"
+revision: str = "7c9c3f0dde59"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -27,6 +27,12 @@ def upgrade() -> None:
         sa.Column("community_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("received_at", services.common.db.UtcDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("activity_id", name=op.f("pk_activity_receipt")),
+    )
+    op.create_table(
+        "communitytally",
+        sa.Column("community_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("members_joined", sa.Integer(), nullable=False),
+        sa.PrimaryKeyConstraint("community_id", name=op.f("pk_communitytally")),
     )
     op.create_table(
         "inbox_event",
@@ -119,5 +125,6 @@ def downgrade() -> None:
 
     op.drop_table("ledger_entry")
     op.drop_table("inbox_event")
+    op.drop_table("communitytally")
     op.drop_table("activity_receipt")
     # ### end Alembic commands ###
