@@ -200,18 +200,12 @@ class UpstreamProxy:
         url = self.url(upstream, raw_path, request.scope.get("query_string", b""))
         body = await request.body()
         try:
-            outgoing = httpx.Request(
+            answer = await self._client.request(
                 request.method,
                 url,
                 headers=forwarded_headers(request, identity),
                 content=body,
-                extensions={"timeout": self._client.timeout.as_dict()},
             )
-            answer = await self._client._transport.handle_async_request(outgoing)
-            try:
-                await answer.aread()
-            finally:
-                await answer.aclose()
         except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
             return self._failure(request, upstream, exc)
         if answer.status_code >= 500:

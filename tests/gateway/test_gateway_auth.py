@@ -1,5 +1,6 @@
 """Bearer JWTs: who may pass, and the identity the services receive."""
 
+import asyncio
 import base64
 import json
 import time
@@ -11,6 +12,7 @@ import httpx
 import jwt
 import pytest
 
+from gateway.auth import InvalidCredentials, TokenVerifier
 from gateway.tokens import issue_token
 from tests.gateway.fakes import SECRET, bearer, echoed_headers
 from tests.support import assert_problem
@@ -201,3 +203,21 @@ async def test_cookies_set_by_a_service_are_not_replayed_for_other_callers(
     gateway.cookies.clear()
     third = await gateway.get("/v1/communities/c1", headers={**bearer("bob"), "Cookie": "mine=1"})
     assert echoed_headers(third)["cookie"] == ["mine=1"]
+
+
+def test_remembered_tokens_are_bounded_and_keep_their_own_identity() -> None:
+    verifier = TokenVerifier(secret=SECRET, cache_size=2)
+    tokens = {sub: signed({"sub": sub, "exp": in_an_hour()}) for sub in ("a", "b", "c", "d")}
+    for _ in range(2):
+        for sub, token in tokens.items():
+            assert verifier.identify({"authorization": f"Bearer {token}"}).subject == sub
+
+
+async def test_a_remembered_token_is_refused_once_expired_even_from_memory() -> None:
+    verifier = TokenVerifier(secret=SECRET, leeway=0)
+    expires = int(time.time()) + 1
+    headers = {"authorization": f"Bearer {signed({'sub': 'alice', 'exp': expires})}"}
+    assert verifier.identify(headers).subject == "alice"
+    await asyncio.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(InvalidCredentials, match="expired"):
+        verifier.identify(headers)

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
+from gateway.proxy import UpstreamProxy
 from gateway.routing import ROUTES, has_dot_segment, upstream_for
 from tests.gateway.fakes import bearer, gateway_settings
 from tests.support import assert_problem, running_service
@@ -170,3 +171,16 @@ def test_the_routing_table_covers_every_family_and_orders_narrow_before_broad() 
     assert upstream_for("/v1/users") is None
     assert has_dot_segment("/v1/a/../b")
     assert not has_dot_segment("/v1/a/..b/c.d")
+
+
+def test_upstream_urls_keep_the_path_as_sent_and_encode_what_would_change_it() -> None:
+    proxy = UpstreamProxy(client=httpx.AsyncClient(), upstreams={"members": "http://members:8001"})
+    assert proxy.url("members", b"/v1/communities/a%2Fb", b"x=%20&y=1") == (
+        "http://members:8001/v1/communities/a%2Fb?x=%20&y=1"
+    )
+    assert proxy.url("members", "/v1/communities/读".encode(), "q=书".encode()) == (
+        "http://members:8001/v1/communities/%E8%AF%BB?q=%E4%B9%A6"
+    )
+    assert (
+        proxy.url("members", b"/v1/communities/a#b") == "http://members:8001/v1/communities/a%23b"
+    )

@@ -85,8 +85,8 @@ class KafkaLink:
             bootstrap_servers=self.settings.kafka_bootstrap_servers,
             request_timeout_ms=REQUEST_TIMEOUT_MS,
         )
-        await consumer.start()
         try:
+            await consumer.start()
             await consumer._client.force_metadata_update()
             existing = [
                 partition

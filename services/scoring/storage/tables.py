@@ -72,6 +72,8 @@ class CommunityTally(ScoringTable, table=True):
     """Running counts per community that the metrics build on: one per applied event, so a
     redelivered event applied twice (or one lost) would show here."""
 
+    __tablename__ = "community_tally"
+
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     members_joined: int = Field(default=0)
 

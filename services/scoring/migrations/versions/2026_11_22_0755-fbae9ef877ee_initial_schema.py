@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 7c9c3f0dde59
+Revision ID: fbae9ef877ee
 Revises:
-Create Date: 2026-11-22 07:54:32.447504
+Create Date: 2026-11-22 07:55:42.961182
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import services.common.db
 
-revision: str = "7c9c3f0dde59"
+revision: str = "fbae9ef877ee"
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -29,10 +29,10 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("activity_id", name=op.f("pk_activity_receipt")),
     )
     op.create_table(
-        "communitytally",
+        "community_tally",
         sa.Column("community_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
         sa.Column("members_joined", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("community_id", name=op.f("pk_communitytally")),
+        sa.PrimaryKeyConstraint("community_id", name=op.f("pk_community_tally")),
     )
     op.create_table(
         "inbox_event",
@@ -125,6 +125,6 @@ def downgrade() -> None:
 
     op.drop_table("ledger_entry")
     op.drop_table("inbox_event")
-    op.drop_table("communitytally")
+    op.drop_table("community_tally")
     op.drop_table("activity_receipt")
     # ### end Alembic commands ###
