@@ -23,9 +23,9 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
 from typing import IO, Any
@@ -83,6 +83,41 @@ def run_load(
         loop_factory = None
     with asyncio.Runner(loop_factory=loop_factory) as runner:
         return runner.run(_load(url, headers, concurrency, seconds, warmup))
+
+
+def _load_in_child(connection: Connection, *args: Any) -> None:
+    # Ctrl-C reaches the whole process group; the parent handles it and ends this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        connection.send(run_load(*args))
+    finally:
+        connection.close()
+
+
+def measure(target: Target, concurrency: int, seconds: float, warmup: float) -> Result:
+    """Run the load generator in a fresh process against one target; stop it whatever happens."""
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    generator = context.Process(
+        target=_load_in_child,
+        args=(sending, target.url, target.headers, concurrency, seconds, warmup),
+        daemon=True,
+    )
+    generator.start()
+    sending.close()
+    try:
+        try:
+            measured: dict[str, Any] = receiving.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the load generator died (exit code {generator.exitcode})"
+            ) from None
+    finally:
+        if generator.is_alive():
+            generator.terminate()
+        generator.join(5)
+        receiving.close()
+    return Result(target=target.name, concurrency=concurrency, seconds=seconds, **measured)
 
 
 async def _load(
@@ -262,6 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     concurrencies = [int(part) for part in args.concurrency.split(",") if part.strip()]
+    # Explicitly, because a shell starting this in the background leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
 
     secret = secrets.token_hex(32)
@@ -273,12 +310,7 @@ def main(argv: list[str] | None = None) -> int:
         f"Python {platform.python_version()}",
         flush=True,
     )
-    with (
-        tempfile.TemporaryDirectory(prefix="huoli-bench-") as tmp,
-        ProcessPoolExecutor(
-            max_workers=1, mp_context=multiprocessing.get_context("spawn")
-        ) as generator,
-    ):
+    with tempfile.TemporaryDirectory(prefix="huoli-bench-") as tmp:
         workdir = Path(tmp)
         try:
             with running_system(workdir, secret) as urls:
@@ -286,22 +318,7 @@ def main(argv: list[str] | None = None) -> int:
                 for concurrency in concurrencies:
                     for target in targets:
                         print(f"  c={concurrency} {target.name} ...", flush=True)
-                        measured = generator.submit(
-                            run_load,
-                            target.url,
-                            target.headers,
-                            concurrency,
-                            args.seconds,
-                            args.warmup,
-                        ).result()
-                        results.append(
-                            Result(
-                                target=target.name,
-                                concurrency=concurrency,
-                                seconds=args.seconds,
-                                **measured,
-                            )
-                        )
+                        results.append(measure(target, concurrency, args.seconds, args.warmup))
         except KeyboardInterrupt:
             print("interrupted; every process was stopped", file=sys.stderr)
             return 130

@@ -2,7 +2,7 @@
 
 import asyncio
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 import aiohttp
 import httpx
@@ -71,9 +71,9 @@ async def _readiness(runtime: GatewayRuntime, name: str) -> str:
 
 
 @router.get("/openapi.json", include_in_schema=False)
-async def openapi_document(runtime: RuntimeDep) -> dict[str, Any]:
+async def openapi_document(runtime: RuntimeDep) -> JSONResponse:
     """The whole /v1 API, merged from the services' documents."""
-    return await runtime.openapi.document()
+    return JSONResponse(await runtime.openapi.document())
 
 
 @router.get("/docs", include_in_schema=False)

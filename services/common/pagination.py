@@ -1,11 +1,13 @@
 """Cursor pagination: `?limit=&cursor=` in, `{"items": [...], "next_cursor": ...}` out.
 
-A cursor is the sort key of the last item returned, opaque to callers (base64url JSON), so
-pages stay stable while rows are inserted, unlike offsets.
+A cursor is the id of the last item returned (ids sort by creation), opaque to callers
+(base64url JSON), so pages stay stable while rows are inserted, unlike offsets.
 """
 
 import base64
 import binascii
+import re
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, TypeVar
 
 import orjson
@@ -13,6 +15,7 @@ from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from services.common.errors import InvalidInput
+from services.common.fields import ID_PATTERN
 
 T = TypeVar("T")
 
@@ -27,37 +30,45 @@ class Page(BaseModel, Generic[T]):
 
 class PageParams(BaseModel):
     limit: int
-    after: list[Any] | None
+    after_id: str | None
 
 
 def encode_cursor(sort_key: list[Any]) -> str:
     return base64.urlsafe_b64encode(orjson.dumps(sort_key)).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str) -> list[Any]:
+def decode_cursor(cursor: str) -> str:
+    """The id a cursor points after; a forged one never reaches a query."""
     try:
         padded = cursor + "=" * (-len(cursor) % 4)
         value = orjson.loads(base64.urlsafe_b64decode(padded.encode()))
     except (binascii.Error, ValueError) as exc:
         raise InvalidInput("The cursor is not one this API returned.", field="cursor") from exc
-    if not isinstance(value, list):
+    if not (
+        isinstance(value, list)
+        and len(value) == 1
+        and isinstance(value[0], str)
+        and re.fullmatch(ID_PATTERN, value[0])
+    ):
         raise InvalidInput("The cursor is not one this API returned.", field="cursor")
-    return value
+    after_id: str = value[0]
+    return after_id
 
 
 def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> PageParams:
-    return PageParams(limit=limit, after=decode_cursor(cursor) if cursor else None)
+    return PageParams(limit=limit, after_id=decode_cursor(cursor) if cursor else None)
 
 
 PageDep = Annotated[PageParams, Depends(_page_params)]
 
 
-def page_of(rows: list[T], *, limit: int, sort_key: Any) -> Page[T]:
-    """Build a page from up to `limit + 1` rows; the extra row only says another page exists."""
+def page_of(rows: list[T], *, limit: int, id_of: Callable[[T], str]) -> Page[T]:
+    """Build a page from up to `limit + 1` rows ordered by id; the extra row only says another
+    page exists."""
     has_more = len(rows) > limit
     items = rows[:limit]
-    next_cursor = encode_cursor(sort_key(items[-1])) if has_more and items else None
+    next_cursor = encode_cursor([id_of(items[-1])]) if has_more and items else None
     return Page[T](items=items, next_cursor=next_cursor)

@@ -96,9 +96,7 @@ def create_service_app(
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await _stop(tasks)
             await kafka.close()
             await engine.dispose()
 
@@ -122,6 +120,19 @@ async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
         except Exception:
             logger.exception("%s crashed; restarting in 1 s", name)
             await asyncio.sleep(1)
+
+
+async def _stop(tasks: list[asyncio.Task[None]]) -> None:
+    """Cancel the workers until they end: aiokafka can turn a cancellation that lands inside a
+    connection attempt into a KafkaError, which the workers treat as an outage and retry."""
+    pending = set(tasks)
+    for _ in range(20):
+        if not pending:
+            return
+        for task in pending:
+            task.cancel()
+        _done, pending = await asyncio.wait(pending, timeout=0.5)
+    logger.error("%d background workers did not stop", len(pending))
 
 
 def _runtime(request: Request) -> ServiceRuntime:

@@ -1,31 +1,21 @@
 """HTTP endpoints of the content service. Each one commits once, before it answers."""
 
-import re
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from services.common.auth import ActorDep
-from services.common.errors import InvalidInput
+from services.common.fields import PathId
 from services.common.pagination import Page, PageDep, page_of
 from services.common.service import OutboxDep, SessionDep
-from services.content.api.schemas import ID_PATTERN, ContentCreate, ContentPublic
+from services.content.api.schemas import ContentCreate, ContentPublic
 from services.content.domain import use_cases
 from services.content.domain.models import ContentKind, ContentStatus
 
 router = APIRouter(tags=["content"])
 
-CommunityId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
-ContentId = Annotated[str, Path(max_length=40, pattern=ID_PATTERN)]
-
-
-def _after_id(after: list[object] | None) -> str | None:
-    if not after:
-        return None
-    # A forged cursor must not reach the query (PostgreSQL rejects some strings outright).
-    if not isinstance(after[0], str) or not re.fullmatch(ID_PATTERN, after[0]):
-        raise InvalidInput("The cursor is not one this API returned.", field="cursor")
-    return after[0]
+CommunityId = PathId
+ContentId = PathId
 
 
 @router.post("/communities/{community_id}/content", status_code=status.HTTP_201_CREATED)
@@ -59,11 +49,11 @@ async def list_content(
         community_id=community_id,
         kind=kind,
         status=content_status,
-        after_id=_after_id(page.after),
+        after_id=page.after_id,
         limit=page.limit + 1,
     )
     items = [ContentPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, limit=page.limit, sort_key=lambda item: [item.id])
+    return page_of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/content/{content_id}")

@@ -3,35 +3,23 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.common.fields import NoNul, ResourceId
 from services.content.domain.models import ContentKind, ContentSource, ContentStatus
-
-ID_PATTERN = r"^[A-Za-z0-9_-]+$"
-
-
-def _without_nul(text: str) -> str:
-    # PostgreSQL text cannot hold U+0000; refused here rather than failing in the database.
-    if "\x00" in text:
-        raise ValueError("must not contain the NUL character (U+0000)")
-    return text
-
 
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_without_nul),
+    NoNul,
 ]
 # The body is kept exactly as sent (no stripping): whitespace can be part of the formatting.
-Body = Annotated[
-    str, StringConstraints(min_length=1, max_length=50_000), AfterValidator(_without_nul)
-]
+Body = Annotated[str, StringConstraints(min_length=1, max_length=50_000), NoNul]
 Tag = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=50),
-    AfterValidator(_without_nul),
+    NoNul,
 ]
-ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=ID_PATTERN)]
 
 
 class ContentCreate(BaseModel):
@@ -42,8 +30,8 @@ class ContentCreate(BaseModel):
     body: Body
     tags: Annotated[list[Tag], Field(max_length=20)] = []
     source: ContentSource
-    author_member_id: ObjectId | None = None
-    tier_ids: Annotated[list[ObjectId], Field(max_length=20)] = []
+    author_member_id: ResourceId | None = None
+    tier_ids: Annotated[list[ResourceId], Field(max_length=20)] = []
 
 
 class ContentPublic(BaseModel):

@@ -1,14 +1,12 @@
 """Request and response shapes of the events API."""
 
-from datetime import UTC, datetime
-from typing import Annotated, Any
+from datetime import datetime
+from typing import Annotated
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -17,51 +15,19 @@ from pydantic import (
     field_validator,
 )
 
+from services.common.fields import NoNul, ResourceId, Timestamp
 from services.events.domain.models import EventFormat, EventKind, EventStatus
-
-ID_PATTERN = r"^[A-Za-z0-9_-]+$"
-
-
-def _without_nul(text: str) -> str:
-    # PostgreSQL text cannot hold U+0000; refused here rather than failing in the database.
-    if "\x00" in text:
-        raise ValueError("must not contain the NUL character (U+0000)")
-    return text
-
 
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=200),
-    AfterValidator(_without_nul),
+    NoNul,
 ]
-Description = Annotated[
-    str, StringConstraints(min_length=1, max_length=5000), AfterValidator(_without_nul)
-]
+Description = Annotated[str, StringConstraints(min_length=1, max_length=5000), NoNul]
 Location = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=500),
-    AfterValidator(_without_nul),
-]
-ObjectId = Annotated[str, StringConstraints(min_length=1, max_length=40, pattern=ID_PATTERN)]
-
-
-def _rfc3339_text(value: Any) -> Any:
-    # Pydantic would read a bare number as Unix seconds; the contract is RFC 3339 text.
-    if not isinstance(value, str):
-        raise ValueError("expected an RFC 3339 timestamp string with an offset")
-    return value
-
-
-def _representable_in_utc(moment: datetime) -> datetime:
-    try:
-        return moment.astimezone(UTC)
-    except OverflowError as exc:  # e.g. 9999-12-31T23:00:00-05:00 is past year 9999 in UTC
-        raise ValueError("is out of the supported range") from exc
-
-
-# An offset is required: a naive time is ambiguous across the communities' timezones.
-Timestamp = Annotated[
-    AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_representable_in_utc)
+    NoNul,
 ]
 
 
@@ -94,7 +60,7 @@ class EventCreate(BaseModel):
     capacity: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
     registration_opens_at: Timestamp | None = None
     registration_closes_at: Timestamp | None = None
-    tier_ids: Annotated[list[ObjectId], Field(max_length=20)] = []
+    tier_ids: Annotated[list[ResourceId], Field(max_length=20)] = []
 
     # Field validators (not a model validator) so that the error names the offending field.
     @field_validator("ends_at")

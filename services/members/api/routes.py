@@ -2,9 +2,10 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, status
+from fastapi import APIRouter, Query, status
 
 from services.common.auth import ActorDep
+from services.common.fields import PathId
 from services.common.pagination import Page, PageDep, page_of
 from services.common.service import OutboxDep, SessionDep
 from services.members.api.schemas import (
@@ -18,12 +19,8 @@ from services.members.domain.models import MemberStatus, Role
 
 router = APIRouter(tags=["members"])
 
-CommunityId = Annotated[str, Path(max_length=40)]
-MemberId = Annotated[str, Path(max_length=40)]
-
-
-def _after_id(after: list[object] | None) -> str | None:
-    return str(after[0]) if after else None
+CommunityId = PathId
+MemberId = PathId
 
 
 @router.post("/communities", status_code=status.HTTP_201_CREATED)
@@ -44,10 +41,10 @@ async def list_communities(
 ) -> Page[CommunityPublic]:
     """Communities, oldest first."""
     rows = await use_cases.list_communities(
-        session=session, after_id=_after_id(page.after), limit=page.limit + 1
+        session=session, after_id=page.after_id, limit=page.limit + 1
     )
     items = [CommunityPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, limit=page.limit, sort_key=lambda item: [item.id])
+    return page_of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/communities/{community_id}")
@@ -88,11 +85,11 @@ async def list_members(
         community_id=community_id,
         status=member_status,
         role=role,
-        after_id=_after_id(page.after),
+        after_id=page.after_id,
         limit=page.limit + 1,
     )
     items = [MemberPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, limit=page.limit, sort_key=lambda item: [item.id])
+    return page_of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/communities/{community_id}/members/{member_id}")

@@ -6,13 +6,18 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
+from services.common.fields import NoNul
 from services.members.domain.models import JoinPolicy, MemberStatus, Role
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-UserId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50)]
-Rule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+UserId = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=128), NoNul
+]
+DisplayName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), NoNul
+]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=50), NoNul]
+Rule = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul]
 
 
 def _known_timezone(name: str) -> str:
@@ -31,7 +36,7 @@ class CommunityCreate(BaseModel):
 
     name: Name
     topic: Name | None = None
-    description: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    description: Annotated[str, StringConstraints(max_length=2000), NoNul] | None = None
     join_policy: JoinPolicy = JoinPolicy.OPEN
     timezone: Timezone = "Asia/Shanghai"
     rules: Annotated[list[Rule], Field(max_length=50)] = []
@@ -55,7 +60,7 @@ class MemberCreate(BaseModel):
 
     user_id: UserId
     display_name: DisplayName
-    invite_code: Annotated[str, StringConstraints(max_length=64)] | None = None
+    invite_code: Annotated[str, StringConstraints(max_length=64), NoNul] | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] = []
 
 

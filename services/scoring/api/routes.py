@@ -2,10 +2,11 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Body, Path, Query, status
+from fastapi import APIRouter, Body, Query, status
 
 from services.common.auth import ActorDep
 from services.common.events.envelope import utc_now
+from services.common.fields import PathId
 from services.common.service import OutboxDep, SessionDep
 from services.scoring.api.schemas import (
     ActivitiesAccepted,
@@ -21,8 +22,8 @@ router = APIRouter(tags=["scoring"])
 
 MAX_BATCH = 1000
 
-CommunityId = Annotated[str, Path(max_length=64)]
-MemberId = Annotated[str, Path(max_length=64)]
+CommunityId = PathId
+MemberId = PathId
 ActivityBatch = Annotated[list[ActivityCreate], Body(min_length=1, max_length=MAX_BATCH)]
 
 

@@ -4,16 +4,16 @@ from datetime import datetime
 from typing import Annotated, Any
 
 import orjson
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from services.common.events.envelope import utc_now
+from services.common.fields import NoNul, ResourceId, Timestamp
 from services.scoring.domain import rules
 from services.scoring.domain.models import ActivityType, Period
 
 MAX_ATTRS_BYTES = 4096
 
-ActivityId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
-EntityId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ActivityId = Annotated[str, StringConstraints(min_length=1, max_length=128), NoNul]
 
 
 def _not_far_in_future(value: datetime) -> datetime:
@@ -30,7 +30,7 @@ def _small_json_object(value: dict[str, Any]) -> dict[str, Any]:
     return value
 
 
-OccurredAt = Annotated[AwareDatetime, AfterValidator(_not_far_in_future)]
+OccurredAt = Annotated[Timestamp, AfterValidator(_not_far_in_future)]
 Attrs = Annotated[dict[str, Any], AfterValidator(_small_json_object)]
 
 
@@ -38,12 +38,12 @@ class ActivityCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: ActivityId
-    community_id: EntityId
-    member_id: EntityId
+    community_id: ResourceId
+    member_id: ResourceId
     type: ActivityType
     occurred_at: OccurredAt
-    target_member_id: EntityId | None = None
-    content_id: EntityId | None = None
+    target_member_id: ResourceId | None = None
+    content_id: ResourceId | None = None
     attrs: Attrs | None = None
 
 
