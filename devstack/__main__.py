@@ -35,7 +35,9 @@ def run() -> None:
     def on_signal(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
 
+    # Set both explicitly: a shell that starts us in the background leaves SIGINT ignored.
     signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
     try:
         stack.start_all()
         print(

@@ -1,12 +1,13 @@
 """Alembic plumbing shared by every service: run `upgrade head` at start-up, and the env.py body."""
 
 import asyncio
+import zlib
 from pathlib import Path
 from typing import Any
 
 from alembic import command, context
 from alembic.config import Config
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, text
 from sqlalchemy.engine import Connection
 
 from services.common.db import create_engine, is_sqlite
@@ -43,6 +44,13 @@ def run_env(*, target_metadata: MetaData, version_table: str, default_url: str) 
     def migrate(connection: Connection) -> None:
         context.configure(connection=connection, **options)
         with context.begin_transaction():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together migrate one at a time; the others then find the
+                # schema at head. The lock ends with the transaction.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"),
+                    {"key": zlib.crc32(version_table.encode())},
+                )
             context.run_migrations()
 
     async def run() -> None:
