@@ -8,15 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 
-from gateway.auth import InvalidCredentials, TokenVerifier
+from gateway.auth import TokenVerifier
 from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
 from gateway.openapi import MergedOpenApi
 from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
-from services.common.errors import install_problem_handlers, render
+from services.common.errors import install_problem_handlers
 from services.common.logs import configure_logging
 from services.common.middleware import BodyLimitMiddleware, RequestIdMiddleware
 
@@ -65,16 +64,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.add_exception_handler(InvalidCredentials, _on_invalid_credentials)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
     app.include_router(router)
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app
 
-
-async def _on_invalid_credentials(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, InvalidCredentials)
-    response = render(exc)
-    response.headers["WWW-Authenticate"] = exc.challenge
-    return response

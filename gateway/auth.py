@@ -24,8 +24,8 @@ class InvalidCredentials(Unauthenticated):
     """401 with the RFC 6750 challenge telling the client which scheme to use."""
 
     def __init__(self, detail: str, *, error: str | None = "invalid_token") -> None:
-        super().__init__(detail)
-        self.challenge = f'Bearer error="{error}"' if error else "Bearer"
+        challenge = f'Bearer error="{error}"' if error else "Bearer"
+        super().__init__(detail, headers={"WWW-Authenticate": challenge})
 
 
 @dataclass(frozen=True)

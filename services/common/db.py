@@ -32,14 +32,18 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
-def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+def create_engine(url: str, *, echo: bool = False, read_only: bool = False) -> AsyncEngine:
     """Create the engine with per-backend settings that make it safe under concurrency."""
     if is_sqlite(url):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
-        # pysqlite's own transaction handling defers BEGIN; take it over so that a transaction
-        # that reads then writes holds its lock from the start (no "database is locked" upgrade).
-        event.listen(engine.sync_engine, "begin", _begin_immediate)
+        if read_only:
+            # WAL readers see a snapshot and never block, nor wait for, the writer.
+            event.listen(engine.sync_engine, "begin", _begin_deferred)
+        else:
+            # A transaction that reads then writes takes SQLite's write lock up front: upgrading
+            # a read lock later fails at once ("database is locked") if another writer went first.
+            event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
 
@@ -56,6 +60,10 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 def _begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _begin_deferred(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN")
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -22,9 +22,12 @@ class DomainError(Exception):
     slug: str = "bad-request"
     title: str = "Bad request"
 
-    def __init__(self, detail: str, **extensions: Any) -> None:
+    def __init__(
+        self, detail: str, *, headers: dict[str, str] | None = None, **extensions: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
         self.extensions = extensions
 
 
@@ -77,6 +80,7 @@ def render(error: DomainError) -> JSONResponse:
         slug=error.slug,
         title=error.title,
         detail=error.detail,
+        headers=error.headers,
         **error.extensions,
     )
 

@@ -12,7 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from services.common.db import create_engine, session_factory
+from services.common.db import create_engine, is_sqlite, session_factory
 from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import ALL_TOPICS, dlq_topic
 from services.common.events.consumer import HandlerRegistry, InboxConsumer
@@ -23,6 +23,7 @@ from services.common.health import router as health_router
 from services.common.logs import configure_logging
 from services.common.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from services.common.migrations import upgrade_to_head
+from services.common.openapi import problem_openapi
 from services.common.settings import ServiceSettings
 
 logger = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ class ServiceRuntime:
     settings: ServiceSettings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
     kafka: KafkaLink
     outbox: Outbox
 
@@ -63,12 +65,17 @@ def create_service_app(
                 upgrade_to_head, ini_path=alembic_ini, database_url=database_url
             )
         engine = create_engine(database_url)
+        # SQLite gets a second engine for reads (see create_engine); PostgreSQL needs none.
+        read_engine = (
+            create_engine(database_url, read_only=True) if is_sqlite(database_url) else engine
+        )
         kafka = KafkaLink(settings, [*ALL_TOPICS, *(dlq_topic(topic) for topic in ALL_TOPICS)])
         outbox = Outbox(tables, source=settings.service_name)
         runtime = ServiceRuntime(
             settings=settings,
             engine=engine,
             sessions=session_factory(engine),
+            read_sessions=session_factory(read_engine),
             kafka=kafka,
             outbox=outbox,
         )
@@ -99,8 +106,10 @@ def create_service_app(
             await _stop(tasks)
             await kafka.close()
             await engine.dispose()
+            await read_engine.dispose()
 
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     install_problem_handlers(app)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestIdMiddleware)
@@ -146,8 +155,15 @@ async def _session(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    async with _runtime(request).read_sessions() as session:
+        yield session
+
+
 RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
 SessionDep = Annotated[AsyncSession, Depends(_session)]
+ReadSessionDep = Annotated[AsyncSession, Depends(_read_session)]
+"""For endpoints that only read: on SQLite they neither take nor wait for the write lock."""
 
 
 def outbox_of(request: Request) -> Outbox:

@@ -139,6 +139,13 @@ async def test_the_merged_openapi_document_covers_every_service(system: System) 
     } <= paths
     assert any(path.startswith("/v1/content") for path in paths)
     assert any(path.startswith("/v1/events") for path in paths)
+    # Errors are documented as what they are: problem+json, one shared schema.
+    schemas = document["components"]["schemas"]
+    assert "Problem" in schemas
+    assert "HTTPValidationError" not in schemas
+    create = document["paths"]["/v1/communities"]["post"]["responses"]
+    assert "application/problem+json" in create["422"]["content"]
+    assert "bearerAuth" in document["components"]["securitySchemes"]
     docs = await system.gateway.get("/docs")
     assert docs.status_code == 200
     assert "swagger" in docs.text.lower()

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from services.common.auth import ActorDep
 from services.common.fields import PathId
 from services.common.pagination import Page, PageDep, page_of
-from services.common.service import OutboxDep, SessionDep
+from services.common.service import OutboxDep, ReadSessionDep, SessionDep
 from services.content.api.schemas import ContentCreate, ContentPublic
 from services.content.domain import use_cases
 from services.content.domain.models import ContentKind, ContentStatus
@@ -37,7 +37,7 @@ async def create_content(
 @router.get("/communities/{community_id}/content")
 async def list_content(
     community_id: CommunityId,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     _actor: ActorDep,
     kind: ContentKind | None = None,
@@ -58,7 +58,7 @@ async def list_content(
 
 @router.get("/content/{content_id}")
 async def get_content(
-    content_id: ContentId, session: SessionDep, _actor: ActorDep
+    content_id: ContentId, session: ReadSessionDep, _actor: ActorDep
 ) -> ContentPublic:
     item = await use_cases.get_content(session=session, content_id=content_id)
     return ContentPublic.model_validate(item, from_attributes=True)

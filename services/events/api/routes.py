@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from services.common.auth import ActorDep
 from services.common.fields import PathId
 from services.common.pagination import Page, PageDep, page_of
-from services.common.service import OutboxDep, SessionDep
+from services.common.service import OutboxDep, ReadSessionDep, SessionDep
 from services.events.api.schemas import EventCreate, EventCreatedPublic, EventPublic
 from services.events.domain import use_cases
 from services.events.domain.models import EventStatus
@@ -37,7 +37,7 @@ async def create_event(
 @router.get("/communities/{community_id}/events")
 async def list_events(
     community_id: CommunityId,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     _actor: ActorDep,
     event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
@@ -55,6 +55,6 @@ async def list_events(
 
 
 @router.get("/events/{event_id}")
-async def get_event(event_id: EventId, session: SessionDep, _actor: ActorDep) -> EventPublic:
+async def get_event(event_id: EventId, session: ReadSessionDep, _actor: ActorDep) -> EventPublic:
     event = await use_cases.get_event(session=session, event_id=event_id)
     return EventPublic.model_validate(event, from_attributes=True)

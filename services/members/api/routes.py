@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, status
 from services.common.auth import ActorDep
 from services.common.fields import PathId
 from services.common.pagination import Page, PageDep, page_of
-from services.common.service import OutboxDep, SessionDep
+from services.common.service import OutboxDep, ReadSessionDep, SessionDep
 from services.members.api.schemas import (
     CommunityCreate,
     CommunityPublic,
@@ -37,7 +37,7 @@ async def create_community(
 
 @router.get("/communities")
 async def list_communities(
-    session: SessionDep, page: PageDep, _actor: ActorDep
+    session: ReadSessionDep, page: PageDep, _actor: ActorDep
 ) -> Page[CommunityPublic]:
     """Communities, oldest first."""
     rows = await use_cases.list_communities(
@@ -49,7 +49,7 @@ async def list_communities(
 
 @router.get("/communities/{community_id}")
 async def get_community(
-    community_id: CommunityId, session: SessionDep, _actor: ActorDep
+    community_id: CommunityId, session: ReadSessionDep, _actor: ActorDep
 ) -> CommunityPublic:
     community = await use_cases.get_community(session=session, community_id=community_id)
     return CommunityPublic.model_validate(community, from_attributes=True)
@@ -74,7 +74,7 @@ async def join_community(
 @router.get("/communities/{community_id}/members")
 async def list_members(
     community_id: CommunityId,
-    session: SessionDep,
+    session: ReadSessionDep,
     page: PageDep,
     _actor: ActorDep,
     member_status: Annotated[MemberStatus | None, Query(alias="status")] = None,
@@ -94,7 +94,7 @@ async def list_members(
 
 @router.get("/communities/{community_id}/members/{member_id}")
 async def get_member(
-    community_id: CommunityId, member_id: MemberId, session: SessionDep, _actor: ActorDep
+    community_id: CommunityId, member_id: MemberId, session: ReadSessionDep, _actor: ActorDep
 ) -> MemberPublic:
     membership = await use_cases.get_member(
         session=session, community_id=community_id, member_id=member_id

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query, status
 from services.common.auth import ActorDep
 from services.common.events.envelope import utc_now
 from services.common.fields import PathId
-from services.common.service import OutboxDep, SessionDep
+from services.common.service import OutboxDep, ReadSessionDep, SessionDep
 from services.scoring.api.schemas import (
     ActivitiesAccepted,
     ActivityCreate,
@@ -48,7 +48,7 @@ async def record_activities(
 @router.get("/communities/{community_id}/leaderboard")
 async def get_leaderboard(
     community_id: CommunityId,
-    session: SessionDep,
+    session: ReadSessionDep,
     _actor: ActorDep,
     period: Period = Period.ALL,
     limit: Annotated[int, Query(ge=1, le=200)] = 10,
@@ -65,7 +65,7 @@ async def get_leaderboard(
 
 @router.get("/communities/{community_id}/members/{member_id}/engagement")
 async def get_engagement(
-    community_id: CommunityId, member_id: MemberId, session: SessionDep, _actor: ActorDep
+    community_id: CommunityId, member_id: MemberId, session: ReadSessionDep, _actor: ActorDep
 ) -> EngagementPublic:
     """A member's all-time score, activity count, last activity and all-time rank."""
     engagement = await use_cases.get_engagement(
