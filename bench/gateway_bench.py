@@ -7,7 +7,7 @@ It creates a community through the gateway, then drives `GET /v1/communities/{ci
 target for a fixed time at a fixed concurrency, from a closed-loop load generator in a separate
 process so it shares an event loop with nothing it measures, and prints one table.
 
-    .venv/bin/python bench/gateway_bench.py [--seconds 10] [--concurrency 64,200] [--warmup 2]
+    .venv/bin/python bench/gateway_bench.py [--seconds 10] [--concurrency 1,64,200] [--warmup 2]
 
 Every process it starts is stopped on exit, also on Ctrl-C or SIGTERM.
 """
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per target")
     parser.add_argument("--warmup", type=float, default=2.0, help="unmeasured time first")
     parser.add_argument(
-        "--concurrency", default="64,200", help="comma-separated concurrencies to run"
+        "--concurrency", default="1,64,200", help="comma-separated concurrencies to run"
     )
     args = parser.parse_args(argv)
     concurrencies = [int(part) for part in args.concurrency.split(",") if part.strip()]

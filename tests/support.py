@@ -131,3 +131,16 @@ async def publish_raw(
         await producer.send_and_wait(topic, value=value, key=key)
     finally:
         await producer.stop()
+
+
+async def published_record(bootstrap_servers: str, topic: str, *, subject: str) -> Any:
+    """The first record on `topic` whose CloudEvent is about `subject`."""
+
+    def about_subject(record: Any) -> bool:
+        try:
+            return bool(orjson.loads(record.value).get("subject") == subject)
+        except (orjson.JSONDecodeError, AttributeError):
+            return False
+
+    [record] = await KafkaProbe(bootstrap_servers).records(topic, count=1, where=about_subject)
+    return record

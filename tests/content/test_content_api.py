@@ -10,7 +10,7 @@ import pytest
 from services.common.pagination import encode_cursor
 from services.content.app import create_app
 from services.content.settings import ContentSettings
-from tests.support import KafkaProbe, actor, assert_problem, eventually, running_service
+from tests.support import actor, assert_problem, published_record, running_service
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 # Exactly the 50 000-character limit, mixing CJK, astral-plane emoji and ASCII.
@@ -24,18 +24,6 @@ async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncCli
     )
     async with running_service(create_app(settings)) as client:
         yield client
-
-
-async def published_records(broker: str, topic: str, *, subject: str) -> list[Any]:
-    # A fresh probe per attempt: a probe started before the relay created the topic keeps
-    # stale metadata and never sees it.
-    async with KafkaProbe(broker) as probe:
-        return await probe.records(
-            topic,
-            count=1,
-            where=lambda r: orjson.loads(r.value).get("subject") == subject,
-            timeout=3.0,
-        )
 
 
 def content_fields(**overrides: Any) -> dict[str, Any]:
@@ -103,9 +91,7 @@ async def test_content_created_is_published_with_the_envelope(
     client: httpx.AsyncClient, broker: str
 ) -> None:
     created = await create_content(client, kind="news", title="新闻 📰", source="partner")
-    [record] = await eventually(
-        lambda: published_records(broker, "huoli.content", subject=created["id"])
-    )
+    record = await published_record(broker, "huoli.content", subject=created["id"])
     event = orjson.loads(record.value)
     assert record.key == COMMUNITY.encode()  # one community's events stay in order
     assert event["specversion"] == "1.0"

@@ -11,7 +11,7 @@ import pytest
 from services.common.pagination import encode_cursor
 from services.events.app import create_app
 from services.events.settings import EventsSettings
-from tests.support import KafkaProbe, actor, assert_problem, eventually, running_service
+from tests.support import actor, assert_problem, published_record, running_service
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 
@@ -23,18 +23,6 @@ async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncCli
     )
     async with running_service(create_app(settings)) as client:
         yield client
-
-
-async def published_records(broker: str, topic: str, *, subject: str) -> list[Any]:
-    # A fresh probe per attempt: a probe started before the relay created the topic keeps
-    # stale metadata and never sees it.
-    async with KafkaProbe(broker) as probe:
-        return await probe.records(
-            topic,
-            count=1,
-            where=lambda r: orjson.loads(r.value).get("subject") == subject,
-            timeout=3.0,
-        )
 
 
 def event_fields(**overrides: Any) -> dict[str, Any]:
@@ -122,9 +110,7 @@ async def test_event_created_is_published_with_the_envelope(
     client: httpx.AsyncClient, broker: str
 ) -> None:
     created = await create_event(client, kind="livestream", format="online", capacity=500)
-    [record] = await eventually(
-        lambda: published_records(broker, "huoli.events", subject=created["id"])
-    )
+    record = await published_record(broker, "huoli.events", subject=created["id"])
     event = orjson.loads(record.value)
     assert record.key == COMMUNITY.encode()  # one community's events stay in order
     assert event["specversion"] == "1.0"
