@@ -27,10 +27,15 @@ class Actor(BaseModel):
         return "platform_admin" in self.roles
 
 
+# Not in the OpenAPI document: clients never send these; the gateway does.
 def _actor(
-    actor_id: Annotated[str | None, Header(alias=ACTOR_ID_HEADER)] = None,
-    actor_kind: Annotated[str | None, Header(alias=ACTOR_KIND_HEADER)] = None,
-    actor_roles: Annotated[str | None, Header(alias=ACTOR_ROLES_HEADER)] = None,
+    actor_id: Annotated[str | None, Header(alias=ACTOR_ID_HEADER, include_in_schema=False)] = None,
+    actor_kind: Annotated[
+        str | None, Header(alias=ACTOR_KIND_HEADER, include_in_schema=False)
+    ] = None,
+    actor_roles: Annotated[
+        str | None, Header(alias=ACTOR_ROLES_HEADER, include_in_schema=False)
+    ] = None,
 ) -> Actor:
     if not actor_id:
         raise Unauthenticated("This call needs an authenticated caller.")

@@ -57,7 +57,7 @@ def decode_cursor(cursor: str) -> str:
 
 def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=512)] = None,
+    cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_-]+$")] = None,
 ) -> PageParams:
     return PageParams(limit=limit, after_id=decode_cursor(cursor) if cursor else None)
 

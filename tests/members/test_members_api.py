@@ -189,6 +189,12 @@ async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) ->
     )
     assert_problem(
         await client.get("/v1/communities", params={"cursor": "%%%"}, headers=headers),
+        422,
+        field="cursor",
+    )
+    # Well-formed but not ours: decodes to no id.
+    assert_problem(
+        await client.get("/v1/communities", params={"cursor": "AAAA"}, headers=headers),
         400,
         field="cursor",
     )
