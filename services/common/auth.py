@@ -28,7 +28,7 @@ class Actor(BaseModel):
 
 
 # Not in the OpenAPI document: clients never send these; the gateway does.
-def _actor(
+async def _actor(
     actor_id: Annotated[str | None, Header(alias=ACTOR_ID_HEADER, include_in_schema=False)] = None,
     actor_kind: Annotated[
         str | None, Header(alias=ACTOR_KIND_HEADER, include_in_schema=False)

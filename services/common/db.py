@@ -1,5 +1,6 @@
 """The async database engine and sessions: SQLite files by default, PostgreSQL in production."""
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import registry
+from sqlalchemy.orm import Session, registry
 
 # Constraint names must be deterministic for Alembic to drop or alter them later.
 NAMING_CONVENTION = {
@@ -59,15 +60,55 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _begin_immediate(connection: Any) -> None:
+    _end_abandoned_transaction(connection)
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def _begin_deferred(connection: Any) -> None:
+    _end_abandoned_transaction(connection)
     connection.exec_driver_sql("BEGIN")
 
 
+def _end_abandoned_transaction(connection: Any) -> None:
+    # A COMMIT that SQLite refused (a deferred constraint, a full disk) leaves its transaction
+    # open, and the pool, which saw the commit issued, returns the connection without rolling
+    # back: the next BEGIN would fail, and so every later request on that connection.
+    if connection.connection.driver_connection.in_transaction:
+        connection.exec_driver_sql("ROLLBACK")
+
+
+_ON_COMMIT = "huoli_on_commit"
+
+
+class CallbackSession(Session):
+    """A session that runs callbacks registered with `on_commit` after its transaction commits.
+
+    The listeners are registered once, on this class, rather than on every session: a listener
+    per session costs an event-registry update on the request path.
+    """
+
+
+@event.listens_for(CallbackSession, "after_commit")
+def _run_on_commit(session: Session) -> None:
+    for callback in session.info.pop(_ON_COMMIT, ()):
+        callback()
+
+
+@event.listens_for(CallbackSession, "after_rollback")
+def _forget_on_rollback(session: Session) -> None:
+    session.info.pop(_ON_COMMIT, None)
+
+
+def on_commit(session: AsyncSession, callback: Callable[[], None]) -> None:
+    """Call `callback` once the session's current transaction commits (never if it rolls back).
+
+    The same callback registered twice runs once.
+    """
+    session.sync_session.info.setdefault(_ON_COMMIT, set()).add(callback)
+
+
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, sync_session_class=CallbackSession)
 
 
 class UtcDateTime(TypeDecorator[datetime]):

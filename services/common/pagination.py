@@ -8,7 +8,8 @@ import base64
 import binascii
 import re
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, TypeVar
+from dataclasses import dataclass
+from typing import Annotated, Any, Generic, Self, TypeVar, cast
 
 import orjson
 from fastapi import Depends, Query
@@ -27,10 +28,30 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
     next_cursor: str | None
 
+    @classmethod
+    def of(cls, rows: list[T], *, limit: int, id_of: Callable[[T], str]) -> Self:
+        """A page from up to `limit + 1` rows ordered by id; the extra row only says another
+        page exists.
 
-class PageParams(BaseModel):
+        Call it on the concrete class (`Page[MemberPublic].of(...)`), with items validated
+        already: FastAPI then takes the page as it is instead of validating it again.
+        """
+        has_more = len(rows) > limit
+        items = rows[:limit]
+        next_cursor = encode_cursor([id_of(items[-1])]) if has_more and items else None
+        # mypy reads model_construct on a generic class as returning Page[T], not Self.
+        return cast(Self, cls.model_construct(items=items, next_cursor=next_cursor))
+
+
+@dataclass(frozen=True)
+class PageParams:
     limit: int
     after_id: str | None
+
+    @property
+    def fetch_limit(self) -> int:
+        """Rows to ask for: one more than a page holds tells whether another page follows."""
+        return self.limit + 1
 
 
 def encode_cursor(sort_key: list[Any]) -> str:
@@ -55,7 +76,7 @@ def decode_cursor(cursor: str) -> str:
     return after_id
 
 
-def _page_params(
+async def _page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_-]+$")] = None,
 ) -> PageParams:
@@ -63,12 +84,3 @@ def _page_params(
 
 
 PageDep = Annotated[PageParams, Depends(_page_params)]
-
-
-def page_of(rows: list[T], *, limit: int, id_of: Callable[[T], str]) -> Page[T]:
-    """Build a page from up to `limit + 1` rows ordered by id; the extra row only says another
-    page exists."""
-    has_more = len(rows) > limit
-    items = rows[:limit]
-    next_cursor = encode_cursor([id_of(items[-1])]) if has_more and items else None
-    return Page[T](items=items, next_cursor=next_cursor)

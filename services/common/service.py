@@ -1,21 +1,23 @@
 """Builds a service's FastAPI app: middleware, problem handlers, health, and a lifespan that
-migrates the database, then runs the outbox relay and the service's consumers."""
+migrates the database, then runs the outbox relay, the service's consumers and its workers."""
 
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import create_engine, is_sqlite, session_factory
 from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import ALL_TOPICS, dlq_topic
 from services.common.events.consumer import HandlerRegistry, InboxConsumer
+from services.common.events.housekeeping import housekeeping_workers
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.events.tables import MessagingTables
@@ -24,7 +26,9 @@ from services.common.logs import configure_logging
 from services.common.middleware import BodyLimitMiddleware, RequestIdMiddleware
 from services.common.migrations import upgrade_to_head
 from services.common.openapi import problem_openapi
+from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.settings import ServiceSettings
+from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -36,16 +40,6 @@ class ConsumerSpec:
     handlers: HandlerRegistry
 
 
-@dataclass
-class ServiceRuntime:
-    settings: ServiceSettings
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    read_sessions: async_sessionmaker[AsyncSession]
-    kafka: KafkaLink
-    outbox: Outbox
-
-
 def create_service_app(
     *,
     settings: ServiceSettings,
@@ -55,6 +49,7 @@ def create_service_app(
     tables: MessagingTables,
     routers: Sequence[APIRouter],
     consumers: Sequence[ConsumerSpec] = (),
+    workers: Sequence[WorkerSpec] = (),
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -87,7 +82,13 @@ def create_service_app(
             poll_seconds=settings.outbox_poll_seconds,
             replay_window_seconds=settings.outbox_replay_window_seconds,
         )
-        workers = [_supervised("outbox relay", relay.run)]
+        jobs = [
+            _supervised("outbox relay", relay.run),
+            *(
+                _supervised(worker.name, partial(worker.run, runtime))
+                for worker in (*workers, *housekeeping_workers(tables, settings))
+            ),
+        ]
         for spec in consumers if settings.run_consumers else ():
             consumer = InboxConsumer(
                 group_id=spec.group_id,
@@ -98,8 +99,8 @@ def create_service_app(
                 kafka=kafka,
                 max_attempts=settings.consumer_max_attempts,
             )
-            workers.append(_supervised(f"consumer {spec.group_id}", consumer.run))
-        tasks = [asyncio.create_task(worker) for worker in workers]
+            jobs.append(_supervised(f"consumer {spec.group_id}", consumer.run))
+        tasks = [asyncio.create_task(job) for job in jobs]
         try:
             yield
         finally:
@@ -144,30 +145,28 @@ async def _stop(tasks: list[asyncio.Task[None]]) -> None:
     logger.error("%d background workers did not stop", len(pending))
 
 
-def _runtime(request: Request) -> ServiceRuntime:
+async def _runtime(request: Request) -> ServiceRuntime:
     runtime: ServiceRuntime = request.app.state.runtime
     return runtime
 
 
-async def _session(request: Request) -> AsyncIterator[AsyncSession]:
-    # The endpoint commits before it returns; code after this yield runs after the response.
-    async with _runtime(request).sessions() as session:
-        yield session
+async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.sessions() as session:
+        yield UnitOfWork(session=session, outbox=runtime.outbox)
+        # scope="function" runs this before the response is sent: a failed commit is the
+        # caller's error response, never a 2xx for a change that was not stored.
+        await session.commit()
 
 
 async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    async with _runtime(request).read_sessions() as session:
+    runtime: ServiceRuntime = request.app.state.runtime
+    async with runtime.read_sessions() as session:
         yield session
 
 
 RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
-SessionDep = Annotated[AsyncSession, Depends(_session)]
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
+"""For endpoints that change state: commits once the endpoint returned, rolls back if it raised."""
 ReadSessionDep = Annotated[AsyncSession, Depends(_read_session)]
 """For endpoints that only read: on SQLite they neither take nor wait for the write lock."""
-
-
-def outbox_of(request: Request) -> Outbox:
-    return _runtime(request).outbox
-
-
-OutboxDep = Annotated[Outbox, Depends(outbox_of)]

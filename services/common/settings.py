@@ -6,9 +6,9 @@ environment name) is read without a prefix, so one variable points every process
 """
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Self
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
@@ -51,10 +51,24 @@ class ServiceSettings(BaseSettings):
     outbox_poll_seconds: float = 0.5
     # How far back the relay publishes again when the broker lost acknowledged messages.
     outbox_replay_window_seconds: float = Field(default=3600, gt=0)
+    # Published outbox rows are kept at least as long as the relay may publish them again.
+    outbox_retention_seconds: float = Field(default=7 * 86400, gt=0)
+    # An inbox row must outlive every redelivery of its event: Kafka's default retention is 7 days.
+    inbox_retention_seconds: float = Field(default=14 * 86400, gt=0)
+    prune_interval_seconds: float = Field(default=3600, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     run_migrations_on_startup: bool = True
     # Off for copies that only serve the API (and for tests that need no consumer).
     run_consumers: bool = True
+
+    @model_validator(mode="after")
+    def _outbox_outlives_replay(self) -> Self:
+        if self.outbox_retention_seconds < self.outbox_replay_window_seconds:
+            raise ValueError(
+                "outbox_retention_seconds must be at least outbox_replay_window_seconds: the "
+                "relay republishes rows from that window after a broker lost its log"
+            )
+        return self
 
     def resolved_database_url(self) -> str:
         """The configured database, or a SQLite file under var/ named after the service."""

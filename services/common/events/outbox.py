@@ -15,10 +15,10 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
-from sqlalchemy import event as sa_event
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.common.db import on_commit
 from services.common.events.catalogue import DomainEvent
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.kafka import KafkaLink
@@ -69,14 +69,8 @@ class Outbox:
                 created_at=utc_now(),
             )
         )
-        self._wake_relay_after_commit(session)
+        on_commit(session, self.committed.set)
         return envelope
-
-    def _wake_relay_after_commit(self, session: AsyncSession) -> None:
-        sync_session = session.sync_session
-        if not sync_session.info.get("wakes_outbox_relay"):
-            sync_session.info["wakes_outbox_relay"] = True
-            sa_event.listen(sync_session, "after_commit", lambda _s: self.committed.set())
 
 
 class OutboxRelay:

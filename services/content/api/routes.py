@@ -1,4 +1,4 @@
-"""HTTP endpoints of the content service. Each one commits once, before it answers."""
+"""HTTP endpoints of the content service."""
 
 from typing import Annotated
 
@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query, status
 
 from services.common.auth import ActorDep
 from services.common.fields import PathId
-from services.common.pagination import Page, PageDep, page_of
-from services.common.service import OutboxDep, ReadSessionDep, SessionDep
+from services.common.pagination import Page, PageDep
+from services.common.service import ReadSessionDep, UnitOfWorkDep
 from services.content.api.schemas import ContentCreate, ContentPublic
 from services.content.domain import use_cases
 from services.content.domain.models import ContentKind, ContentStatus
@@ -21,16 +21,14 @@ ContentId = PathId
 @router.post("/communities/{community_id}/content", status_code=status.HTTP_201_CREATED)
 async def create_content(
     community_id: CommunityId,
-    body: ContentCreate,
-    session: SessionDep,
-    outbox: OutboxDep,
+    content_create: ContentCreate,
+    uow: UnitOfWorkDep,
     actor: ActorDep,
 ) -> ContentPublic:
     """Create a content item as a draft."""
     item = await use_cases.create_content(
-        session=session, outbox=outbox, actor=actor, community_id=community_id, **body.model_dump()
+        uow=uow, actor=actor, community_id=community_id, content_create=content_create
     )
-    await session.commit()
     return ContentPublic.model_validate(item, from_attributes=True)
 
 
@@ -50,10 +48,10 @@ async def list_content(
         kind=kind,
         status=content_status,
         after_id=page.after_id,
-        limit=page.limit + 1,
+        limit=page.fetch_limit,
     )
     items = [ContentPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, limit=page.limit, id_of=lambda item: item.id)
+    return Page[ContentPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/content/{content_id}")

@@ -7,12 +7,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Actor
 from services.common.events.catalogue import ContentCreated
 from services.common.events.envelope import utc_now
-from services.common.events.outbox import Outbox
 from services.common.ids import new_id
+from services.common.unit_of_work import UnitOfWork
+from services.content.api.schemas import ContentCreate
 from services.content.domain.models import (
     ContentKind,
     ContentNotFound,
-    ContentSource,
     ContentStatus,
 )
 from services.content.storage import repository
@@ -21,17 +21,10 @@ from services.content.storage.tables import ContentItem
 
 async def create_content(
     *,
-    session: AsyncSession,
-    outbox: Outbox,
+    uow: UnitOfWork,
     actor: Actor,
     community_id: str,
-    kind: ContentKind,
-    title: str,
-    body: str,
-    tags: list[str],
-    source: ContentSource,
-    author_member_id: str | None,
-    tier_ids: list[str],
+    content_create: ContentCreate,
 ) -> ContentItem:
     """Create a draft content item in a community.
 
@@ -42,28 +35,22 @@ async def create_content(
     item = ContentItem(
         id=new_id("cnt"),
         community_id=community_id,
-        kind=kind,
-        title=title,
-        body=body,
-        tags=tags,
-        source=source,
-        author_member_id=author_member_id,
-        tier_ids=tier_ids,
+        **content_create.model_dump(),
         status=ContentStatus.DRAFT,
         created_by=actor.id,
         created_at=now,
         updated_at=now,
     )
-    repository.add_content_item(session, item)
-    await outbox.add(
-        session,
+    repository.add_content_item(uow.session, item)
+    await uow.outbox.add(
+        uow.session,
         ContentCreated(
             community_id=community_id,
             content_id=item.id,
-            kind=kind,
-            title=title,
-            source_kind=source,
-            author_member_id=author_member_id,
+            kind=item.kind,
+            title=item.title,
+            source_kind=item.source,
+            author_member_id=item.author_member_id,
             created_at=now,
         ),
         community_id=community_id,

@@ -1,4 +1,4 @@
-"""HTTP endpoints of the events service. Each one commits once, before it answers."""
+"""HTTP endpoints of the events service."""
 
 from typing import Annotated
 
@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query, status
 
 from services.common.auth import ActorDep
 from services.common.fields import PathId
-from services.common.pagination import Page, PageDep, page_of
-from services.common.service import OutboxDep, ReadSessionDep, SessionDep
+from services.common.pagination import Page, PageDep
+from services.common.service import ReadSessionDep, UnitOfWorkDep
 from services.events.api.schemas import EventCreate, EventCreatedPublic, EventPublic
 from services.events.domain import use_cases
 from services.events.domain.models import EventStatus
@@ -21,16 +21,14 @@ EventId = PathId
 @router.post("/communities/{community_id}/events", status_code=status.HTTP_201_CREATED)
 async def create_event(
     community_id: CommunityId,
-    body: EventCreate,
-    session: SessionDep,
-    outbox: OutboxDep,
+    event_create: EventCreate,
+    uow: UnitOfWorkDep,
     actor: ActorDep,
 ) -> EventCreatedPublic:
     """Create an event as a draft; the answer carries its check-in code."""
     event = await use_cases.create_event(
-        session=session, outbox=outbox, actor=actor, community_id=community_id, **body.model_dump()
+        uow=uow, actor=actor, community_id=community_id, event_create=event_create
     )
-    await session.commit()
     return EventCreatedPublic.model_validate(event, from_attributes=True)
 
 
@@ -48,10 +46,10 @@ async def list_events(
         community_id=community_id,
         status=event_status,
         after_id=page.after_id,
-        limit=page.limit + 1,
+        limit=page.fetch_limit,
     )
     items = [EventPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, limit=page.limit, id_of=lambda item: item.id)
+    return Page[EventPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/events/{event_id}")

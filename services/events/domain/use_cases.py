@@ -8,11 +8,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Actor
 from services.common.events.catalogue import EventCreated
 from services.common.events.envelope import utc_now
-from services.common.events.outbox import Outbox
 from services.common.ids import new_id
+from services.common.unit_of_work import UnitOfWork
+from services.events.api.schemas import EventCreate
 from services.events.domain.models import (
-    EventFormat,
-    EventKind,
     EventNotFound,
     EventStatus,
     new_checkin_code,
@@ -23,22 +22,10 @@ from services.events.storage.tables import Event
 
 async def create_event(
     *,
-    session: AsyncSession,
-    outbox: Outbox,
+    uow: UnitOfWork,
     actor: Actor,
     community_id: str,
-    title: str,
-    description: str | None,
-    kind: EventKind,
-    format: EventFormat,
-    location: str | None,
-    url: str | None,
-    starts_at: datetime,
-    ends_at: datetime,
-    capacity: int | None,
-    registration_opens_at: datetime | None,
-    registration_closes_at: datetime | None,
-    tier_ids: list[str],
+    event_create: EventCreate,
 ) -> Event:
     """Create a draft event in a community, with a fresh check-in code.
 
@@ -46,44 +33,33 @@ async def create_event(
     members service's events, a read model that arrives in a later slice.
     """
     now = utc_now()
+    fields = event_create.model_dump()
     # Stored in UTC anyway; normalising here makes this answer match every later read.
-    starts_at, ends_at = starts_at.astimezone(UTC), ends_at.astimezone(UTC)
-    registration_opens_at = _in_utc(registration_opens_at)
-    registration_closes_at = _in_utc(registration_closes_at)
+    for name in ("starts_at", "ends_at", "registration_opens_at", "registration_closes_at"):
+        fields[name] = _in_utc(fields[name])
     event = Event(
         id=new_id("evt"),
         community_id=community_id,
-        title=title,
-        description=description,
-        kind=kind,
-        format=format,
-        location=location,
-        url=url,
-        starts_at=starts_at,
-        ends_at=ends_at,
-        capacity=capacity,
-        registration_opens_at=registration_opens_at,
-        registration_closes_at=registration_closes_at,
-        tier_ids=tier_ids,
+        **fields,
         status=EventStatus.DRAFT,
         checkin_code=new_checkin_code(),
         created_by=actor.id,
         created_at=now,
         updated_at=now,
     )
-    repository.add_event(session, event)
+    repository.add_event(uow.session, event)
     # The check-in code stays out of the event: webhooks and other services must not learn it.
-    await outbox.add(
-        session,
+    await uow.outbox.add(
+        uow.session,
         EventCreated(
             community_id=community_id,
             event_id=event.id,
-            title=title,
-            kind=kind,
-            format=format,
-            starts_at=starts_at,
-            ends_at=ends_at,
-            capacity=capacity,
+            title=event.title,
+            kind=event.kind,
+            format=event.format,
+            starts_at=event.starts_at,
+            ends_at=event.ends_at,
+            capacity=event.capacity,
         ),
         community_id=community_id,
         subject=event.id,

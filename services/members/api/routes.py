@@ -1,4 +1,4 @@
-"""HTTP endpoints of the members service. Each one commits once, before it answers."""
+"""HTTP endpoints of the members service."""
 
 from typing import Annotated
 
@@ -6,8 +6,8 @@ from fastapi import APIRouter, Query, status
 
 from services.common.auth import ActorDep
 from services.common.fields import PathId
-from services.common.pagination import Page, PageDep, page_of
-from services.common.service import OutboxDep, ReadSessionDep, SessionDep
+from services.common.pagination import Page, PageDep
+from services.common.service import ReadSessionDep, UnitOfWorkDep
 from services.members.api.schemas import (
     CommunityCreate,
     CommunityPublic,
@@ -25,13 +25,12 @@ MemberId = PathId
 
 @router.post("/communities", status_code=status.HTTP_201_CREATED)
 async def create_community(
-    body: CommunityCreate, session: SessionDep, outbox: OutboxDep, actor: ActorDep
+    community_create: CommunityCreate, uow: UnitOfWorkDep, actor: ActorDep
 ) -> CommunityPublic:
     """Create a community; the caller becomes its owner."""
     community = await use_cases.create_community(
-        session=session, outbox=outbox, actor=actor, **body.model_dump()
+        uow=uow, actor=actor, community_create=community_create
     )
-    await session.commit()
     return CommunityPublic.model_validate(community, from_attributes=True)
 
 
@@ -41,10 +40,10 @@ async def list_communities(
 ) -> Page[CommunityPublic]:
     """Communities, oldest first."""
     rows = await use_cases.list_communities(
-        session=session, after_id=page.after_id, limit=page.limit + 1
+        session=session, after_id=page.after_id, limit=page.fetch_limit
     )
     items = [CommunityPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, limit=page.limit, id_of=lambda item: item.id)
+    return Page[CommunityPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/communities/{community_id}")
@@ -57,17 +56,12 @@ async def get_community(
 
 @router.post("/communities/{community_id}/members", status_code=status.HTTP_201_CREATED)
 async def join_community(
-    community_id: CommunityId,
-    body: MemberCreate,
-    session: SessionDep,
-    outbox: OutboxDep,
-    actor: ActorDep,
+    community_id: CommunityId, member_create: MemberCreate, uow: UnitOfWorkDep, actor: ActorDep
 ) -> MemberPublic:
     """Join a user: active in an open community, pending where approval is required."""
     membership = await use_cases.join_community(
-        session=session, outbox=outbox, actor=actor, community_id=community_id, **body.model_dump()
+        uow=uow, actor=actor, community_id=community_id, member_create=member_create
     )
-    await session.commit()
     return MemberPublic.model_validate(membership, from_attributes=True)
 
 
@@ -86,10 +80,10 @@ async def list_members(
         status=member_status,
         role=role,
         after_id=page.after_id,
-        limit=page.limit + 1,
+        limit=page.fetch_limit,
     )
     items = [MemberPublic.model_validate(row, from_attributes=True) for row in rows]
-    return page_of(items, limit=page.limit, id_of=lambda item: item.id)
+    return Page[MemberPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/communities/{community_id}/members/{member_id}")

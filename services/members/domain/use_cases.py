@@ -7,8 +7,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Actor
 from services.common.events.catalogue import CommunityCreated, MemberJoined
 from services.common.events.envelope import utc_now
-from services.common.events.outbox import Outbox
 from services.common.ids import new_id
+from services.common.unit_of_work import UnitOfWork
+from services.members.api.schemas import CommunityCreate, MemberCreate
 from services.members.domain.models import (
     AlreadyMember,
     CommunityNotFound,
@@ -24,40 +25,26 @@ from services.members.storage.tables import Community, Membership
 
 
 async def create_community(
-    *,
-    session: AsyncSession,
-    outbox: Outbox,
-    actor: Actor,
-    name: str,
-    topic: str | None,
-    description: str | None,
-    join_policy: JoinPolicy,
-    timezone: str,
-    rules: list[str],
+    *, uow: UnitOfWork, actor: Actor, community_create: CommunityCreate
 ) -> Community:
     """Create a community owned by the caller."""
     now = utc_now()
     community = Community(
         id=new_id("cmty"),
-        name=name,
-        topic=topic,
-        description=description,
-        join_policy=join_policy,
-        timezone=timezone,
-        rules=rules,
+        **community_create.model_dump(),
         owner_user_id=actor.id,
         created_at=now,
         updated_at=now,
     )
-    session.add(community)
-    await outbox.add(
-        session,
+    uow.session.add(community)
+    await uow.outbox.add(
+        uow.session,
         CommunityCreated(
             community_id=community.id,
-            name=name,
-            topic=topic,
-            join_policy=join_policy,
-            timezone=timezone,
+            name=community.name,
+            topic=community.topic,
+            join_policy=community.join_policy,
+            timezone=community.timezone,
             owner_user_id=actor.id,
             created_at=now,
         ),
@@ -76,17 +63,10 @@ async def get_community(*, session: AsyncSession, community_id: str) -> Communit
 
 
 async def join_community(
-    *,
-    session: AsyncSession,
-    outbox: Outbox,
-    actor: Actor,
-    community_id: str,
-    user_id: str,
-    display_name: str,
-    invite_code: str | None,
-    tags: list[str],
+    *, uow: UnitOfWork, actor: Actor, community_id: str, member_create: MemberCreate
 ) -> Membership:
     """Join a user to a community under its join policy: open → active, approval → pending."""
+    session, user_id = uow.session, member_create.user_id
     community = await get_community(session=session, community_id=community_id)
     acting_for_self = actor.id == user_id
     if not (acting_for_self or actor.id == community.owner_user_id or actor.is_platform_admin):
@@ -104,22 +84,22 @@ async def join_community(
         id=new_id("mbr"),
         community_id=community_id,
         user_id=user_id,
-        display_name=display_name,
+        display_name=member_create.display_name,
         status=status,
         role=Role.MEMBER,
-        tags=tags,
+        tags=member_create.tags,
         joined_at=utc_now(),
     )
     if not await repository.add_membership(session, membership):
         raise AlreadyMember(user_id)
     if status == MemberStatus.ACTIVE:
-        await outbox.add(
+        await uow.outbox.add(
             session,
             MemberJoined(
                 community_id=community_id,
                 member_id=membership.id,
                 user_id=user_id,
-                display_name=display_name,
+                display_name=membership.display_name,
                 status=status,
                 role=membership.role,
                 joined_at=membership.joined_at,

@@ -1,4 +1,4 @@
-"""HTTP endpoints of the scoring service. Each one commits once, before it answers."""
+"""HTTP endpoints of the scoring service."""
 
 from typing import Annotated
 
@@ -7,7 +7,7 @@ from fastapi import APIRouter, Body, Query, status
 from services.common.auth import ActorDep
 from services.common.events.envelope import utc_now
 from services.common.fields import PathId
-from services.common.service import OutboxDep, ReadSessionDep, SessionDep
+from services.common.service import ReadSessionDep, UnitOfWorkDep
 from services.scoring.api.schemas import (
     ActivitiesAccepted,
     ActivityCreate,
@@ -29,19 +29,17 @@ ActivityBatch = Annotated[list[ActivityCreate], Body(min_length=1, max_length=MA
 
 @router.post("/activities", status_code=status.HTTP_202_ACCEPTED)
 async def record_activities(
-    body: ActivityBatch, session: SessionDep, outbox: OutboxDep, _actor: ActorDep
+    activity_batch: ActivityBatch, uow: UnitOfWorkDep, _actor: ActorDep
 ) -> ActivitiesAccepted:
     """Accept up to 1000 activities; an id seen before (or earlier in the batch) is a duplicate.
 
     202: the activities are recorded, and scores follow once the ledger consumes them.
     """
     activities = [
-        Activity(**item.model_dump(exclude={"attrs"}), attrs=item.attrs or {}) for item in body
+        Activity(**item.model_dump(exclude={"attrs"}), attrs=item.attrs or {})
+        for item in activity_batch
     ]
-    result = await use_cases.record_activities(
-        session=session, outbox=outbox, activities=activities
-    )
-    await session.commit()
+    result = await use_cases.record_activities(uow=uow, activities=activities)
     return ActivitiesAccepted(accepted=result.accepted, duplicates=result.duplicates)
 
 

@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.envelope import utc_now
-from services.common.events.outbox import Outbox
 from services.common.ids import new_id
+from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import rules
 from services.scoring.domain.models import (
     Activity,
@@ -29,12 +29,10 @@ def activity_event_id(activity_id: str) -> str:
     return uuid.uuid5(ACTIVITY_EVENT_NAMESPACE, activity_id).hex
 
 
-async def record_activities(
-    *, session: AsyncSession, outbox: Outbox, activities: Sequence[Activity]
-) -> IngestResult:
+async def record_activities(*, uow: UnitOfWork, activities: Sequence[Activity]) -> IngestResult:
     """Accept each activity id once and emit `activity.recorded` for it; scoring happens when
     the event comes back from Kafka."""
-    now = utc_now()
+    session, now = uow.session, utc_now()
     accepted = 0
     # One query settles a replayed batch; the insert below still decides races between requests.
     seen = await repository.received_before(session, [activity.id for activity in activities])
@@ -51,7 +49,7 @@ async def record_activities(
             continue
         accepted += 1
         occurred_at = activity.occurred_at.astimezone(UTC)
-        await outbox.add(
+        await uow.outbox.add(
             session,
             ActivityRecorded(
                 activity_id=activity.id,

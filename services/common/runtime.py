@@ -1,0 +1,33 @@
+"""What a running service holds (engines, sessions, Kafka, outbox) and the shape of its
+background workers."""
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.common.events.kafka import KafkaLink
+from services.common.events.outbox import Outbox
+from services.common.settings import ServiceSettings
+
+
+@dataclass
+class ServiceRuntime:
+    settings: ServiceSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
+    kafka: KafkaLink
+    outbox: Outbox
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    """A background job a service runs beside its API (a publisher, a scheduler, pruning).
+
+    `run` gets the runtime and should loop until cancelled; a crash is logged and the worker
+    restarted after a second.
+    """
+
+    name: str
+    run: Callable[[ServiceRuntime], Awaitable[None]]
