@@ -16,7 +16,7 @@ from services.scoring.api.schemas import (
     StandingPublic,
 )
 from services.scoring.domain import use_cases
-from services.scoring.domain.models import Activity, Period
+from services.scoring.domain.models import Period
 
 router = APIRouter(tags=["scoring"])
 
@@ -35,11 +35,7 @@ async def record_activities(
 
     202: the activities are recorded, and scores follow once the ledger consumes them.
     """
-    activities = [
-        Activity(**item.model_dump(exclude={"attrs"}), attrs=item.attrs or {})
-        for item in activity_batch
-    ]
-    result = await use_cases.record_activities(uow=uow, activities=activities)
+    result = await use_cases.record_activities(uow=uow, activities=activity_batch)
     return ActivitiesAccepted(accepted=result.accepted, duplicates=result.duplicates)
 
 

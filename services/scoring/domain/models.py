@@ -1,9 +1,8 @@
 """The scoring domain's vocabulary and errors; no FastAPI, no SQL."""
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
 
 from services.common.errors import NotFound
 
@@ -23,20 +22,6 @@ class Period(StrEnum):
     WEEK = "week"
     MONTH = "month"
     ALL = "all"
-
-
-@dataclass(frozen=True)
-class Activity:
-    """Something a member did, as a partner or a service reports it."""
-
-    id: str
-    community_id: str
-    member_id: str
-    type: ActivityType
-    occurred_at: datetime
-    target_member_id: str | None = None
-    content_id: str | None = None
-    attrs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,9 +10,9 @@ from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
+from services.scoring.api.schemas import ActivityCreate
 from services.scoring.domain import rules
 from services.scoring.domain.models import (
-    Activity,
     Engagement,
     IngestResult,
     MemberNotFound,
@@ -29,7 +29,9 @@ def activity_event_id(activity_id: str) -> str:
     return uuid.uuid5(ACTIVITY_EVENT_NAMESPACE, activity_id).hex
 
 
-async def record_activities(*, uow: UnitOfWork, activities: Sequence[Activity]) -> IngestResult:
+async def record_activities(
+    *, uow: UnitOfWork, activities: Sequence[ActivityCreate]
+) -> IngestResult:
     """Accept each activity id once and emit `activity.recorded` for it; scoring happens when
     the event comes back from Kafka."""
     session, now = uow.session, utc_now()
@@ -59,7 +61,7 @@ async def record_activities(*, uow: UnitOfWork, activities: Sequence[Activity]) 
                 occurred_at=occurred_at,
                 target_member_id=activity.target_member_id,
                 content_id=activity.content_id,
-                attrs=activity.attrs,
+                attrs=activity.attrs or {},
             ),
             community_id=activity.community_id,
             subject=activity.member_id,
