@@ -6,6 +6,9 @@ STAMP := $(VENV)/.installed
 # Every package, transitive ones included, pinned to what CI tested: `make lock` rewrites it.
 LOCK := constraints.txt
 LOCK_VENV := .venv-lock
+# Each pytest-xdist worker starts its own broker; `loadscope` keeps a module (and so its
+# module-scoped stack) on one worker.
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint format migrate bench token lock clean
 
@@ -30,7 +33,7 @@ run: $(STAMP)
 
 ## Lint, type-check, then run the whole suite (real broker; SQLite and PostgreSQL).
 test: $(STAMP) lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -4,12 +4,17 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import httpx
 import orjson
+import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
+
+from services.common.settings import ServiceSettings
+
+Settings = TypeVar("Settings", bound=ServiceSettings)
 
 
 @asynccontextmanager
@@ -19,6 +24,38 @@ async def running_service(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
             yield client
+
+
+def service_app(
+    create_app: Callable[[Settings], FastAPI],
+    settings_class: type[Settings],
+    *,
+    database_url: str,
+    broker: str,
+    **overrides: Any,
+) -> FastAPI:
+    """A service's app in test settings, on this database and broker."""
+    settings = settings_class(
+        database_url=database_url, kafka_bootstrap_servers=broker, environment="test", **overrides
+    )
+    return create_app(settings)
+
+
+def service_client(
+    create_app: Callable[[Settings], FastAPI], settings_class: type[Settings], **overrides: Any
+) -> Any:
+    """A fixture running the service in-process on each database backend, with the real broker;
+    assign it to the fixture's name: `client = service_client(create_app, MembersSettings)`."""
+
+    @pytest.fixture
+    async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
+        app = service_app(
+            create_app, settings_class, database_url=database_url, broker=broker, **overrides
+        )
+        async with running_service(app) as client:
+            yield client
+
+    return client
 
 
 def actor(user_id: str = "alice", roles: Iterable[str] = ()) -> dict[str, str]:

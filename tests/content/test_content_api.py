@@ -1,29 +1,21 @@
 """The content service in-process, on SQLite and PostgreSQL, with the real broker."""
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
 import orjson
-import pytest
 
 from services.common.pagination import encode_cursor
 from services.content.app import create_app
 from services.content.settings import ContentSettings
-from tests.support import actor, assert_problem, published_record, running_service
+from tests.support import actor, assert_problem, published_record, service_client
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 # Exactly the 50 000-character limit, mixing CJK, astral-plane emoji and ASCII.
 LONG_BODY = ("今天的早报 🌅 Morning brief. " * 3_000)[:49_999] + "🎉"
 
 
-@pytest.fixture
-async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = ContentSettings(
-        database_url=database_url, kafka_bootstrap_servers=broker, environment="test"
-    )
-    async with running_service(create_app(settings)) as client:
-        yield client
+client = service_client(create_app, ContentSettings)
 
 
 def content_fields(**overrides: Any) -> dict[str, Any]:

@@ -1,28 +1,20 @@
 """The events service in-process, on SQLite and PostgreSQL, with the real broker."""
 
-from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Any
 
 import httpx
 import orjson
-import pytest
 
 from services.common.pagination import encode_cursor
 from services.events.app import create_app
 from services.events.settings import EventsSettings
-from tests.support import actor, assert_problem, published_record, running_service
+from tests.support import actor, assert_problem, published_record, service_client
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 
 
-@pytest.fixture
-async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = EventsSettings(
-        database_url=database_url, kafka_bootstrap_servers=broker, environment="test"
-    )
-    async with running_service(create_app(settings)) as client:
-        yield client
+client = service_client(create_app, EventsSettings)
 
 
 def event_fields(**overrides: Any) -> dict[str, Any]:

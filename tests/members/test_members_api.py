@@ -1,22 +1,12 @@
 """The members service in-process, on SQLite and PostgreSQL, with the real broker."""
 
-from collections.abc import AsyncIterator
-
 import httpx
-import pytest
 
 from services.members.app import create_app
 from services.members.settings import MembersSettings
-from tests.support import KafkaProbe, actor, assert_problem, running_service
+from tests.support import KafkaProbe, actor, assert_problem, service_client
 
-
-@pytest.fixture
-async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
-    settings = MembersSettings(
-        database_url=database_url, kafka_bootstrap_servers=broker, environment="test"
-    )
-    async with running_service(create_app(settings)) as client:
-        yield client
+client = service_client(create_app, MembersSettings)
 
 
 async def create_community(client: httpx.AsyncClient, **fields: object) -> dict[str, object]:

@@ -6,13 +6,11 @@ consumer, so every score asserted here has crossed the broker.
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 
 from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.envelope import CloudEvent
@@ -27,32 +25,15 @@ from tests.support import (
     eventually,
     publish_raw,
     running_service,
+    service_app,
+    service_client,
 )
 
-
-def scoring_app(database_url: str, broker: str, *, run_consumers: bool) -> FastAPI:
-    settings = ScoringSettings(
-        database_url=database_url,
-        kafka_bootstrap_servers=broker,
-        environment="test",
-        run_consumers=run_consumers,
-    )
-    return create_app(settings)
-
-
-@pytest.fixture
-async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The whole service, its ledger consumer included."""
-    async with running_service(scoring_app(database_url, broker, run_consumers=True)) as client:
-        yield client
-
-
-@pytest.fixture
-async def api(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
-    """The service without its consumer, for tests that never wait for one: joining the
-    consumer group takes the embedded broker seconds, and leaving mid-join as long again."""
-    async with running_service(scoring_app(database_url, broker, run_consumers=False)) as client:
-        yield client
+# The whole service, its ledger consumer included.
+client = service_client(create_app, ScoringSettings, run_consumers=True)
+# The service without its consumer, for tests that never wait for one: joining the consumer
+# group takes the embedded broker seconds, and leaving mid-join as long again.
+api = service_client(create_app, ScoringSettings, run_consumers=False)
 
 
 # The first consumer of a group on a fresh embedded broker gets generation 0, from which aiokafka
@@ -354,7 +335,9 @@ async def test_a_refused_batch_leaves_nothing_behind(api: httpx.AsyncClient) -> 
 async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
     database_url: str, broker: str
 ) -> None:
-    app = scoring_app(database_url, broker, run_consumers=False)
+    app = service_app(
+        create_app, ScoringSettings, database_url=database_url, broker=broker, run_consumers=False
+    )
     async with running_service(app) as api:
         cid = new_community()
         event = ActivityRecorded(
