@@ -3,30 +3,19 @@
 import argparse
 import signal
 import time
-from pathlib import Path
 
 from devstack.stack import Stack
+from services.common.components import SERVICES
 from services.common.migrations import upgrade_to_head
 from services.common.settings import ServiceSettings
-from services.content.settings import ContentSettings
-from services.events.settings import EventsSettings
-from services.members.settings import MembersSettings
-from services.scoring.settings import ScoringSettings
-
-ROOT = Path(__file__).resolve().parent.parent
 
 
 def migrate() -> None:
-    settings_by_service: dict[str, ServiceSettings] = {
-        "members": MembersSettings(),
-        "content": ContentSettings(),
-        "events": EventsSettings(),
-        "scoring": ScoringSettings(),
-    }
-    for name, settings in settings_by_service.items():
+    for service in SERVICES:
+        settings: ServiceSettings = service.load_settings_class()()
         url = settings.resolved_database_url()
-        upgrade_to_head(ini_path=ROOT / "services" / name / "alembic.ini", database_url=url)
-        print(f"{name}: migrated {url}")
+        upgrade_to_head(ini_path=service.alembic_ini, database_url=url)
+        print(f"{service.name}: migrated {url}")
 
 
 def run() -> None:

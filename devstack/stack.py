@@ -4,29 +4,12 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from devstack.broker import EmbeddedBroker
 from devstack.processes import COLOURS, ManagedProcess, free_port, wait_for_http
-
-
-@dataclass(frozen=True)
-class Component:
-    name: str
-    app: str
-    default_port: int
-    env_prefix: str  # "" for the gateway, which has no database
-
-
-SERVICES = (
-    Component("members", "services.members.app:create_app", 8001, "MEMBERS_"),
-    Component("content", "services.content.app:create_app", 8002, "CONTENT_"),
-    Component("events", "services.events.app:create_app", 8003, "EVENTS_"),
-    Component("scoring", "services.scoring.app:create_app", 8004, "SCORING_"),
-)
-GATEWAY = Component("gateway", "gateway.app:create_app", 8000, "")
+from services.common.components import GATEWAY, SERVICES, upstream_url_variable
 
 
 class Stack:
@@ -89,7 +72,7 @@ class Stack:
             **self.base_env,
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
             "PYTHONUNBUFFERED": "1",
-            **{f"GATEWAY_{c.name.upper()}_URL": self.url(c.name) for c in SERVICES},
+            **{upstream_url_variable(c): self.url(c.name) for c in SERVICES},
         }
         for component in SERVICES:
             if component.name in self.database_urls:

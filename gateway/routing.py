@@ -1,62 +1,104 @@
 """Which upstream service owns a /v1 path.
 
-The table is ordered: the first match wins, so the narrow scoring, content and events paths
-nested under /v1/communities/{cid} come before the members catch-all for /v1/communities.
+Each service lists the exact path templates it serves (the contract in API.md); a path that
+matches none of them is answered 404 by the gateway instead of being guessed at. A new route in
+a service must be added here too: tests/gateway/test_gateway_routing.py walks every service's
+routes and fails for any the table does not send to that service.
 The services serve the same /v1 paths, so a path is forwarded unchanged.
 """
 
 import re
-from dataclasses import dataclass
-from typing import Final
+from collections.abc import Mapping
 
-MEMBERS: Final = "members"
-CONTENT: Final = "content"
-EVENTS: Final = "events"
-SCORING: Final = "scoring"
+from services.common.components import CONTENT, EVENTS, MEMBERS, SCORING
 
-_SEGMENT = r"[^/]+"
-_COMMUNITY = rf"/v1/communities/{_SEGMENT}"
-_SUBTREE = r"(?:/.*)?"
+_COMMUNITY = "/v1/communities/{community_id}"
+_MEMBER = f"{_COMMUNITY}/members/{{member_id}}"
+_CONTENT = "/v1/content/{content_id}"
+_EVENT = "/v1/events/{event_id}"
+_CHALLENGE = "/v1/challenges/{challenge_id}"
+_CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "votes")
+_EVENT_ACTIONS = ("publish", "cancel", "check-ins", "feedback", "report")
+
+PATHS: Mapping[str, tuple[str, ...]] = {
+    MEMBERS.name: (
+        "/v1/communities",
+        _COMMUNITY,
+        f"{_COMMUNITY}/tiers",
+        f"{_COMMUNITY}/tier-policy",
+        f"{_COMMUNITY}/tier-policy/run",
+        f"{_COMMUNITY}/members",
+        _MEMBER,
+        f"{_MEMBER}/approve",
+        f"{_MEMBER}/reject",
+        f"{_MEMBER}/role",
+        f"{_MEMBER}/sanctions",
+        f"{_COMMUNITY}/invites",
+        "/v1/users/{user_id}/personal-data",
+    ),
+    CONTENT.name: (
+        f"{_COMMUNITY}/content",
+        _CONTENT,
+        *(f"{_CONTENT}/{action}" for action in _CONTENT_ACTIONS),
+        f"{_COMMUNITY}/calendar",
+        f"{_COMMUNITY}/publishing-rules",
+        f"{_COMMUNITY}/series",
+    ),
+    EVENTS.name: (
+        f"{_COMMUNITY}/events",
+        f"{_COMMUNITY}/events.ics",
+        _EVENT,
+        *(f"{_EVENT}/{action}" for action in _EVENT_ACTIONS),
+        f"{_EVENT}/registrations",
+        f"{_EVENT}/registrations/{{registration_id}}",
+        f"{_EVENT}/lottery",
+        f"{_EVENT}/lottery/commit",
+        f"{_EVENT}/lottery/{{lottery_id}}/draw",
+        f"{_COMMUNITY}/challenges",
+        f"{_CHALLENGE}/check-ins",
+        f"{_CHALLENGE}/streaks",
+    ),
+    SCORING.name: (
+        "/v1/activities",
+        f"{_COMMUNITY}/leaderboard",
+        f"{_MEMBER}/engagement",
+        f"{_MEMBER}/points",
+        f"{_COMMUNITY}/scoring-rules",
+        f"{_COMMUNITY}/metrics",
+        f"{_COMMUNITY}/health",
+    ),
+}
+
+_PARAMETER = re.compile(r"\{[^/{}]+\}")
 
 
-@dataclass(frozen=True)
-class Route:
-    pattern: re.Pattern[str]
-    upstream: str
+def template_pattern(template: str) -> str:
+    """A regular expression for the paths a template matches: a parameter is one whole segment."""
+    literals = _PARAMETER.split(template)
+    return "[^/]+".join(re.escape(literal) for literal in literals)
 
 
-def _route(pattern: str, upstream: str) -> Route:
-    return Route(re.compile(rf"^{pattern}$"), upstream)
+def _compile(paths: Mapping[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
+    # One alternation, one match per request; the named group that matched names the upstream.
+    groups: dict[str, str] = {}
+    alternatives: list[str] = []
+    for upstream, templates in paths.items():
+        for template in templates:
+            group = f"r{len(groups)}"
+            groups[group] = upstream
+            alternatives.append(f"(?P<{group}>{template_pattern(template)})")
+    return re.compile("|".join(alternatives)), groups
 
 
-ROUTES: tuple[Route, ...] = (
-    _route(rf"/v1/activities{_SUBTREE}", SCORING),
-    _route(rf"{_COMMUNITY}/leaderboard", SCORING),
-    _route(rf"{_COMMUNITY}/members/{_SEGMENT}/engagement", SCORING),
-    _route(rf"{_COMMUNITY}/members/{_SEGMENT}/points", SCORING),
-    _route(rf"{_COMMUNITY}/scoring-rules", SCORING),
-    _route(rf"{_COMMUNITY}/metrics", SCORING),
-    _route(rf"{_COMMUNITY}/health", SCORING),
-    _route(rf"{_COMMUNITY}/content{_SUBTREE}", CONTENT),
-    _route(rf"{_COMMUNITY}/calendar", CONTENT),
-    _route(rf"{_COMMUNITY}/publishing-rules", CONTENT),
-    _route(rf"{_COMMUNITY}/series{_SUBTREE}", CONTENT),
-    _route(r"/v1/content/.+", CONTENT),
-    _route(rf"{_COMMUNITY}/events(?:\.ics|/.*)?", EVENTS),
-    _route(rf"{_COMMUNITY}/challenges{_SUBTREE}", EVENTS),
-    _route(r"/v1/events/.+", EVENTS),
-    _route(r"/v1/challenges/.+", EVENTS),
-    _route(rf"/v1/communities{_SUBTREE}", MEMBERS),
-    _route(r"/v1/users/.+", MEMBERS),
-)
+_TABLE, _UPSTREAM_OF_GROUP = _compile(PATHS)
 
 
 def upstream_for(path: str) -> str | None:
     """The upstream that serves this (percent-decoded) path, or None when no service does."""
-    for route in ROUTES:
-        if route.pattern.match(path):
-            return route.upstream
-    return None
+    match = _TABLE.fullmatch(path)
+    if match is None or match.lastgroup is None:
+        return None
+    return _UPSTREAM_OF_GROUP[match.lastgroup]
 
 
 def has_dot_segment(path: str) -> bool:

@@ -10,6 +10,7 @@ from typing import Literal, Self
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.components import CONTENT, EVENTS, GATEWAY, MEMBERS, SCORING, SERVICES
 from services.common.settings import shared
 
 DEVELOPMENT_JWT_SECRET = "huoli-development-secret-not-for-production"  # noqa: S105
@@ -32,21 +33,23 @@ PLACEHOLDER_SECRETS = frozenset(
 )
 
 Transport = Literal["aiohttp", "httpx"]
-UPSTREAM_NAMES = ("members", "content", "events", "scoring")
 
 
 class GatewaySettings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="GATEWAY_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=GATEWAY.env_prefix, extra="ignore", populate_by_name=True
+    )
 
     environment: Literal["development", "test", "production"] = Field(
         default="development", validation_alias=shared("HUOLI_ENV")
     )
     log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
 
-    members_url: str = "http://127.0.0.1:8001"
-    content_url: str = "http://127.0.0.1:8002"
-    events_url: str = "http://127.0.0.1:8003"
-    scoring_url: str = "http://127.0.0.1:8004"
+    # One field per service in services.common.components (GATEWAY_MEMBERS_URL, …).
+    members_url: str = MEMBERS.default_url
+    content_url: str = CONTENT.default_url
+    events_url: str = EVENTS.default_url
+    scoring_url: str = SCORING.default_url
 
     jwt_secret: str = Field(default="", validation_alias=shared("JWT_SECRET"))
     jwt_audience: str | None = None
@@ -88,5 +91,8 @@ class GatewaySettings(BaseSettings):
         return self.jwt_secret == DEVELOPMENT_JWT_SECRET
 
     def upstream_urls(self) -> dict[str, str]:
-        """Base URL of each upstream service, by name, in routing-table order."""
-        return {name: str(getattr(self, f"{name}_url")).rstrip("/") for name in UPSTREAM_NAMES}
+        """Base URL of each upstream service, by name."""
+        return {
+            service.name: str(getattr(self, f"{service.name}_url")).rstrip("/")
+            for service in SERVICES
+        }

@@ -1,9 +1,12 @@
 from pydantic_settings import SettingsConfigDict
 
+from services.common.components import EVENTS
 from services.common.settings import ServiceSettings
 
 
 class EventsSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="EVENTS_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=EVENTS.env_prefix, extra="ignore", populate_by_name=True
+    )
 
-    service_name: str = "events"
+    service_name: str = EVENTS.name

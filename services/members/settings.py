@@ -1,9 +1,12 @@
 from pydantic_settings import SettingsConfigDict
 
+from services.common.components import MEMBERS
 from services.common.settings import ServiceSettings
 
 
 class MembersSettings(ServiceSettings):
-    model_config = SettingsConfigDict(env_prefix="MEMBERS_", extra="ignore", populate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix=MEMBERS.env_prefix, extra="ignore", populate_by_name=True
+    )
 
-    service_name: str = "members"
+    service_name: str = MEMBERS.name

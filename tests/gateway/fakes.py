@@ -20,15 +20,16 @@ from pydantic import BaseModel, create_model
 
 from gateway.settings import GatewaySettings
 from gateway.tokens import issue_token
+from services.common.components import SERVICES as COMPONENTS
 
 SECRET = "test-secret-0123456789abcdef0123456789abcdef"
-SERVICES = ("members", "content", "events", "scoring")
+SERVICES = tuple(component.name for component in COMPONENTS)
 # A path each fake documents in its OpenAPI document, one the gateway routes to it.
 DOCUMENTED_PATHS = {
-    "members": "/v1/communities/{community_id}/documented",
-    "content": "/v1/content/{content_id}/documented",
-    "events": "/v1/events/{event_id}/documented",
-    "scoring": "/v1/activities/documented",
+    "members": "/v1/communities/{community_id}/invites",
+    "content": "/v1/content/{content_id}/votes",
+    "events": "/v1/events/{event_id}/report",
+    "scoring": "/v1/communities/{community_id}/scoring-rules",
 }
 TRACEBACK = 'Traceback (most recent call last):\n  File "secret_internal_module.py"'
 
@@ -78,11 +79,13 @@ def fake_upstream(name: str) -> FastAPI:
         include_in_schema=False,
     )
     async def echo(request: Request, rest: str) -> Response:
-        if rest.endswith("/slow"):
+        # `?fake=…` picks a misbehaviour on any path the gateway routes here.
+        behaviour = request.query_params.get("fake")
+        if behaviour == "slow":
             await asyncio.sleep(float(request.query_params.get("delay", "2")))
-        if rest.endswith("/boom"):
+        if behaviour == "boom":
             return PlainTextResponse(TRACEBACK, status_code=500)
-        if rest.endswith("/missing"):
+        if behaviour == "missing":
             return JSONResponse(
                 {
                     "type": "https://huoli.dev/problems/not-found",
@@ -93,7 +96,7 @@ def fake_upstream(name: str) -> FastAPI:
                 status_code=404,
                 media_type="application/problem+json",
             )
-        if rest.endswith("/empty"):
+        if behaviour == "empty":
             return Response(status_code=204)
         body = await request.body()
         response = JSONResponse(
