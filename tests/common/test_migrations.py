@@ -7,15 +7,27 @@ from pathlib import Path
 
 import pytest
 from alembic import command
+from sqlalchemy import inspect
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.common.components import SERVICES as COMPONENTS
 from services.common.migrations import alembic_config, upgrade_to_head
 
-SERVICES = ("members", "content", "events", "scoring")
+SERVICES = tuple(component.name for component in COMPONENTS)
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def ini(service: str) -> Path:
     return ROOT / "services" / service / "alembic.ini"
+
+
+async def table_names(database_url: str) -> set[str]:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return set(await connection.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -24,6 +36,16 @@ async def test_migrations_match_the_models(service: str, database_url: str) -> N
     config = alembic_config(ini_path=ini(service), database_url=database_url)
     # Raises if autogenerate would write anything: a model changed without a migration.
     await asyncio.to_thread(command.check, config)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+async def test_downgrading_to_base_removes_every_table(service: str, database_url: str) -> None:
+    config = alembic_config(ini_path=ini(service), database_url=database_url)
+    await asyncio.to_thread(command.upgrade, config, "head")
+    assert {"outbox_event", "inbox_event"} <= await table_names(database_url)
+    await asyncio.to_thread(command.downgrade, config, "base")
+    left = await table_names(database_url)
+    assert left == {f"alembic_version_{service}"}, left
 
 
 async def test_replicas_starting_together_migrate_once(database_url: str) -> None:
