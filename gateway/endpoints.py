@@ -2,13 +2,15 @@
 
 import asyncio
 from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
 from typing import Annotated
 
 import aiohttp
 import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 
 from gateway.auth import TokenVerifier
 from gateway.openapi import TITLE, MergedOpenApi
@@ -19,6 +21,14 @@ from services.common.errors import InvalidInput, NotFound
 
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 READINESS_TIMEOUT_SECONDS = 2.0
+# Swagger UI as the fastapi-offline package ships it: /docs works offline and loads nothing
+# from a CDN. Only these names are served, so no request path reaches the file system.
+_SWAGGER_FILES = Path(str(files("fastapi_offline") / "static"))
+SWAGGER_ASSETS = {
+    name: _SWAGGER_FILES / name
+    for name in ("swagger-ui-bundle.js", "swagger-ui.css", "favicon.png")
+}
+SWAGGER_ASSETS_URL = "/docs/assets"
 
 router = APIRouter()
 
@@ -78,7 +88,24 @@ async def openapi_document(runtime: RuntimeDep) -> JSONResponse:
 
 @router.get("/docs", include_in_schema=False)
 async def swagger_ui() -> HTMLResponse:
-    return get_swagger_ui_html(openapi_url="/openapi.json", title=f"{TITLE} — docs")
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title=f"{TITLE} — docs",
+        swagger_js_url=f"{SWAGGER_ASSETS_URL}/swagger-ui-bundle.js",
+        swagger_css_url=f"{SWAGGER_ASSETS_URL}/swagger-ui.css",
+        swagger_favicon_url=f"{SWAGGER_ASSETS_URL}/favicon.png",
+        # Swagger UI would otherwise send the document to validator.swagger.io for a badge.
+        swagger_ui_parameters={"validatorUrl": None},
+    )
+
+
+@router.get(f"{SWAGGER_ASSETS_URL}/{{name}}", include_in_schema=False)
+async def swagger_asset(name: str) -> FileResponse:
+    path = SWAGGER_ASSETS.get(name)
+    if path is None:
+        raise NotFound(f"There is no documentation asset named {name}.")
+    # The files change only with the package's version; a day of caching spares reloads.
+    return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
 
 
 async def proxy(request: Request) -> Response:

@@ -1,5 +1,6 @@
 """One merged OpenAPI document and Swagger UI; readiness across the upstreams."""
 
+import re
 from typing import Any
 
 import httpx
@@ -7,6 +8,7 @@ from fastapi import FastAPI
 
 from gateway.openapi import merge_openapi
 from tests.gateway.fakes import DOCUMENTED_PATHS, fake_upstream, free_port, serving
+from tests.support import assert_problem
 
 
 def ref(name: str) -> dict[str, str]:
@@ -101,6 +103,25 @@ async def test_docs_serve_swagger_ui_on_the_merged_document(gateway: httpx.Async
     assert "/openapi.json" in response.text
     # The gateway's own routes are not the API.
     assert (await gateway.get("/redoc")).status_code == 404
+
+
+async def test_docs_load_nothing_from_another_host(gateway: httpx.AsyncClient) -> None:
+    page = (await gateway.get("/docs")).text
+    assert "//" not in "".join(re.findall(r'(?:src|href)="([^"]*)"', page))
+    assert not re.search(r"https?://", page), page
+    assert '"validatorUrl": null' in page
+    assets = re.findall(r'(?:src|href)="(/docs/assets/[^"]+)"', page)
+    assert len(assets) == 3
+    kinds = set()
+    for asset in assets:
+        response = await gateway.get(asset)
+        assert response.status_code == 200, asset
+        assert len(response.content) > 1000
+        kinds.add(response.headers["content-type"].split(";")[0])
+    assert kinds == {"text/javascript", "text/css", "image/png"}
+    # Only the three files are served: anything else under assets is a 404 problem.
+    assert_problem(await gateway.get("/docs/assets/redoc.standalone.js"), 404)
+    assert_problem(await gateway.get("/docs/assets/%2E%2E%2Fcore.py"), 404)
 
 
 def test_conflicts_rename_per_service_and_spread_to_components_that_refer_to_them() -> None:
