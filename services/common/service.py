@@ -36,8 +36,12 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ConsumerSpec:
     group_id: str
-    topics: Sequence[str]
     handlers: HandlerRegistry
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics its handlers' events arrive on: a handler is all it takes to subscribe."""
+        return tuple(sorted({event_class.kafka_topic() for event_class in self.handlers}))
 
 
 def create_service_app(

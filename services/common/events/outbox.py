@@ -42,15 +42,16 @@ class Outbox:
         session: AsyncSession,
         event: DomainEvent,
         *,
-        community_id: str | None,
-        subject: str | None = None,
         event_id: str | None = None,
         time: datetime | None = None,
     ) -> CloudEvent:
+        """Write `event` into the session's transaction; the event names its own community
+        (the Kafka key) and subject. `event_id` and `time` override the envelope's defaults."""
+        community_id = event.community()
         envelope_fields: dict[str, Any] = {
             "source": self.source,
             "type": event.type,
-            "subject": subject,
+            "subject": event.subject(),
             "communityid": community_id,
             "data": event.model_dump(mode="json"),
         }
@@ -64,7 +65,7 @@ class Outbox:
                 event_id=envelope.id,
                 topic=event.kafka_topic(),
                 # One community's events share a key, so they stay in order on one partition.
-                message_key=community_id or subject,
+                message_key=community_id,
                 payload=envelope.model_dump_json(),
                 created_at=utc_now(),
             )

@@ -53,8 +53,6 @@ async def create_content(
             author_member_id=item.author_member_id,
             created_at=now,
         ),
-        community_id=community_id,
-        subject=item.id,
     )
     return item
 

@@ -61,8 +61,6 @@ async def create_event(
             ends_at=event.ends_at,
             capacity=event.capacity,
         ),
-        community_id=community_id,
-        subject=event.id,
     )
     return event
 

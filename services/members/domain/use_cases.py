@@ -48,8 +48,6 @@ async def create_community(
             owner_user_id=actor.id,
             created_at=now,
         ),
-        community_id=community.id,
-        subject=community.id,
     )
     return community
 
@@ -104,8 +102,6 @@ async def join_community(
                 role=membership.role,
                 joined_at=membership.joined_at,
             ),
-            community_id=community_id,
-            subject=membership.id,
         )
     return membership
 

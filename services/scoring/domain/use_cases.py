@@ -63,8 +63,6 @@ async def record_activities(
                 content_id=activity.content_id,
                 attrs=activity.attrs or {},
             ),
-            community_id=activity.community_id,
-            subject=activity.member_id,
             event_id=activity_event_id(activity.id),
             time=occurred_at,
         )

@@ -2,7 +2,7 @@
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.events.catalogue import ActivityRecorded, MemberJoined, topic_of
+from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.consumer import HandlerRegistry
 from services.common.events.envelope import CloudEvent
 from services.common.service import ConsumerSpec
@@ -26,6 +26,5 @@ LEDGER_HANDLERS: HandlerRegistry = {
 
 LEDGER_CONSUMER = ConsumerSpec(
     group_id="scoring.ledger",
-    topics=(topic_of(MemberJoined.source), topic_of(ActivityRecorded.source)),
     handlers=LEDGER_HANDLERS,
 )
