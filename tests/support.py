@@ -4,7 +4,8 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import Any, TypeVar
+from pathlib import Path
+from typing import Any
 
 import httpx
 import orjson
@@ -12,9 +13,7 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
-from services.common.settings import ServiceSettings
-
-Settings = TypeVar("Settings", bound=ServiceSettings)
+from services.common.components import Component
 
 
 @asynccontextmanager
@@ -26,34 +25,34 @@ async def running_service(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
             yield client
 
 
-def service_app(
-    create_app: Callable[[Settings], FastAPI],
-    settings_class: type[Settings],
-    *,
-    database_url: str,
-    broker: str,
-    **overrides: Any,
-) -> FastAPI:
+def service_app(service: Component, *, database_url: str, broker: str, **overrides: Any) -> FastAPI:
     """A service's app in test settings, on this database and broker."""
-    settings = settings_class(
+    settings = service.load_settings_class()(
         database_url=database_url, kafka_bootstrap_servers=broker, environment="test", **overrides
     )
-    return create_app(settings)
+    app: FastAPI = service.load_app_factory()(settings)
+    return app
 
 
-def service_client(
-    create_app: Callable[[Settings], FastAPI], settings_class: type[Settings], **overrides: Any
-) -> Any:
-    """A fixture running the service in-process on each database backend, with the real broker;
-    assign it to the fixture's name: `client = service_client(create_app, MembersSettings)`."""
+def service_client(service: Component, **overrides: Any) -> Any:
+    """A fixture running the service in-process on each database backend (a copy of its
+    migrated schema), with the real broker; assign it to the fixture's name:
+    `client = service_client(MEMBERS)`."""
 
     @pytest.fixture
-    async def client(database_url: str, broker: str) -> AsyncIterator[httpx.AsyncClient]:
-        app = service_app(
-            create_app, settings_class, database_url=database_url, broker=broker, **overrides
-        )
-        async with running_service(app) as client:
-            yield client
+    async def client(
+        backend: str, migrated_databases: Any, broker: str, tmp_path: Path
+    ) -> AsyncIterator[httpx.AsyncClient]:
+        async with migrated_databases.copy(backend, service, tmp_path) as database_url:
+            app = service_app(
+                service,
+                database_url=database_url,
+                broker=broker,
+                run_migrations_on_startup=False,
+                **overrides,
+            )
+            async with running_service(app) as client:
+                yield client
 
     return client
 

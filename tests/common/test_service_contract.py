@@ -21,8 +21,7 @@ async def served(
     service: Component = request.param
     database = tmp_path_factory.mktemp(service.name) / "service.db"
     app = service_app(
-        service.load_app_factory(),
-        service.load_settings_class(),
+        service,
         database_url=f"sqlite+aiosqlite:///{database}",
         broker=broker,
         run_consumers=False,

@@ -5,9 +5,8 @@ from typing import Any
 import httpx
 import orjson
 
+from services.common.components import CONTENT
 from services.common.pagination import encode_cursor
-from services.content.app import create_app
-from services.content.settings import ContentSettings
 from tests.support import actor, assert_problem, published_record, service_client
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
@@ -15,7 +14,7 @@ COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 LONG_BODY = ("今天的早报 🌅 Morning brief. " * 3_000)[:49_999] + "🎉"
 
 
-client = service_client(create_app, ContentSettings)
+client = service_client(CONTENT)
 
 
 def content_fields(**overrides: Any) -> dict[str, Any]:

@@ -6,15 +6,14 @@ from typing import Any
 import httpx
 import orjson
 
+from services.common.components import EVENTS
 from services.common.pagination import encode_cursor
-from services.events.app import create_app
-from services.events.settings import EventsSettings
 from tests.support import actor, assert_problem, published_record, service_client
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 
 
-client = service_client(create_app, EventsSettings)
+client = service_client(EVENTS)
 
 
 def event_fields(**overrides: Any) -> dict[str, Any]:

@@ -2,11 +2,10 @@
 
 import httpx
 
-from services.members.app import create_app
-from services.members.settings import MembersSettings
+from services.common.components import MEMBERS
 from tests.support import KafkaProbe, actor, assert_problem, service_client
 
-client = service_client(create_app, MembersSettings)
+client = service_client(MEMBERS)
 
 
 async def create_community(client: httpx.AsyncClient, **fields: object) -> dict[str, object]:

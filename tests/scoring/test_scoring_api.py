@@ -12,12 +12,11 @@ from typing import Any
 import httpx
 import pytest
 
+from services.common.components import SCORING
 from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.envelope import CloudEvent
-from services.scoring.app import create_app
 from services.scoring.domain import use_cases
 from services.scoring.domain.use_cases import activity_event_id
-from services.scoring.settings import ScoringSettings
 from tests.support import (
     KafkaProbe,
     actor,
@@ -30,10 +29,10 @@ from tests.support import (
 )
 
 # The whole service, its ledger consumer included.
-client = service_client(create_app, ScoringSettings, run_consumers=True)
+client = service_client(SCORING, run_consumers=True)
 # The service without its consumer, for tests that never wait for one: joining the consumer
 # group takes the embedded broker seconds, and leaving mid-join as long again.
-api = service_client(create_app, ScoringSettings, run_consumers=False)
+api = service_client(SCORING, run_consumers=False)
 
 
 # The first consumer of a group on a fresh embedded broker gets generation 0, from which aiokafka
@@ -335,9 +334,7 @@ async def test_a_refused_batch_leaves_nothing_behind(api: httpx.AsyncClient) -> 
 async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
     database_url: str, broker: str
 ) -> None:
-    app = service_app(
-        create_app, ScoringSettings, database_url=database_url, broker=broker, run_consumers=False
-    )
+    app = service_app(SCORING, database_url=database_url, broker=broker, run_consumers=False)
     async with running_service(app) as api:
         cid = new_community()
         event = ActivityRecorded(
