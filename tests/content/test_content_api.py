@@ -139,29 +139,12 @@ async def test_unknown_content_is_not_found(client: httpx.AsyncClient) -> None:
     assert problem["type"].endswith("/content-not-found")
 
 
-async def test_calls_without_an_actor_are_unauthenticated(client: httpx.AsyncClient) -> None:
-    path = f"/v1/communities/{COMMUNITY}/content"
-    assert_problem(await client.post(path, json=content_fields()), 401)
-    assert_problem(await client.get(path), 401)
-    assert_problem(await client.get("/v1/content/cnt_nope"), 401)
-    listed = await client.get(path, headers=actor())
-    assert listed.json()["items"] == []
-
-
 async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) -> None:
     path = f"/v1/communities/{COMMUNITY}/content"
     headers = actor()
 
     async def post(body: object) -> httpx.Response:
         return await client.post(path, json=body, headers=headers)
-
-    malformed = await client.post(
-        path,
-        content=b'{"kind": "article", ',
-        headers={**headers, "content-type": "application/json"},
-    )
-    assert malformed.json()["type"].endswith("/malformed-json")
-    assert_problem(malformed, 400)
 
     for missing in ("kind", "title", "body", "source"):
         fields = content_fields()

@@ -162,15 +162,6 @@ async def test_unknown_event_is_not_found(client: httpx.AsyncClient) -> None:
     assert problem["type"].endswith("/event-not-found")
 
 
-async def test_calls_without_an_actor_are_unauthenticated(client: httpx.AsyncClient) -> None:
-    path = f"/v1/communities/{COMMUNITY}/events"
-    assert_problem(await client.post(path, json=event_fields()), 401)
-    assert_problem(await client.get(path), 401)
-    assert_problem(await client.get("/v1/events/evt_nope"), 401)
-    listed = await client.get(path, headers=actor())
-    assert listed.json()["items"] == []
-
-
 async def test_times_must_be_aware_and_ordered(client: httpx.AsyncClient) -> None:
     path = f"/v1/communities/{COMMUNITY}/events"
     headers = actor()
@@ -232,12 +223,6 @@ async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) ->
 
     async def post(body: object) -> httpx.Response:
         return await client.post(path, json=body, headers=headers)
-
-    malformed = await client.post(
-        path, content=b'{"title": "x"', headers={**headers, "content-type": "application/json"}
-    )
-    assert malformed.json()["type"].endswith("/malformed-json")
-    assert_problem(malformed, 400)
 
     for missing in ("title", "kind", "format", "starts_at", "ends_at"):
         fields = event_fields()

@@ -126,12 +126,6 @@ async def test_lists_paginate_with_cursors(client: httpx.AsyncClient) -> None:
 
 async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) -> None:
     headers = actor()
-    malformed = await client.post(
-        "/v1/communities",
-        content=b'{"name": ',
-        headers={**headers, "content-type": "application/json"},
-    )
-    assert_problem(malformed, 400)
     assert_problem(
         await client.post("/v1/communities", json={}, headers=headers), 422, field="name"
     )
