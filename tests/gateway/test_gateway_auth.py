@@ -143,6 +143,9 @@ async def test_a_token_expired_within_the_leeway_still_passes(gateway: httpx.Asy
             f"Bearer {signed({'sub': 'a', 'exp': in_an_hour(), 'roles': ['a,platform_admin']})}",
         ),
     ],
+    # Named by case alone: a token's `exp` follows the clock, and pytest-xdist workers must
+    # collect the same test ids.
+    ids=lambda value: "credentials" if value.startswith(("Bearer", "Basic")) else None,
 )
 async def test_bad_credentials_are_401_problems(
     gateway: httpx.AsyncClient, case: str, authorization: str
