@@ -14,6 +14,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
 from services.common.components import Component
+from tests.conftest import MigratedDatabases
 
 
 @asynccontextmanager
@@ -41,7 +42,7 @@ def service_client(service: Component, **overrides: Any) -> Any:
 
     @pytest.fixture
     async def client(
-        backend: str, migrated_databases: Any, broker: str, tmp_path: Path
+        backend: str, migrated_databases: MigratedDatabases, broker: str, tmp_path: Path
     ) -> AsyncIterator[httpx.AsyncClient]:
         async with migrated_databases.copy(backend, service, tmp_path) as database_url:
             app = service_app(
