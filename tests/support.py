@@ -35,10 +35,16 @@ def service_app(service: Component, *, database_url: str, broker: str, **overrid
     return app
 
 
-def service_client(service: Component, **overrides: Any) -> Any:
+def service_client(
+    service: Component,
+    *,
+    prepare: Callable[[FastAPI], Awaitable[None]] | None = None,
+    **overrides: Any,
+) -> Any:
     """A fixture running the service in-process on each database backend (a copy of its
     migrated schema), with the real broker; assign it to the fixture's name:
-    `client = service_client(MEMBERS)`."""
+    `client = service_client(MEMBERS)`. `prepare` runs once the app has started, before the
+    test (to seed data, say); `overrides` are settings."""
 
     @pytest.fixture
     async def client(
@@ -53,6 +59,8 @@ def service_client(service: Component, **overrides: Any) -> Any:
                 **overrides,
             )
             async with running_service(app) as client:
+                if prepare is not None:
+                    await prepare(app)
                 yield client
 
     return client
