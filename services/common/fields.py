@@ -1,20 +1,27 @@
 """Field types every service's API validates with, so that no input reaches the database in a
 shape it would reject (a 5xx) instead of the caller getting a 422 naming the field."""
 
+import math
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import orjson
 from fastapi import Path
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 ID_MAX_LENGTH = 40
+JSON_OBJECT_MAX_DEPTH = 32
+JSON_OBJECT_MAX_BYTES = 4096
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_NUL_REFUSED = "must not contain the NUL character (U+0000)"
 
 
 def _without_nul(text: str) -> str:
     # PostgreSQL text cannot hold U+0000; refused here rather than failing in the database.
     if "\x00" in text:
-        raise ValueError("must not contain the NUL character (U+0000)")
+        raise ValueError(_NUL_REFUSED)
     return text
 
 
@@ -48,3 +55,72 @@ Timestamp = Annotated[
     AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_representable_in_utc)
 ]
 """An RFC 3339 time with an offset (a naive time is ambiguous across timezones), as UTC."""
+
+
+def _bounded_json_object(value: dict[str, Any]) -> dict[str, Any]:
+    _check_json_value(value, path="", depth=1)
+    # Safe now: what orjson would refuse (wide integers, lone surrogates, depth) is gone.
+    size = len(orjson.dumps(value))
+    if size > JSON_OBJECT_MAX_BYTES:
+        raise ValueError(f"is {size} bytes as JSON; at most {JSON_OBJECT_MAX_BYTES} are allowed")
+    return value
+
+
+def _check_json_value(value: Any, *, path: str, depth: int) -> None:
+    """Refuse what some hop after the API cannot carry: the JSON encoders on the way (orjson,
+    pydantic's) refuse integers wider than 64 bits and lone surrogates, the consumer's parser
+    stops at 200 levels, PostgreSQL text cannot hold NUL, and JSON has no NaN or infinity."""
+    if not isinstance(value, dict | list):
+        _check_scalar(value, where=_at(path))
+        return
+    if depth > JSON_OBJECT_MAX_DEPTH:
+        raise ValueError(f"nests deeper than {JSON_OBJECT_MAX_DEPTH} levels{_at(path)}")
+    for child_path, child in _children(value, path):
+        _check_json_value(child, path=child_path, depth=depth + 1)
+
+
+def _children(container: dict[Any, Any] | list[Any], path: str) -> Iterator[tuple[str, Any]]:
+    if isinstance(container, list):
+        for index, item in enumerate(container):
+            yield f"{path}[{index}]", item
+        return
+    for key, item in container.items():
+        if not isinstance(key, str):
+            raise ValueError(f"has a key that is not a string{_at(path)}")
+        _check_text(key, where=f" in a key{_at(path)}")
+        yield (f"{path}.{key}" if path else key), item
+
+
+def _check_scalar(value: Any, *, where: str) -> None:
+    if isinstance(value, str):
+        _check_text(value, where=where)
+    elif isinstance(value, bool) or value is None:
+        return
+    elif isinstance(value, int):
+        if not _INT64_MIN <= value <= _INT64_MAX:
+            raise ValueError(f"holds an integer outside the 64-bit signed range{where}")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError(f"holds a number that is not finite{where}")
+    else:
+        raise ValueError(f"holds a {type(value).__name__}, which is not a JSON value{where}")
+
+
+def _at(path: str) -> str:
+    return f" at {path}" if path else ""
+
+
+def _check_text(text: str, *, where: str) -> None:
+    if "\x00" in text:
+        raise ValueError(f"{_NUL_REFUSED}{where}")
+    try:
+        text.encode()
+    except UnicodeEncodeError as exc:
+        raise ValueError(f"holds a lone surrogate, which is not Unicode text{where}") from exc
+
+
+JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_json_object)]
+"""A free-form JSON object that every later hop can carry: at most 32 levels deep and 4 KiB as
+JSON, 64-bit signed integers, finite numbers, Unicode
+text without NUL. The API and the event that carries the object on validate with this one type,
+so whatever ingestion accepts, its consumers accept too."""

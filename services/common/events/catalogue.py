@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from pydantic import BaseModel, ConfigDict
 
 from services.common.events.envelope import CloudEvent
+from services.common.fields import JsonObject
 
 SOURCES = ("members", "content", "events", "scoring", "activities")
 
@@ -145,4 +146,5 @@ class ActivityRecorded(DomainEvent):
     occurred_at: datetime
     target_member_id: str | None = None
     content_id: str | None = None
-    attrs: dict[str, Any] = {}
+    # The API's own type: an activity the API accepted is one the ledger can take.
+    attrs: JsonObject = {}
