@@ -10,7 +10,7 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from gateway.auth import TokenVerifier
+from gateway.auth import InvalidCredentials, TokenVerifier
 from gateway.settings import DEVELOPMENT_JWT_SECRET, GatewaySettings
 from gateway.tokens import issue_token, main
 from tests.gateway.fakes import SECRET
@@ -133,3 +133,59 @@ def test_the_token_cli_refuses_a_weak_production_secret(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "JWT_SECRET" in captured.err
+
+
+def test_make_token_passes_the_user_and_roles_on() -> None:
+    # -o: the installed environment is taken as up to date; this test checks the recipe only.
+    completed = subprocess.run(
+        [
+            "make",
+            "-s",
+            "-o",
+            ".venv/.installed",
+            "token",
+            "SUB=bob",
+            "ROLES=platform_admin,auditor",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "JWT_SECRET": SECRET},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=60,
+    )
+    claims = jwt.decode(completed.stdout.strip(), SECRET, algorithms=["HS256"])
+    assert (claims["sub"], claims["roles"]) == ("bob", ["platform_admin", "auditor"])
+
+
+# The gateway passes the user id and roles on in HTTP headers and refuses tokens naming any
+# other (401): the CLI refuses to print such a token, saying why, rather than one that fails.
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["--sub", "josé"], "printable ASCII"),
+        (["--sub", "小明"], "printable ASCII"),
+        (["--sub", "a b"], "printable ASCII"),
+        (["--sub", "x" * 129], "printable ASCII"),
+        (["--sub", "bob", "--roles", "admin,bad role"], "'bad role'"),
+        (["--sub", "bob", "--roles", ",".join(f"r{i}" for i in range(33))], "at most 32"),
+    ],
+)
+def test_the_token_cli_refuses_what_the_gateway_would_refuse(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert reason in captured.err
+
+
+def test_issue_token_refuses_a_subject_the_gateway_would_refuse() -> None:
+    with pytest.raises(ValueError, match="printable ASCII"):
+        issue_token("josé", secret=SECRET)
+    # Signed some other way, the gateway refuses it: the two agree.
+    signed = jwt.encode({"sub": "josé", "exp": time.time() + 60}, SECRET)
+    with pytest.raises(InvalidCredentials, match="sub"):
+        TokenVerifier(secret=SECRET).identify({"authorization": f"Bearer {signed}"})
