@@ -23,7 +23,7 @@ from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.events.tables import MessagingTables
 from services.common.health import router as health_router
 from services.common.logs import configure_logging
-from services.common.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
 from services.common.openapi import problem_openapi
 from services.common.runtime import ServiceRuntime, WorkerSpec
@@ -112,8 +112,7 @@ def create_service_app(
     app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
+    install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, prefix="/v1")
