@@ -7,9 +7,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://huoli.dev/problems/"
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class DomainError(Exception):
@@ -129,7 +131,7 @@ def _not_json(content_type: str | None) -> UnsupportedMediaType:
     )
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     # FastAPI answers 400 "There was an error parsing the body" for any failure reading a body;
     # the cause says what the caller did wrong.
@@ -137,6 +139,10 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     if unreadable_body is not None:
         return render(unreadable_body)
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route matching the path; a path served
+        # by a GET route and a POST route allows both.
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     title = str(exc.detail) if exc.detail else "HTTP error"
     return problem_response(
         status=exc.status_code,
@@ -145,6 +151,18 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
         detail=title,
         headers=headers,
     )
+
+
+def _allowed_methods(request: Request) -> str:
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
 
 
 def _unreadable_body(cause: BaseException | None) -> DomainError | None:

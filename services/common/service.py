@@ -109,7 +109,15 @@ def create_service_app(
             await engine.dispose()
             await read_engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # No redirect_slashes: its 307 would point the caller at this service's own address, past
+    # the gateway; a path with a trailing slash is a 404 like any other unknown path.
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     install_problem_handlers(app)
     install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)

@@ -6,6 +6,7 @@ on a loopback port, since what happens to a connection is uvicorn's doing as muc
 """
 
 import asyncio
+import importlib
 import json
 import logging
 from collections.abc import AsyncIterator, Iterator
@@ -207,3 +208,52 @@ async def test_a_streamed_body_over_the_limit_is_a_413(client: httpx.AsyncClient
     response = await client.post(ACTIVITIES, content=chunks(), headers={**actor(), **JSON})
     problem = assert_problem(response, 413)
     assert problem["type"].endswith("/payload-too-large")
+
+
+def _app_of(service: str) -> FastAPI:
+    module = importlib.import_module(f"services.{service}.app")
+    app: FastAPI = module.create_app()
+    return app
+
+
+# A path each service serves with more than one method, or with just one.
+METHODS_BY_PATH = {
+    "members": ("/v1/communities", {"GET", "POST"}),
+    "content": ("/v1/communities/c1/content", {"GET", "POST"}),
+    "events": ("/v1/communities/c1/events", {"GET", "POST"}),
+    "scoring": ("/v1/activities", {"POST"}),
+}
+
+
+@pytest.fixture(params=list(METHODS_BY_PATH))
+async def bare_service(
+    request: pytest.FixtureRequest,
+) -> AsyncIterator[tuple[str, httpx.AsyncClient]]:
+    """A service's routing alone: neither answer below reaches a dependency, so no lifespan."""
+    transport = httpx.ASGITransport(app=_app_of(request.param))
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://svc.internal:8001"
+    ) as client:
+        yield request.param, client
+
+
+async def test_a_405_allows_every_method_the_path_serves(
+    bare_service: tuple[str, httpx.AsyncClient],
+) -> None:
+    service, client = bare_service
+    path, allowed = METHODS_BY_PATH[service]
+    response = await client.delete(path, headers=actor())
+    assert_problem(response, 405)
+    assert set(response.headers["allow"].split(", ")) == allowed
+
+
+async def test_a_trailing_slash_is_a_404_not_a_redirect_to_the_service(
+    bare_service: tuple[str, httpx.AsyncClient],
+) -> None:
+    service, client = bare_service
+    path, allowed = METHODS_BY_PATH[service]
+    method = "GET" if "GET" in allowed else "POST"
+    response = await client.request(method, f"{path}/", headers={**actor(), **JSON}, content=b"[]")
+    # A 307 here named the service's own address (svc.internal:8001), past the gateway.
+    assert_problem(response, 404)
+    assert "location" not in response.headers
