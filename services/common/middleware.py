@@ -77,16 +77,9 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        response_started = False
-
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
+        tracked = _TrackedSend(send)
         try:
-            await self.app(scope, receive, tracking_send)
+            await self.app(scope, receive, tracked)
         except ClientDisconnect:
             # Nobody is left to answer; uvicorn lets a disconnected request end unanswered.
             logger.info(
@@ -98,7 +91,7 @@ class UnhandledErrorMiddleware:
             logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
             # A response cut short cannot be mended: returning leaves uvicorn to close the
             # connection, which is how the caller learns the answer is incomplete.
-            if not response_started:
+            if not tracked.response_started:
                 await internal_error_response()(scope, receive, send)
 
 
@@ -119,7 +112,7 @@ class BodyLimitMiddleware:
             return
 
         received = 0
-        response_started = False
+        tracked = _TrackedSend(send)
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -130,16 +123,10 @@ class BodyLimitMiddleware:
                     raise _BodyTooLarge(self.max_bytes)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except _BodyTooLarge:
-            if not response_started:
+            if not tracked.response_started:
                 await self._refuse(scope, receive, send)
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -152,6 +139,19 @@ class _BodyTooLarge(PayloadTooLarge):
 
     def __init__(self, max_bytes: int) -> None:
         super().__init__(f"The request body exceeds {max_bytes} bytes.")
+
+
+class _TrackedSend:
+    """`send`, noting whether the response has started: after that no other can be sent."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.response_started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.response_started = True
+        await self._send(message)
 
 
 def _header(scope: Scope, name: str) -> str | None:

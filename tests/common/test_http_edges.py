@@ -44,7 +44,8 @@ class _Recorder(logging.Handler):
 def logs() -> Iterator[_Recorder]:
     # The service's lifespan reconfigures the root logger: listen on the loggers themselves.
     recorder = _Recorder()
-    watched = [logging.getLogger(name) for name in ("services", "uvicorn.error", "fastapi")]
+    # Where an unexpected error is reported: ours, and uvicorn's when one escapes the app.
+    watched = [logging.getLogger(name) for name in ("services.common.middleware", "uvicorn.error")]
     for logger in watched:
         logger.addHandler(recorder)
     try:

@@ -12,7 +12,7 @@ from gateway.app import create_app
 from gateway.routing import upstream_for
 from services.common.middleware import current_request_id
 from tests.gateway.fakes import TRACEBACK, bearer, free_port, gateway_settings, serving
-from tests.support import assert_problem
+from tests.support import assert_problem, eventually
 
 TRANSPORTS = ["aiohttp", "httpx"]
 
@@ -109,7 +109,8 @@ async def test_a_client_leaving_mid_body_is_one_quiet_line(upstream_urls: dict[s
     # Served over real HTTP: leaving is something a client does to a connection.
     app = create_app(gateway_settings(upstream_urls, log_level="INFO"))
     recorder = _Recorder()
-    watched = [logging.getLogger(name) for name in ("gateway", "services", "uvicorn.error")]
+    names = ("gateway.proxy", "services.common.middleware", "uvicorn.error")
+    watched = [logging.getLogger(name) for name in names]
     for logger in watched:
         logger.addHandler(recorder)
     try:
@@ -124,7 +125,12 @@ async def test_a_client_leaving_mid_body_is_one_quiet_line(upstream_urls: dict[s
             await writer.drain()
             await asyncio.sleep(0.2)
             writer.close()
-            await asyncio.sleep(0.3)
+
+            async def reported() -> None:
+                assert recorder.lines
+
+            await eventually(reported, timeout=5)
+            await asyncio.sleep(0.3)  # time for a second report, were there one
     finally:
         for logger in watched:
             logger.removeHandler(recorder)

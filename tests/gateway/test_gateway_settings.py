@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
@@ -88,19 +89,10 @@ def test_issued_tokens_verify_with_roles_and_expiry() -> None:
     assert 55 <= claims["exp"] - time.time() <= 60
 
 
-def test_the_token_cli_signs_with_jwt_secret() -> None:
+def claims_printed_by(command: list[str]) -> dict[str, Any]:
+    """Run a command that prints a token signed with SECRET; the token's claims."""
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gateway.tokens",
-            "--sub",
-            "alice",
-            "--roles",
-            "platform_admin,auditor",
-            "--ttl",
-            "120",
-        ],
+        command,
         cwd=ROOT,
         env={**os.environ, "JWT_SECRET": SECRET},
         capture_output=True,
@@ -108,8 +100,15 @@ def test_the_token_cli_signs_with_jwt_secret() -> None:
         check=True,
         timeout=60,
     )
-    token = completed.stdout.strip()
-    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    claims: dict[str, Any] = jwt.decode(completed.stdout.strip(), SECRET, algorithms=["HS256"])
+    return claims
+
+
+def test_the_token_cli_signs_with_jwt_secret() -> None:
+    cli = [sys.executable, "-m", "gateway.tokens"]
+    claims = claims_printed_by(
+        [*cli, "--sub", "alice", "--roles", "platform_admin,auditor", "--ttl", "120"]
+    )
     assert claims["sub"] == "alice"
     assert claims["roles"] == ["platform_admin", "auditor"]
     assert 110 <= claims["exp"] - time.time() <= 120
@@ -137,24 +136,9 @@ def test_the_token_cli_refuses_a_weak_production_secret(
 
 def test_make_token_passes_the_user_and_roles_on() -> None:
     # -o: the installed environment is taken as up to date; this test checks the recipe only.
-    completed = subprocess.run(
-        [
-            "make",
-            "-s",
-            "-o",
-            ".venv/.installed",
-            "token",
-            "SUB=bob",
-            "ROLES=platform_admin,auditor",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "JWT_SECRET": SECRET},
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,
+    claims = claims_printed_by(
+        ["make", "-s", "-o", ".venv/.installed", "token", "SUB=bob", "ROLES=platform_admin,auditor"]
     )
-    claims = jwt.decode(completed.stdout.strip(), SECRET, algorithms=["HS256"])
     assert (claims["sub"], claims["roles"]) == ("bob", ["platform_admin", "auditor"])
 
 
