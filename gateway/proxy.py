@@ -192,11 +192,16 @@ def forwarded_headers(request: Request, identity: Identity) -> list[tuple[bytes,
     return headers
 
 
-def relayed_response(upstream: httpx.Response, *, method: str) -> Response:
-    """The upstream's answer as a response of our own, its body already read."""
+def relayed_response(upstream: httpx.Response, *, method: str, upstream_base: str = "") -> Response:
+    """The upstream's answer as a response of our own, its body already read.
+
+    A Location naming the upstream itself (`upstream_base`, its scheme and authority) is made
+    relative: the caller must never learn, or be sent to, an internal address.
+    """
     body = b"" if upstream.status_code in _BODILESS_STATUSES else upstream.content
+    internal = upstream_base.encode()
     headers = [
-        (name.lower(), value)
+        (name.lower(), _relative(value, internal) if name.lower() == b"location" else value)
         for name, value in upstream.headers.raw
         if not _is_hop_by_hop(name.lower()) and name.lower() not in _NOT_RELAYED
     ]
@@ -211,6 +216,12 @@ def relayed_response(upstream: httpx.Response, *, method: str) -> Response:
     response = Response(content=body, status_code=upstream.status_code)
     response.raw_headers = headers
     return response
+
+
+def _relative(location: bytes, internal: bytes) -> bytes:
+    if internal and location.startswith(internal):
+        return location[len(internal) :] or b"/"
+    return location
 
 
 def failure_status(exc: BaseException) -> int:
@@ -295,7 +306,9 @@ class UpstreamProxy:
                 answer.text[:2000],
             )
             return upstream_problem(502, upstream)
-        return relayed_response(answer, method=request.method)
+        return relayed_response(
+            answer, method=request.method, upstream_base=self._upstreams[upstream]
+        )
 
     async def _send(
         self,

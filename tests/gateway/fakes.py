@@ -95,6 +95,10 @@ def fake_upstream(name: str) -> FastAPI:
             )
         if rest.endswith("/empty"):
             return Response(status_code=204)
+        if rest.endswith("/moved"):
+            # As FastAPI's trailing-slash redirect does: an absolute URL of the service itself.
+            target = f"{request.base_url}v1/elsewhere?{request.url.query}"
+            return Response(status_code=307, headers={"Location": target})
         body = await request.body()
         response = JSONResponse(
             {
