@@ -52,9 +52,9 @@ migrate: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/gateway_bench.py
 
-## Print a development JWT for curl: make token SUB=alice
+## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)
-	@$(BIN)/python -m gateway.tokens --sub $(or $(SUB),alice)
+	@$(BIN)/python -m gateway.tokens --sub '$(or $(SUB),alice)' --roles '$(ROLES)'
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -17,7 +17,7 @@ from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
 from services.common.errors import install_problem_handlers
 from services.common.logs import configure_logging
-from services.common.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from services.common.middleware import install_edge_middleware
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +35,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 settings.environment,
             )
         client = build_client(settings)
+        retry_client = build_client(settings, pooled=False)
         upstreams = settings.upstream_urls()
         app.state.runtime = GatewayRuntime(
             settings=settings,
@@ -44,13 +45,14 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 audience=settings.jwt_audience,
                 leeway=settings.jwt_leeway_seconds,
             ),
-            proxy=UpstreamProxy(client=client, upstreams=upstreams),
+            proxy=UpstreamProxy(client=client, upstreams=upstreams, retry_client=retry_client),
             openapi=MergedOpenApi(client=client, upstreams=upstreams),
         )
         try:
             yield
         finally:
             await client.aclose()
+            await retry_client.aclose()
 
     # The gateway's own routes are not the API: /openapi.json and /docs serve the merged one.
     app = FastAPI(
@@ -64,8 +66,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
+    install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
     app.include_router(router)
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app

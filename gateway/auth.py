@@ -5,7 +5,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeGuard
 
 import jwt
 
@@ -18,6 +18,20 @@ ALGORITHM = "HS256"
 _ACCEPTABLE_SUBJECT = re.compile(r"^[\x21-\x7e]{1,128}$")
 _ACCEPTABLE_ROLE = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 MAX_ROLES = 32
+# NumericDate claims (RFC 7519 §2) are read as seconds from 1970 to the end of year 9999: past
+# that no clock or datetime can hold them, and float() of a wider integer overflows.
+_LATEST_NUMERIC_DATE = 253_402_300_799
+_TIME_CLAIMS = ("exp", "iat", "nbf")
+
+
+def acceptable_subject(subject: object) -> TypeGuard[str]:
+    """Whether a user id can travel on in X-Actor-Id: 1-128 printable ASCII characters."""
+    return isinstance(subject, str) and _ACCEPTABLE_SUBJECT.match(subject) is not None
+
+
+def acceptable_role(role: object) -> TypeGuard[str]:
+    """Whether a role name can travel on, comma-joined, in X-Actor-Roles."""
+    return isinstance(role, str) and _ACCEPTABLE_ROLE.match(role) is not None
 
 
 class InvalidCredentials(Unauthenticated):
@@ -83,8 +97,9 @@ class TokenVerifier:
                 return identity
             del self._verified[token]
         claims = self._decode(token)
+        expires_at = _checked_times(claims)
         identity = _identity(claims)
-        self._remember(token, identity, float(claims["exp"]) + self._leeway)
+        self._remember(token, identity, expires_at + self._leeway)
         return identity
 
     def _remember(self, token: str, identity: Identity, valid_until: float) -> None:
@@ -119,15 +134,35 @@ class TokenVerifier:
         return claims
 
 
+def _checked_times(claims: Mapping[str, Any]) -> float:
+    """The token's expiry, once every time claim it has is a plausible number of seconds.
+
+    PyJWT compares these claims after int(), which also takes a numeric string or a float
+    beyond any date; such a token is refused here rather than trusted or failing later.
+    """
+    for name in _TIME_CLAIMS:
+        if name not in claims:
+            continue
+        value = claims[name]
+        # `not (0 <= value <= …)` also refuses NaN, which compares false with everything.
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, int | float)
+            or not 0 <= value <= _LATEST_NUMERIC_DATE
+        ):
+            raise InvalidCredentials(f"The token's {name!r} claim is not a valid time.")
+    return float(claims["exp"])
+
+
 def _identity(claims: Mapping[str, Any]) -> Identity:
     subject = claims.get("sub")
-    if not isinstance(subject, str) or not _ACCEPTABLE_SUBJECT.match(subject):
+    if not acceptable_subject(subject):
         raise InvalidCredentials("The token's 'sub' claim is not an acceptable user id.")
     roles = claims.get("roles", [])
     if (
         not isinstance(roles, list)
         or len(roles) > MAX_ROLES
-        or not all(isinstance(role, str) and _ACCEPTABLE_ROLE.match(role) for role in roles)
+        or not all(acceptable_role(role) for role in roles)
     ):
         raise InvalidCredentials("The token's 'roles' claim must be a list of role names.")
     return Identity(subject=subject, roles=tuple(dict.fromkeys(roles)))

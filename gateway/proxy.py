@@ -6,6 +6,7 @@ background task (httpx#830); that is for when an endpoint needs it.
 """
 
 import logging
+import select
 from collections.abc import Iterable, Mapping
 from functools import partial
 from http.cookiejar import Cookie, CookieJar
@@ -14,6 +15,9 @@ from urllib.parse import quote
 
 import aiohttp
 import httpx
+from aiohttp.client_reqrep import ConnectionKey
+from aiohttp.connector import Connection
+from aiohttp.tracing import Trace
 from httpx_aiohttp import AiohttpTransport
 from starlette.requests import Request
 from starlette.responses import Response
@@ -57,13 +61,29 @@ _BODILESS_STATUSES = frozenset({204, 304})
 # Characters left as they are when percent-encoding a raw path or query: the reserved set and
 # "%" itself, since the rest is already encoded.
 _URL_SAFE = "!$%&'()*+,/:;=?@[]~-._"
+# RFC 9110 §9.2.2: a request with these methods may be sent twice to the same effect.
+_IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+# Shorter than the services' own idle timeout (uvicorn's 5 s): the gateway gives an idle
+# connection up before the service does, rather than racing it to the close.
+KEEPALIVE_EXPIRY_SECONDS = 4.0
+# The ways a connection is lost with no answer on it: reset or closed while the request was
+# sent, or closed before a response came. A refused connection and a timeout are not here.
+_CONNECTION_LOST: tuple[type[BaseException], ...] = (
+    httpx.RemoteProtocolError,
+    httpx.ReadError,
+    httpx.WriteError,
+    aiohttp.ServerDisconnectedError,
+    aiohttp.ClientOSError,
+)
 
 
-def build_client(settings: GatewaySettings) -> httpx.AsyncClient:
-    """The one pooled client the gateway uses to reach every upstream."""
+def build_client(settings: GatewaySettings, *, pooled: bool = True) -> httpx.AsyncClient:
+    """The one pooled client the gateway uses to reach every upstream; with `pooled=False`, a
+    client that opens a new connection for every request (for retries)."""
     limits = httpx.Limits(
         max_connections=settings.max_connections,
-        max_keepalive_connections=settings.max_keepalive_connections,
+        max_keepalive_connections=settings.max_keepalive_connections if pooled else 0,
+        keepalive_expiry=KEEPALIVE_EXPIRY_SECONDS,
     )
     timeout = httpx.Timeout(
         connect=settings.connect_timeout_seconds,
@@ -73,7 +93,8 @@ def build_client(settings: GatewaySettings) -> httpx.AsyncClient:
     )
     transport: httpx.AsyncBaseTransport
     if settings.http_transport == "aiohttp":
-        transport = AiohttpTransport(limits=limits, client=partial(_aiohttp_session, limits))
+        session = partial(_aiohttp_session, limits, pooled=pooled)
+        transport = AiohttpTransport(limits=limits, client=session)
     else:
         transport = httpx.AsyncHTTPTransport(limits=limits)
     # trust_env=False: an HTTP_PROXY meant for outbound traffic must not capture internal calls.
@@ -97,12 +118,46 @@ class _NoCookies(CookieJar):
         return None
 
 
-def _aiohttp_session(limits: httpx.Limits) -> aiohttp.ClientSession:
+def _aiohttp_session(limits: httpx.Limits, *, pooled: bool) -> aiohttp.ClientSession:
     # What httpx-aiohttp builds by default, but with aiohttp's own cookie jar disabled too.
-    connector = aiohttp.TCPConnector(
-        limit=limits.max_connections or 0, keepalive_timeout=limits.keepalive_expiry
+    keeping: dict[str, Any] = (
+        {"keepalive_timeout": limits.keepalive_expiry} if pooled else {"force_close": True}
     )
-    return aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+    connector = _CheckedConnector(limit=limits.max_connections or 0, **keeping)
+    session = aiohttp.ClientSession(connector=connector, cookie_jar=aiohttp.DummyCookieJar())
+    # aiohttp would resend an idempotent request itself when a reused connection fails; the
+    # proxy does that, the same way for both transports, so a request is sent at most twice.
+    session._retry_connection = False
+    return session
+
+
+class _CheckedConnector(aiohttp.TCPConnector):
+    """aiohttp's connector, except that it never hands out a pooled connection the upstream
+    has already closed.
+
+    aiohttp notices a close only when the event loop next reads the socket; a request sent on
+    the connection before that fails, and a POST cannot be sent again. httpcore looks at the
+    socket before reusing a connection; this does the same.
+    """
+
+    async def _get(self, key: ConnectionKey, traces: list[Trace]) -> Connection | None:
+        while (connection := await super()._get(key, traces)) is not None:
+            if not _closed_by_peer(connection):
+                return connection
+            connection.close()
+        return None
+
+
+def _closed_by_peer(connection: Connection) -> bool:
+    """An idle connection has nothing to read: readable means closed, or unasked-for bytes
+    that would be taken for the next answer. Either way it must not be used."""
+    transport = connection.transport
+    sock = None if transport is None else transport.get_extra_info("socket")
+    if sock is None:
+        return True
+    poll = select.poll()
+    poll.register(sock.fileno(), select.POLLIN)
+    return bool(poll.poll(0))
 
 
 def _is_hop_by_hop(name: bytes) -> bool:
@@ -137,11 +192,16 @@ def forwarded_headers(request: Request, identity: Identity) -> list[tuple[bytes,
     return headers
 
 
-def relayed_response(upstream: httpx.Response, *, method: str) -> Response:
-    """The upstream's answer as a response of our own, its body already read."""
+def relayed_response(upstream: httpx.Response, *, method: str, upstream_base: str = "") -> Response:
+    """The upstream's answer as a response of our own, its body already read.
+
+    A Location naming the upstream itself (`upstream_base`, its scheme and authority) is made
+    relative: the caller must never learn, or be sent to, an internal address.
+    """
     body = b"" if upstream.status_code in _BODILESS_STATUSES else upstream.content
+    internal = upstream_base.encode()
     headers = [
-        (name.lower(), value)
+        (name.lower(), _relative(value, internal) if name.lower() == b"location" else value)
         for name, value in upstream.headers.raw
         if not _is_hop_by_hop(name.lower()) and name.lower() not in _NOT_RELAYED
     ]
@@ -158,15 +218,15 @@ def relayed_response(upstream: httpx.Response, *, method: str) -> Response:
     return response
 
 
-def failure_status(exc: BaseException) -> int:
-    """504 for a timeout, 503 when the upstream cannot be reached, 502 for anything else.
+def _relative(location: bytes, internal: bytes) -> bytes:
+    if internal and location.startswith(internal):
+        return location[len(internal) :] or b"/"
+    return location
 
-    httpx-aiohttp maps aiohttp's errors onto httpx's, but files a refused connection (and a
-    dropped one) under ConnectTimeout; the aiohttp original, kept as the cause, is the truth.
-    """
-    cause = exc.__cause__
-    if isinstance(exc, httpx.HTTPError) and isinstance(cause, aiohttp.ClientError | TimeoutError):
-        exc = cause
+
+def failure_status(exc: BaseException) -> int:
+    """504 for a timeout, 503 when the upstream cannot be reached, 502 for anything else."""
+    exc = _original(exc)
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return 504
     if isinstance(exc, httpx.ConnectError | aiohttp.ClientConnectorError):
@@ -174,9 +234,41 @@ def failure_status(exc: BaseException) -> int:
     return 502
 
 
+def _original(exc: BaseException) -> BaseException:
+    """httpx-aiohttp maps aiohttp's errors onto httpx's, but files a refused connection (and a
+    dropped one) under ConnectTimeout; the aiohttp original, kept as the cause, is the truth."""
+    cause = exc.__cause__
+    if isinstance(exc, httpx.HTTPError) and isinstance(cause, aiohttp.ClientError | TimeoutError):
+        return cause
+    return exc
+
+
+def worth_retrying(method: str, exc: BaseException) -> bool:
+    """Whether a failed request may be sent once more: it is idempotent and its connection was
+    lost with no answer, which a fresh connection may well not be."""
+    exc = _original(exc)
+    return (
+        method in _IDEMPOTENT_METHODS
+        and isinstance(exc, _CONNECTION_LOST)
+        and not isinstance(exc, aiohttp.ClientConnectorError)
+    )
+
+
+_TRANSPORT_ERRORS = (httpx.HTTPError, aiohttp.ClientError, TimeoutError)
+
+
 class UpstreamProxy:
-    def __init__(self, *, client: httpx.AsyncClient, upstreams: Mapping[str, str]) -> None:
+    def __init__(
+        self,
+        *,
+        client: httpx.AsyncClient,
+        upstreams: Mapping[str, str],
+        retry_client: httpx.AsyncClient | None = None,
+    ) -> None:
+        """`retry_client` sends the one retry of a request whose connection was lost: one that
+        keeps no connections gives it a fresh one (by default the pooled client does)."""
         self._client = client
+        self._retry_client = retry_client or client
         self._upstreams = dict(upstreams)
 
     @property
@@ -199,14 +291,10 @@ class UpstreamProxy:
         raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
         url = self.url(upstream, raw_path, request.scope.get("query_string", b""))
         body = await request.body()
+        headers = forwarded_headers(request, identity)
         try:
-            answer = await self._client.request(
-                request.method,
-                url,
-                headers=forwarded_headers(request, identity),
-                content=body,
-            )
-        except (httpx.HTTPError, aiohttp.ClientError, TimeoutError) as exc:
+            answer = await self._send(request, upstream, url, headers, body)
+        except _TRANSPORT_ERRORS as exc:
             return self._failure(request, upstream, exc)
         if answer.status_code >= 500:
             logger.error(
@@ -218,7 +306,31 @@ class UpstreamProxy:
                 answer.text[:2000],
             )
             return upstream_problem(502, upstream)
-        return relayed_response(answer, method=request.method)
+        return relayed_response(
+            answer, method=request.method, upstream_base=self._upstreams[upstream]
+        )
+
+    async def _send(
+        self,
+        request: Request,
+        upstream: str,
+        url: str,
+        headers: list[tuple[bytes, bytes]],
+        body: bytes,
+    ) -> httpx.Response:
+        try:
+            return await self._client.request(request.method, url, headers=headers, content=body)
+        except _TRANSPORT_ERRORS as exc:
+            if not worth_retrying(request.method, exc):
+                raise
+            logger.info(
+                "%s %s: the connection to the %s service was lost (%s); retrying once",
+                request.method,
+                request.url.path,
+                upstream,
+                type(_original(exc)).__name__,
+            )
+        return await self._retry_client.request(request.method, url, headers=headers, content=body)
 
     def _failure(self, request: Request, upstream: str, exc: BaseException) -> Response:
         status = failure_status(exc)

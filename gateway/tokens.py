@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 from pydantic import ValidationError
 
-from gateway.auth import ALGORITHM
+from gateway.auth import ALGORITHM, MAX_ROLES, acceptable_role, acceptable_subject
 from gateway.settings import GatewaySettings
 
 
@@ -29,7 +29,13 @@ def issue_token(
     ttl_seconds: int = 3600,
     audience: str | None = None,
 ) -> str:
-    """An HS256 token for user `sub`, valid for `ttl_seconds`."""
+    """An HS256 token for user `sub`, valid for `ttl_seconds`.
+
+    ValueError for a subject or role the gateway would refuse: a token it cannot use is no help.
+    """
+    problem = token_claims_problem(sub, roles)
+    if problem is not None:
+        raise ValueError(problem)
     now = int(time.time())
     claims: dict[str, Any] = {"sub": sub, "iat": now, "exp": now + ttl_seconds}
     if roles:
@@ -37,6 +43,25 @@ def issue_token(
     if audience is not None:
         claims["aud"] = audience
     return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def token_claims_problem(sub: str, roles: Sequence[str]) -> str | None:
+    """Why the gateway would refuse a token naming this user and these roles, if it would."""
+    if not acceptable_subject(sub):
+        # The gateway passes the user id on in an HTTP header, which carries ASCII only.
+        return (
+            f"the user id {sub!r} is not acceptable: use 1-128 printable ASCII characters, "
+            "without spaces (the gateway refuses tokens naming any other)"
+        )
+    if len(roles) > MAX_ROLES:
+        return f"at most {MAX_ROLES} roles are allowed"
+    for role in roles:
+        if not acceptable_role(role):
+            return (
+                f"the role {role!r} is not acceptable: use 1-64 letters, digits, '_', '.', ':' "
+                "or '-'"
+            )
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -54,12 +79,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.ttl <= 0:
         parser.error("--ttl must be positive")
+    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
+    problem = token_claims_problem(args.sub, roles)
+    if problem is not None:
+        parser.error(problem)
     try:
         settings = GatewaySettings()
     except ValidationError as exc:
         print(f"cannot read the gateway settings: {exc}", file=sys.stderr)
         return 2
-    roles = [role.strip() for role in args.roles.split(",") if role.strip()]
     print(
         issue_token(
             args.sub,

@@ -1,18 +1,17 @@
 """RFC 9457 problem+json: domain errors carry their HTTP status; one set of handlers renders
 them."""
 
-import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://huoli.dev/problems/"
-
-logger = logging.getLogger(__name__)
+_HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
 class DomainError(Exception):
@@ -53,6 +52,14 @@ class Conflict(DomainError):
 
 class PayloadTooLarge(DomainError):
     status, slug, title = 413, "payload-too-large", "Request body too large"
+
+
+class UnsupportedMediaType(DomainError):
+    status, slug, title = 415, "unsupported-media-type", "Unsupported media type"
+
+
+class MalformedJson(DomainError):
+    status, slug, title = 400, "malformed-json", "Malformed JSON"
 
 
 def problem_response(
@@ -97,17 +104,15 @@ async def _on_domain_error(_request: Request, exc: Exception) -> JSONResponse:
     return render(exc)
 
 
-async def _on_validation_error(_request: Request, exc: Exception) -> JSONResponse:
+async def _on_validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _validation_errors(exc)
     if any(err["type"] == "json_invalid" for err in errors):
-        return problem_response(
-            status=400,
-            slug="malformed-json",
-            title="Malformed JSON",
-            detail="The request body is not valid JSON.",
-            errors=errors,
-        )
+        return render(MalformedJson("The request body is not valid JSON.", errors=errors))
+    if isinstance(exc.body, bytes) and any(err["loc"][:1] == ["body"] for err in errors):
+        # FastAPI hands the body over unparsed when the content type is not JSON; validating
+        # those bytes would only say "Input should be a valid dictionary".
+        return render(_not_json(request.headers.get("content-type")))
     fields = ", ".join(".".join(str(part) for part in err["loc"]) for err in errors)
     return problem_response(
         status=422,
@@ -118,9 +123,26 @@ async def _on_validation_error(_request: Request, exc: Exception) -> JSONRespons
     )
 
 
-async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
+def _not_json(content_type: str | None) -> UnsupportedMediaType:
+    sent = f"'{content_type}'" if content_type else "no Content-Type"
+    return UnsupportedMediaType(
+        f"The request body must be JSON, sent with 'Content-Type: application/json'; "
+        f"this request has {sent}."
+    )
+
+
+async def _on_http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
+    # FastAPI answers 400 "There was an error parsing the body" for any failure reading a body;
+    # the cause says what the caller did wrong.
+    unreadable_body = _unreadable_body(exc.__cause__)
+    if unreadable_body is not None:
+        return render(unreadable_body)
     headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        # Starlette names only the methods of the first route matching the path; a path served
+        # by a GET route and a POST route allows both.
+        headers = {**(headers or {}), "Allow": _allowed_methods(request)}
     title = str(exc.detail) if exc.detail else "HTTP error"
     return problem_response(
         status=exc.status_code,
@@ -131,8 +153,31 @@ async def _on_http_error(_request: Request, exc: Exception) -> JSONResponse:
     )
 
 
-async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
-    logger.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+def _allowed_methods(request: Request) -> str:
+    routes = request.app.router.routes
+    allowed = [
+        method
+        for method in _HTTP_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    ]
+    return ", ".join(allowed)
+
+
+def _unreadable_body(cause: BaseException | None) -> DomainError | None:
+    if isinstance(cause, DomainError):  # a middleware's, raised while the body was read
+        return cause
+    if isinstance(cause, UnicodeDecodeError):
+        return MalformedJson("The request body is not valid UTF-8.")
+    if isinstance(cause, RecursionError):
+        return MalformedJson("The request body nests too deep to be read as JSON.")
+    if isinstance(cause, ValueError):  # e.g. an integer literal of thousands of digits
+        return MalformedJson("The request body holds JSON that cannot be read.")
+    return None
+
+
+def internal_error_response() -> JSONResponse:
     return problem_response(
         status=500,
         slug="internal-error",
@@ -142,7 +187,8 @@ async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
 
 
 def install_problem_handlers(app: FastAPI) -> None:
+    """Errors a handler can name. What none of them takes is answered by the
+    UnhandledErrorMiddleware, inside the request id (services.common.middleware)."""
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)
-    app.add_exception_handler(Exception, _on_unexpected)

@@ -1,17 +1,22 @@
-"""Pure ASGI middleware shared by the services and the gateway: request ids and body limits."""
+"""Pure ASGI middleware shared by the services and the gateway: request ids, the last word on
+unexpected errors, and body limits."""
 
 import contextvars
+import logging
 import re
 import uuid
 
-import orjson
+from starlette.applications import Starlette
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import PROBLEM_BASE
+from services.common.errors import PayloadTooLarge, internal_error_response, render
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's id is echoed into logs and headers, so only a bounded, printable token is trusted.
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+logger = logging.getLogger(__name__)
 
 request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
@@ -48,6 +53,48 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
+def install_edge_middleware(app: Starlette, *, max_body_bytes: int) -> None:
+    """The middleware every service and the gateway run, outermost first: the request id, so
+    that everything after it logs and answers with the id; unexpected errors; body limits."""
+    app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
+    app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(RequestIdMiddleware)
+
+
+class UnhandledErrorMiddleware:
+    """Answer an error no handler took with a 500 problem, logged once with the request id.
+
+    Starlette's own last resort runs outside every middleware, so its 500 had no request id;
+    and it re-raises, after which uvicorn logs the error again and drops the connection without
+    announcing it, leaving the caller's pool a closed connection to send its next request on.
+    Here the error ends: the 500 is an ordinary answer and the connection stays usable.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        tracked = _TrackedSend(send)
+        try:
+            await self.app(scope, receive, tracked)
+        except ClientDisconnect:
+            # Nobody is left to answer; uvicorn lets a disconnected request end unanswered.
+            logger.info(
+                "%s %s: the client left before sending the whole request",
+                scope["method"],
+                scope["path"],
+            )
+        except Exception:
+            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            # A response cut short cannot be mended: returning leaves uvicorn to close the
+            # connection, which is how the caller learns the answer is incomplete.
+            if not tracked.response_started:
+                await internal_error_response()(scope, receive, send)
+
+
 class BodyLimitMiddleware:
     """Refuse bodies over `max_bytes` with 413 before they are buffered whole."""
 
@@ -61,11 +108,11 @@ class BodyLimitMiddleware:
             return
         declared = _header(scope, "content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_bytes):
-            await self._refuse(send)
+            await self._refuse(scope, receive, send)
             return
 
         received = 0
-        response_started = False
+        tracked = _TrackedSend(send)
 
         async def limited_receive() -> Message:
             nonlocal received
@@ -73,45 +120,38 @@ class BodyLimitMiddleware:
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
-                    raise _BodyTooLarge
+                    raise _BodyTooLarge(self.max_bytes)
             return message
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-            await send(message)
-
         try:
-            await self.app(scope, limited_receive, tracking_send)
+            await self.app(scope, limited_receive, tracked)
         except _BodyTooLarge:
-            if not response_started:
-                await self._refuse(send)
+            if not tracked.response_started:
+                await self._refuse(scope, receive, send)
 
-    async def _refuse(self, send: Send) -> None:
-        body = orjson.dumps(
-            {
-                "type": PROBLEM_BASE + "payload-too-large",
-                "title": "Request body too large",
-                "status": 413,
-                "detail": f"The request body exceeds {self.max_bytes} bytes.",
-            }
-        )
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 413,
-                "headers": [
-                    (b"content-type", b"application/problem+json"),
-                    (b"content-length", str(len(body)).encode()),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": body})
+    async def _refuse(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await render(_BodyTooLarge(self.max_bytes))(scope, receive, send)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class _BodyTooLarge(PayloadTooLarge):
+    """Raised from `receive`: FastAPI files it under its own 400 for an unreadable body, and
+    the problem handlers render the cause, so a route that reads the body answers 413 too."""
+
+    def __init__(self, max_bytes: int) -> None:
+        super().__init__(f"The request body exceeds {max_bytes} bytes.")
+
+
+class _TrackedSend:
+    """`send`, noting whether the response has started: after that no other can be sent."""
+
+    def __init__(self, send: Send) -> None:
+        self._send = send
+        self.response_started = False
+
+    async def __call__(self, message: Message) -> None:
+        if message["type"] == "http.response.start":
+            self.response_started = True
+        await self._send(message)
 
 
 def _header(scope: Scope, name: str) -> str | None:

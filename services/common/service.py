@@ -23,7 +23,7 @@ from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.events.tables import MessagingTables
 from services.common.health import router as health_router
 from services.common.logs import configure_logging
-from services.common.middleware import BodyLimitMiddleware, RequestIdMiddleware
+from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
 from services.common.openapi import problem_openapi
 from services.common.runtime import ServiceRuntime, WorkerSpec
@@ -113,11 +113,18 @@ def create_service_app(
             await engine.dispose()
             await read_engine.dispose()
 
-    app = FastAPI(title=title, description=description, version="1.0.0", lifespan=lifespan)
+    # No redirect_slashes: its 307 would point the caller at this service's own address, past
+    # the gateway; a path with a trailing slash is a 404 like any other unknown path.
+    app = FastAPI(
+        title=title,
+        description=description,
+        version="1.0.0",
+        lifespan=lifespan,
+        redirect_slashes=False,
+    )
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     install_problem_handlers(app)
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
-    app.add_middleware(RequestIdMiddleware)
+    install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     for router in routers:
         app.include_router(router, prefix="/v1")

@@ -98,6 +98,10 @@ def fake_upstream(name: str) -> FastAPI:
             )
         if behaviour == "empty":
             return Response(status_code=204)
+        if behaviour == "moved":
+            # As FastAPI's trailing-slash redirect does: an absolute URL of the service itself.
+            target = f"{request.base_url}v1/elsewhere?page=2"
+            return Response(status_code=307, headers={"Location": target})
         body = await request.body()
         response = JSONResponse(
             {

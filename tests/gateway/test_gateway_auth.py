@@ -36,6 +36,24 @@ def in_an_hour() -> int:
     return int(time.time()) + 3600
 
 
+# Time claims a correctly signed token may carry that name no usable time: each is a 401 (the
+# first was a 500, float() overflowing). A numeric string is refused although PyJWT takes it.
+BAD_TIMES: list[tuple[str, str, Any]] = [
+    (claim, label, value)
+    for claim in ("exp", "iat", "nbf")
+    for label, value in [
+        ("of 2**1100", 2**1100),
+        ("past year 9999", 253_402_300_800),
+        ("NaN", float("nan")),
+        ("infinite", float("inf")),
+        ("negative", -1),
+        ("a numeric string", "1700000000"),
+        ("true", True),
+        ("a list", [1]),
+    ]
+]
+
+
 async def test_the_verified_identity_replaces_whatever_the_client_claims(
     gateway: httpx.AsyncClient,
 ) -> None:
@@ -142,6 +160,13 @@ async def test_a_token_expired_within_the_leeway_still_passes(gateway: httpx.Asy
             "role with a comma",
             f"Bearer {signed({'sub': 'a', 'exp': in_an_hour(), 'roles': ['a,platform_admin']})}",
         ),
+        *(
+            (
+                f"{claim} {label}",
+                f"Bearer {signed({'sub': 'a', 'exp': in_an_hour(), claim: value})}",
+            )
+            for claim, label, value in BAD_TIMES
+        ),
     ],
     # Named by case alone: a token's `exp` follows the clock, and pytest-xdist workers must
     # collect the same test ids.
@@ -155,6 +180,13 @@ async def test_bad_credentials_are_401_problems(
     )
     assert_problem(response, 401)
     assert response.headers["www-authenticate"].startswith("Bearer")
+
+
+def test_time_claims_may_be_fractional_seconds() -> None:
+    now = time.time()
+    token = signed({"sub": "alice", "exp": now + 60.5, "iat": now - 0.25, "nbf": now - 0.5})
+    identity = TokenVerifier(secret=SECRET).identify({"authorization": f"Bearer {token}"})
+    assert identity.subject == "alice"
 
 
 async def test_auth_comes_before_routing(gateway: httpx.AsyncClient) -> None:

@@ -1,5 +1,6 @@
 """When an upstream is down, slow or broken, callers get a problem, never a stack trace."""
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
@@ -7,10 +8,11 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.app import create_app
 from gateway.routing import upstream_for
 from services.common.middleware import current_request_id
-from tests.gateway.fakes import TRACEBACK, bearer, free_port
-from tests.support import assert_problem
+from tests.gateway.fakes import TRACEBACK, bearer, free_port, gateway_settings, serving
+from tests.support import assert_problem, eventually
 
 TRANSPORTS = ["aiohttp", "httpx"]
 
@@ -101,6 +103,41 @@ async def test_a_streamed_oversized_body_is_413(start_gateway: Any) -> None:
     async with start_gateway(max_body_bytes=2048) as client:
         response = await client.post("/v1/activities", content=chunks(), headers=bearer())
         assert_problem(response, 413)
+
+
+async def test_a_client_leaving_mid_body_is_one_quiet_line(upstream_urls: dict[str, str]) -> None:
+    # Served over real HTTP: leaving is something a client does to a connection.
+    app = create_app(gateway_settings(upstream_urls, log_level="INFO"))
+    recorder = _Recorder()
+    names = ("gateway.proxy", "services.common.middleware", "uvicorn.error")
+    watched = [logging.getLogger(name) for name in names]
+    for logger in watched:
+        logger.addHandler(recorder)
+    try:
+        async with app.router.lifespan_context(app), serving(app) as url:
+            host, port = url.removeprefix("http://").split(":")
+            _reader, writer = await asyncio.open_connection(host, int(port))
+            writer.write(
+                f"POST /v1/communities HTTP/1.1\r\nhost: gw\r\n"
+                f"authorization: {bearer()['Authorization']}\r\n"
+                'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{"name"'.encode()
+            )
+            await writer.drain()
+            await asyncio.sleep(0.2)
+            writer.close()
+
+            async def reported() -> None:
+                assert recorder.lines
+
+            await eventually(reported, timeout=5)
+            await asyncio.sleep(0.3)  # time for a second report, were there one
+    finally:
+        for logger in watched:
+            logger.removeHandler(recorder)
+    # Was: two tracebacks (ours and uvicorn's) and a 500 sent to nobody.
+    [(request_id, line)] = recorder.lines
+    assert "POST /v1/communities: the client left before sending the whole request" in line
+    assert request_id != "-"
 
 
 def test_the_paths_used_here_route_where_the_tests_expect() -> None:

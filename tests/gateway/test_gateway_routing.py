@@ -102,6 +102,13 @@ async def test_upstream_headers_status_and_cookies_are_relayed(gateway: httpx.As
     assert empty.content == b""
 
 
+async def test_a_redirect_never_names_a_service_address(gateway: httpx.AsyncClient) -> None:
+    response = await gateway.get("/v1/communities/c1?fake=moved", headers=bearer())
+    assert response.status_code == 307
+    # The fake answered with its own http://127.0.0.1:<port>/… address.
+    assert response.headers["location"] == "/v1/elsewhere?page=2"
+
+
 @pytest.mark.parametrize(
     "path",
     [

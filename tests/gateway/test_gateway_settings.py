@@ -5,12 +5,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import jwt
 import pytest
 from pydantic import ValidationError
 
-from gateway.auth import TokenVerifier
+from gateway.auth import InvalidCredentials, TokenVerifier
 from gateway.settings import DEVELOPMENT_JWT_SECRET, GatewaySettings
 from gateway.tokens import issue_token, main
 from tests.gateway.fakes import SECRET
@@ -88,19 +89,10 @@ def test_issued_tokens_verify_with_roles_and_expiry() -> None:
     assert 55 <= claims["exp"] - time.time() <= 60
 
 
-def test_the_token_cli_signs_with_jwt_secret() -> None:
+def claims_printed_by(command: list[str]) -> dict[str, Any]:
+    """Run a command that prints a token signed with SECRET; the token's claims."""
     completed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "gateway.tokens",
-            "--sub",
-            "alice",
-            "--roles",
-            "platform_admin,auditor",
-            "--ttl",
-            "120",
-        ],
+        command,
         cwd=ROOT,
         env={**os.environ, "JWT_SECRET": SECRET},
         capture_output=True,
@@ -108,8 +100,15 @@ def test_the_token_cli_signs_with_jwt_secret() -> None:
         check=True,
         timeout=60,
     )
-    token = completed.stdout.strip()
-    claims = jwt.decode(token, SECRET, algorithms=["HS256"])
+    claims: dict[str, Any] = jwt.decode(completed.stdout.strip(), SECRET, algorithms=["HS256"])
+    return claims
+
+
+def test_the_token_cli_signs_with_jwt_secret() -> None:
+    cli = [sys.executable, "-m", "gateway.tokens"]
+    claims = claims_printed_by(
+        [*cli, "--sub", "alice", "--roles", "platform_admin,auditor", "--ttl", "120"]
+    )
     assert claims["sub"] == "alice"
     assert claims["roles"] == ["platform_admin", "auditor"]
     assert 110 <= claims["exp"] - time.time() <= 120
@@ -133,3 +132,44 @@ def test_the_token_cli_refuses_a_weak_production_secret(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "JWT_SECRET" in captured.err
+
+
+def test_make_token_passes_the_user_and_roles_on() -> None:
+    # -o: the installed environment is taken as up to date; this test checks the recipe only.
+    claims = claims_printed_by(
+        ["make", "-s", "-o", ".venv/.installed", "token", "SUB=bob", "ROLES=platform_admin,auditor"]
+    )
+    assert (claims["sub"], claims["roles"]) == ("bob", ["platform_admin", "auditor"])
+
+
+# The gateway passes the user id and roles on in HTTP headers and refuses tokens naming any
+# other (401): the CLI refuses to print such a token, saying why, rather than one that fails.
+@pytest.mark.parametrize(
+    ("argv", "reason"),
+    [
+        (["--sub", "josé"], "printable ASCII"),
+        (["--sub", "小明"], "printable ASCII"),
+        (["--sub", "a b"], "printable ASCII"),
+        (["--sub", "x" * 129], "printable ASCII"),
+        (["--sub", "bob", "--roles", "admin,bad role"], "'bad role'"),
+        (["--sub", "bob", "--roles", ",".join(f"r{i}" for i in range(33))], "at most 32"),
+    ],
+)
+def test_the_token_cli_refuses_what_the_gateway_would_refuse(
+    argv: list[str], reason: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(argv)
+    assert exited.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert reason in captured.err
+
+
+def test_issue_token_refuses_a_subject_the_gateway_would_refuse() -> None:
+    with pytest.raises(ValueError, match="printable ASCII"):
+        issue_token("josé", secret=SECRET)
+    # Signed some other way, the gateway refuses it: the two agree.
+    signed = jwt.encode({"sub": "josé", "exp": time.time() + 60}, SECRET)
+    with pytest.raises(InvalidCredentials, match="sub"):
+        TokenVerifier(secret=SECRET).identify({"authorization": f"Bearer {signed}"})

@@ -1,17 +1,14 @@
 """Request and response shapes of the scoring API."""
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
-import orjson
 from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 
 from services.common.events.envelope import utc_now
-from services.common.fields import NoNul, ResourceId, Timestamp
+from services.common.fields import JsonObject, NoNul, ResourceId, Timestamp
 from services.scoring.domain import rules
 from services.scoring.domain.models import ActivityType, Period
-
-MAX_ATTRS_BYTES = 4096
 
 ActivityId = Annotated[str, StringConstraints(min_length=1, max_length=128), NoNul]
 
@@ -23,15 +20,7 @@ def _not_far_in_future(value: datetime) -> datetime:
     return value
 
 
-def _small_json_object(value: dict[str, Any]) -> dict[str, Any]:
-    size = len(orjson.dumps(value))
-    if size > MAX_ATTRS_BYTES:
-        raise ValueError(f"attrs is {size} bytes as JSON; at most {MAX_ATTRS_BYTES} are allowed")
-    return value
-
-
 OccurredAt = Annotated[Timestamp, AfterValidator(_not_far_in_future)]
-Attrs = Annotated[dict[str, Any], AfterValidator(_small_json_object)]
 
 
 class ActivityCreate(BaseModel):
@@ -44,7 +33,7 @@ class ActivityCreate(BaseModel):
     occurred_at: OccurredAt
     target_member_id: ResourceId | None = None
     content_id: ResourceId | None = None
-    attrs: Attrs | None = None
+    attrs: JsonObject | None = None
 
 
 class ActivitiesAccepted(BaseModel):

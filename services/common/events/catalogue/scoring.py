@@ -1,9 +1,9 @@
 """Events the scoring service publishes: the activities it ingested, on their own topic."""
 
 from datetime import datetime
-from typing import Any
 
 from services.common.events.catalogue.base import DomainEvent, register
+from services.common.fields import JsonObject
 
 
 @register
@@ -19,4 +19,5 @@ class ActivityRecorded(DomainEvent):
     occurred_at: datetime
     target_member_id: str | None = None
     content_id: str | None = None
-    attrs: dict[str, Any] = {}
+    # The API's own type: an activity the API accepted is one the ledger can take.
+    attrs: JsonObject = {}
