@@ -40,6 +40,8 @@ if str(ROOT) not in sys.path:  # run as a script: make the project's packages im
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, wait_for_http  # noqa: E402
 from gateway.tokens import issue_token  # noqa: E402
+from services.common.auth import signed_actor_headers  # noqa: E402
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET  # noqa: E402
 
 TRANSPORTS = ("aiohttp", "httpx")
 USER = "bench-user"
@@ -192,6 +194,7 @@ def running_system(workdir: Path, secret: str) -> Iterator[dict[str, str]]:
             **os.environ,
             "PYTHONUNBUFFERED": "1",
             "HUOLI_ENV": "development",
+            "HUOLI_INTERNAL_SECRET": DEVELOPMENT_INTERNAL_SECRET,
             "LOG_LEVEL": "WARNING",
         }
         broker = EmbeddedBroker(output=log).start()
@@ -248,7 +251,12 @@ def prepare_targets(urls: dict[str, str], token: str) -> list[Target]:
                 f"creating the community failed: {created.status_code} {created.text}"
             )
         path = f"/v1/communities/{created.json()['id']}"
-        targets = [Target("direct (members)", f"{urls['members']}{path}", {"X-Actor-Id": USER})]
+        # Signed as the gateway signs, for a whole run: the service checks it once, then
+        # remembers it, as it does with the gateway's reused assertions.
+        direct = signed_actor_headers(
+            DEVELOPMENT_INTERNAL_SECRET, actor_id=USER, lifetime_seconds=3600
+        )
+        targets = [Target("direct (members)", f"{urls['members']}{path}", direct)]
         targets += [
             Target(f"gateway ({transport})", f"{urls[f'gateway-{transport}']}{path}", bearer)
             for transport in TRANSPORTS

@@ -1,6 +1,7 @@
 """The whole system as processes: broker, four services, gateway."""
 
 import os
+import secrets
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -25,6 +26,9 @@ class Stack:
         log_dir: Path | None = None,
     ) -> None:
         self.base_env = {**os.environ, **(env or {})}
+        # One secret for every process of this stack, so that the services believe the gateway;
+        # a fresh one per stack unless the environment names one.
+        self.internal_secret = self.base_env.get("HUOLI_INTERNAL_SECRET") or secrets.token_hex(32)
         self.database_urls = dict(database_urls or {})
         self.fixed_ports = fixed_ports
         self.output = output
@@ -71,6 +75,7 @@ class Stack:
             **({"KAFKA_SESSION_TIMEOUT_MS": "3000"} if self.broker is not None else {}),
             **self.base_env,
             "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap_servers,
+            "HUOLI_INTERNAL_SECRET": self.internal_secret,
             "PYTHONUNBUFFERED": "1",
             **{upstream_url_variable(c): self.url(c.name) for c in SERVICES},
         }

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
-from gateway.auth import TokenVerifier
+from gateway.auth import ActorSigner, TokenVerifier
 from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
 from gateway.openapi import MergedOpenApi
 from gateway.proxy import UpstreamProxy, build_client
@@ -45,7 +45,12 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 audience=settings.jwt_audience,
                 leeway=settings.jwt_leeway_seconds,
             ),
-            proxy=UpstreamProxy(client=client, upstreams=upstreams, retry_client=retry_client),
+            proxy=UpstreamProxy(
+                client=client,
+                upstreams=upstreams,
+                signer=ActorSigner(settings.internal_secret),
+                retry_client=retry_client,
+            ),
             openapi=MergedOpenApi(client=client, upstreams=upstreams),
         )
         try:

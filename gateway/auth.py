@@ -1,5 +1,5 @@
 """Who is calling: the gateway verifies the caller's bearer JWT and turns it into the X-Actor-*
-headers the services trust (services.common.auth)."""
+headers the services trust (services.common.auth), signed with the internal secret."""
 
 import re
 import time
@@ -9,7 +9,7 @@ from typing import Any, TypeGuard
 
 import jwt
 
-from services.common.auth import ACTOR_ID_HEADER, ACTOR_KIND_HEADER, ACTOR_ROLES_HEADER
+from services.common.auth import signed_actor_headers
 from services.common.errors import Unauthenticated
 
 ALGORITHM = "HS256"
@@ -47,12 +47,48 @@ class Identity:
     subject: str
     roles: tuple[str, ...] = ()
 
-    def actor_headers(self) -> dict[str, str]:
-        return {
-            ACTOR_ID_HEADER: self.subject,
-            ACTOR_KIND_HEADER: "user",
-            ACTOR_ROLES_HEADER: ",".join(self.roles),
-        }
+    def actor_headers(self, secret: str, *, lifetime_seconds: int) -> list[tuple[bytes, bytes]]:
+        """The X-Actor-* headers naming this identity, with the assertion that proves them."""
+        headers = signed_actor_headers(
+            secret, actor_id=self.subject, roles=self.roles, lifetime_seconds=lifetime_seconds
+        )
+        return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
+
+
+class ActorSigner:
+    """Signs the identity forwarded to the services, one assertion per identity reused for
+    `reuse_seconds`: signing costs a few microseconds, reusing a dict lookup.
+
+    An assertion lives `lifetime_seconds`, so a service still accepts the last reused one for
+    at least the difference (which also absorbs clock skew between hosts).
+    """
+
+    def __init__(
+        self,
+        secret: str,
+        *,
+        lifetime_seconds: int = 30,
+        reuse_seconds: float = 10.0,
+        cache_size: int = 4096,
+    ) -> None:
+        self._secret = secret
+        self._lifetime = lifetime_seconds
+        self._reuse = reuse_seconds
+        self._cache_size = cache_size
+        self._signed: dict[Identity, tuple[list[tuple[bytes, bytes]], float]] = {}
+
+    def headers(self, identity: Identity) -> list[tuple[bytes, bytes]]:
+        """Raw headers (lower-case names) naming `identity`, signed."""
+        now = time.monotonic()
+        remembered = self._signed.get(identity)
+        if remembered is not None and now < remembered[1]:
+            return remembered[0]
+        headers = identity.actor_headers(self._secret, lifetime_seconds=self._lifetime)
+        if self._cache_size > 0:
+            if len(self._signed) >= self._cache_size:
+                del self._signed[next(iter(self._signed))]
+            self._signed[identity] = (headers, now + self._reuse)
+        return headers
 
 
 class TokenVerifier:

@@ -22,7 +22,7 @@ from httpx_aiohttp import AiohttpTransport
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.auth import Identity
+from gateway.auth import ActorSigner, Identity
 from gateway.settings import GatewaySettings
 from services.common.errors import problem_response
 from services.common.middleware import current_request_id
@@ -49,6 +49,7 @@ _NOT_FORWARDED = frozenset(
         b"x-actor-id",
         b"x-actor-kind",
         b"x-actor-roles",
+        b"x-actor-assertion",
         b"x-request-id",
         b"x-forwarded-for",
         b"x-forwarded-proto",
@@ -164,7 +165,9 @@ def _is_hop_by_hop(name: bytes) -> bool:
     return name in _HOP_BY_HOP or name.startswith(b"proxy-")
 
 
-def forwarded_headers(request: Request, identity: Identity) -> list[tuple[bytes, bytes]]:
+def forwarded_headers(
+    request: Request, actor_headers: list[tuple[bytes, bytes]]
+) -> list[tuple[bytes, bytes]]:
     """The client's headers minus hop-by-hop and identity ones, plus the verified identity."""
     raw: list[tuple[bytes, bytes]] = request.scope["headers"]
     # Headers named in Connection are hop-by-hop for this connection too.
@@ -181,9 +184,7 @@ def forwarded_headers(request: Request, identity: Identity) -> list[tuple[bytes,
         and name not in _NOT_FORWARDED
         and name not in named_in_connection
     ]
-    headers.extend(
-        (name.lower().encode(), value.encode()) for name, value in identity.actor_headers().items()
-    )
+    headers.extend(actor_headers)
     headers.append((b"x-request-id", current_request_id().encode()))
     # The gateway is the edge: a client-supplied X-Forwarded-For would be a claim, not a fact.
     if request.client is not None:
@@ -263,6 +264,7 @@ class UpstreamProxy:
         *,
         client: httpx.AsyncClient,
         upstreams: Mapping[str, str],
+        signer: ActorSigner,
         retry_client: httpx.AsyncClient | None = None,
     ) -> None:
         """`retry_client` sends the one retry of a request whose connection was lost: one that
@@ -270,6 +272,7 @@ class UpstreamProxy:
         self._client = client
         self._retry_client = retry_client or client
         self._upstreams = dict(upstreams)
+        self._signer = signer
 
     @property
     def names(self) -> Iterable[str]:
@@ -291,7 +294,7 @@ class UpstreamProxy:
         raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
         url = self.url(upstream, raw_path, request.scope.get("query_string", b""))
         body = await request.body()
-        headers = forwarded_headers(request, identity)
+        headers = forwarded_headers(request, self._signer.headers(identity))
         try:
             answer = await self._send(request, upstream, url, headers, body)
         except _TRANSPORT_ERRORS as exc:

@@ -11,26 +11,14 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from services.common.components import CONTENT, EVENTS, GATEWAY, MEMBERS, SCORING, SERVICES
-from services.common.settings import shared
+from services.common.settings import (
+    DEVELOPMENT_INTERNAL_SECRET,
+    Environment,
+    checked_secret,
+    shared,
+)
 
 DEVELOPMENT_JWT_SECRET = "huoli-development-secret-not-for-production"  # noqa: S105
-MIN_SECRET_BYTES = 32
-# Values copied from templates and tutorials; a production secret equal to one of them is a leak.
-PLACEHOLDER_SECRETS = frozenset(
-    {
-        "changethis",
-        "changeme",
-        "change-me",
-        "secret",
-        "jwt-secret",
-        "jwt_secret",
-        "password",
-        "your-secret-key",
-        "your-256-bit-secret",
-        "supersecret",
-        DEVELOPMENT_JWT_SECRET,
-    }
-)
 
 Transport = Literal["aiohttp", "httpx"]
 
@@ -40,9 +28,7 @@ class GatewaySettings(BaseSettings):
         env_prefix=GATEWAY.env_prefix, extra="ignore", populate_by_name=True
     )
 
-    environment: Literal["development", "test", "production"] = Field(
-        default="development", validation_alias=shared("HUOLI_ENV")
-    )
+    environment: Environment = Field(default="development", validation_alias=shared("HUOLI_ENV"))
     log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
 
     # One field per service in services.common.components (GATEWAY_MEMBERS_URL, …).
@@ -54,6 +40,8 @@ class GatewaySettings(BaseSettings):
     jwt_secret: str = Field(default="", validation_alias=shared("JWT_SECRET"))
     jwt_audience: str | None = None
     jwt_leeway_seconds: float = Field(default=30.0, ge=0)
+    # Shared with the services only: the gateway signs the identity it forwards with it.
+    internal_secret: str = Field(default="", validation_alias=shared("HUOLI_INTERNAL_SECRET"))
 
     connect_timeout_seconds: float = Field(default=2.0, gt=0)
     read_timeout_seconds: float = Field(default=10.0, gt=0)
@@ -71,19 +59,22 @@ class GatewaySettings(BaseSettings):
     )
 
     @model_validator(mode="after")
-    def _refuse_weak_secret(self) -> Self:
-        if self.environment == "production":
-            secret = self.jwt_secret
-            if not secret:
-                raise ValueError("JWT_SECRET must be set in production")
-            if secret.strip().lower() in PLACEHOLDER_SECRETS:
-                raise ValueError("JWT_SECRET is a placeholder value; generate a random secret")
-            if len(secret.encode()) < MIN_SECRET_BYTES:
-                raise ValueError(
-                    f"JWT_SECRET must be at least {MIN_SECRET_BYTES} bytes in production"
-                )
-        elif not self.jwt_secret:
-            self.jwt_secret = DEVELOPMENT_JWT_SECRET
+    def _refuse_weak_secrets(self) -> Self:
+        self.jwt_secret = checked_secret(
+            self.jwt_secret,
+            name="JWT_SECRET",
+            environment=self.environment,
+            development_default=DEVELOPMENT_JWT_SECRET,
+        )
+        self.internal_secret = checked_secret(
+            self.internal_secret,
+            name="HUOLI_INTERNAL_SECRET",
+            environment=self.environment,
+            development_default=DEVELOPMENT_INTERNAL_SECRET,
+        )
+        if self.environment == "production" and self.internal_secret == self.jwt_secret:
+            # Whoever can issue tokens must not thereby be able to speak to the services directly.
+            raise ValueError("HUOLI_INTERNAL_SECRET must differ from JWT_SECRET")
         return self
 
     @property

@@ -2,8 +2,9 @@
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +14,11 @@ import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
 
+from services.common.auth import signed_actor_headers
 from services.common.components import Component
+from services.common.events.catalogue import CommunityCreated, MemberJoined
+from services.common.membership import MembershipTables, save_community, save_membership
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.conftest import MigratedDatabases
 
 
@@ -66,9 +71,56 @@ def service_client(
     return client
 
 
-def actor(user_id: str = "alice", roles: Iterable[str] = ()) -> dict[str, str]:
-    """The identity headers the gateway sets after verifying a caller."""
-    return {"X-Actor-Id": user_id, "X-Actor-Kind": "user", "X-Actor-Roles": ",".join(roles)}
+def actor(
+    user_id: str = "alice", roles: Iterable[str] = (), *, secret: str = DEVELOPMENT_INTERNAL_SECRET
+) -> dict[str, str]:
+    """The identity headers the gateway sets after verifying a caller, signed as it signs them
+    (with the secret the services' test settings fall back to)."""
+    return signed_actor_headers(secret, actor_id=user_id, roles=roles)
+
+
+def member_id_of(user_id: str) -> str:
+    """The member id `seed_membership` gives a user."""
+    return f"m-{user_id}"
+
+
+async def seed_membership(
+    app: FastAPI,
+    tables: MembershipTables,
+    community_id: str,
+    roles: Mapping[str, str] = {},
+    *,
+    owner: str = "owner",
+) -> None:
+    """Put a community, its owner and its members (user id → role) into a running service's
+    membership projection, through the functions its `huoli.members` consumer applies, as if
+    the members service had announced them. Member ids are `member_id_of(user_id)`."""
+    now = datetime.now(UTC)
+    async with app.state.runtime.sessions() as session:
+        await save_community(
+            session,
+            tables,
+            CommunityCreated(
+                community_id=community_id,
+                name="Seeded",
+                join_policy="open",
+                timezone="Asia/Shanghai",
+                owner_user_id=owner,
+                created_at=now,
+            ),
+        )
+        for user_id, role in {owner: "owner", **roles}.items():
+            joined = MemberJoined(
+                community_id=community_id,
+                member_id=member_id_of(user_id),
+                user_id=user_id,
+                display_name=user_id,
+                status="active",
+                role=role,
+                joined_at=now,
+            )
+            await save_membership(session, tables, joined)
+        await session.commit()
 
 
 async def eventually(

@@ -1,13 +1,20 @@
 """Who is calling, as the gateway established it.
 
 The gateway authenticates people (JWT) and partners (API keys), strips any client-sent
-`X-Actor-*` headers, and forwards the verified identity in them. Services trust only these
-headers and are reachable only from inside the deployment.
+`X-Actor-*` headers, and forwards the verified identity in them together with
+`X-Actor-Assertion: <expiry-unix>.<hex HMAC-SHA256>` over the expiry and those headers, keyed
+with the secret only the gateway and the services hold (`HUOLI_INTERNAL_SECRET`). A service
+believes the headers only when the assertion checks out, so reaching a service's port is not
+enough to speak for a user.
 """
 
+import hashlib
+import hmac
+import time
+from collections.abc import Iterable
 from typing import Annotated, Literal
 
-from fastapi import Depends, Header
+from fastapi import Depends, Header, Request
 from pydantic import BaseModel
 
 from services.common.errors import Unauthenticated
@@ -15,11 +22,16 @@ from services.common.errors import Unauthenticated
 ACTOR_ID_HEADER = "X-Actor-Id"
 ACTOR_KIND_HEADER = "X-Actor-Kind"
 ACTOR_ROLES_HEADER = "X-Actor-Roles"
+ACTOR_ASSERTION_HEADER = "X-Actor-Assertion"
+
+ActorKind = Literal["user", "api_key"]
+# An expiry is a unix time in seconds and the MAC 64 hex digits: anything longer is not ours.
+_MAX_ASSERTION_LENGTH = 16 + 1 + 64
 
 
 class Actor(BaseModel):
     id: str
-    kind: Literal["user", "api_key"] = "user"
+    kind: ActorKind = "user"
     roles: frozenset[str] = frozenset()
 
     @property
@@ -27,8 +39,99 @@ class Actor(BaseModel):
         return "platform_admin" in self.roles
 
 
+def actor_assertion(secret: str, *, actor_id: str, kind: str, roles: str, expires_at: int) -> str:
+    """The assertion the gateway attaches to these identity headers, valid until `expires_at`."""
+    # Header values never hold a newline, so it separates the fields unambiguously.
+    message = f"{expires_at}\n{actor_id}\n{kind}\n{roles}".encode()
+    mac = hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+    return f"{expires_at}.{mac}"
+
+
+def signed_actor_headers(
+    secret: str,
+    *,
+    actor_id: str,
+    kind: ActorKind = "user",
+    roles: Iterable[str] = (),
+    lifetime_seconds: int = 60,
+) -> dict[str, str]:
+    """The identity headers as the gateway sends them, signed for `lifetime_seconds`."""
+    joined_roles = ",".join(roles)
+    assertion = actor_assertion(
+        secret,
+        actor_id=actor_id,
+        kind=kind,
+        roles=joined_roles,
+        expires_at=int(time.time()) + lifetime_seconds,
+    )
+    return {
+        ACTOR_ID_HEADER: actor_id,
+        ACTOR_KIND_HEADER: kind,
+        ACTOR_ROLES_HEADER: joined_roles,
+        ACTOR_ASSERTION_HEADER: assertion,
+    }
+
+
+class ActorVerifier:
+    """Checks the gateway's assertion and turns the identity headers into an `Actor`.
+
+    The gateway reuses one assertion per identity for a few seconds, so what passed is
+    remembered (keyed by every header it covers) until it expires: a repeat costs a dict lookup.
+    """
+
+    def __init__(self, secret: str, *, cache_size: int = 4096) -> None:
+        self._secret = secret
+        self._cache_size = cache_size
+        self._verified: dict[tuple[str, str, str, str], tuple[Actor, int]] = {}
+
+    def actor(
+        self, *, actor_id: str | None, kind: str | None, roles: str | None, assertion: str | None
+    ) -> Actor:
+        """The caller the headers name; Unauthenticated unless the gateway vouched for them."""
+        if not actor_id or not assertion:
+            raise Unauthenticated("This call needs an authenticated caller, through the gateway.")
+        key = (assertion, actor_id, kind or "", roles or "")
+        now = time.time()
+        remembered = self._verified.get(key)
+        if remembered is not None and now < remembered[1]:
+            return remembered[0]
+        expires_at = self._verify(key)
+        if now >= expires_at:
+            raise Unauthenticated("The gateway's identity assertion has expired.")
+        actor = Actor(
+            id=actor_id,
+            kind="api_key" if kind == "api_key" else "user",
+            roles=frozenset(role for role in (roles or "").split(",") if role),
+        )
+        self._remember(key, actor, expires_at)
+        return actor
+
+    def _verify(self, key: tuple[str, str, str, str]) -> int:
+        assertion, actor_id, kind, roles = key
+        expiry, _, _mac = assertion.partition(".")
+        if len(assertion) > _MAX_ASSERTION_LENGTH or not expiry.isdigit() or not expiry.isascii():
+            raise Unauthenticated("The identity assertion is malformed.")
+        expected = actor_assertion(
+            self._secret, actor_id=actor_id, kind=kind, roles=roles, expires_at=int(expiry)
+        )
+        if not hmac.compare_digest(expected.encode(), assertion.encode()):
+            raise Unauthenticated(
+                "The identity assertion does not match; call through the gateway."
+            )
+        return int(expiry)
+
+    def _remember(self, key: tuple[str, str, str, str], actor: Actor, expires_at: int) -> None:
+        if self._cache_size <= 0:
+            return
+        if len(self._verified) >= self._cache_size:
+            # Oldest first: dicts keep insertion order, which is close enough to LRU here.
+            del self._verified[next(iter(self._verified))]
+        self._verified[key] = (actor, expires_at)
+
+
 # Not in the OpenAPI document: clients never send these; the gateway does.
 async def _actor(
+    request: Request,
     actor_id: Annotated[str | None, Header(alias=ACTOR_ID_HEADER, include_in_schema=False)] = None,
     actor_kind: Annotated[
         str | None, Header(alias=ACTOR_KIND_HEADER, include_in_schema=False)
@@ -36,12 +139,14 @@ async def _actor(
     actor_roles: Annotated[
         str | None, Header(alias=ACTOR_ROLES_HEADER, include_in_schema=False)
     ] = None,
+    assertion: Annotated[
+        str | None, Header(alias=ACTOR_ASSERTION_HEADER, include_in_schema=False)
+    ] = None,
 ) -> Actor:
-    if not actor_id:
-        raise Unauthenticated("This call needs an authenticated caller.")
-    roles = frozenset(role for role in (actor_roles or "").split(",") if role)
-    kind: Literal["user", "api_key"] = "api_key" if actor_kind == "api_key" else "user"
-    return Actor(id=actor_id, kind=kind, roles=roles)
+    verifier: ActorVerifier = request.app.state.actor_verifier
+    return verifier.actor(
+        actor_id=actor_id, kind=actor_kind, roles=actor_roles, assertion=assertion
+    )
 
 
 ActorDep = Annotated[Actor, Depends(_actor)]

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.auth import ActorVerifier
 from services.common.db import create_engine, is_sqlite, session_factory
 from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import ALL_TOPICS, dlq_topic
@@ -124,6 +125,7 @@ def create_service_app(
     )
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     install_problem_handlers(app)
+    app.state.actor_verifier = ActorVerifier(settings.internal_secret)
     install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
     app.include_router(health_router)
     for router in routers:

@@ -2,7 +2,8 @@
 
 Each service subclasses `ServiceSettings` with its own env prefix (`MEMBERS_`, `SCORING_`, …) for
 what is its own, such as its database. What the whole system shares (the Kafka cluster, the
-environment name) is read without a prefix, so one variable points every process at it.
+environment name, the secret the gateway signs identities with) is read without a prefix, so one
+variable points every process at it.
 """
 
 from pathlib import Path
@@ -13,20 +14,58 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 VAR_DIR = Path("var")
 
+Environment = Literal["development", "test", "production"]
+
+# Known to everyone who reads this file: good for a laptop, refused in production.
+DEVELOPMENT_INTERNAL_SECRET = "huoli-internal-development-secret-not-for-production"  # noqa: S105
+MIN_SECRET_BYTES = 32
+# Values copied from templates and tutorials; a production secret equal to one of them is a leak.
+PLACEHOLDER_SECRETS = frozenset(
+    {
+        "changethis",
+        "changeme",
+        "change-me",
+        "secret",
+        "jwt-secret",
+        "jwt_secret",
+        "password",
+        "your-secret-key",
+        "your-256-bit-secret",
+        "supersecret",
+        DEVELOPMENT_INTERNAL_SECRET,
+    }
+)
+
 
 def shared(name: str) -> AliasChoices:
     """Read a setting from the unprefixed, system-wide variable `name`."""
     return AliasChoices(name, name.lower())
 
 
+def checked_secret(
+    value: str, *, name: str, environment: Environment, development_default: str
+) -> str:
+    """The secret to use: in production it must be set, long and no placeholder; elsewhere an
+    unset one falls back to the fixed development value."""
+    if environment != "production":
+        return value or development_default
+    if not value:
+        raise ValueError(f"{name} must be set in production")
+    if value.strip().lower() in PLACEHOLDER_SECRETS | {development_default}:
+        raise ValueError(f"{name} is a placeholder value; generate a random secret")
+    if len(value.encode()) < MIN_SECRET_BYTES:
+        raise ValueError(f"{name} must be at least {MIN_SECRET_BYTES} bytes in production")
+    return value
+
+
 class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
 
     service_name: str = "service"
-    environment: Literal["development", "test", "production"] = Field(
-        default="development", validation_alias=shared("HUOLI_ENV")
-    )
+    environment: Environment = Field(default="development", validation_alias=shared("HUOLI_ENV"))
     log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
+    # Shared with the gateway only: proves that the X-Actor-* headers were set by it.
+    internal_secret: str = Field(default="", validation_alias=shared("HUOLI_INTERNAL_SECRET"))
     database_url: str = ""
     kafka_bootstrap_servers: str = Field(
         default="127.0.0.1:9092", validation_alias=shared("KAFKA_BOOTSTRAP_SERVERS")
@@ -68,6 +107,16 @@ class ServiceSettings(BaseSettings):
                 "outbox_retention_seconds must be at least outbox_replay_window_seconds: the "
                 "relay republishes rows from that window after a broker lost its log"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _refuse_weak_secret(self) -> Self:
+        self.internal_secret = checked_secret(
+            self.internal_secret,
+            name="HUOLI_INTERNAL_SECRET",
+            environment=self.environment,
+            development_default=DEVELOPMENT_INTERNAL_SECRET,
+        )
         return self
 
     def resolved_database_url(self) -> str:

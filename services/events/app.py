@@ -5,18 +5,21 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from services.common.membership import membership_consumer
 from services.common.service import create_service_app
 from services.events.api.routes import router
 from services.events.settings import EventsSettings
-from services.events.storage.tables import messaging
+from services.events.storage.tables import membership, messaging
 
 
 def create_app(settings: EventsSettings | None = None) -> FastAPI:
+    settings = settings or EventsSettings()
     return create_service_app(
-        settings=settings or EventsSettings(),
+        settings=settings,
         title="Huoli events",
         description="Community events: meetups, lectures, livestreams and more.",
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
         routers=[router],
+        consumers=[membership_consumer(settings.service_name, membership)],
     )

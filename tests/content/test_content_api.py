@@ -4,17 +4,35 @@ from typing import Any
 
 import httpx
 import orjson
+from fastapi import FastAPI
 
 from services.common.components import CONTENT
 from services.common.pagination import encode_cursor
-from tests.support import actor, assert_problem, published_record, service_client
+from services.content.storage.tables import membership
+from tests.support import (
+    actor,
+    assert_problem,
+    published_record,
+    seed_membership,
+    service_client,
+)
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 # Exactly the 50 000-character limit, mixing CJK, astral-plane emoji and ASCII.
 LONG_BODY = ("今天的早报 🌅 Morning brief. " * 3_000)[:49_999] + "🎉"
 
 
-client = service_client(CONTENT)
+async def seed(app: FastAPI) -> None:
+    """The membership projection as the members service would have announced it (the consumer
+    is tested in tests/common/test_membership.py): alice, recorder and reader are members of
+    COMMUNITY, recorder of cmty_other too, and neighbour owns a community of their own."""
+    members = {"alice": "member", "recorder": "member", "reader": "member"}
+    await seed_membership(app, membership, COMMUNITY, members)
+    await seed_membership(app, membership, "cmty_other", {"recorder": "member"})
+    await seed_membership(app, membership, "cmty_neighbours", owner="neighbour")
+
+
+client = service_client(CONTENT, prepare=seed, run_consumers=False)
 
 
 def content_fields(**overrides: Any) -> dict[str, Any]:
@@ -137,6 +155,41 @@ async def test_unknown_content_is_not_found(client: httpx.AsyncClient) -> None:
     problem = assert_problem(await client.get("/v1/content/cnt_nope", headers=actor()), 404)
     assert problem["content_id"] == "cnt_nope"
     assert problem["type"].endswith("/content-not-found")
+
+
+async def test_strangers_and_unknown_communities_are_answered_alike_with_404(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await create_content(client)
+    stranger = actor("mallory")
+    for community_id in (COMMUNITY, "cmty_nowhere"):
+        path = f"/v1/communities/{community_id}/content"
+        for response in (
+            await client.get(path, headers=stranger),
+            await client.post(path, json=content_fields(), headers=stranger),
+            # Not even an invalid body tells a stranger the community exists.
+            await client.post(path, json={"kind": "essay"}, headers=stranger),
+        ):
+            problem = assert_problem(response, 404)
+            assert problem["type"].endswith("/community-not-found")
+            assert problem["detail"] == f"No community {community_id!r}."
+    hidden = assert_problem(await client.get(f"/v1/content/{created['id']}", headers=stranger), 404)
+    assert hidden["type"].endswith("/content-not-found")
+    # The owner of another community is a stranger here too; a platform admin is not.
+    other = await client.get(f"/v1/content/{created['id']}", headers=actor("neighbour"))
+    assert_problem(other, 404)
+    admin = actor("mallory", roles=["platform_admin"])
+    assert (await client.get(f"/v1/content/{created['id']}", headers=admin)).status_code == 200
+    listed = await client.get(f"/v1/communities/{COMMUNITY}/content", headers=admin)
+    assert [item["id"] for item in listed.json()["items"]] == [created["id"]]
+
+
+async def test_any_member_may_draft_content(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        f"/v1/communities/{COMMUNITY}/content", json=content_fields(), headers=actor("reader")
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["created_by"] == "reader"
 
 
 async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) -> None:

@@ -13,6 +13,7 @@ from gateway.tokens import issue_token
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_host_url
 
 JWT_SECRET = "e2e-test-secret-of-at-least-thirty-two-bytes"
+INTERNAL_SECRET = "e2e-internal-secret-shared-by-gateway-and-services"
 
 
 @dataclass
@@ -52,6 +53,7 @@ async def system(
     stack = Stack(
         env={
             "JWT_SECRET": JWT_SECRET,
+            "HUOLI_INTERNAL_SECRET": INTERNAL_SECRET,
             "HUOLI_ENV": "test",
             "HUOLI_FAILPOINT_DIR": str(failpoints),
             "KAFKA_BOOTSTRAP_SERVERS": "",  # the tests stop and restart the embedded broker

@@ -5,15 +5,32 @@ from typing import Any
 
 import httpx
 import orjson
+from fastapi import FastAPI
 
 from services.common.components import EVENTS
 from services.common.pagination import encode_cursor
-from tests.support import actor, assert_problem, published_record, service_client
+from services.events.storage.tables import membership
+from tests.support import (
+    actor,
+    assert_problem,
+    published_record,
+    seed_membership,
+    service_client,
+)
 
 COMMUNITY = "cmty_01JDREADINGCLUB000000000"
 
 
-client = service_client(EVENTS)
+async def seed(app: FastAPI) -> None:
+    """The membership projection as the members service would have announced it: in COMMUNITY
+    alice is an admin, officer an event officer and member a plain member; officer is an event
+    officer of cmty_other too."""
+    roles = {"alice": "admin", "officer": "event_officer", "member": "member"}
+    await seed_membership(app, membership, COMMUNITY, roles)
+    await seed_membership(app, membership, "cmty_other", {"officer": "event_officer"})
+
+
+client = service_client(EVENTS, prepare=seed, run_consumers=False)
 
 
 def event_fields(**overrides: Any) -> dict[str, Any]:
@@ -160,6 +177,38 @@ async def test_unknown_event_is_not_found(client: httpx.AsyncClient) -> None:
     problem = assert_problem(await client.get("/v1/events/evt_nope", headers=actor()), 404)
     assert problem["event_id"] == "evt_nope"
     assert problem["type"].endswith("/event-not-found")
+
+
+async def test_only_organisers_create_events_and_only_members_see_them(
+    client: httpx.AsyncClient,
+) -> None:
+    created = await create_event(client)
+    path = f"/v1/communities/{COMMUNITY}/events"
+    by_member = await client.post(path, json=event_fields(), headers=actor("member"))
+    problem = assert_problem(by_member, 403)
+    assert problem["type"].endswith("/role-required")
+    assert problem["roles"] == ["admin", "event_officer", "owner"]
+    for user in ("owner", "alice", "officer"):
+        assert (
+            await client.post(path, json=event_fields(), headers=actor(user))
+        ).status_code == 201
+    admin = actor("root", roles=["platform_admin"])
+    assert (await client.post(path, json=event_fields(), headers=admin)).status_code == 201
+
+    seen = await client.get(f"/v1/events/{created['id']}", headers=actor("member"))
+    assert seen.status_code == 200
+    assert "checkin_code" not in seen.json()
+
+    stranger = actor("mallory")
+    for community_id in (COMMUNITY, "cmty_nowhere"):
+        where = f"/v1/communities/{community_id}/events"
+        for response in (
+            await client.get(where, headers=stranger),
+            await client.post(where, json=event_fields(), headers=stranger),
+        ):
+            assert assert_problem(response, 404)["type"].endswith("/community-not-found")
+    hidden = assert_problem(await client.get(f"/v1/events/{created['id']}", headers=stranger), 404)
+    assert hidden["type"].endswith("/event-not-found")
 
 
 async def test_times_must_be_aware_and_ordered(client: httpx.AsyncClient) -> None:

@@ -12,8 +12,10 @@ import httpx
 import jwt
 import pytest
 
-from gateway.auth import InvalidCredentials, TokenVerifier
+from gateway.auth import ActorSigner, Identity, InvalidCredentials, TokenVerifier
 from gateway.tokens import issue_token
+from services.common.auth import ActorVerifier
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.gateway.fakes import SECRET, bearer, echoed_headers
 from tests.support import assert_problem
 
@@ -76,6 +78,39 @@ async def test_the_verified_identity_replaces_whatever_the_client_claims(
     assert "authorization" not in received
     assert received["x-forwarded-for"] == ["127.0.0.1"]
     assert received["x-forwarded-proto"] == ["http"]
+
+
+async def test_the_forwarded_identity_carries_an_assertion_a_service_accepts(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get(
+        "/v1/communities",
+        headers={
+            **bearer("alice", roles=("auditor",)),
+            "X-Actor-Assertion": "9999999999." + "0" * 64,
+        },
+    )
+    received = echoed_headers(response)
+    [assertion] = received["x-actor-assertion"]
+    assert assertion != "9999999999." + "0" * 64
+    # The fakes' gateway runs with the development default, as the services in tests do.
+    actor = ActorVerifier(DEVELOPMENT_INTERNAL_SECRET).actor(
+        actor_id=received["x-actor-id"][0],
+        kind=received["x-actor-kind"][0],
+        roles=received["x-actor-roles"][0],
+        assertion=assertion,
+    )
+    assert (actor.id, actor.kind, actor.roles) == ("alice", "user", frozenset({"auditor"}))
+
+
+def test_the_signer_reuses_an_assertion_per_identity_for_a_while() -> None:
+    signer = ActorSigner("a-test-internal-secret-of-32-bytes", reuse_seconds=0.05)
+    alice, bob = Identity("alice"), Identity("bob")
+    first = signer.headers(alice)
+    assert signer.headers(alice) is first
+    assert signer.headers(bob) != first
+    time.sleep(1.05)  # assertions carry whole seconds: the next one expires later
+    assert dict(signer.headers(alice))[b"x-actor-assertion"] != dict(first)[b"x-actor-assertion"]
 
 
 async def test_a_token_without_roles_forwards_an_empty_role_list(

@@ -9,6 +9,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
+from gateway.auth import ActorSigner
 from gateway.proxy import UpstreamProxy
 from gateway.routing import PATHS, has_dot_segment, upstream_for
 from gateway.settings import GatewaySettings
@@ -230,7 +231,11 @@ def overlap(template: str, other: str) -> bool:
 
 
 def test_upstream_urls_keep_the_path_as_sent_and_encode_what_would_change_it() -> None:
-    proxy = UpstreamProxy(client=httpx.AsyncClient(), upstreams={"members": "http://members:8001"})
+    proxy = UpstreamProxy(
+        client=httpx.AsyncClient(),
+        upstreams={"members": "http://members:8001"},
+        signer=ActorSigner("unused-in-this-test"),
+    )
     assert proxy.url("members", b"/v1/communities/a%2Fb", b"x=%20&y=1") == (
         "http://members:8001/v1/communities/a%2Fb?x=%20&y=1"
     )

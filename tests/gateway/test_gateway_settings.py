@@ -14,16 +14,20 @@ from pydantic import ValidationError
 from gateway.auth import InvalidCredentials, TokenVerifier
 from gateway.settings import DEVELOPMENT_JWT_SECRET, GatewaySettings
 from gateway.tokens import issue_token, main
+from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
+from services.members.settings import MembersSettings
 from tests.gateway.fakes import SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
 STRONG = "3b8c0f6e9d2a4c71b5e8f0a1d3c6e9b2"
+SHARED_SECRET = "HUOLI_INTERNAL_SECRET"
+STRONG_INTERNAL = "9a1f5c3e7b2d4f6a8c0e1b3d5f7a9c2e"
 
 
 @pytest.fixture(autouse=True)
 def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in list(os.environ):
-        if name.startswith("GATEWAY_") or name in {"JWT_SECRET", "HUOLI_ENV"}:
+        if name.startswith("GATEWAY_") or name in {"JWT_SECRET", "HUOLI_ENV", SHARED_SECRET}:
             monkeypatch.delenv(name)
 
 
@@ -34,23 +38,45 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_production_refuses_a_weak_secret(monkeypatch: pytest.MonkeyPatch, secret: str) -> None:
     monkeypatch.setenv("HUOLI_ENV", "production")
     monkeypatch.setenv("JWT_SECRET", secret)
+    monkeypatch.setenv("HUOLI_INTERNAL_SECRET", STRONG_INTERNAL)
     with pytest.raises(ValidationError, match="JWT_SECRET"):
         GatewaySettings()
 
 
-def test_production_accepts_a_strong_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(
+    "secret", ["", "changeme", "too-short-9f3a1c", DEVELOPMENT_INTERNAL_SECRET, STRONG]
+)
+def test_production_refuses_a_weak_or_reused_internal_secret(
+    monkeypatch: pytest.MonkeyPatch, secret: str
+) -> None:
     monkeypatch.setenv("HUOLI_ENV", "production")
     monkeypatch.setenv("JWT_SECRET", STRONG)
+    monkeypatch.setenv("HUOLI_INTERNAL_SECRET", secret)
+    with pytest.raises(ValidationError, match="HUOLI_INTERNAL_SECRET"):
+        GatewaySettings()
+    if secret != STRONG:  # the services hold no JWT secret to compare with
+        with pytest.raises(ValidationError, match="HUOLI_INTERNAL_SECRET"):
+            MembersSettings()
+
+
+def test_production_accepts_strong_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HUOLI_ENV", "production")
+    monkeypatch.setenv("JWT_SECRET", STRONG)
+    monkeypatch.setenv("HUOLI_INTERNAL_SECRET", STRONG_INTERNAL)
     settings = GatewaySettings()
     assert settings.jwt_secret == STRONG
+    assert settings.internal_secret == STRONG_INTERNAL
     assert not settings.uses_development_secret
+    assert MembersSettings().internal_secret == STRONG_INTERNAL
 
 
-def test_development_falls_back_to_the_fixed_secret() -> None:
+def test_development_falls_back_to_the_fixed_secrets() -> None:
     settings = GatewaySettings()
     assert settings.environment == "development"
     assert settings.jwt_secret == DEVELOPMENT_JWT_SECRET
+    assert settings.internal_secret == DEVELOPMENT_INTERNAL_SECRET
     assert settings.uses_development_secret
+    assert MembersSettings().internal_secret == DEVELOPMENT_INTERNAL_SECRET
 
 
 def test_settings_come_from_prefixed_and_shared_variables(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -93,7 +93,48 @@ async def test_joining_twice_conflicts_and_keeps_one_membership(client: httpx.As
     problem = assert_problem(await client.post(path, json=body, headers=actor("erin")), 409)
     assert "erin" in problem["detail"]
     listed = await client.get(path, headers=actor("erin"))
-    assert [m["user_id"] for m in listed.json()["items"]] == ["erin"]
+    assert [m["user_id"] for m in listed.json()["items"]] == ["owner", "erin"]
+
+
+async def test_the_creator_is_the_owning_member_and_announced_as_such(
+    client: httpx.AsyncClient, broker: str
+) -> None:
+    community = await create_community(client)
+    path = f"/v1/communities/{community['id']}/members"
+    [owner] = (await client.get(path, headers=actor("owner"))).json()["items"]
+    assert (owner["user_id"], owner["role"], owner["status"]) == ("owner", "owner", "active")
+    again = await client.post(
+        path, json={"user_id": "owner", "display_name": "Me again"}, headers=actor("owner")
+    )
+    assert_problem(again, 409)
+    async with KafkaProbe(broker) as probe:
+        [joined] = await probe.events(
+            "huoli.members",
+            type="member.joined",
+            where=lambda e: e["data"]["member_id"] == owner["id"],
+        )
+    assert joined["communityid"] == community["id"]
+    assert (joined["data"]["role"], joined["data"]["user_id"]) == ("owner", "owner")
+
+
+async def test_only_members_see_who_else_is_in(client: httpx.AsyncClient) -> None:
+    community = await create_community(client)
+    path = f"/v1/communities/{community['id']}/members"
+    [owner] = (await client.get(path, headers=actor("owner"))).json()["items"]
+    for where in (path, f"{path}/{owner['id']}"):
+        problem = assert_problem(await client.get(where, headers=actor("mallory")), 404)
+        assert problem["type"].endswith("/community-not-found")
+        admin = actor("root", roles=["platform_admin"])
+        assert (await client.get(where, headers=admin)).status_code == 200
+    # A pending member is not in yet.
+    waiting = await create_community(client, join_policy="approval")
+    waiting_path = f"/v1/communities/{waiting['id']}/members"
+    await client.post(
+        waiting_path, json={"user_id": "carol", "display_name": "C"}, headers=actor("carol")
+    )
+    assert_problem(await client.get(waiting_path, headers=actor("carol")), 404)
+    # The directory of communities stays open to everyone: that is how people find one to join.
+    assert (await client.get(f"/v1/communities/{community['id']}", headers=actor("x"))).is_success
 
 
 async def test_only_the_user_or_the_owner_may_add_a_member(client: httpx.AsyncClient) -> None:
@@ -114,13 +155,14 @@ async def test_lists_paginate_with_cursors(client: httpx.AsyncClient) -> None:
     path = f"/v1/communities/{community['id']}/members"
     for name in ("u1", "u2", "u3"):
         await client.post(path, json={"user_id": name, "display_name": name}, headers=actor(name))
-    first = (await client.get(path, params={"limit": 2}, headers=actor())).json()
-    assert [m["user_id"] for m in first["items"]] == ["u1", "u2"]
+    reader = actor("u1")
+    first = (await client.get(path, params={"limit": 2}, headers=reader)).json()
+    assert [m["user_id"] for m in first["items"]] == ["owner", "u1"]
     assert first["next_cursor"]
     second = (
-        await client.get(path, params={"limit": 2, "cursor": first["next_cursor"]}, headers=actor())
+        await client.get(path, params={"limit": 2, "cursor": first["next_cursor"]}, headers=reader)
     ).json()
-    assert [m["user_id"] for m in second["items"]] == ["u3"]
+    assert [m["user_id"] for m in second["items"]] == ["u2", "u3"]
     assert second["next_cursor"] is None
 
 

@@ -6,17 +6,20 @@ consumer, so every score asserted here has crossed the broker.
 
 import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from services.common.components import SCORING
 from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.envelope import CloudEvent
 from services.scoring.domain import use_cases
 from services.scoring.domain.use_cases import activity_event_id
+from services.scoring.storage.tables import membership
 from tests.support import (
     KafkaProbe,
     actor,
@@ -24,15 +27,48 @@ from tests.support import (
     eventually,
     publish_raw,
     running_service,
+    seed_membership,
     service_app,
     service_client,
 )
 
-# The whole service, its ledger consumer included.
-client = service_client(SCORING, run_consumers=True)
-# The service without its consumer, for tests that never wait for one: joining the consumer
+# Who reports activities in the communities `community` makes (an admin there), and who reads.
+WRITER = "partner-bot"
+READER = "alice"
+
+
+class Running:
+    """The app of the service the current test runs, for seeding its membership projection."""
+
+    app: FastAPI | None = None
+
+
+async def remember(app: FastAPI) -> None:
+    Running.app = app
+
+
+# The whole service, its consumers included.
+client = service_client(SCORING, prepare=remember, run_consumers=True)
+# The service without its consumers, for tests that never wait for one: joining the consumer
 # group takes the embedded broker seconds, and leaving mid-join as long again.
-api = service_client(SCORING, run_consumers=False)
+api = service_client(SCORING, prepare=remember, run_consumers=False)
+
+Community = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+def community() -> Community:
+    """Makes a fresh community the running service knows, with WRITER as an admin and READER
+    and `users` as members (member ids `m-<user>`); call it once the service runs."""
+
+    async def create(*users: str) -> str:
+        assert Running.app is not None, "request the client or api fixture"
+        cid = new_community()
+        roles = {WRITER: "admin", READER: "member", **dict.fromkeys(users, "member")}
+        await seed_membership(Running.app, membership, cid, roles)
+        return cid
+
+    return create
 
 
 # The first consumer of a group on a fresh embedded broker gets generation 0, from which aiokafka
@@ -100,9 +136,9 @@ def member_joined(community_id: str, member_id: str, display_name: str, event_id
 
 
 async def test_activities_cross_kafka_into_leaderboards_once(
-    client: httpx.AsyncClient, broker: str
+    client: httpx.AsyncClient, broker: str, community: Community
 ) -> None:
-    cid = new_community()
+    cid = await community("bob", "carol", "eve", "grace", "dave", "hank")
     now = datetime.now(UTC)
     long_ago = now - timedelta(days=40)  # outside the current day, ISO week and month
     first = activity(cid, "m-alice", "message", attrs={"text": "大家好 👋 " * 50})
@@ -120,9 +156,9 @@ async def test_activities_cross_kafka_into_leaderboards_once(
         activity(cid, "m-dave", "invite_accepted", occurred_at=long_ago),
         first,  # the same id twice in one batch counts once
     ]
-    response = await client.post("/v1/activities", json=batch, headers=actor("partner-bot"))
+    response = await client.post("/v1/activities", json=batch, headers=actor(WRITER))
     assert response.status_code == 202, response.text
-    assert response.json() == {"accepted": 11, "duplicates": 1}
+    assert response.json() == {"accepted": 11, "duplicates": 1, "rejected": []}
 
     all_time = [
         (1, "m-dave", 10.0),
@@ -140,7 +176,15 @@ async def test_activities_cross_kafka_into_leaderboards_once(
 
     board = await leaderboard(client, cid)
     assert board["period"] == "all"
-    assert all(item["display_name"] is None for item in board["items"])
+    # Names come from the membership projection.
+    assert [item["display_name"] for item in board["items"]] == [
+        "dave",
+        "bob",
+        "alice",
+        "carol",
+        "eve",
+        "grace",
+    ]
     assert standings(await leaderboard(client, cid, limit=2)) == all_time[:2]
     this_period = [(rank - 1, member, score) for rank, member, score in all_time[1:]]
     for period in ("day", "week", "month"):
@@ -164,20 +208,20 @@ async def test_activities_cross_kafka_into_leaderboards_once(
             where=lambda e: e["data"]["activity_id"] == first["id"],
         )
     # Delivery is at least once: any copy the relay sent again carries the same event id.
-    assert {event["id"] for event in events} == {activity_event_id(first["id"])}
+    assert {event["id"] for event in events} == {activity_event_id(cid, first["id"])}
     event = events[0]
     assert event["communityid"] == cid
     assert event["data"]["attrs"] == first["attrs"]
 
     # A replayed batch is all duplicates and writes no events; an activity posted after it on
     # the same partition shows when the consumer has caught up past anything it might have sent.
-    replay = await client.post("/v1/activities", json=batch, headers=actor("partner-bot"))
+    replay = await client.post("/v1/activities", json=batch, headers=actor(WRITER))
     assert replay.status_code == 202
-    assert replay.json() == {"accepted": 0, "duplicates": len(batch)}
+    assert replay.json() == {"accepted": 0, "duplicates": len(batch), "rejected": []}
     marker = await client.post(
-        "/v1/activities", json=[activity(cid, "m-hank", "message")], headers=actor("partner-bot")
+        "/v1/activities", json=[activity(cid, "m-hank", "message")], headers=actor(WRITER)
     )
-    assert marker.json() == {"accepted": 1, "duplicates": 0}
+    assert marker.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
 
     async def caught_up() -> None:
         assert standings(await leaderboard(client, cid)) == [
@@ -190,9 +234,9 @@ async def test_activities_cross_kafka_into_leaderboards_once(
 
 
 async def test_member_events_name_members_once_and_poison_is_dead_lettered(
-    client: httpx.AsyncClient, broker: str
+    client: httpx.AsyncClient, broker: str, community: Community
 ) -> None:
-    cid = new_community()
+    cid = await community()
     joined_id = uuid.uuid4().hex
     await publish_raw(
         broker, "huoli.members", member_joined(cid, "m-zoe", "佐伊 Zoe 🌸", joined_id), cid.encode()
@@ -229,10 +273,11 @@ async def test_member_events_name_members_once_and_poison_is_dead_lettered(
     )
 
     # The activity follows the poison on its partition: scoring it means the consumer went on.
+    # m-zoe is known: her join came before m-yan's on the same partition.
     posted = await client.post(
-        "/v1/activities", json=[activity(cid, "m-zoe", "share")], headers=actor("partner-bot")
+        "/v1/activities", json=[activity(cid, "m-zoe", "share")], headers=actor(WRITER)
     )
-    assert posted.status_code == 202
+    assert posted.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
 
     async def named() -> None:
         board = await leaderboard(client, cid)
@@ -293,8 +338,10 @@ async def test_bad_batches_are_refused_whole(api: httpx.AsyncClient, case: str) 
     assert loc in [err["loc"] for err in problem["errors"]], problem
 
 
-async def test_bad_leaderboard_queries_and_unknown_members(api: httpx.AsyncClient) -> None:
-    cid = new_community()
+async def test_bad_leaderboard_queries_and_unknown_members(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    cid = await community()
     path = f"/v1/communities/{cid}/leaderboard"
     assert_problem(
         await api.get(path, params={"period": "year"}, headers=actor()), 422, field="period"
@@ -309,15 +356,19 @@ async def test_bad_leaderboard_queries_and_unknown_members(api: httpx.AsyncClien
     assert assert_problem(missing, 404)["type"].endswith("/member-not-found")
 
 
-async def test_a_refused_batch_leaves_nothing_behind(api: httpx.AsyncClient) -> None:
-    cid = new_community()
-    good = activity(cid, "m-1", "message")
+async def test_a_refused_batch_leaves_nothing_behind(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    cid = await community("one")
+    good = activity(cid, "m-one", "message")
     refused = await api.post(
-        "/v1/activities", json=[good, {**good, "id": "other", "type": "teleport"}], headers=actor()
+        "/v1/activities",
+        json=[good, {**good, "id": "other", "type": "teleport"}],
+        headers=actor(WRITER),
     )
     assert_problem(refused, 422, field="type")
-    accepted = await api.post("/v1/activities", json=[good], headers=actor())
-    assert accepted.json() == {"accepted": 1, "duplicates": 0}
+    accepted = await api.post("/v1/activities", json=[good], headers=actor(WRITER))
+    assert accepted.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
 
 
 async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
@@ -326,6 +377,7 @@ async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
     app = service_app(SCORING, database_url=database_url, broker=broker, run_consumers=False)
     async with running_service(app) as api:
         cid = new_community()
+        await seed_membership(app, membership, cid, {READER: "member", "1": "member"})
         event = ActivityRecorded(
             activity_id="act-replayed",
             community_id=cid,
@@ -333,26 +385,106 @@ async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
             activity_type="share",
             occurred_at=datetime.now(UTC),
         )
+        # The same id in another community is another activity.
+        elsewhere = event.model_copy(update={"community_id": new_community()})
         posted = []
-        for _ in range(2):
+        for each in (event, event, elsewhere):
             async with app.state.runtime.sessions() as session:
-                posted.append(await use_cases.post_to_ledger(session=session, event=event))
+                posted.append(await use_cases.post_to_ledger(session=session, event=each))
                 await session.commit()
-        assert posted == [True, False]
+        assert posted == [True, False, True]
         response = await api.get(f"/v1/communities/{cid}/members/m-1/engagement", headers=actor())
         body = response.json()
         assert (body["score"], body["activity_count"], body["rank"]) == (3.0, 1, 1)
 
 
-async def test_concurrent_overlapping_batches_accept_each_id_once(api: httpx.AsyncClient) -> None:
-    cid = new_community()
+async def test_concurrent_overlapping_batches_accept_each_id_once(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    cid = await community(*(str(i) for i in range(7)))
     batch = [activity(cid, f"m-{i % 7}", "reply") for i in range(60)]
+    writer = actor(WRITER)
     responses = await asyncio.gather(
-        api.post("/v1/activities", json=batch, headers=actor()),
-        api.post("/v1/activities", json=batch[::-1], headers=actor()),
-        api.post("/v1/activities", json=batch[20:], headers=actor()),
+        api.post("/v1/activities", json=batch, headers=writer),
+        api.post("/v1/activities", json=batch[::-1], headers=writer),
+        api.post("/v1/activities", json=batch[20:], headers=writer),
     )
     assert [response.status_code for response in responses] == [202, 202, 202]
     results = [response.json() for response in responses]
     assert sum(result["accepted"] for result in results) == len(batch)
     assert sum(result["duplicates"] for result in results) == len(batch) * 2 - 20
+
+
+async def test_activities_are_refused_one_by_one_where_the_caller_may_not_report(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    mine = await community("bob")
+    assert Running.app is not None
+    # WRITER is only a plain member here, and not in the third community at all.
+    member_only = new_community()
+    await seed_membership(Running.app, membership, member_only, {WRITER: "member", "bob": "member"})
+    strangers = new_community()
+    await seed_membership(Running.app, membership, strangers, {"bob": "member"})
+    batch = [
+        activity(mine, "m-bob", "message"),
+        activity(mine, "mbr_GHOST", "message"),
+        activity(mine, "m-bob", "share", target_member_id="mbr_GHOST"),
+        activity(member_only, "m-bob", "message"),
+        activity(strangers, "m-bob", "message"),
+        activity("cmty_nowhere", "m-bob", "message"),
+        activity(mine, "m-alice", "reply", target_member_id="m-bob"),
+    ]
+    response = await api.post("/v1/activities", json=batch, headers=actor(WRITER))
+    assert response.status_code == 202, response.text
+    assert response.json() == {
+        "accepted": 2,
+        "duplicates": 0,
+        "rejected": [
+            {"index": 1, "id": batch[1]["id"], "reason": "unknown_member"},
+            {"index": 2, "id": batch[2]["id"], "reason": "unknown_target_member"},
+            {"index": 3, "id": batch[3]["id"], "reason": "not_allowed"},
+            # A stranger's community and one that does not exist read the same.
+            {"index": 4, "id": batch[4]["id"], "reason": "unknown_community"},
+            {"index": 5, "id": batch[5]["id"], "reason": "unknown_community"},
+        ],
+    }
+    # Nothing rejected was received: sent again by someone allowed, it is accepted.
+    admin = actor("root", roles=["platform_admin"])
+    again = await api.post("/v1/activities", json=[batch[3], batch[4]], headers=admin)
+    assert again.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+
+
+async def test_activity_ids_are_idempotent_per_community(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    first, second = await community("bob"), await community("bob")
+    shared_id = f"partner-msg-{uuid.uuid4().hex}"
+    batch = [
+        {**activity(first, "m-bob", "message"), "id": shared_id},
+        {**activity(second, "m-bob", "message"), "id": shared_id},
+    ]
+    response = await api.post("/v1/activities", json=batch, headers=actor(WRITER))
+    assert response.json() == {"accepted": 2, "duplicates": 0, "rejected": []}
+    replay = await api.post("/v1/activities", json=batch, headers=actor(WRITER))
+    assert replay.json() == {"accepted": 0, "duplicates": 2, "rejected": []}
+    assert activity_event_id(first, shared_id) != activity_event_id(second, shared_id)
+
+
+async def test_boards_are_for_members_only(api: httpx.AsyncClient, community: Community) -> None:
+    cid = await community("bob")
+    paths = [
+        f"/v1/communities/{cid}/leaderboard",
+        f"/v1/communities/{cid}/members/m-bob/engagement",
+    ]
+    for path in paths:
+        assert (await api.get(path, headers=actor(READER))).status_code == 200
+        assert (
+            await api.get(path, headers=actor("x", roles=["platform_admin"]))
+        ).status_code == 200
+        problem = assert_problem(await api.get(path, headers=actor("mallory")), 404)
+        assert problem["type"].endswith("/community-not-found")
+        unknown = path.replace(cid, "cmty_nowhere")
+        assert_problem(await api.get(unknown, headers=actor(READER)), 404)
+        # Not even a platform admin finds a community that does not exist.
+        admin = actor("x", roles=["platform_admin"])
+        assert_problem(await api.get(unknown, headers=admin), 404)

@@ -2,20 +2,24 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
 from services.common.auth import ActorDep
 from services.common.fields import PathId
+from services.common.membership import CommunityAccess, require_member
 from services.common.pagination import Page, PageDep
 from services.common.service import ReadSessionDep, UnitOfWorkDep
 from services.content.api.schemas import ContentCreate, ContentPublic
 from services.content.domain import use_cases
 from services.content.domain.models import ContentKind, ContentStatus
+from services.content.storage.tables import membership
 
 router = APIRouter(tags=["content"])
 
 CommunityId = PathId
 ContentId = PathId
+MemberDep = Annotated[CommunityAccess, Depends(require_member(membership))]
+MemberWritingDep = Annotated[CommunityAccess, Depends(require_member(membership, writes=True))]
 
 
 @router.post("/communities/{community_id}/content", status_code=status.HTTP_201_CREATED)
@@ -23,11 +27,11 @@ async def create_content(
     community_id: CommunityId,
     content_create: ContentCreate,
     uow: UnitOfWorkDep,
-    actor: ActorDep,
+    access: MemberWritingDep,
 ) -> ContentPublic:
-    """Create a content item as a draft."""
+    """Create a content item as a draft; any member of the community may."""
     item = await use_cases.create_content(
-        uow=uow, actor=actor, community_id=community_id, content_create=content_create
+        uow=uow, actor=access.actor, community_id=community_id, content_create=content_create
     )
     return ContentPublic.model_validate(item, from_attributes=True)
 
@@ -37,7 +41,7 @@ async def list_content(
     community_id: CommunityId,
     session: ReadSessionDep,
     page: PageDep,
-    _actor: ActorDep,
+    _member: MemberDep,
     kind: ContentKind | None = None,
     content_status: Annotated[ContentStatus | None, Query(alias="status")] = None,
 ) -> Page[ContentPublic]:
@@ -56,7 +60,8 @@ async def list_content(
 
 @router.get("/content/{content_id}")
 async def get_content(
-    content_id: ContentId, session: ReadSessionDep, _actor: ActorDep
+    content_id: ContentId, session: ReadSessionDep, actor: ActorDep
 ) -> ContentPublic:
-    item = await use_cases.get_content(session=session, content_id=content_id)
+    """A content item of a community the caller belongs to."""
+    item = await use_cases.get_content(session=session, actor=actor, content_id=content_id)
     return ContentPublic.model_validate(item, from_attributes=True)

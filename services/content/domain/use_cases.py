@@ -8,6 +8,7 @@ from services.common.auth import Actor
 from services.common.events.catalogue import ContentCreated
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
+from services.common.membership import access_to_item
 from services.common.unit_of_work import UnitOfWork
 from services.content.api.schemas import ContentCreate
 from services.content.domain.models import (
@@ -16,7 +17,7 @@ from services.content.domain.models import (
     ContentStatus,
 )
 from services.content.storage import repository
-from services.content.storage.tables import ContentItem
+from services.content.storage.tables import ContentItem, membership
 
 
 async def create_content(
@@ -26,11 +27,7 @@ async def create_content(
     community_id: str,
     content_create: ContentCreate,
 ) -> ContentItem:
-    """Create a draft content item in a community.
-
-    The community is not checked: this service learns which communities exist from the
-    members service's events, a read model that arrives in a later slice.
-    """
+    """Create a draft content item in a community the caller was admitted to."""
     now = utc_now()
     item = ContentItem(
         id=new_id("cnt"),
@@ -57,11 +54,18 @@ async def create_content(
     return item
 
 
-async def get_content(*, session: AsyncSession, content_id: str) -> ContentItem:
-    """The content item, or ContentNotFound."""
+async def get_content(*, session: AsyncSession, actor: Actor, content_id: str) -> ContentItem:
+    """The content item, or ContentNotFound (also when the caller is not in its community)."""
     item = await repository.get_content_item(session, content_id)
     if item is None:
         raise ContentNotFound(content_id)
+    await access_to_item(
+        session,
+        membership,
+        community_id=item.community_id,
+        actor=actor,
+        hidden=ContentNotFound(content_id),
+    )
     return item
 
 

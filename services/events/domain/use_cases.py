@@ -9,6 +9,7 @@ from services.common.auth import Actor
 from services.common.events.catalogue import EventCreated
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
+from services.common.membership import access_to_item
 from services.common.unit_of_work import UnitOfWork
 from services.events.api.schemas import EventCreate
 from services.events.domain.models import (
@@ -17,7 +18,7 @@ from services.events.domain.models import (
     new_checkin_code,
 )
 from services.events.storage import repository
-from services.events.storage.tables import Event
+from services.events.storage.tables import Event, membership
 
 
 async def create_event(
@@ -27,11 +28,8 @@ async def create_event(
     community_id: str,
     event_create: EventCreate,
 ) -> Event:
-    """Create a draft event in a community, with a fresh check-in code.
-
-    The community is not checked: this service learns which communities exist from the
-    members service's events, a read model that arrives in a later slice.
-    """
+    """Create a draft event, with a fresh check-in code, in a community where the caller was
+    admitted as an organiser."""
     now = utc_now()
     fields = event_create.model_dump()
     # Stored in UTC anyway; normalising here makes this answer match every later read.
@@ -69,11 +67,18 @@ def _in_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
 
-async def get_event(*, session: AsyncSession, event_id: str) -> Event:
-    """The event, or EventNotFound."""
+async def get_event(*, session: AsyncSession, actor: Actor, event_id: str) -> Event:
+    """The event, or EventNotFound (also when the caller is not in its community)."""
     event = await repository.get_event(session, event_id)
     if event is None:
         raise EventNotFound(event_id)
+    await access_to_item(
+        session,
+        membership,
+        community_id=event.community_id,
+        actor=actor,
+        hidden=EventNotFound(event_id),
+    )
     return event
 
 

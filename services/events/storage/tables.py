@@ -7,6 +7,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.db import UtcDateTime, table_registry
 from services.common.events.tables import messaging_tables
+from services.common.membership import membership_tables
 
 registry = table_registry()
 metadata = registry.metadata
@@ -47,3 +48,5 @@ class Event(EventsTable, table=True):
 
 
 messaging = messaging_tables(metadata)
+# Who belongs where, as the members service announces it (services.common.membership).
+membership = membership_tables(metadata)

@@ -2,9 +2,9 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Depends, Query, status
 
-from services.common.auth import ActorDep
+from services.common.auth import Actor, ActorDep
 from services.common.fields import PathId
 from services.common.pagination import Page, PageDep
 from services.common.service import ReadSessionDep, UnitOfWorkDep
@@ -21,6 +21,17 @@ router = APIRouter(tags=["members"])
 
 CommunityId = PathId
 MemberId = PathId
+
+
+async def _member_of_community(
+    community_id: CommunityId, actor: ActorDep, session: ReadSessionDep
+) -> Actor:
+    # 404 for a stranger, as the other services answer: only members look inside a community.
+    await use_cases.admit_member(session=session, community_id=community_id, actor=actor)
+    return actor
+
+
+MemberDep = Annotated[Actor, Depends(_member_of_community)]
 
 
 @router.post("/communities", status_code=status.HTTP_201_CREATED)
@@ -70,7 +81,7 @@ async def list_members(
     community_id: CommunityId,
     session: ReadSessionDep,
     page: PageDep,
-    _actor: ActorDep,
+    _member: MemberDep,
     member_status: Annotated[MemberStatus | None, Query(alias="status")] = None,
     role: Role | None = None,
 ) -> Page[MemberPublic]:
@@ -88,7 +99,7 @@ async def list_members(
 
 @router.get("/communities/{community_id}/members/{member_id}")
 async def get_member(
-    community_id: CommunityId, member_id: MemberId, session: ReadSessionDep, _actor: ActorDep
+    community_id: CommunityId, member_id: MemberId, session: ReadSessionDep, _member: MemberDep
 ) -> MemberPublic:
     membership = await use_cases.get_member(
         session=session, community_id=community_id, member_id=member_id

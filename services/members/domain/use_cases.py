@@ -8,6 +8,7 @@ from services.common.auth import Actor
 from services.common.events.catalogue import CommunityCreated, MemberJoined
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
+from services.common.membership import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.api.schemas import CommunityCreate, MemberCreate
 from services.members.domain.models import (
@@ -27,7 +28,7 @@ from services.members.storage.tables import Community, Membership
 async def create_community(
     *, uow: UnitOfWork, actor: Actor, community_create: CommunityCreate
 ) -> Community:
-    """Create a community owned by the caller."""
+    """Create a community owned by the caller, who becomes its first member, as `owner`."""
     now = utc_now()
     community = Community(
         id=new_id("cmty"),
@@ -36,7 +37,18 @@ async def create_community(
         created_at=now,
         updated_at=now,
     )
-    uow.session.add(community)
+    owner = Membership(
+        id=new_id("mbr"),
+        community_id=community.id,
+        user_id=actor.id,
+        # Until the owner sets a name of their own; display names are at most 64 characters.
+        display_name=actor.id[:64],
+        status=MemberStatus.ACTIVE,
+        role=Role.OWNER,
+        tags=[],
+        joined_at=now,
+    )
+    uow.session.add_all([community, owner])
     await uow.outbox.add(
         uow.session,
         CommunityCreated(
@@ -49,6 +61,9 @@ async def create_community(
             created_at=now,
         ),
     )
+    # After community.created, under the same key: the other services learn of the community
+    # and its owner in this order.
+    await _announce_joined(uow, owner)
     return community
 
 
@@ -91,19 +106,37 @@ async def join_community(
     if not await repository.add_membership(session, membership):
         raise AlreadyMember(user_id)
     if status == MemberStatus.ACTIVE:
-        await uow.outbox.add(
-            session,
-            MemberJoined(
-                community_id=community_id,
-                member_id=membership.id,
-                user_id=user_id,
-                display_name=membership.display_name,
-                status=status,
-                role=membership.role,
-                joined_at=membership.joined_at,
-            ),
-        )
+        await _announce_joined(uow, membership)
     return membership
+
+
+async def _announce_joined(uow: UnitOfWork, membership: Membership) -> None:
+    await uow.outbox.add(
+        uow.session,
+        MemberJoined(
+            community_id=membership.community_id,
+            member_id=membership.id,
+            user_id=membership.user_id,
+            display_name=membership.display_name,
+            status=membership.status,
+            role=membership.role,
+            tier_id=membership.tier_id,
+            joined_at=membership.joined_at,
+        ),
+    )
+
+
+async def admit_member(*, session: AsyncSession, community_id: str, actor: Actor) -> None:
+    """Let a member of the community (or a platform admin) look inside it; to anyone else it
+    answers as if it did not exist, as the other services do."""
+    await get_community(session=session, community_id=community_id)
+    if actor.is_platform_admin:
+        return
+    membership = await repository.find_membership(
+        session, community_id=community_id, user_id=actor.id
+    )
+    if membership is None or membership.status not in BELONGING_STATUSES:
+        raise CommunityNotFound(community_id)
 
 
 async def get_member(*, session: AsyncSession, community_id: str, member_id: str) -> Membership:
@@ -125,8 +158,7 @@ async def list_members(
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
-    """Members of an existing community, in joining order."""
-    await get_community(session=session, community_id=community_id)
+    """Members of a community, in joining order (the caller was admitted by `admit_member`)."""
     return await repository.list_memberships(
         session,
         community_id=community_id,

@@ -8,7 +8,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, StringConstraints
 from services.common.events.envelope import utc_now
 from services.common.fields import JsonObject, NoNul, ResourceId, Timestamp
 from services.scoring.domain import rules
-from services.scoring.domain.models import ActivityType, Period
+from services.scoring.domain.models import ActivityType, Period, RejectionReason
 
 ActivityId = Annotated[str, StringConstraints(min_length=1, max_length=128), NoNul]
 
@@ -36,9 +36,16 @@ class ActivityCreate(BaseModel):
     attrs: JsonObject | None = None
 
 
+class ActivityRejected(BaseModel):
+    index: int
+    id: str
+    reason: RejectionReason
+
+
 class ActivitiesAccepted(BaseModel):
     accepted: int
     duplicates: int
+    rejected: list[ActivityRejected] = []
 
 
 class StandingPublic(BaseModel):

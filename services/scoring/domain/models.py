@@ -1,6 +1,6 @@
 """The scoring domain's vocabulary and errors; no FastAPI, no SQL."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -24,10 +24,29 @@ class Period(StrEnum):
     ALL = "all"
 
 
+class RejectionReason(StrEnum):
+    # Also said of a community the caller is not in: strangers cannot tell the two apart.
+    UNKNOWN_COMMUNITY = "unknown_community"
+    # A member of the community without a role that may report activities (owner, admin).
+    NOT_ALLOWED = "not_allowed"
+    UNKNOWN_MEMBER = "unknown_member"
+    UNKNOWN_TARGET_MEMBER = "unknown_target_member"
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """An item of a batch that was not recorded, and why; the rest of the batch was."""
+
+    index: int
+    id: str
+    reason: RejectionReason
+
+
 @dataclass(frozen=True)
 class IngestResult:
     accepted: int
     duplicates: int
+    rejected: list[Rejection] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

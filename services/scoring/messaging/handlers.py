@@ -10,7 +10,7 @@ from services.scoring.domain import use_cases
 
 
 async def on_member_joined(session: AsyncSession, event: MemberJoined, _: CloudEvent) -> None:
-    await use_cases.save_member_profile(session=session, event=event)
+    await use_cases.count_member_joined(session=session, event=event)
 
 
 async def on_activity_recorded(

@@ -14,14 +14,15 @@ from services.scoring.storage.tables import (
     ActivityReceipt,
     CommunityTally,
     LedgerEntry,
-    MemberProfile,
     MemberScore,
+    membership,
 )
 
 receipt_table = ActivityReceipt.__table__  # type: ignore[attr-defined]
 ledger_table = LedgerEntry.__table__  # type: ignore[attr-defined]
 score_table = MemberScore.__table__  # type: ignore[attr-defined]
-profile_table = MemberProfile.__table__  # type: ignore[attr-defined]
+# Display names come from the membership projection.
+profile_table = membership.membership
 tally_table = CommunityTally.__table__  # type: ignore[attr-defined]
 
 
@@ -35,7 +36,8 @@ class BoardRow:
 async def add_receipt(
     session: AsyncSession, *, activity_id: str, community_id: str, received_at: datetime
 ) -> bool:
-    """Record an activity id; False if it was received before (or earlier in this batch)."""
+    """Record an activity id in its community; False if it was received there before (or
+    earlier in this batch)."""
     return await insert_if_absent(
         session,
         receipt_table,
@@ -43,10 +45,17 @@ async def add_receipt(
     )
 
 
-async def received_before(session: AsyncSession, activity_ids: Sequence[str]) -> set[str]:
-    """Which of these activity ids have a receipt already."""
-    query = select(receipt_table.c.activity_id).where(receipt_table.c.activity_id.in_(activity_ids))
-    return set((await session.execute(query)).scalars().all())
+async def received_before(
+    session: AsyncSession, keys: Sequence[tuple[str, str]]
+) -> set[tuple[str, str]]:
+    """Which of these (community id, activity id) pairs have a receipt already."""
+    query = select(receipt_table.c.community_id, receipt_table.c.activity_id).where(
+        receipt_table.c.activity_id.in_({activity_id for _, activity_id in keys}),
+        receipt_table.c.community_id.in_({community_id for community_id, _ in keys}),
+    )
+    found = {(row.community_id, row.activity_id) for row in await session.execute(query)}
+    # The two IN lists also match pairs that were not asked about; they do no harm.
+    return found & set(keys)
 
 
 async def add_ledger_entry(session: AsyncSession, values: dict[str, Any]) -> bool:
@@ -89,32 +98,6 @@ async def add_to_member_score(
             last_active_at=case((or_(last.is_(None), last < occurred), occurred), else_=last),
         )
     )
-
-
-async def upsert_member_profile(
-    session: AsyncSession,
-    *,
-    community_id: str,
-    member_id: str,
-    user_id: str,
-    display_name: str,
-    joined_at: datetime,
-) -> None:
-    values = {"user_id": user_id, "display_name": display_name, "joined_at": joined_at}
-    inserted = await insert_if_absent(
-        session,
-        profile_table,
-        {"community_id": community_id, "member_id": member_id, **values},
-    )
-    if not inserted:
-        await session.execute(
-            update(profile_table)
-            .where(
-                profile_table.c.community_id == community_id,
-                profile_table.c.member_id == member_id,
-            )
-            .values(**values)
-        )
 
 
 async def all_time_board(
@@ -174,10 +157,15 @@ async def get_member_score(
     return await session.get(MemberScore, (community_id, member_id))
 
 
-async def get_member_profile(
+async def get_display_name(
     session: AsyncSession, *, community_id: str, member_id: str
-) -> MemberProfile | None:
-    return await session.get(MemberProfile, (community_id, member_id))
+) -> str | None:
+    """The member's display name; None if the membership projection does not know them."""
+    query = select(profile_table.c.display_name).where(
+        profile_table.c.community_id == community_id, profile_table.c.member_id == member_id
+    )
+    name: str | None = (await session.execute(query)).scalar_one_or_none()
+    return name
 
 
 async def count_ranked_ahead(

@@ -9,11 +9,12 @@ both backends.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.db import UtcDateTime, table_registry
 from services.common.events.tables import messaging_tables
+from services.common.membership import membership_tables
 
 registry = table_registry()
 metadata = registry.metadata
@@ -27,21 +28,28 @@ class ScoringTable(SQLModel, registry=registry):
 
 
 class ActivityReceipt(ScoringTable, table=True):
-    """One row per activity id ever accepted: what makes ingestion idempotent."""
+    """One row per activity id ever accepted in a community: what makes ingestion idempotent.
+
+    Ids are a community's own (a partner's message ids, say): two communities may use the same
+    one, and neither can claim an id ahead of the other.
+    """
 
     __tablename__ = "activity_receipt"
 
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     activity_id: str = Field(primary_key=True, max_length=ACTIVITY_ID_LENGTH)
-    community_id: str = Field(max_length=ID_LENGTH)
     received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class LedgerEntry(ScoringTable, table=True):
     __tablename__ = "ledger_entry"
-    __table_args__ = (Index("ix_ledger_entry_community_occurred", "community_id", "occurred_at"),)
+    __table_args__ = (
+        Index("ix_ledger_entry_community_occurred", "community_id", "occurred_at"),
+        UniqueConstraint("community_id", "activity_id"),
+    )
 
     id: str = Field(primary_key=True, max_length=40)
-    activity_id: str = Field(unique=True, max_length=ACTIVITY_ID_LENGTH)
+    activity_id: str = Field(max_length=ACTIVITY_ID_LENGTH)
     community_id: str = Field(max_length=ID_LENGTH)
     member_id: str = Field(max_length=ID_LENGTH)
     activity_type: str = Field(max_length=40)
@@ -78,16 +86,7 @@ class CommunityTally(ScoringTable, table=True):
     members_joined: int = Field(default=0)
 
 
-class MemberProfile(ScoringTable, table=True):
-    """Read model of the members service's memberships, built from its events."""
-
-    __tablename__ = "member_profile"
-
-    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
-    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
-    user_id: str = Field(max_length=128)
-    display_name: str = Field(max_length=128)
-    joined_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
-
-
 messaging = messaging_tables(metadata)
+# Who belongs where, as the members service announces it (services.common.membership); the
+# boards take display names from it.
+membership = membership_tables(metadata)

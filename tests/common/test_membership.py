@@ -1,0 +1,80 @@
+"""The membership projection: the members service announces communities and members, and the
+content service (standing for every service that mounts the projection) learns of them across
+the real broker and admits callers by them."""
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from services.common.membership import change_membership
+from services.content.app import create_app as create_content_app
+from services.content.settings import ContentSettings
+from services.content.storage.tables import membership
+from services.members.app import create_app as create_members_app
+from services.members.settings import MembersSettings
+from tests.support import actor, assert_problem, eventually, running_service
+
+# A new consumer group on the session's embedded broker may wait out an older one's session.
+CONSUMER_TIMEOUT = 60.0
+DRAFT = {"kind": "article", "title": "Hello", "body": "Hi all", "source": "member"}
+
+
+@dataclass
+class Pair:
+    members: httpx.AsyncClient
+    content: httpx.AsyncClient
+    content_app: FastAPI
+
+
+@pytest.fixture
+async def pair(tmp_path: Path, broker: str) -> AsyncIterator[Pair]:
+    def database(name: str) -> str:
+        return f"sqlite+aiosqlite:///{tmp_path / name}.db"
+
+    members_app = create_members_app(
+        MembersSettings(
+            database_url=database("members"), kafka_bootstrap_servers=broker, environment="test"
+        )
+    )
+    content_app = create_content_app(
+        ContentSettings(
+            database_url=database("content"), kafka_bootstrap_servers=broker, environment="test"
+        )
+    )
+    async with running_service(members_app) as members, running_service(content_app) as content:
+        yield Pair(members=members, content=content, content_app=content_app)
+
+
+async def test_a_new_community_and_its_members_reach_the_projection(pair: Pair) -> None:
+    created = await pair.members.post(
+        "/v1/communities", json={"name": "Projection club"}, headers=actor("olga")
+    )
+    cid = created.json()["id"]
+    joined = await pair.members.post(
+        f"/v1/communities/{cid}/members",
+        json={"user_id": "bob", "display_name": "Bob"},
+        headers=actor("bob"),
+    )
+    path = f"/v1/communities/{cid}/content"
+
+    async def bob_is_known() -> None:
+        response = await pair.content.post(path, json=DRAFT, headers=actor("bob"))
+        assert response.status_code == 201, response.text
+
+    # Eventually consistent: the owner's and bob's member.joined must cross the broker first.
+    await eventually(bob_is_known, timeout=CONSUMER_TIMEOUT)
+    assert (await pair.content.get(path, headers=actor("olga"))).status_code == 200
+    assert_problem(await pair.content.get(path, headers=actor("mallory")), 404)
+
+    # Later changes (left, removed, ...) come down to change_membership: bob is out.
+    async with pair.content_app.state.runtime.sessions() as session:
+        await change_membership(
+            session, membership, community_id=cid, member_id=joined.json()["id"], status="left"
+        )
+        await session.commit()
+    assert_problem(await pair.content.get(path, headers=actor("bob")), 404)
+    assert (await pair.content.get(path, headers=actor("olga"))).status_code == 200
