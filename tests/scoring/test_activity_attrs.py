@@ -19,7 +19,15 @@ from services.common.events.catalogue import ActivityRecorded
 from services.common.fields import JSON_OBJECT_MAX_BYTES, JSON_OBJECT_MAX_DEPTH
 from services.scoring.app import create_app
 from services.scoring.settings import ScoringSettings
-from tests.support import KafkaProbe, actor, assert_problem, eventually, running_service
+from services.scoring.storage.tables import membership
+from tests.support import (
+    KafkaProbe,
+    actor,
+    assert_problem,
+    eventually,
+    running_service,
+    seed_membership,
+)
 
 CONSUMER_TIMEOUT = 60.0
 
@@ -148,10 +156,15 @@ async def test_attrs_at_the_bounds_are_accepted_and_scored(database_url: str, br
     settings = scoring_settings(database_url, broker, run_consumers=True)
     cid = f"cmty_{uuid.uuid4().hex[:20]}"
     batch = [activity(cid, member, attrs) for member, attrs in ACCEPTED_ATTRS.items()]
-    async with running_service(create_app(settings)) as client:
+    app = create_app(settings)
+    async with running_service(app) as client:
+        # The members' ids are m-<user>: "m-deepest" is user "deepest".
+        members = {member.removeprefix("m-"): "member" for member in ACCEPTED_ATTRS}
+        roles = {"partner-bot": "admin", "alice": "member", **members}
+        await seed_membership(app, membership, cid, roles)
         response = await _post(client, json.dumps(batch).encode())
         assert response.status_code == 202, response.text
-        assert response.json() == {"accepted": len(batch), "duplicates": 0}
+        assert response.json() == {"accepted": len(batch), "duplicates": 0, "rejected": []}
 
         async def all_scored() -> None:
             board = await client.get(
