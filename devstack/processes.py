@@ -20,6 +20,22 @@ COLOURS = ("\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m
 RESET = "\033[0m"
 
 
+# The flags every uvicorn we start runs with, as deploy/ runs them: no access log (a formatted
+# line per request costs more than a primary-key read), and uvloop + httptools named explicitly
+# so a missing extra fails at start instead of silently falling back to the slower pure-Python
+# loop and parser.
+UVICORN_FLAGS = ("--no-access-log", "--loop", "uvloop", "--http", "httptools")
+
+
+def uvicorn_argv(app: str, port: int, *, graceful_seconds: int = 5) -> list[str]:
+    """Command line of one uvicorn worker serving the app factory `app` on 127.0.0.1:`port`."""
+    return [
+        sys.executable, "-m", "uvicorn", app, "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
+        *UVICORN_FLAGS, "--timeout-graceful-shutdown", str(graceful_seconds),
+    ]  # fmt: skip
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

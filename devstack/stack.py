@@ -2,14 +2,13 @@
 
 import os
 import secrets
-import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
 from devstack.broker import EmbeddedBroker
-from devstack.processes import COLOURS, ManagedProcess, free_port, wait_for_http
+from devstack.processes import COLOURS, ManagedProcess, free_port, uvicorn_argv, wait_for_http
 from services.common.components import GATEWAY, SERVICES, upstream_url_variable
 
 
@@ -89,20 +88,7 @@ class Stack:
         component = next(c for c in (*SERVICES, GATEWAY) if c.name == name)
         process = ManagedProcess(
             name,
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                component.app,
-                "--factory",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(self.ports[name]),
-                "--no-access-log",
-                "--timeout-graceful-shutdown",
-                "5",
-            ],
+            uvicorn_argv(component.app, self.ports[name]),
             env=self.environment(extra_env),
             output=self._output_for(name),
             colour=next(self._colour),

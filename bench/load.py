@@ -1,0 +1,132 @@
+"""The benches' closed-loop load generator, run in a process of its own so it shares an event
+loop with nothing it measures."""
+
+import asyncio
+import itertools
+import multiprocessing
+import secrets
+import signal
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import aiohttp
+
+
+@dataclass(frozen=True)
+class Call:
+    """One kind of request. `{n}` in the body becomes a token unique to each request, so a write
+    path (a join) can be driven without two requests colliding."""
+
+    url: str
+    method: str = "GET"
+    headers: dict[str, str] = field(default_factory=dict)
+    body: str | None = None
+    expect: int = 200
+
+
+@dataclass(frozen=True)
+class Measured:
+    concurrency: int
+    seconds: float
+    requests: int
+    errors: int
+    p50_ms: float
+    p99_ms: float
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds
+
+
+def measure(call: Call, concurrency: int, seconds: float, warmup: float) -> Measured:
+    """Run the load generator in a fresh process against one call; stop it whatever happens."""
+    context = multiprocessing.get_context("spawn")
+    receiving, sending = context.Pipe(duplex=False)
+    generator = context.Process(
+        target=_load_in_child,
+        args=(sending, call, concurrency, seconds, warmup),
+        daemon=True,
+    )
+    generator.start()
+    sending.close()
+    try:
+        try:
+            measured: dict[str, Any] = receiving.recv()
+        except EOFError:
+            raise RuntimeError(
+                f"the load generator died (exit code {generator.exitcode})"
+            ) from None
+    finally:
+        if generator.is_alive():
+            generator.terminate()
+        generator.join(5)
+        receiving.close()
+    return Measured(concurrency=concurrency, seconds=seconds, **measured)
+
+
+def _load_in_child(
+    connection: Connection, call: Call, concurrency: int, seconds: float, warmup: float
+) -> None:
+    # Ctrl-C reaches the whole process group; the parent handles it and ends this process.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        import uvloop  # noqa: PLC0415 - a faster loop keeps the generator out of the way
+
+        with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
+            connection.send(runner.run(_load(call, concurrency, seconds, warmup)))
+    finally:
+        connection.close()
+
+
+async def _load(call: Call, concurrency: int, seconds: float, warmup: float) -> dict[str, Any]:
+    """Closed loop: `concurrency` workers, each sending its next request when the last answered.
+    Only requests both sent and answered inside the measured window count."""
+    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
+    timeout = aiohttp.ClientTimeout(total=30)
+    headers = {**call.headers, **({"Content-Type": "application/json"} if call.body else {})}
+    run = secrets.token_hex(4)
+    counter = itertools.count()
+    latencies: list[float] = []
+    errors = 0
+    started = time.perf_counter()
+    measure_from = started + warmup
+    measure_until = measure_from + seconds
+
+    async with aiohttp.ClientSession(
+        connector=connector, timeout=timeout, headers=headers
+    ) as session:
+
+        async def worker() -> None:
+            nonlocal errors
+            while (sent := time.perf_counter()) < measure_until:
+                body = call.body.replace("{n}", f"{run}-{next(counter)}") if call.body else None
+                try:
+                    async with session.request(call.method, call.url, data=body) as response:
+                        await response.read()
+                        ok = response.status == call.expect
+                except (aiohttp.ClientError, TimeoutError):
+                    ok = False
+                answered = time.perf_counter()
+                if sent >= measure_from and answered <= measure_until:
+                    if ok:
+                        latencies.append(answered - sent)
+                    else:
+                        errors += 1
+
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+
+    latencies.sort()
+    return {
+        "requests": len(latencies),
+        "errors": errors,
+        "p50_ms": _percentile(latencies, 0.50) * 1000,
+        "p99_ms": _percentile(latencies, 0.99) * 1000,
+    }
+
+
+def _percentile(ordered: list[float], fraction: float) -> float:
+    if not ordered:
+        return float("nan")
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
