@@ -33,20 +33,47 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# Pooled PostgreSQL connections are replaced after this long, before a server, proxy or NAT
+# idle timeout (commonly an hour) can cut them.
+POOL_RECYCLE_SECONDS = 1800
+
+# A read engine runs each statement in autocommit: no BEGIN before it, no ROLLBACK after it (on
+# PostgreSQL two of the three round trips of a primary-key read; on SQLite two of three thread
+# hops through aiosqlite). Each statement then sees the latest commit, which is what PostgreSQL's
+# READ COMMITTED gives a transaction's statements anyway; WAL readers never block the writer.
+_AUTOCOMMIT_READS: dict[str, Any] = {
+    "isolation_level": "AUTOCOMMIT",
+    "skip_autocommit_rollback": True,
+    "pool_reset_on_return": None,
+}
+
+
 def create_engine(url: str, *, echo: bool = False, read_only: bool = False) -> AsyncEngine:
-    """Create the engine with per-backend settings that make it safe under concurrency."""
+    """Create the engine with per-backend settings that make it safe under concurrency.
+
+    `read_only` engines are for requests that only read (see `_AUTOCOMMIT_READS`).
+    """
+    reads = _AUTOCOMMIT_READS if read_only else {}
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **reads)
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
-        if read_only:
-            # WAL readers see a snapshot and never block, nor wait for, the writer.
-            event.listen(engine.sync_engine, "begin", _begin_deferred)
-        else:
+        if not read_only:
             # A transaction that reads then writes takes SQLite's write lock up front: upgrading
             # a read lock later fails at once ("database is locked") if another writer went first.
             event.listen(engine.sync_engine, "begin", _begin_immediate)
         return engine
-    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=10, pool_pre_ping=True)
+    # No pool_pre_ping: it costs a round trip on every checkout to guard against a rare event.
+    # A connection the server closed (a restart, a failover) fails the one statement that uses
+    # it; SQLAlchemy recognises the disconnect and invalidates that connection and every
+    # pooled connection older than it, so the requests after it connect afresh.
+    return create_async_engine(
+        url,
+        echo=echo,
+        pool_size=10,
+        max_overflow=10,
+        pool_recycle=POOL_RECYCLE_SECONDS,
+        **reads,
+    )
 
 
 def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
@@ -62,11 +89,6 @@ def _configure_sqlite(dbapi_connection: Any, _record: Any) -> None:
 def _begin_immediate(connection: Any) -> None:
     _end_abandoned_transaction(connection)
     connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-
-def _begin_deferred(connection: Any) -> None:
-    _end_abandoned_transaction(connection)
-    connection.exec_driver_sql("BEGIN")
 
 
 def _end_abandoned_transaction(connection: Any) -> None:

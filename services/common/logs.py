@@ -23,3 +23,7 @@ def configure_logging(level: str) -> None:
     # aiokafka logs every reconnect attempt at ERROR while the broker is away; the relay and
     # consumer report outages themselves, once, in words an operator can act on.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
+    # httpx logs every request it sends at INFO: on the gateway, a formatted line per proxied
+    # call, which costs more than the proxying; gateway/proxy.py logs the calls that fail.
+    for chatty in ("httpx", "httpcore"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import ActorVerifier
-from services.common.db import create_engine, is_sqlite, session_factory
+from services.common.db import create_engine, session_factory
 from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import ALL_TOPICS, dlq_topic
 from services.common.events.consumer import HandlerRegistry, InboxConsumer
@@ -65,10 +65,8 @@ def create_service_app(
                 upgrade_to_head, ini_path=alembic_ini, database_url=database_url
             )
         engine = create_engine(database_url)
-        # SQLite gets a second engine for reads (see create_engine); PostgreSQL needs none.
-        read_engine = (
-            create_engine(database_url, read_only=True) if is_sqlite(database_url) else engine
-        )
+        # Requests that only read get an engine of their own, without transactions.
+        read_engine = create_engine(database_url, read_only=True)
         kafka = KafkaLink(settings, [*ALL_TOPICS, *(dlq_topic(topic) for topic in ALL_TOPICS)])
         outbox = Outbox(tables, source=settings.service_name)
         runtime = ServiceRuntime(
