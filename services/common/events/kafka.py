@@ -1,5 +1,5 @@
-"""The one Kafka producer a process owns, created lazily so a broker outage never blocks
-start-up."""
+"""The one Kafka producer a process owns, and the one client that reads log-end offsets, both
+created lazily so a broker outage never blocks start-up."""
 
 import asyncio
 import logging
@@ -48,13 +48,18 @@ async def ensure_topics(settings: ServiceSettings, topics: Iterable[str]) -> Non
 
 
 class KafkaLink:
-    """Owns this process's producer; (re)connects on demand and re-creates topics after outages."""
+    """Owns this process's producer and offsets reader; (re)connects on demand and re-creates
+    topics after outages."""
 
     def __init__(self, settings: ServiceSettings, topics: Iterable[str]) -> None:
         self.settings = settings
         self.topics = tuple(topics)
         self._producer: AIOKafkaProducer | None = None
         self._lock = asyncio.Lock()
+        # The relay reads log-end offsets every few seconds; one long-lived, group-less consumer
+        # serves them (starting a consumer costs connections, metadata and a coordinator lookup).
+        self._offsets_reader: AIOKafkaConsumer | None = None
+        self._offsets_lock = asyncio.Lock()
 
     @property
     def connected(self) -> bool:
@@ -81,35 +86,48 @@ class KafkaLink:
 
     async def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
         """The log-end offset of each partition, as the broker reports it now."""
-        consumer = AIOKafkaConsumer(
-            bootstrap_servers=self.settings.kafka_bootstrap_servers,
-            request_timeout_ms=REQUEST_TIMEOUT_MS,
-        )
-        try:
-            await consumer.start()
-            await consumer._client.force_metadata_update()
-            existing = [
-                partition
-                for partition in partitions
-                if partition.partition in (consumer.partitions_for_topic(partition.topic) or ())
-            ]
-            # A partition that vanished (the topic was re-created smaller) has lost its log.
-            ends: dict[TopicPartition, int] = dict.fromkeys(partitions, 0)
-            if existing:
-                ends.update(await consumer.end_offsets(existing))
-            return ends
-        finally:
-            await consumer.stop()
+        reader = await self._reader()
+        # Fresh metadata: a broker that restarted empty may have re-created a topic smaller.
+        await reader._client.force_metadata_update()
+        existing = [
+            partition
+            for partition in partitions
+            if partition.partition in (reader.partitions_for_topic(partition.topic) or ())
+        ]
+        # A partition that vanished (the topic was re-created smaller) has lost its log.
+        ends: dict[TopicPartition, int] = dict.fromkeys(partitions, 0)
+        if existing:
+            ends.update(await reader.end_offsets(existing))
+        return ends
+
+    async def _reader(self) -> AIOKafkaConsumer:
+        async with self._offsets_lock:
+            if self._offsets_reader is None:
+                reader = AIOKafkaConsumer(
+                    bootstrap_servers=self.settings.kafka_bootstrap_servers,
+                    request_timeout_ms=REQUEST_TIMEOUT_MS,
+                    enable_auto_commit=False,
+                )
+                try:
+                    await reader.start()
+                except BaseException:
+                    await reader.stop()
+                    raise
+                self._offsets_reader = reader
+            return self._offsets_reader
 
     async def reset(self) -> None:
-        """Drop the producer after a failure; the next call reconnects and re-creates topics."""
+        """Drop the clients after a failure; the next call reconnects and re-creates topics."""
         async with self._lock:
             producer, self._producer = self._producer, None
-        if producer is not None:
-            try:
-                await producer.stop()
-            except KafkaError:
-                logger.debug("producer stop failed after an outage", exc_info=True)
+        async with self._offsets_lock:
+            reader, self._offsets_reader = self._offsets_reader, None
+        for client in (producer, reader):
+            if client is not None:
+                try:
+                    await client.stop()
+                except KafkaError:
+                    logger.debug("Kafka client stop failed after an outage", exc_info=True)
 
     async def close(self) -> None:
         await self.reset()
