@@ -34,6 +34,7 @@ class Measured:
     errors: int
     p50_ms: float
     p99_ms: float
+    answered: int  # also those of the warm-up and at the window's edges
 
     @property
     def per_second(self) -> float:
@@ -90,6 +91,7 @@ async def _load(call: Call, concurrency: int, seconds: float, warmup: float) -> 
     counter = itertools.count()
     latencies: list[float] = []
     errors = 0
+    answered_total = 0
     started = time.perf_counter()
     measure_from = started + warmup
     measure_until = measure_from + seconds
@@ -99,7 +101,7 @@ async def _load(call: Call, concurrency: int, seconds: float, warmup: float) -> 
     ) as session:
 
         async def worker() -> None:
-            nonlocal errors
+            nonlocal errors, answered_total
             while (sent := time.perf_counter()) < measure_until:
                 body = call.body.replace("{n}", f"{run}-{next(counter)}") if call.body else None
                 try:
@@ -109,6 +111,7 @@ async def _load(call: Call, concurrency: int, seconds: float, warmup: float) -> 
                 except (aiohttp.ClientError, TimeoutError):
                     ok = False
                 answered = time.perf_counter()
+                answered_total += 1
                 if sent >= measure_from and answered <= measure_until:
                     if ok:
                         latencies.append(answered - sent)
@@ -123,6 +126,7 @@ async def _load(call: Call, concurrency: int, seconds: float, warmup: float) -> 
         "errors": errors,
         "p50_ms": _percentile(latencies, 0.50) * 1000,
         "p99_ms": _percentile(latencies, 0.99) * 1000,
+        "answered": answered_total,
     }
 
 

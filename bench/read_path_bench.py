@@ -9,7 +9,7 @@ members service's throughput as a share of the minimal app's: a figure that mean
 machine. The paths: `GET /v1/communities/{cid}` (a primary-key read), `POST /v1/communities`,
 and `POST /v1/communities/{cid}/members` (a join: a read, a check, two inserts).
 
-    .venv/bin/python bench/read_path_bench.py [--seconds 3] [--rounds 3] [--concurrency 1,32]
+    .venv/bin/python bench/read_path_bench.py [--seconds 2] [--rounds 5] [--concurrency 1,32]
         [--backends sqlite,postgresql] [--paths read,create,join]
 
 Target (issue 5): the read at >= 0.8 of the minimal app on both databases, p50 <= 1.5 ms at c=1.
@@ -27,7 +27,7 @@ import statistics
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,22 +56,61 @@ TARGET_P50_MS = 1.5
 
 
 @dataclass(frozen=True)
+class Run:
+    measured: Measured
+    cpu_seconds: float  # the app process's CPU (all its threads) over the run, warm-up included
+
+    @property
+    def cpu_us(self) -> float:
+        """CPU per request: unlike req/s, hardly moved by what else the machine runs."""
+        answered = self.measured.answered
+        return self.cpu_seconds / answered * 1e6 if answered else float("nan")
+
+
+@dataclass(frozen=True)
 class Row:
     backend: str
     path: str
     concurrency: int
-    runs: dict[str, list[Measured]]  # app -> one measurement per round
+    runs: dict[str, list[Run]]  # app -> one run per round
 
-    def median(self, app: str, attribute: str) -> float:
-        return statistics.median(getattr(run, attribute) for run in self.runs[app])
+    def median(self, app: str, figure: Callable[[Run], float]) -> float:
+        return statistics.median(figure(run) for run in self.runs[app])
 
     def errors(self, app: str) -> int:
-        return sum(run.errors for run in self.runs[app])
+        return sum(run.measured.errors for run in self.runs[app])
+
+    def share(self, figure: Callable[[Run], float]) -> float:
+        """Median of each round's minimal/members ratio of a cost (or members/minimal of a
+        rate): the two runs of a round are adjacent in time, so they saw the same machine."""
+        return statistics.median(
+            figure(ours) / figure(theirs) if figure(theirs) else float("nan")
+            for ours, theirs in zip(self.runs["members"], self.runs["minimal"], strict=True)
+        )
 
     @property
-    def share(self) -> float:
-        baseline = self.median("minimal", "per_second")
-        return self.median("members", "per_second") / baseline if baseline else float("nan")
+    def throughput_share(self) -> float:
+        return self.share(per_second)
+
+    @property
+    def cpu_share(self) -> float:
+        return 1 / self.share(cpu_us)
+
+
+def per_second(run: Run) -> float:
+    return run.measured.per_second
+
+
+def p50_ms(run: Run) -> float:
+    return run.measured.p50_ms
+
+
+def p99_ms(run: Run) -> float:
+    return run.measured.p99_ms
+
+
+def cpu_us(run: Run) -> float:
+    return run.cpu_us
 
 
 def actor_headers(user: str) -> dict[str, str]:
@@ -133,11 +172,23 @@ def postgres_reachable() -> bool:
     return True
 
 
+@dataclass(frozen=True)
+class AppProcess:
+    url: str
+    pid: int
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process so far, all threads (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def running_apps(
     database_urls: dict[str, str], bootstrap_servers: str, output: IO[str]
-) -> Iterator[dict[str, str]]:
-    """Start the members service and the minimal app; yields their base URLs."""
+) -> Iterator[dict[str, AppProcess]]:
+    """Start the members service and the minimal app."""
     base_env = {**os.environ, "PYTHONUNBUFFERED": "1", "HUOLI_ENV": "development"}
     envs = {
         "members": {
@@ -152,7 +203,7 @@ def running_apps(
         "minimal": "bench.minimal_app:create_app",
     }
     with ExitStack() as stack:
-        urls: dict[str, str] = {}
+        apps: dict[str, AppProcess] = {}
         for app in APPS:
             port = free_port()
             process = ManagedProcess(
@@ -160,9 +211,10 @@ def running_apps(
                 output=output,
             ).start()  # fmt: skip
             stack.callback(process.stop)
-            urls[app] = f"http://127.0.0.1:{port}"
-            wait_for_http(f"{urls[app]}/openapi.json", process=process)
-        yield urls
+            assert process.pid is not None
+            apps[app] = AppProcess(f"http://127.0.0.1:{port}", process.pid)
+            wait_for_http(f"{apps[app].url}/openapi.json", process=process)
+        yield apps
 
 
 def create_community(base_url: str) -> str:
@@ -192,23 +244,25 @@ class Plan:
     paths: list[str]
 
 
-def bench_backend(backend: str, urls: dict[str, str], plan: Plan) -> list[Row]:
-    targets = {app: calls(url, create_community(url)) for app, url in urls.items()}
+def bench_backend(backend: str, apps: dict[str, AppProcess], plan: Plan) -> list[Row]:
+    targets = {name: calls(app.url, create_community(app.url)) for name, app in apps.items()}
     rows = []
     for path in plan.paths:
         for concurrency in plan.concurrencies:
-            runs: dict[str, list[Measured]] = {app: [] for app in APPS}
+            runs: dict[str, list[Run]] = {app: [] for app in APPS}
             for round_ in range(plan.rounds):
                 # Alternate who goes first, so neither always runs on a warmer (or busier) machine.
                 order = APPS if round_ % 2 == 0 else tuple(reversed(APPS))
                 for app in order:
-                    result = measure(targets[app][path], concurrency, plan.seconds, plan.warmup)
-                    runs[app].append(result)
+                    cpu_before = cpu_seconds(apps[app].pid)
+                    measured = measure(targets[app][path], concurrency, plan.seconds, plan.warmup)
+                    runs[app].append(Run(measured, cpu_seconds(apps[app].pid) - cpu_before))
             row = Row(backend, path, concurrency, runs)
             print(
                 f"  {backend:<10} {path:<6} c={concurrency:<4} members "
-                f"{row.median('members', 'per_second'):6.0f} req/s, minimal "
-                f"{row.median('minimal', 'per_second'):6.0f} req/s, share {row.share:.2f}",
+                f"{row.median('members', per_second):6.0f} req/s, minimal "
+                f"{row.median('minimal', per_second):6.0f} req/s, share "
+                f"{row.throughput_share:.2f} (CPU {row.cpu_share:.2f})",
                 flush=True,
             )
             rows.append(row)
@@ -217,32 +271,36 @@ def bench_backend(backend: str, urls: dict[str, str], plan: Plan) -> list[Row]:
 
 def print_table(rows: list[Row]) -> None:
     header = (
-        f"{'database':<10} {'path':<6} {'conc':>4}  {'minimal req/s':>13} {'p50 ms':>7}  "
-        f"{'members req/s':>13} {'p50 ms':>7} {'p99 ms':>7} {'errors':>6}  {'share':>5}"
+        f"{'database':<10} {'path':<6} {'conc':>4} | {'req/s':>6} {'p50 ms':>6} {'CPU us':>6} | "
+        f"{'req/s':>6} {'p50 ms':>6} {'p99 ms':>6} {'CPU us':>6} {'errors':>6} | "
+        f"{'share':>5} {'CPU share':>9}"
     )
+    print(f"{'':<22} | {'minimal app':<20} | {'members service':<41} |")
     print(header)
     print("-" * len(header))
     for row in rows:
-        minimal, members = (
-            (row.median(app, "per_second"), row.median(app, "p50_ms")) for app in APPS
-        )
+        minimal = [row.median("minimal", figure) for figure in (per_second, p50_ms, cpu_us)]
+        members = [row.median("members", f) for f in (per_second, p50_ms, p99_ms, cpu_us)]
         print(
-            f"{row.backend:<10} {row.path:<6} {row.concurrency:>4}  "
-            f"{minimal[0]:>13.0f} {minimal[1]:>7.2f}  {members[0]:>13.0f} {members[1]:>7.2f} "
-            f"{row.median('members', 'p99_ms'):>7.2f} {row.errors('members'):>6}  "
-            f"{row.share:>5.2f}"
+            f"{row.backend:<10} {row.path:<6} {row.concurrency:>4} | "
+            f"{minimal[0]:>6.0f} {minimal[1]:>6.2f} {minimal[2]:>6.0f} | "
+            f"{members[0]:>6.0f} {members[1]:>6.2f} {members[2]:>6.2f} {members[3]:>6.0f} "
+            f"{row.errors('members'):>6} | {row.throughput_share:>5.2f} {row.cpu_share:>9.2f}"
         )
     print(
-        "\nshare = members req/s / minimal req/s (medians of the rounds); errors = answers other"
-        " than 200/201 or timeouts, summed over the rounds."
+        "\nshare = median over the rounds of members req/s / minimal req/s. CPU us = the app"
+        " process's CPU time per request; CPU share = minimal's / members' (median over the"
+        " rounds), the same comparison, less moved by other load on the machine. Other figures"
+        " are medians of the rounds; errors = answers other than 200/201, or timeouts."
     )
     for row in rows:
         if row.path == "read" and row.concurrency == 1:
-            p50 = row.median("members", "p50_ms")
-            met = row.share >= TARGET_SHARE and p50 <= TARGET_P50_MS
+            p50 = row.median("members", p50_ms)
+            met = row.throughput_share >= TARGET_SHARE and p50 <= TARGET_P50_MS
             print(
-                f"target, {row.backend} read at c=1: share {row.share:.2f} (>= {TARGET_SHARE}),"
-                f" p50 {p50:.2f} ms (<= {TARGET_P50_MS}): {'met' if met else 'NOT met'}"
+                f"target, {row.backend} read at c=1: share {row.throughput_share:.2f}"
+                f" (>= {TARGET_SHARE}), p50 {p50:.2f} ms (<= {TARGET_P50_MS}):"
+                f" {'met' if met else 'NOT met'}"
             )
 
 
@@ -252,9 +310,9 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 def parse_args(argv: list[str] | None) -> tuple[Plan, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=3.0, help="measured time per run")
-    parser.add_argument("--warmup", type=float, default=0.5, help="unmeasured time per run")
-    parser.add_argument("--rounds", type=int, default=3, help="runs per app, alternating")
+    parser.add_argument("--seconds", type=float, default=2.0, help="measured time per run")
+    parser.add_argument("--warmup", type=float, default=0.3, help="unmeasured time per run")
+    parser.add_argument("--rounds", type=int, default=5, help="runs per app, alternating")
     parser.add_argument("--concurrency", default="1,32", help="comma-separated concurrencies")
     parser.add_argument("--backends", default="sqlite,postgresql", help="databases to run on")
     parser.add_argument("--paths", default=",".join(PATHS), help="paths to drive")
@@ -298,8 +356,8 @@ def main(argv: list[str] | None = None) -> int:
                 stack.callback(broker.stop)
                 for backend in backends:
                     with (
-                        databases(backend, workdir) as urls,
-                        running_apps(urls, broker.bootstrap_servers, log) as apps,
+                        databases(backend, workdir) as database_urls,
+                        running_apps(database_urls, broker.bootstrap_servers, log) as apps,
                     ):
                         rows += bench_backend(backend, apps, plan)
         except KeyboardInterrupt:

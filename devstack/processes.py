@@ -120,6 +120,10 @@ class ManagedProcess:
         return self._popen is not None and self._popen.poll() is None
 
     @property
+    def pid(self) -> int | None:
+        return None if self._popen is None else self._popen.pid
+
+    @property
     def returncode(self) -> int | None:
         return None if self._popen is None else self._popen.poll()
 

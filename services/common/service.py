@@ -81,6 +81,7 @@ def create_service_app(
         relay = OutboxRelay(
             outbox=outbox,
             sessions=runtime.sessions,
+            read_sessions=runtime.read_sessions,
             kafka=kafka,
             poll_seconds=settings.outbox_poll_seconds,
             replay_window_seconds=settings.outbox_replay_window_seconds,

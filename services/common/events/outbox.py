@@ -89,6 +89,7 @@ class OutboxRelay:
         *,
         outbox: Outbox,
         sessions: async_sessionmaker[AsyncSession],
+        read_sessions: async_sessionmaker[AsyncSession] | None = None,
         kafka: KafkaLink,
         poll_seconds: float,
         replay_window_seconds: float,
@@ -96,6 +97,9 @@ class OutboxRelay:
     ) -> None:
         self.outbox = outbox
         self.sessions = sessions
+        # Pending rows are read without a transaction (on SQLite, without taking the write lock
+        # a request is about to need); only marking them published writes.
+        self.read_sessions = read_sessions or sessions
         self.kafka = kafka
         self.poll_seconds = poll_seconds
         self.replay_window_seconds = replay_window_seconds
@@ -110,8 +114,11 @@ class OutboxRelay:
         backoff = 0.2
         broker_down = False
         while True:
+            # Cleared before the pending rows are read: a commit after this point is either in
+            # what is read next or sets the event again, so no wake-up is lost.
+            self.outbox.committed.clear()
             try:
-                published = await self.publish_pending()
+                published, more = await self.publish_pending()
                 if published == 0 and time.monotonic() >= self._next_log_check:
                     self._next_log_check = time.monotonic() + self.log_check_seconds
                     if await self._broker_lost_log():
@@ -129,17 +136,21 @@ class OutboxRelay:
             if broker_down:
                 logger.info("outbox relay reconnected to Kafka")
             broker_down, backoff = False, 0.2
-            if published == 0:
+            if not more:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.outbox.committed.wait(), self.poll_seconds)
-                self.outbox.committed.clear()
 
-    async def publish_pending(self) -> int:
-        """Publish every pending row; returns how many were published."""
+    async def publish_pending(self) -> tuple[int, bool]:
+        """Publish pending rows; returns how many, and whether more may be pending already.
+
+        A batch shorter than RELAY_BATCH was all there was when it was read; rather than read
+        again at once (a query per wake-up that almost always finds nothing), the caller
+        waits for the next commit, which has already signalled if it happened meanwhile.
+        """
         table = self.outbox.table
         total = 0
         while True:
-            async with self.sessions() as session:
+            async with self.read_sessions() as session:
                 rows = (
                     await session.execute(
                         select(table.c.seq, table.c.topic, table.c.message_key, table.c.payload)
@@ -149,7 +160,7 @@ class OutboxRelay:
                     )
                 ).all()
             if not rows:
-                return total
+                return total, False
             producer = await self.kafka.producer()
             pending_acks = [
                 await producer.send(
@@ -170,6 +181,9 @@ class OutboxRelay:
             total += len(rows)
             if self._offsets_went_back(acks):
                 await self._replay_recent()
+                return total, True
+            if len(rows) < RELAY_BATCH:
+                return total, False
 
     def _offsets_went_back(self, acks: list[RecordMetadata]) -> bool:
         batch_start: dict[TopicPartition, int] = {}
