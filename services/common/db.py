@@ -33,6 +33,11 @@ def is_sqlite(url: str) -> bool:
     return url.startswith("sqlite")
 
 
+# Connections per engine (a service has a write and a read engine). One worker's event loop
+# keeps a few queries in flight at a time; more connections only add server processes.
+POSTGRES_CONNECTIONS = 10
+SQLITE_READERS = 5
+
 # Pooled PostgreSQL connections are replaced after this long, before a server, proxy or NAT
 # idle timeout (commonly an hour) can cut them.
 POOL_RECYCLE_SECONDS = 1800
@@ -55,7 +60,18 @@ def create_engine(url: str, *, echo: bool = False, read_only: bool = False) -> A
     """
     reads = _AUTOCOMMIT_READS if read_only else {}
     if is_sqlite(url):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30}, **reads)
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            connect_args={"timeout": 30},
+            # SQLite lets one transaction write at a time. One pooled connection makes this
+            # process's writers queue for it in order, instead of polling the lock with
+            # SQLite's busy handler, which sleeps 1, 2, 5, 10 ms... between tries. Readers
+            # (WAL) run side by side.
+            pool_size=SQLITE_READERS if read_only else 1,
+            max_overflow=0,
+            **reads,
+        )
         event.listen(engine.sync_engine, "connect", _configure_sqlite)
         if not read_only:
             # A transaction that reads then writes takes SQLite's write lock up front: upgrading
@@ -69,8 +85,11 @@ def create_engine(url: str, *, echo: bool = False, read_only: bool = False) -> A
     return create_async_engine(
         url,
         echo=echo,
-        pool_size=10,
-        max_overflow=10,
+        pool_size=POSTGRES_CONNECTIONS,
+        # No overflow: an overflow connection is closed when it comes back to a full pool, so
+        # under a burst of requests each one paid for a new connection (TLS, a server process,
+        # statements prepared again). Waiting a moment for a pooled connection costs less.
+        max_overflow=0,
         pool_recycle=POOL_RECYCLE_SECONDS,
         **reads,
     )
