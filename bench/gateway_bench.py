@@ -13,32 +13,28 @@ Every process it starts is stopped on exit, also on Ctrl-C or SIGTERM.
 """
 
 import argparse
-import asyncio
-import multiprocessing
 import os
 import platform
 import secrets
 import signal
 import sys
 import tempfile
-import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from pathlib import Path
 from types import FrameType
-from typing import IO, Any
+from typing import IO
 
-import aiohttp
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
+from bench.load import Call, LoadGenerator, Measured  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
-from devstack.processes import ManagedProcess, free_port, wait_for_http  # noqa: E402
+from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
 from gateway.tokens import issue_token  # noqa: E402
 from services.common.auth import signed_actor_headers  # noqa: E402
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET  # noqa: E402
@@ -50,125 +46,13 @@ USER = "bench-user"
 @dataclass(frozen=True)
 class Target:
     name: str
-    url: str
-    headers: dict[str, str]
+    call: Call
 
 
 @dataclass(frozen=True)
 class Result:
     target: str
-    concurrency: int
-    seconds: float
-    requests: int
-    errors: int
-    p50_ms: float
-    p99_ms: float
-
-    @property
-    def per_second(self) -> float:
-        return self.requests / self.seconds
-
-
-# --- the load generator (runs in its own process) -------------------------------------------
-
-
-def run_load(
-    url: str, headers: dict[str, str], concurrency: int, seconds: float, warmup: float
-) -> dict[str, Any]:
-    """Closed loop: `concurrency` workers, each sending its next request when the last answered.
-    Only requests both sent and answered inside the measured window count."""
-    try:
-        import uvloop  # noqa: PLC0415 - optional; a faster loop keeps the generator out of the way
-
-        loop_factory: Any = uvloop.new_event_loop
-    except ImportError:  # pragma: no cover - uvicorn[standard] brings it
-        loop_factory = None
-    with asyncio.Runner(loop_factory=loop_factory) as runner:
-        return runner.run(_load(url, headers, concurrency, seconds, warmup))
-
-
-def _load_in_child(connection: Connection, *args: Any) -> None:
-    # Ctrl-C reaches the whole process group; the parent handles it and ends this process.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        connection.send(run_load(*args))
-    finally:
-        connection.close()
-
-
-def measure(target: Target, concurrency: int, seconds: float, warmup: float) -> Result:
-    """Run the load generator in a fresh process against one target; stop it whatever happens."""
-    context = multiprocessing.get_context("spawn")
-    receiving, sending = context.Pipe(duplex=False)
-    generator = context.Process(
-        target=_load_in_child,
-        args=(sending, target.url, target.headers, concurrency, seconds, warmup),
-        daemon=True,
-    )
-    generator.start()
-    sending.close()
-    try:
-        try:
-            measured: dict[str, Any] = receiving.recv()
-        except EOFError:
-            raise RuntimeError(
-                f"the load generator died (exit code {generator.exitcode})"
-            ) from None
-    finally:
-        if generator.is_alive():
-            generator.terminate()
-        generator.join(5)
-        receiving.close()
-    return Result(target=target.name, concurrency=concurrency, seconds=seconds, **measured)
-
-
-async def _load(
-    url: str, headers: dict[str, str], concurrency: int, seconds: float, warmup: float
-) -> dict[str, Any]:
-    connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
-    timeout = aiohttp.ClientTimeout(total=30)
-    latencies: list[float] = []
-    errors = 0
-    started = time.perf_counter()
-    measure_from = started + warmup
-    measure_until = measure_from + seconds
-
-    async with aiohttp.ClientSession(
-        connector=connector, timeout=timeout, headers=headers
-    ) as session:
-
-        async def worker() -> None:
-            nonlocal errors
-            while (sent := time.perf_counter()) < measure_until:
-                ok = False
-                try:
-                    async with session.get(url) as response:
-                        await response.read()
-                        ok = response.status == 200
-                except (aiohttp.ClientError, TimeoutError):
-                    ok = False
-                answered = time.perf_counter()
-                if sent >= measure_from and answered <= measure_until:
-                    if ok:
-                        latencies.append(answered - sent)
-                    else:
-                        errors += 1
-
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
-
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "errors": errors,
-        "p50_ms": _percentile(latencies, 0.50) * 1000,
-        "p99_ms": _percentile(latencies, 0.99) * 1000,
-    }
-
-
-def _percentile(ordered: list[float], fraction: float) -> float:
-    if not ordered:
-        return float("nan")
-    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+    measured: Measured
 
 
 # --- the system under test -------------------------------------------------------------------
@@ -177,11 +61,7 @@ def _percentile(ordered: list[float], fraction: float) -> float:
 def uvicorn_process(
     name: str, app: str, port: int, env: dict[str, str], output: IO[str]
 ) -> ManagedProcess:
-    argv = [
-        sys.executable, "-m", "uvicorn", app, "--factory",
-        "--host", "127.0.0.1", "--port", str(port),
-        "--workers", "1", "--no-access-log", "--timeout-graceful-shutdown", "3",
-    ]  # fmt: skip
+    argv = uvicorn_argv(app, port, graceful_seconds=3)
     return ManagedProcess(name, argv, env=env, output=output).start()
 
 
@@ -253,16 +133,19 @@ def prepare_targets(urls: dict[str, str], token: str) -> list[Target]:
         path = f"/v1/communities/{created.json()['id']}"
         # Signed as the gateway signs, for a whole run: the service checks it once, then
         # remembers it, as it does with the gateway's reused assertions.
-        direct = signed_actor_headers(
+        signed = signed_actor_headers(
             DEVELOPMENT_INTERNAL_SECRET, actor_id=USER, lifetime_seconds=3600
         )
-        targets = [Target("direct (members)", f"{urls['members']}{path}", direct)]
+        targets = [Target("direct (members)", Call(f"{urls['members']}{path}", headers=signed))]
         targets += [
-            Target(f"gateway ({transport})", f"{urls[f'gateway-{transport}']}{path}", bearer)
+            Target(
+                f"gateway ({transport})",
+                Call(f"{urls[f'gateway-{transport}']}{path}", headers=bearer),
+            )
             for transport in TRANSPORTS
         ]
         for target in targets:
-            answer = client.get(target.url, headers=target.headers)
+            answer = client.get(target.call.url, headers=target.call.headers)
             if answer.status_code != 200:
                 raise RuntimeError(f"{target.name} answered {answer.status_code}: {answer.text}")
     return targets
@@ -275,20 +158,21 @@ def print_table(results: list[Result]) -> None:
     )
     print(header)
     print("-" * len(header))
-    direct: dict[int, Result] = {}
+    direct: dict[int, Measured] = {}
     for result in results:
+        run = result.measured
         if result.target.startswith("direct"):
-            direct[result.concurrency] = result
-        baseline = direct.get(result.concurrency)
+            direct[run.concurrency] = run
+        baseline = direct.get(run.concurrency)
         ratio = (
-            f"{result.per_second / baseline.per_second:.2f}x"
-            if baseline is not None and baseline is not result and baseline.per_second
+            f"{run.per_second / baseline.per_second:.2f}x"
+            if baseline is not None and baseline is not run and baseline.per_second
             else ""
         )
         print(
-            f"{result.concurrency:>5}  {result.target:<18} {result.requests:>9} "
-            f"{result.errors:>7} {result.per_second:>9.0f} {result.p50_ms:>8.2f} "
-            f"{result.p99_ms:>8.2f} {ratio:>16}"
+            f"{run.concurrency:>5}  {result.target:<18} {run.requests:>9} "
+            f"{run.errors:>7} {run.per_second:>9.0f} {run.p50_ms:>8.2f} "
+            f"{run.p99_ms:>8.2f} {ratio:>16}"
         )
 
 
@@ -321,12 +205,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="huoli-bench-") as tmp:
         workdir = Path(tmp)
         try:
-            with running_system(workdir, secret) as urls:
+            with running_system(workdir, secret) as urls, LoadGenerator() as generator:
                 targets = prepare_targets(urls, token)
                 for concurrency in concurrencies:
                     for target in targets:
                         print(f"  c={concurrency} {target.name} ...", flush=True)
-                        results.append(measure(target, concurrency, args.seconds, args.warmup))
+                        measured = generator.measure(
+                            target.call, concurrency, args.seconds, args.warmup
+                        )
+                        results.append(Result(target.name, measured))
         except KeyboardInterrupt:
             print("interrupted; every process was stopped", file=sys.stderr)
             return 130

@@ -2,6 +2,7 @@
 loop with nothing it measures."""
 
 import asyncio
+import contextlib
 import itertools
 import multiprocessing
 import secrets
@@ -41,42 +42,55 @@ class Measured:
         return self.requests / self.seconds
 
 
-def measure(call: Call, concurrency: int, seconds: float, warmup: float) -> Measured:
-    """Run the load generator in a fresh process against one call; stop it whatever happens."""
-    context = multiprocessing.get_context("spawn")
-    receiving, sending = context.Pipe(duplex=False)
-    generator = context.Process(
-        target=_load_in_child,
-        args=(sending, call, concurrency, seconds, warmup),
-        daemon=True,
-    )
-    generator.start()
-    sending.close()
-    try:
+class LoadGenerator:
+    """One load-generator process, reused for every run: runs can then be short and many, and
+    alternate quickly between the apps compared, without a process start between them."""
+
+    def __init__(self) -> None:
+        context = multiprocessing.get_context("spawn")
+        self._connection, child_end = context.Pipe()
+        self._process = context.Process(target=_serve, args=(child_end,), daemon=True)
+        self._process.start()
+        child_end.close()
+
+    def __enter__(self) -> "LoadGenerator":
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def measure(self, call: Call, concurrency: int, seconds: float, warmup: float) -> Measured:
+        self._connection.send((call, concurrency, seconds, warmup))
         try:
-            measured: dict[str, Any] = receiving.recv()
+            measured: dict[str, Any] = self._connection.recv()
         except EOFError:
             raise RuntimeError(
-                f"the load generator died (exit code {generator.exitcode})"
+                f"the load generator died (exit code {self._process.exitcode})"
             ) from None
-    finally:
-        if generator.is_alive():
-            generator.terminate()
-        generator.join(5)
-        receiving.close()
-    return Measured(concurrency=concurrency, seconds=seconds, **measured)
+        return Measured(concurrency=concurrency, seconds=seconds, **measured)
+
+    def close(self) -> None:
+        if self._process.is_alive():
+            with contextlib.suppress(OSError):
+                self._connection.send(None)
+            self._process.join(5)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join(5)
+        self._connection.close()
 
 
-def _load_in_child(
-    connection: Connection, call: Call, concurrency: int, seconds: float, warmup: float
-) -> None:
+def _serve(connection: Connection) -> None:
     # Ctrl-C reaches the whole process group; the parent handles it and ends this process.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        import uvloop  # noqa: PLC0415 - a faster loop keeps the generator out of the way
+    import uvloop  # noqa: PLC0415 - a faster loop keeps the generator out of the way
 
+    try:
         with asyncio.Runner(loop_factory=uvloop.new_event_loop) as runner:
-            connection.send(runner.run(_load(call, concurrency, seconds, warmup)))
+            while (job := connection.recv()) is not None:
+                connection.send(runner.run(_load(*job)))
+    except EOFError:  # the parent went away
+        pass
     finally:
         connection.close()
 

@@ -9,7 +9,7 @@ members service's throughput as a share of the minimal app's: a figure that mean
 machine. The paths: `GET /v1/communities/{cid}` (a primary-key read), `POST /v1/communities`,
 and `POST /v1/communities/{cid}/members` (a join: a read, a check, two inserts).
 
-    .venv/bin/python bench/read_path_bench.py [--seconds 2] [--rounds 5] [--concurrency 1,32]
+    .venv/bin/python bench/read_path_bench.py [--seconds 1.5] [--rounds 7] [--concurrency 1,32]
         [--backends sqlite,postgresql] [--paths read,create,join]
 
 Target (issue 5): the read at >= 0.8 of the minimal app on both databases, p50 <= 1.5 ms at c=1.
@@ -41,7 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
-from bench.load import Call, Measured, measure  # noqa: E402
+from bench.load import Call, LoadGenerator, Measured  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
 
@@ -244,7 +244,9 @@ class Plan:
     paths: list[str]
 
 
-def bench_backend(backend: str, apps: dict[str, AppProcess], plan: Plan) -> list[Row]:
+def bench_backend(
+    backend: str, apps: dict[str, AppProcess], plan: Plan, generator: LoadGenerator
+) -> list[Row]:
     targets = {name: calls(app.url, create_community(app.url)) for name, app in apps.items()}
     rows = []
     for path in plan.paths:
@@ -255,7 +257,9 @@ def bench_backend(backend: str, apps: dict[str, AppProcess], plan: Plan) -> list
                 order = APPS if round_ % 2 == 0 else tuple(reversed(APPS))
                 for app in order:
                     cpu_before = cpu_seconds(apps[app].pid)
-                    measured = measure(targets[app][path], concurrency, plan.seconds, plan.warmup)
+                    measured = generator.measure(
+                        targets[app][path], concurrency, plan.seconds, plan.warmup
+                    )
                     runs[app].append(Run(measured, cpu_seconds(apps[app].pid) - cpu_before))
             row = Row(backend, path, concurrency, runs)
             print(
@@ -310,9 +314,9 @@ def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
 
 def parse_args(argv: list[str] | None) -> tuple[Plan, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--seconds", type=float, default=2.0, help="measured time per run")
-    parser.add_argument("--warmup", type=float, default=0.3, help="unmeasured time per run")
-    parser.add_argument("--rounds", type=int, default=5, help="runs per app, alternating")
+    parser.add_argument("--seconds", type=float, default=1.5, help="measured time per run")
+    parser.add_argument("--warmup", type=float, default=0.2, help="unmeasured time per run")
+    parser.add_argument("--rounds", type=int, default=7, help="runs per app, alternating")
     parser.add_argument("--concurrency", default="1,32", help="comma-separated concurrencies")
     parser.add_argument("--backends", default="sqlite,postgresql", help="databases to run on")
     parser.add_argument("--paths", default=",".join(PATHS), help="paths to drive")
@@ -354,12 +358,13 @@ def main(argv: list[str] | None = None) -> int:
                 log = stack.enter_context(log_path.open("a", encoding="utf-8"))
                 broker = EmbeddedBroker(output=log).start()
                 stack.callback(broker.stop)
+                generator = stack.enter_context(LoadGenerator())
                 for backend in backends:
                     with (
                         databases(backend, workdir) as database_urls,
                         running_apps(database_urls, broker.bootstrap_servers, log) as apps,
                     ):
-                        rows += bench_backend(backend, apps, plan)
+                        rows += bench_backend(backend, apps, plan, generator)
         except KeyboardInterrupt:
             print("interrupted; every process was stopped", file=sys.stderr)
             return 130
