@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench token lock clean
+.PHONY: run test lint format migrate bench bench-gateway token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,9 +48,15 @@ format: $(STAMP)
 migrate: $(STAMP)
 	$(BIN)/python -m devstack migrate
 
-## Gateway vs direct throughput and latency, side by side in one run.
+## The members service against a minimal FastAPI + SQLAlchemy app on SQLite and PostgreSQL:
+## a primary-key read, create community, join; req/s, p50/p99, CPU per request, and our share.
+## Options: make bench BENCH_ARGS="--rounds 9 --concurrency 1,64 --backends sqlite"
 bench: $(STAMP)
-	$(BIN)/python bench/gateway_bench.py
+	$(BIN)/python bench/read_path_bench.py $(BENCH_ARGS)
+
+## Gateway vs direct throughput and latency, side by side in one run.
+bench-gateway: $(STAMP)
+	$(BIN)/python bench/gateway_bench.py $(BENCH_ARGS)
 
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)
