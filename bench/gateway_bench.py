@@ -32,12 +32,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
+from bench.identity import INTERNAL_SECRET, actor_headers  # noqa: E402
 from bench.load import Call, LoadGenerator, Measured  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
 from gateway.tokens import issue_token  # noqa: E402
-from services.common.auth import signed_actor_headers  # noqa: E402
-from services.common.settings import DEVELOPMENT_INTERNAL_SECRET  # noqa: E402
 
 TRANSPORTS = ("aiohttp", "httpx")
 USER = "bench-user"
@@ -74,8 +73,8 @@ def running_system(workdir: Path, secret: str) -> Iterator[dict[str, str]]:
             **os.environ,
             "PYTHONUNBUFFERED": "1",
             "HUOLI_ENV": "development",
-            "HUOLI_INTERNAL_SECRET": DEVELOPMENT_INTERNAL_SECRET,
             "LOG_LEVEL": "WARNING",
+            "HUOLI_INTERNAL_SECRET": INTERNAL_SECRET,
         }
         broker = EmbeddedBroker(output=log).start()
         stack.callback(broker.stop)
@@ -131,12 +130,8 @@ def prepare_targets(urls: dict[str, str], token: str) -> list[Target]:
                 f"creating the community failed: {created.status_code} {created.text}"
             )
         path = f"/v1/communities/{created.json()['id']}"
-        # Signed as the gateway signs, for a whole run: the service checks it once, then
-        # remembers it, as it does with the gateway's reused assertions.
-        signed = signed_actor_headers(
-            DEVELOPMENT_INTERNAL_SECRET, actor_id=USER, lifetime_seconds=3600
-        )
-        targets = [Target("direct (members)", Call(f"{urls['members']}{path}", headers=signed))]
+        direct = Call(f"{urls['members']}{path}", headers=actor_headers(USER))
+        targets = [Target("direct (members)", direct)]
         targets += [
             Target(
                 f"gateway ({transport})",

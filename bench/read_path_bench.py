@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
+from bench.identity import INTERNAL_SECRET, actor_headers  # noqa: E402
 from bench.load import Call, LoadGenerator, Measured  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
@@ -111,11 +112,6 @@ def p99_ms(run: Run) -> float:
 
 def cpu_us(run: Run) -> float:
     return run.cpu_us
-
-
-def actor_headers(user: str) -> dict[str, str]:
-    """How the gateway tells the members service who calls (the minimal app ignores it)."""
-    return {"X-Actor-Id": user}
 
 
 def calls(base_url: str, community_id: str) -> dict[str, Call]:
@@ -189,7 +185,12 @@ def running_apps(
     database_urls: dict[str, str], bootstrap_servers: str, output: IO[str]
 ) -> Iterator[dict[str, AppProcess]]:
     """Start the members service and the minimal app."""
-    base_env = {**os.environ, "PYTHONUNBUFFERED": "1", "HUOLI_ENV": "development"}
+    base_env = {
+        **os.environ,
+        "PYTHONUNBUFFERED": "1",
+        "HUOLI_ENV": "development",
+        "HUOLI_INTERNAL_SECRET": INTERNAL_SECRET,
+    }
     envs = {
         "members": {
             **base_env,
