@@ -16,14 +16,12 @@ import argparse
 import os
 import platform
 import secrets
-import signal
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import IO
 
 import httpx
@@ -32,7 +30,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
-from bench.identity import INTERNAL_SECRET, actor_headers  # noqa: E402
+from bench.common import (  # noqa: E402
+    INTERNAL_SECRET,
+    actor_headers,
+    reporting_failures,
+    stop_on_signals,
+)
 from bench.load import Call, LoadGenerator, Measured  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
@@ -171,10 +174,6 @@ def print_table(results: list[Result]) -> None:
         )
 
 
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=10.0, help="measured time per target")
@@ -184,9 +183,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     concurrencies = [int(part) for part in args.concurrency.split(",") if part.strip()]
-    # Explicitly, because a shell starting this in the background leaves SIGINT ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stop_on_signals()
 
     secret = secrets.token_hex(32)
     token = issue_token(USER, secret=secret, ttl_seconds=3600)
@@ -199,25 +196,19 @@ def main(argv: list[str] | None = None) -> int:
     )
     with tempfile.TemporaryDirectory(prefix="huoli-bench-") as tmp:
         workdir = Path(tmp)
-        try:
-            with running_system(workdir, secret) as urls, LoadGenerator() as generator:
-                targets = prepare_targets(urls, token)
-                for concurrency in concurrencies:
-                    for target in targets:
-                        print(f"  c={concurrency} {target.name} ...", flush=True)
-                        measured = generator.measure(
-                            target.call, concurrency, args.seconds, args.warmup
-                        )
-                        results.append(Result(target.name, measured))
-        except KeyboardInterrupt:
-            print("interrupted; every process was stopped", file=sys.stderr)
-            return 130
-        except Exception:
-            log = workdir / "processes.log"
-            if log.exists():
-                tail = log.read_text(encoding="utf-8").splitlines()[-40:]
-                print("process output (last lines):", *tail, sep="\n", file=sys.stderr)
-            raise
+        with (
+            reporting_failures(workdir / "processes.log"),
+            running_system(workdir, secret) as urls,
+            LoadGenerator() as generator,
+        ):
+            targets = prepare_targets(urls, token)
+            for concurrency in concurrencies:
+                for target in targets:
+                    print(f"  c={concurrency} {target.name} ...", flush=True)
+                    measured = generator.measure(
+                        target.call, concurrency, args.seconds, args.warmup
+                    )
+                    results.append(Result(target.name, measured))
     print()
     print_table(results)
     return 0

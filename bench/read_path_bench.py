@@ -22,7 +22,6 @@ import argparse
 import asyncio
 import os
 import platform
-import signal
 import statistics
 import sys
 import tempfile
@@ -31,7 +30,6 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from types import FrameType
 from typing import IO
 
 import asyncpg
@@ -41,7 +39,12 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
     sys.path.insert(0, str(ROOT))
 
-from bench.identity import INTERNAL_SECRET, actor_headers  # noqa: E402
+from bench.common import (  # noqa: E402
+    INTERNAL_SECRET,
+    actor_headers,
+    reporting_failures,
+    stop_on_signals,
+)
 from bench.load import Call, LoadGenerator, Measured  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
@@ -309,10 +312,6 @@ def print_table(rows: list[Row]) -> None:
             )
 
 
-def _stop_on_sigterm(_signum: int, _frame: FrameType | None) -> None:
-    raise KeyboardInterrupt
-
-
 def parse_args(argv: list[str] | None) -> tuple[Plan, list[str]]:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=1.5, help="measured time per run")
@@ -338,9 +337,7 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, list[str]]:
 
 def main(argv: list[str] | None = None) -> int:
     plan, backends = parse_args(argv)
-    # Explicitly, because a shell starting this in the background leaves SIGINT ignored.
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stop_on_signals()
     if "postgresql" in backends and not postgres_reachable():
         print(f"PostgreSQL at {POSTGRES_DSN} is unreachable: skipping it", file=sys.stderr)
         backends = [backend for backend in backends if backend != "postgresql"]
@@ -354,26 +351,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="huoli-bench-") as tmp:
         workdir = Path(tmp)
         log_path = workdir / "processes.log"
-        try:
-            with ExitStack() as stack:
-                log = stack.enter_context(log_path.open("a", encoding="utf-8"))
-                broker = EmbeddedBroker(output=log).start()
-                stack.callback(broker.stop)
-                generator = stack.enter_context(LoadGenerator())
-                for backend in backends:
-                    with (
-                        databases(backend, workdir) as database_urls,
-                        running_apps(database_urls, broker.bootstrap_servers, log) as apps,
-                    ):
-                        rows += bench_backend(backend, apps, plan, generator)
-        except KeyboardInterrupt:
-            print("interrupted; every process was stopped", file=sys.stderr)
-            return 130
-        except Exception:
-            if log_path.exists():
-                tail = log_path.read_text(encoding="utf-8").splitlines()[-40:]
-                print("process output (last lines):", *tail, sep="\n", file=sys.stderr)
-            raise
+        with reporting_failures(log_path), ExitStack() as stack:
+            log = stack.enter_context(log_path.open("a", encoding="utf-8"))
+            broker = EmbeddedBroker(output=log).start()
+            stack.callback(broker.stop)
+            generator = stack.enter_context(LoadGenerator())
+            for backend in backends:
+                with (
+                    databases(backend, workdir) as database_urls,
+                    running_apps(database_urls, broker.bootstrap_servers, log) as apps,
+                ):
+                    rows += bench_backend(backend, apps, plan, generator)
     print()
     print_table(rows)
     return 0

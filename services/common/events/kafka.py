@@ -4,6 +4,7 @@ created lazily so a broker outage never blocks start-up."""
 import asyncio
 import logging
 from collections.abc import Iterable
+from typing import TypeVar
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -14,6 +15,8 @@ from services.common.settings import ServiceSettings
 logger = logging.getLogger(__name__)
 
 REQUEST_TIMEOUT_MS = 10_000
+
+_Client = TypeVar("_Client", AIOKafkaProducer, AIOKafkaConsumer)
 
 
 async def ensure_topics(settings: ServiceSettings, topics: Iterable[str]) -> None:
@@ -76,12 +79,7 @@ class KafkaLink:
                     linger_ms=5,
                     request_timeout_ms=REQUEST_TIMEOUT_MS,
                 )
-                try:
-                    await producer.start()
-                except BaseException:
-                    await producer.stop()
-                    raise
-                self._producer = producer
+                self._producer = await _started(producer)
             return self._producer
 
     async def end_offsets(self, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
@@ -108,12 +106,7 @@ class KafkaLink:
                     request_timeout_ms=REQUEST_TIMEOUT_MS,
                     enable_auto_commit=False,
                 )
-                try:
-                    await reader.start()
-                except BaseException:
-                    await reader.stop()
-                    raise
-                self._offsets_reader = reader
+                self._offsets_reader = await _started(reader)
             return self._offsets_reader
 
     async def reset(self) -> None:
@@ -131,3 +124,13 @@ class KafkaLink:
 
     async def close(self) -> None:
         await self.reset()
+
+
+async def _started(client: _Client) -> _Client:
+    """Start a client; one that fails to start is stopped, so it leaks no connections."""
+    try:
+        await client.start()
+    except BaseException:
+        await client.stop()
+        raise
+    return client
