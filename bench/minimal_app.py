@@ -3,8 +3,9 @@ what the members service does on the measured paths, and nothing else.
 
 No gateway identity, no problem+json, no request ids, no body limit, no outbox relay: those are
 what the members service adds, and the bench reports what they cost as a share of this app. Its
-writes do the same SQL as the service's (the row and an outbox row in one transaction, the join
-checks the community and the membership first), so the write figures compare like with like.
+writes do the same SQL as the service's, so the write figures compare like with like: creating
+a community inserts it, its owner's membership and two outbox rows in one transaction; a join
+reads the community and checks the membership, then inserts the membership and an outbox row.
 The database is configured as the service configures it (SQLite: WAL, synchronous=NORMAL).
 
     MINIMAL_DATABASE_URL=sqlite+aiosqlite:///x.db uvicorn bench.minimal_app:create_app --factory
@@ -162,8 +163,13 @@ def create_app() -> FastAPI:
             id=uuid.uuid4().hex, owner_user_id="bench", created_at=now, updated_at=now,
             **body.model_dump(),
         )  # fmt: skip
-        session.add(community)
+        owner = Membership(
+            id=uuid.uuid4().hex, community_id=community.id, user_id="bench",
+            display_name="bench", status="active", role="owner", tags=[], joined_at=now,
+        )  # fmt: skip
+        session.add_all([community, owner])
         session.add(_outbox_row("community.created", community.id, body.model_dump()))
+        session.add(_outbox_row("member.joined", community.id, {"user_id": "bench"}))
         await session.commit()
         return community
 
