@@ -1,13 +1,17 @@
 """RFC 9457 problem+json: domain errors carry their HTTP status; one set of handlers renders
 them."""
 
+import logging
 from typing import Any
 
+import sqlalchemy.exc
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+
+logger = logging.getLogger(__name__)
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://huoli.dev/problems/"
@@ -186,9 +190,25 @@ def internal_error_response() -> JSONResponse:
     )
 
 
+class ServiceBusy(DomainError):
+    status, slug, title = 503, "service-busy", "Service busy"
+
+
+async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
+    # Every database connection stayed in use for the pool's whole timeout: overload, which
+    # the caller can wait out, not a fault of ours to report as a 500.
+    logger.warning(
+        "%s %s: no database connection came free in time", request.method, request.url.path
+    )
+    return render(
+        ServiceBusy("The service is busy; try again shortly.", headers={"Retry-After": "1"})
+    )
+
+
 def install_problem_handlers(app: FastAPI) -> None:
     """Errors a handler can name. What none of them takes is answered by the
     UnhandledErrorMiddleware, inside the request id (services.common.middleware)."""
+    app.add_exception_handler(sqlalchemy.exc.TimeoutError, _on_pool_timeout)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)
     app.add_exception_handler(StarletteHTTPException, _on_http_error)

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from fastapi import FastAPI, status
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, insert, select
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common.db import create_engine, on_commit, session_factory
 from services.common.errors import Conflict, install_problem_handlers
@@ -161,6 +162,27 @@ async def test_pruning_keeps_what_may_still_be_needed(engine: object) -> None:
     # Never an unpublished row, whatever its age: it has not reached Kafka yet.
     assert outbox_left == {"recent-published", "old-unpublished"}
     assert inbox_left == {"recent"}
+
+
+async def test_a_request_that_gets_no_database_connection_in_time_is_told_to_retry(
+    database_url: str,
+) -> None:
+    engine = create_async_engine(database_url, pool_size=1, max_overflow=0, pool_timeout=0.2)
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        transport = httpx.ASGITransport(app=boundary_app(engine))
+        async with (
+            httpx.AsyncClient(transport=transport, base_url="http://test") as client,
+            engine.connect() as held,  # the pool's only connection, taken
+        ):
+            await held.execute(select(1))
+            busy = await client.post("/parents/1")
+        assert_problem(busy, 503)
+        assert busy.headers["retry-after"] == "1"
+        assert await count(engine, parent) == 0
+    finally:
+        await engine.dispose()
 
 
 def test_the_outbox_must_outlive_its_replay_window() -> None:
