@@ -33,6 +33,13 @@ def run_env(*, target_metadata: MetaData, version_table: str, default_url: str) 
         "version_table": version_table,
         # SQLite alters tables by copying them; Alembic's batch mode does that for us.
         "render_as_batch": is_sqlite(url),
+        # Alembic commits after each migration on SQLite unless told its DDL is transactional
+        # (it is, with the driver's own transaction handling off, see services.common.db). One
+        # transaction for the whole upgrade keeps the write lock taken by BEGIN IMMEDIATE until
+        # the end, so replicas starting together migrate one after the other, as the advisory
+        # lock makes them on PostgreSQL; otherwise a replica that planned two migrations could
+        # find the second already applied by another one between its commits.
+        "transactional_ddl": True,
         "compare_type": True,
     }
     if context.is_offline_mode():
