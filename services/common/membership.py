@@ -40,6 +40,7 @@ from services.common.events.consumer import HandlerRegistry
 from services.common.events.envelope import CloudEvent
 from services.common.fields import PathId
 from services.common.service import ConsumerSpec, ReadSessionDep, UnitOfWorkDep
+from services.common.unit_of_work import UnitOfWork
 
 ID_LENGTH = 64
 USER_ID_LENGTH = 128
@@ -205,13 +206,11 @@ def membership_handlers(tables: MembershipTables) -> HandlerRegistry:
     """What keeps the projection: the handlers of a `huoli.members` consumer, group
     `<service>.membership`."""
 
-    async def on_community_created(
-        session: AsyncSession, event: CommunityCreated, _: CloudEvent
-    ) -> None:
-        await save_community(session, tables, event)
+    async def on_community_created(uow: UnitOfWork, event: CommunityCreated, _: CloudEvent) -> None:
+        await save_community(uow.session, tables, event)
 
-    async def on_member_joined(session: AsyncSession, event: MemberJoined, _: CloudEvent) -> None:
-        await save_membership(session, tables, event)
+    async def on_member_joined(uow: UnitOfWork, event: MemberJoined, _: CloudEvent) -> None:
+        await save_membership(uow.session, tables, event)
 
     return {CommunityCreated: on_community_created, MemberJoined: on_member_joined}
 

@@ -99,6 +99,7 @@ def create_service_app(
                 topics=spec.topics,
                 handlers=spec.handlers,
                 sessions=runtime.sessions,
+                outbox=runtime.outbox,
                 tables=tables,
                 kafka=kafka,
                 max_attempts=settings.consumer_max_attempts,

@@ -1,5 +1,6 @@
-"""The write boundary: commit before the answer, nothing stored when a route fails; on_commit
-callbacks; pruning of the outbox and inbox. On SQLite and PostgreSQL."""
+"""The write boundary: commit before the answer, nothing stored when a route fails, the same
+boundary for consumer handlers; on_commit callbacks; pruning of the outbox and inbox. On SQLite
+and PostgreSQL."""
 
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -7,18 +8,23 @@ from types import SimpleNamespace
 
 import httpx
 import pytest
+from aiokafka.structs import ConsumerRecord
 from fastapi import FastAPI, status
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from services.common.db import create_engine, on_commit, session_factory
 from services.common.errors import Conflict, install_problem_handlers
-from services.common.events.envelope import utc_now
+from services.common.events.catalogue import CommunityCreated
+from services.common.events.consumer import InboxConsumer
+from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.housekeeping import prune_messaging_tables
+from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.events.tables import messaging_tables
 from services.common.service import UnitOfWorkDep
 from services.common.settings import ServiceSettings
+from services.common.unit_of_work import UnitOfWork
 from tests.support import assert_problem
 
 metadata = MetaData()
@@ -188,3 +194,84 @@ async def test_a_request_that_gets_no_database_connection_in_time_is_told_to_ret
 def test_the_outbox_must_outlive_its_replay_window() -> None:
     with pytest.raises(ValueError, match="outbox_retention_seconds"):
         ServiceSettings(outbox_retention_seconds=60, outbox_replay_window_seconds=3600)
+
+
+def community_created(community_id: str) -> CommunityCreated:
+    return CommunityCreated(
+        community_id=community_id,
+        name="读书会",
+        join_policy="open",
+        timezone="Asia/Shanghai",
+        owner_user_id="alice",
+        created_at=utc_now(),
+    )
+
+
+def envelope_of(event: CommunityCreated) -> CloudEvent:
+    return CloudEvent(source="test", type=event.type, data=event.model_dump(mode="json"))
+
+
+def record_of(envelope: CloudEvent) -> ConsumerRecord[bytes, bytes]:
+    return ConsumerRecord(
+        topic="huoli.members",
+        partition=0,
+        offset=0,
+        timestamp=0,
+        timestamp_type=0,
+        key=None,
+        value=envelope.model_dump_json().encode(),
+        checksum=None,
+        serialized_key_size=0,
+        serialized_value_size=0,
+        headers=(),
+    )
+
+
+async def test_a_consumer_handler_commits_its_effect_its_events_and_the_inbox_row_together(
+    engine: object, broker: str
+) -> None:
+    outbox = Outbox(messaging, source="test")
+
+    async def on_community_created(uow: UnitOfWork, event: CommunityCreated, _: CloudEvent) -> None:
+        await uow.session.execute(insert(parent).values(id=int(event.community_id)))
+        await uow.outbox.add(uow.session, community_created(f"{event.community_id}-echo"))
+        if event.community_id == "2":
+            raise RuntimeError("fails after writing and emitting")
+
+    settings = ServiceSettings(kafka_bootstrap_servers=broker)
+    consumer = InboxConsumer(
+        group_id="test.uow",
+        topics=["huoli.members"],
+        handlers={CommunityCreated: on_community_created},
+        sessions=session_factory(engine),  # type: ignore[arg-type]
+        outbox=outbox,
+        tables=messaging,
+        kafka=KafkaLink(settings, ["huoli.members", "huoli.members.dlq"]),
+        max_attempts=1,
+    )
+    try:
+        applied = CloudEvent(
+            source="t",
+            type="community.created",
+            data=community_created("1").model_dump(mode="json"),
+        )
+        await consumer.process(record_of(applied))
+        await consumer.process(record_of(applied))  # redelivered: the inbox skips it
+        failing = CloudEvent(
+            source="t",
+            type="community.created",
+            data=community_created("2").model_dump(mode="json"),
+        )
+        await consumer.process(record_of(failing))  # to the DLQ, nothing of it stored
+    finally:
+        await consumer.kafka.close()
+
+    async with session_factory(engine)() as session:  # type: ignore[arg-type]
+        parents = list((await session.execute(select(parent.c.id))).scalars())
+        emitted = list((await session.execute(select(messaging.outbox.c.payload))).scalars())
+        inbox = list((await session.execute(select(messaging.inbox.c.event_id))).scalars())
+    assert parents == [1]
+    assert [
+        CloudEvent.model_validate_json(payload).data["community_id"] for payload in emitted
+    ] == ["1-echo"]
+    assert inbox == [applied.id]

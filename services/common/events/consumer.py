@@ -20,12 +20,16 @@ from services.common.db_ops import insert_if_absent
 from services.common.events.catalogue import DomainEvent, dlq_topic, parse
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.kafka import KafkaLink
+from services.common.events.outbox import Outbox
 from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
+from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-Handler = Callable[[AsyncSession, Any, CloudEvent], Awaitable[None]]
+# A handler gets the same write boundary a route does: its effect, the events it emits (outbox)
+# and the inbox row commit together.
+Handler = Callable[[UnitOfWork, Any, CloudEvent], Awaitable[None]]
 HandlerRegistry = Mapping[type[DomainEvent], Handler]
 
 
@@ -41,6 +45,7 @@ class InboxConsumer:
         topics: Sequence[str],
         handlers: HandlerRegistry,
         sessions: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
         tables: MessagingTables,
         kafka: KafkaLink,
         max_attempts: int,
@@ -49,6 +54,7 @@ class InboxConsumer:
         self.topics = tuple(topics)
         self.handlers = {event_class.type: handler for event_class, handler in handlers.items()}
         self.sessions = sessions
+        self.outbox = outbox
         self.inbox = tables.inbox
         self.kafka = kafka
         self.max_attempts = max_attempts
@@ -153,7 +159,7 @@ class InboxConsumer:
             )
             if not first_time:
                 return
-            await handler(session, event, envelope)
+            await handler(UnitOfWork(session=session, outbox=self.outbox), event, envelope)
             await session.commit()
         failpoint(f"{self.group_id}.after_db_commit")
 

@@ -1,22 +1,19 @@
 """What the scoring service does with the events it consumes, registered by event class."""
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.consumer import HandlerRegistry
 from services.common.events.envelope import CloudEvent
 from services.common.service import ConsumerSpec
+from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import use_cases
 
 
-async def on_member_joined(session: AsyncSession, event: MemberJoined, _: CloudEvent) -> None:
-    await use_cases.count_member_joined(session=session, event=event)
+async def on_member_joined(uow: UnitOfWork, event: MemberJoined, _: CloudEvent) -> None:
+    await use_cases.count_member_joined(session=uow.session, event=event)
 
 
-async def on_activity_recorded(
-    session: AsyncSession, event: ActivityRecorded, _: CloudEvent
-) -> None:
-    await use_cases.post_to_ledger(session=session, event=event)
+async def on_activity_recorded(uow: UnitOfWork, event: ActivityRecorded, _: CloudEvent) -> None:
+    await use_cases.post_to_ledger(session=uow.session, event=event)
 
 
 LEDGER_HANDLERS: HandlerRegistry = {
