@@ -35,6 +35,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/sanctions",
         f"{_COMMUNITY}/invites",
         "/v1/users/{user_id}/personal-data",
+        "/v1/me/memberships",
     ),
     CONTENT.name: (
         f"{_COMMUNITY}/content",

@@ -35,7 +35,16 @@ from services.common.auth import Actor, ActorDep
 from services.common.db import NAMING_CONVENTION, UtcDateTime
 from services.common.db_ops import insert_if_absent
 from services.common.errors import Forbidden, NotFound
-from services.common.events.catalogue import CommunityCreated, MemberJoined
+from services.common.events.catalogue import (
+    CommunityCreated,
+    CommunityUpdated,
+    MemberApproved,
+    MemberJoined,
+    MemberLeft,
+    MemberRemoved,
+    MemberRoleChanged,
+    MembershipSnapshot,
+)
 from services.common.events.consumer import HandlerRegistry
 from services.common.events.envelope import CloudEvent
 from services.common.fields import PathId
@@ -149,8 +158,24 @@ async def save_community(
     )
 
 
+async def update_community(
+    session: AsyncSession, tables: MembershipTables, event: CommunityUpdated
+) -> None:
+    """Follow an edit of a community (its owner, join policy or timezone)."""
+    community = tables.community
+    await session.execute(
+        update(community)
+        .where(community.c.id == event.community_id)
+        .values(
+            owner_user_id=event.owner_user_id,
+            timezone=event.timezone,
+            join_policy=event.join_policy,
+        )
+    )
+
+
 async def save_membership(
-    session: AsyncSession, tables: MembershipTables, event: MemberJoined
+    session: AsyncSession, tables: MembershipTables, event: MembershipSnapshot
 ) -> None:
     """Record a membership as the members service announced it, replacing an older copy."""
     values = {
@@ -209,10 +234,40 @@ def membership_handlers(tables: MembershipTables) -> HandlerRegistry:
     async def on_community_created(uow: UnitOfWork, event: CommunityCreated, _: CloudEvent) -> None:
         await save_community(uow.session, tables, event)
 
-    async def on_member_joined(uow: UnitOfWork, event: MemberJoined, _: CloudEvent) -> None:
+    async def on_community_updated(uow: UnitOfWork, event: CommunityUpdated, _: CloudEvent) -> None:
+        await update_community(uow.session, tables, event)
+
+    async def on_membership(uow: UnitOfWork, event: MembershipSnapshot, _: CloudEvent) -> None:
         await save_membership(uow.session, tables, event)
 
-    return {CommunityCreated: on_community_created, MemberJoined: on_member_joined}
+    async def on_role_changed(uow: UnitOfWork, event: MemberRoleChanged, _: CloudEvent) -> None:
+        await change_membership(
+            uow.session,
+            tables,
+            community_id=event.community_id,
+            member_id=event.member_id,
+            role=event.role,
+        )
+
+    async def on_gone(uow: UnitOfWork, event: MemberLeft | MemberRemoved, _: CloudEvent) -> None:
+        status = "left" if isinstance(event, MemberLeft) else "removed"
+        await change_membership(
+            uow.session,
+            tables,
+            community_id=event.community_id,
+            member_id=event.member_id,
+            status=status,
+        )
+
+    return {
+        CommunityCreated: on_community_created,
+        CommunityUpdated: on_community_updated,
+        MemberJoined: on_membership,
+        MemberApproved: on_membership,
+        MemberRoleChanged: on_role_changed,
+        MemberLeft: on_gone,
+        MemberRemoved: on_gone,
+    }
 
 
 def membership_consumer(service_name: str, tables: MembershipTables) -> ConsumerSpec:

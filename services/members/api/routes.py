@@ -82,14 +82,18 @@ async def list_members(
     session: ReadSessionDep,
     page: PageDep,
     _member: MemberDep,
+    *,
     member_status: Annotated[MemberStatus | None, Query(alias="status")] = None,
     role: Role | None = None,
+    user_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
 ) -> Page[MemberPublic]:
+    """Members, filtered by status, role or user id (how a client finds its own `mbr_` id)."""
     rows = await use_cases.list_members(
         session=session,
         community_id=community_id,
         status=member_status,
         role=role,
+        user_id=user_id,
         after_id=page.after_id,
         limit=page.fetch_limit,
     )

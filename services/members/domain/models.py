@@ -17,6 +17,7 @@ class MemberStatus(StrEnum):
     MUTED = "muted"
     REMOVED = "removed"
     LEFT = "left"
+    REJECTED = "rejected"
 
 
 class Role(StrEnum):

@@ -1,6 +1,7 @@
 """The members use cases. They change state and write events; the caller commits once."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,8 +22,10 @@ from services.members.domain.models import (
     NotAllowed,
     Role,
 )
-from services.members.storage import repository
+from services.members.storage import member_changes, repository
 from services.members.storage.tables import Community, Membership
+
+GONE_STATUSES = (MemberStatus.LEFT, MemberStatus.REMOVED, MemberStatus.REJECTED)
 
 
 async def create_community(
@@ -63,7 +66,7 @@ async def create_community(
     )
     # After community.created, under the same key: the other services learn of the community
     # and its owner in this order.
-    await _announce_joined(uow, owner)
+    await announce_joined(uow, owner)
     return community
 
 
@@ -87,12 +90,12 @@ async def join_community(
     if community.join_policy == JoinPolicy.INVITE_ONLY:
         # Invites arrive in a later slice; until then no code is valid.
         raise InviteRequired
-    if await repository.find_membership(session, community_id=community_id, user_id=user_id):
-        raise AlreadyMember(user_id)
-
     status = (
         MemberStatus.ACTIVE if community.join_policy == JoinPolicy.OPEN else MemberStatus.PENDING
     )
+    earlier = await repository.find_membership(session, community_id=community_id, user_id=user_id)
+    if earlier is not None:
+        return await _rejoin(uow, earlier, member_create, status=status)
     membership = Membership(
         id=new_id("mbr"),
         community_id=community_id,
@@ -106,24 +109,46 @@ async def join_community(
     if not await repository.add_membership(session, membership):
         raise AlreadyMember(user_id)
     if status == MemberStatus.ACTIVE:
-        await _announce_joined(uow, membership)
+        await announce_joined(uow, membership)
     return membership
 
 
-async def _announce_joined(uow: UnitOfWork, membership: Membership) -> None:
-    await uow.outbox.add(
+async def _rejoin(
+    uow: UnitOfWork, earlier: Membership, member_create: MemberCreate, *, status: MemberStatus
+) -> Membership:
+    """Take back someone who left, was removed or was rejected, under their old member id. Only
+    one who left themselves may skip approval: removal and rejection were a steward's call."""
+    if earlier.status in {MemberStatus.REMOVED, MemberStatus.REJECTED}:
+        status = MemberStatus.PENDING
+    rejoined = await member_changes.change_if(
         uow.session,
-        MemberJoined(
-            community_id=membership.community_id,
-            member_id=membership.id,
-            user_id=membership.user_id,
-            display_name=membership.display_name,
-            status=membership.status,
-            role=membership.role,
-            tier_id=membership.tier_id,
-            joined_at=membership.joined_at,
-        ),
+        earlier,
+        statuses=GONE_STATUSES,
+        status=status,
+        role=Role.MEMBER,
+        display_name=member_create.display_name,
+        tags=member_create.tags,
+        joined_at=utc_now(),
     )
+    if not rejoined:
+        raise AlreadyMember(earlier.user_id)
+    if status == MemberStatus.ACTIVE:
+        await announce_joined(uow, earlier)
+    return earlier
+
+
+async def announce_joined(uow: UnitOfWork, membership: Membership) -> None:
+    await uow.outbox.add(uow.session, MemberJoined(**membership_snapshot(membership)))
+
+
+def membership_snapshot(membership: Membership) -> dict[str, Any]:
+    """The fields of a `MembershipSnapshot` event (`member.joined`, `member.approved`)."""
+    fields = ("community_id", "user_id", "display_name", "status", "role", "tier_id", "invited_by")
+    return {
+        "member_id": membership.id,
+        "joined_at": membership.joined_at,
+        **{name: getattr(membership, name) for name in fields},
+    }
 
 
 async def admit_member(*, session: AsyncSession, community_id: str, actor: Actor) -> None:
@@ -155,6 +180,7 @@ async def list_members(
     community_id: str,
     status: MemberStatus | None,
     role: Role | None,
+    user_id: str | None = None,
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
@@ -164,6 +190,7 @@ async def list_members(
         community_id=community_id,
         status=status,
         role=role,
+        user_id=user_id,
         after_id=after_id,
         limit=limit,
     )

@@ -46,6 +46,7 @@ async def list_memberships(
     community_id: str,
     status: str | None,
     role: str | None,
+    user_id: str | None = None,
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
@@ -59,6 +60,8 @@ async def list_memberships(
         query = query.where(Membership.status == status)
     if role is not None:
         query = query.where(Membership.role == role)
+    if user_id is not None:
+        query = query.where(Membership.user_id == user_id)
     if after_id is not None:
         query = query.where(col(Membership.id) > after_id)
     return (await session.execute(query)).scalars().all()

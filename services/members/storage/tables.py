@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.common.db import UtcDateTime, table_registry
@@ -30,7 +30,19 @@ class Community(MembersTable, table=True):
 
 
 class Membership(MembersTable, table=True):
-    __table_args__ = (UniqueConstraint("community_id", "user_id"),)
+    __table_args__ = (
+        UniqueConstraint("community_id", "user_id"),
+        # GET /me/memberships looks a user up across communities.
+        Index("ix_membership_user_id", "user_id"),
+        # Exactly one owner: a second owner row in a community cannot be written, whatever races.
+        Index(
+            "ux_membership_one_owner",
+            "community_id",
+            unique=True,
+            sqlite_where=text("role = 'owner'"),
+            postgresql_where=text("role = 'owner'"),
+        ),
+    )
 
     id: str = Field(primary_key=True, max_length=40)
     community_id: str = Field(foreign_key="community.id", index=True, max_length=40)

@@ -18,7 +18,17 @@ from services.common.events.catalogue.base import (
 )
 from services.common.events.catalogue.content import ContentCreated
 from services.common.events.catalogue.events import EventCreated
-from services.common.events.catalogue.members import CommunityCreated, MemberJoined
+from services.common.events.catalogue.members import (
+    CommunityCreated,
+    CommunityUpdated,
+    MemberApproved,
+    MemberJoined,
+    MemberLeft,
+    MemberRejected,
+    MemberRemoved,
+    MemberRoleChanged,
+    MembershipSnapshot,
+)
 from services.common.events.catalogue.scoring import ActivityRecorded
 
 __all__ = [
@@ -27,10 +37,17 @@ __all__ = [
     "SOURCES",
     "ActivityRecorded",
     "CommunityCreated",
+    "CommunityUpdated",
     "ContentCreated",
     "DomainEvent",
     "EventCreated",
+    "MemberApproved",
     "MemberJoined",
+    "MemberLeft",
+    "MemberRejected",
+    "MemberRemoved",
+    "MemberRoleChanged",
+    "MembershipSnapshot",
     "dlq_topic",
     "parse",
     "register",

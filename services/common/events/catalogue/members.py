@@ -21,9 +21,28 @@ class CommunityCreated(DomainEvent):
 
 
 @register
-class MemberJoined(DomainEvent):
-    type = "member.joined"
+class CommunityUpdated(DomainEvent):
+    """The community as it is after an edit or an ownership transfer: the whole of it, so a
+    projection can take it as it comes."""
+
+    type = "community.updated"
     source = "members"
+    subject_field = "community_id"
+
+    community_id: str
+    name: str
+    topic: str | None = None
+    description: str | None = None
+    join_policy: str
+    timezone: str
+    rules: list[str] = []
+    owner_user_id: str
+    updated_at: datetime
+
+
+class MembershipSnapshot(DomainEvent):
+    """A whole membership: what a projection needs to insert one it has never seen."""
+
     subject_field = "member_id"
 
     community_id: str
@@ -35,3 +54,70 @@ class MemberJoined(DomainEvent):
     tier_id: str | None = None
     invited_by: str | None = None
     joined_at: datetime
+
+
+@register
+class MemberJoined(MembershipSnapshot):
+    type = "member.joined"
+    source = "members"
+
+
+@register
+class MemberApproved(MembershipSnapshot):
+    """A pending member let in; `member.joined` follows. `approved_by` is the approver's user id."""
+
+    type = "member.approved"
+    source = "members"
+
+    approved_by: str
+
+
+@register
+class MemberRejected(DomainEvent):
+    type = "member.rejected"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    rejected_by: str
+
+
+@register
+class MemberRoleChanged(DomainEvent):
+    type = "member.role_changed"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    previous_role: str
+    role: str
+    changed_by: str
+
+
+@register
+class MemberLeft(DomainEvent):
+    type = "member.left"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    left_at: datetime
+
+
+@register
+class MemberRemoved(DomainEvent):
+    type = "member.removed"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    removed_by: str
+    removed_at: datetime
