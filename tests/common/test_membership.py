@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 
 from services.common.membership import change_membership
 from services.content.app import create_app as create_content_app
@@ -78,3 +79,45 @@ async def test_a_new_community_and_its_members_reach_the_projection(pair: Pair) 
         await session.commit()
     assert_problem(await pair.content.get(path, headers=actor("bob")), 404)
     assert (await pair.content.get(path, headers=actor("olga"))).status_code == 200
+
+
+async def test_approval_transfer_and_leaving_reach_the_projection(pair: Pair) -> None:
+    created = await pair.members.post(
+        "/v1/communities",
+        json={"name": "Approval club", "join_policy": "approval"},
+        headers=actor("olga"),
+    )
+    cid = created.json()["id"]
+    members = f"/v1/communities/{cid}/members"
+    bob = (
+        await pair.members.post(
+            members, json={"user_id": "bob", "display_name": "Bob"}, headers=actor("bob")
+        )
+    ).json()["id"]
+    await pair.members.post(f"{members}/{bob}/approve", headers=actor("olga"))
+    await pair.members.put(f"{members}/{bob}/role", json={"role": "owner"}, headers=actor("olga"))
+    olga = await pair.members.get(members, params={"user_id": "olga"}, headers=actor("bob"))
+    left = await pair.members.delete(
+        f"{members}/{olga.json()['items'][0]['id']}", headers=actor("olga")
+    )
+    assert left.json()["status"] == "left"
+
+    async def projected() -> None:
+        async with pair.content_app.state.runtime.sessions() as session:
+            rows = await session.execute(
+                select(
+                    membership.membership.c.user_id,
+                    membership.membership.c.status,
+                    membership.membership.c.role,
+                ).where(membership.membership.c.community_id == cid)
+            )
+            owner = await session.scalar(
+                select(membership.community.c.owner_user_id).where(membership.community.c.id == cid)
+            )
+        assert sorted(rows.all()) == [("bob", "active", "owner"), ("olga", "left", "admin")]
+        assert owner == "bob"
+
+    await eventually(projected, timeout=CONSUMER_TIMEOUT)
+    path = f"/v1/communities/{cid}/content"
+    assert (await pair.content.get(path, headers=actor("bob"))).status_code == 200
+    assert_problem(await pair.content.get(path, headers=actor("olga")), 404)
