@@ -104,7 +104,15 @@ async def test_rejection_turns_away_and_the_user_may_ask_again(
 ) -> None:
     community = await Community.create(client, join_policy="approval")
     pending = await community.join("dan")
-    rejected = await community.act("owner", "POST", pending["id"], "reject")
+    for bad in ({"reason": "x" * 501}, {"why": "spam"}, {"reason": "\u0000"}):
+        assert_problem(await community.act("owner", "POST", pending["id"], "reject", **bad), 422)
+    malformed = await client.post(
+        f"{community.members}/{pending['id']}/reject",
+        content=b'{"reason": ',
+        headers={**actor("owner"), "content-type": "application/json"},
+    )
+    assert problem_type(malformed, 400) == "malformed-json"
+    rejected = await community.act("owner", "POST", pending["id"], "reject", reason="广告号 spam")
     assert rejected.json()["status"] == "rejected"
     assert_problem(await client.get(community.members, headers=actor("dan")), 404)
     again = await community.join("dan")
@@ -113,7 +121,7 @@ async def test_rejection_turns_away_and_the_user_may_ask_again(
         [event] = await probe.events(
             "huoli.members", type="member.rejected", where=lambda e: e["subject"] == pending["id"]
         )
-    assert event["data"]["rejected_by"] == "owner"
+    assert (event["data"]["rejected_by"], event["data"]["reason"]) == ("owner", "广告号 spam")
 
 
 async def test_who_may_approve_follows_the_permission_table(client: httpx.AsyncClient) -> None:

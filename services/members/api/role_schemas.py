@@ -30,6 +30,16 @@ class CommunityUpdate(BaseModel):
         return value
 
 
+class MemberDecision(BaseModel):
+    """An optional body of approve and reject: why, for the record (it travels in the event)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: (
+        Annotated[str, StringConstraints(strip_whitespace=True, max_length=500), NoNul] | None
+    ) = None
+
+
 class RoleChange(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -8,7 +8,12 @@ from services.common.auth import ActorDep
 from services.common.fields import PathId
 from services.common.pagination import Page, PageDep
 from services.common.service import ReadSessionDep, UnitOfWorkDep
-from services.members.api.role_schemas import CommunityUpdate, MyMembership, RoleChange
+from services.members.api.role_schemas import (
+    CommunityUpdate,
+    MemberDecision,
+    MyMembership,
+    RoleChange,
+)
 from services.members.api.schemas import CommunityPublic, MemberPublic
 from services.members.domain import roles
 from services.members.domain.models import MemberStatus
@@ -36,22 +41,38 @@ async def update_community(
 
 @router.post("/communities/{community_id}/members/{member_id}/approve")
 async def approve_member(
-    community_id: CommunityId, member_id: MemberId, uow: UnitOfWorkDep, actor: ActorDep
+    community_id: CommunityId,
+    member_id: MemberId,
+    uow: UnitOfWorkDep,
+    actor: ActorDep,
+    decision: MemberDecision | None = None,
 ) -> MemberPublic:
     """Let a pending member in (owner, admins, assistants)."""
     membership = await roles.approve(
-        uow=uow, actor=actor, community_id=community_id, member_id=member_id
+        uow=uow,
+        actor=actor,
+        community_id=community_id,
+        member_id=member_id,
+        reason=decision.reason if decision else None,
     )
     return MemberPublic.model_validate(membership, from_attributes=True)
 
 
 @router.post("/communities/{community_id}/members/{member_id}/reject")
 async def reject_member(
-    community_id: CommunityId, member_id: MemberId, uow: UnitOfWorkDep, actor: ActorDep
+    community_id: CommunityId,
+    member_id: MemberId,
+    uow: UnitOfWorkDep,
+    actor: ActorDep,
+    decision: MemberDecision | None = None,
 ) -> MemberPublic:
     """Turn a pending member away (owner, admins, assistants)."""
     membership = await roles.reject(
-        uow=uow, actor=actor, community_id=community_id, member_id=member_id
+        uow=uow,
+        actor=actor,
+        community_id=community_id,
+        member_id=member_id,
+        reason=decision.reason if decision else None,
     )
     return MemberPublic.model_validate(membership, from_attributes=True)
 

@@ -162,25 +162,23 @@ async def _announce_community(uow: UnitOfWork, community: Community) -> None:
 
 
 async def approve(
-    *, uow: UnitOfWork, actor: Actor, community_id: str, member_id: str
+    *, uow: UnitOfWork, actor: Actor, community_id: str, member_id: str, reason: str | None
 ) -> Membership:
     """Let a pending member in: `member.approved`, then `member.joined`."""
-    await acting(uow.session, community_id=community_id, actor=actor, permission=Permission.APPROVE)
-    membership = await _member(uow.session, community_id, member_id)
-    await _leave_pending(uow, membership, MemberStatus.ACTIVE)
+    membership = await _decide(uow, actor, community_id, member_id, MemberStatus.ACTIVE)
     await uow.outbox.add(
         uow.session,
-        MemberApproved(**membership_snapshot(membership), approved_by=actor.id),
+        MemberApproved(**membership_snapshot(membership), approved_by=actor.id, reason=reason),
     )
     await announce_joined(uow, membership)
     return membership
 
 
-async def reject(*, uow: UnitOfWork, actor: Actor, community_id: str, member_id: str) -> Membership:
+async def reject(
+    *, uow: UnitOfWork, actor: Actor, community_id: str, member_id: str, reason: str | None
+) -> Membership:
     """Turn a pending member away (`member.rejected`); they may ask again later."""
-    await acting(uow.session, community_id=community_id, actor=actor, permission=Permission.APPROVE)
-    membership = await _member(uow.session, community_id, member_id)
-    await _leave_pending(uow, membership, MemberStatus.REJECTED)
+    membership = await _decide(uow, actor, community_id, member_id, MemberStatus.REJECTED)
     await uow.outbox.add(
         uow.session,
         MemberRejected(
@@ -188,16 +186,23 @@ async def reject(*, uow: UnitOfWork, actor: Actor, community_id: str, member_id:
             member_id=member_id,
             user_id=membership.user_id,
             rejected_by=actor.id,
+            reason=reason,
         ),
     )
     return membership
 
 
-async def _leave_pending(uow: UnitOfWork, membership: Membership, status: MemberStatus) -> None:
+async def _decide(
+    uow: UnitOfWork, actor: Actor, community_id: str, member_id: str, status: MemberStatus
+) -> Membership:
+    """Move a pending member on; of two stewards deciding at once, one wins, the other gets 409."""
+    await acting(uow.session, community_id=community_id, actor=actor, permission=Permission.APPROVE)
+    membership = await _member(uow.session, community_id, member_id)
     if not await member_changes.change_if(
         uow.session, membership, statuses=[MemberStatus.PENDING], status=status
     ):
         raise WrongMemberStatus(membership, "pending")
+    return membership
 
 
 # --- roles and ownership ---------------------------------------------------------------------

@@ -70,6 +70,7 @@ class MemberApproved(MembershipSnapshot):
     source = "members"
 
     approved_by: str
+    reason: str | None = None
 
 
 @register
@@ -82,6 +83,7 @@ class MemberRejected(DomainEvent):
     member_id: str
     user_id: str
     rejected_by: str
+    reason: str | None = None
 
 
 @register
