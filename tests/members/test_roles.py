@@ -7,6 +7,7 @@ caller outside the community → 404 `community-not-found`; a role without the p
 removed or demoted → 409 `transfer-ownership-first`; a member in the wrong state → 409
 `wrong-member-status`."""
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -359,3 +360,26 @@ def test_the_readme_shows_the_permission_table(permission: Permission) -> None:
     readme = (Path(__file__).parents[2] / "README.md").read_text()
     roles = ", ".join(sorted(PERMISSIONS[permission]))
     assert f"| {permission} | {roles} |" in readme
+
+
+async def test_racing_stewards_leave_one_owner_and_one_decision(client: httpx.AsyncClient) -> None:
+    community = await Community.create(client, join_policy="approval")
+    heirs = [await community.active_member(name) for name in ("h1", "h2", "h3")]
+    transfers = await asyncio.gather(
+        *(community.set_role("owner", heir, "owner") for heir in heirs)
+    )
+    # Losers find either the ownership moved under them (409) or that they are no longer the
+    # owner (403), depending on how the database interleaved them.
+    statuses = [r.status_code for r in transfers]
+    assert statuses.count(200) == 1 and set(statuses) - {200} <= {403, 409}, statuses
+    owners = await client.get(community.members, params={"role": "owner"}, headers=actor("h1"))
+    assert len(owners.json()["items"]) == 1
+
+    pending = await community.join("racer")
+    decisions = await asyncio.gather(
+        *(
+            community.act(by, "POST", pending["id"], verb)
+            for by, verb in (("owner", "approve"), ("owner", "reject"), ("owner", "approve"))
+        )
+    )
+    assert sorted(r.status_code for r in decisions) == [200, 409, 409]
