@@ -1,5 +1,6 @@
 """HTTP endpoints of community stewardship (edit, approval, roles, leaving) and self-service."""
 
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -17,6 +18,7 @@ from services.members.api.role_schemas import (
 from services.members.api.schemas import CommunityPublic, MemberPublic
 from services.members.domain import roles
 from services.members.domain.models import MemberStatus
+from services.members.storage.tables import Membership
 
 router = APIRouter(tags=["members"])
 
@@ -39,42 +41,40 @@ async def update_community(
     return CommunityPublic.model_validate(community, from_attributes=True)
 
 
-@router.post("/communities/{community_id}/members/{member_id}/approve")
-async def approve_member(
-    community_id: CommunityId,
-    member_id: MemberId,
-    uow: UnitOfWorkDep,
-    actor: ActorDep,
-    decision: MemberDecision | None = None,
-) -> MemberPublic:
-    """Let a pending member in (owner, admins, assistants)."""
-    membership = await roles.approve(
-        uow=uow,
-        actor=actor,
-        community_id=community_id,
-        member_id=member_id,
-        reason=decision.reason if decision else None,
-    )
-    return MemberPublic.model_validate(membership, from_attributes=True)
+Decide = Callable[..., Awaitable[Membership]]
 
 
-@router.post("/communities/{community_id}/members/{member_id}/reject")
-async def reject_member(
-    community_id: CommunityId,
-    member_id: MemberId,
-    uow: UnitOfWorkDep,
-    actor: ActorDep,
-    decision: MemberDecision | None = None,
-) -> MemberPublic:
-    """Turn a pending member away (owner, admins, assistants)."""
-    membership = await roles.reject(
-        uow=uow,
-        actor=actor,
-        community_id=community_id,
-        member_id=member_id,
-        reason=decision.reason if decision else None,
+def _add_decision(verb: str, decide: Decide, summary: str) -> None:
+    """POST …/members/{member_id}/{verb}: approve and reject are the same route but for what
+    they decide."""
+
+    async def decision_route(
+        community_id: CommunityId,
+        member_id: MemberId,
+        uow: UnitOfWorkDep,
+        actor: ActorDep,
+        decision: MemberDecision | None = None,
+    ) -> MemberPublic:
+        membership = await decide(
+            uow=uow,
+            actor=actor,
+            community_id=community_id,
+            member_id=member_id,
+            reason=decision.reason if decision else None,
+        )
+        return MemberPublic.model_validate(membership, from_attributes=True)
+
+    router.add_api_route(
+        f"/communities/{{community_id}}/members/{{member_id}}/{verb}",
+        decision_route,
+        methods=["POST"],
+        name=f"{verb}_member",
+        description=summary,
     )
-    return MemberPublic.model_validate(membership, from_attributes=True)
+
+
+_add_decision("approve", roles.approve, "Let a pending member in (owner, admins, assistants).")
+_add_decision("reject", roles.reject, "Turn a pending member away (owner, admins, assistants).")
 
 
 @router.put("/communities/{community_id}/members/{member_id}/role")
