@@ -224,7 +224,15 @@ async def test_ownership_moves_whole_to_another_active_member(
         [updated] = await probe.events(
             "huoli.members", type="community.updated", where=lambda e: e["subject"] == community.id
         )
+        [stepped_down] = await probe.events(
+            "huoli.members", type="member.role_changed", where=lambda e: e["subject"] == old
+        )
     assert updated["data"]["owner_user_id"] == "pat"
+    assert (stepped_down["data"]["previous_role"], stepped_down["data"]["role"]) == (
+        "owner",
+        "admin",
+    )
+    assert stepped_down["data"]["changed_by"] == "owner"
 
 
 async def test_leaving_and_removal(client: httpx.AsyncClient, broker: str) -> None:

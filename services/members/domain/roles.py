@@ -228,34 +228,27 @@ async def change_role(
     if membership.status not in BELONGING_STATUSES:
         raise WrongMemberStatus(membership, "active")
     if role == Role.OWNER:
-        await _step_down(uow, steward.community)
+        await _step_down(uow, steward.community, by=actor)
         steward.community.owner_user_id = membership.user_id
         await _announce_community(uow, steward.community)
     await _set_role(uow, membership, role, by=actor)
     return membership
 
 
-async def _step_down(uow: UnitOfWork, community: Community) -> None:
+async def _step_down(uow: UnitOfWork, community: Community, *, by: Actor) -> None:
     """The owner becomes an admin, unless a concurrent transfer already made them one."""
     owner = await repository.find_membership(
         uow.session, community_id=community.id, user_id=community.owner_user_id
     )
     if owner is None or owner.role != Role.OWNER:
         raise Conflict("The community's ownership changed meanwhile; try again.")
-    await _set_role(uow, owner, Role.ADMIN, by=None, from_roles=[Role.OWNER])
+    await _set_role(uow, owner, Role.ADMIN, by=by)
 
 
-async def _set_role(
-    uow: UnitOfWork,
-    membership: Membership,
-    role: Role,
-    *,
-    by: Actor | None,
-    from_roles: list[Role] | None = None,
-) -> None:
+async def _set_role(uow: UnitOfWork, membership: Membership, role: Role, *, by: Actor) -> None:
+    """Change the role the member had when loaded; if another request changed it since, 409."""
     previous = membership.role
-    guard = from_roles if from_roles is not None else [Role(previous)]
-    if not await member_changes.change_if(uow.session, membership, roles=guard, role=role):
+    if not await member_changes.change_if(uow.session, membership, roles=[previous], role=role):
         raise Conflict("The member's role changed meanwhile; try again.")
     await uow.outbox.add(
         uow.session,
@@ -265,7 +258,7 @@ async def _set_role(
             user_id=membership.user_id,
             previous_role=previous,
             role=role,
-            changed_by=by.id if by is not None else membership.user_id,
+            changed_by=by.id,
         ),
     )
 
