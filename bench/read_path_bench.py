@@ -53,6 +53,7 @@ POSTGRES_DSN = os.environ.get(
     "HUOLI_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
 )
 APPS = ("minimal", "members")
+MAX_CAPACITY = 1_000_000
 PATHS = ("read", "create", "join")
 OWNER = "bench-owner"
 TARGET_SHARE = 0.8
@@ -233,7 +234,21 @@ def create_community(base_url: str) -> str:
         read = client.get(f"{base_url}/v1/communities/{community_id}")
         if read.status_code != 200:
             raise RuntimeError(f"{base_url}: reading failed: {read.status_code} {read.text}")
+        make_room(client, f"{base_url}/v1/communities/{community_id}/tiers")
         return community_id
+
+
+def make_room(client: httpx.Client, tiers_url: str) -> None:
+    """Raise the members service's tier capacities (500 by default) so that every join of the
+    run lands instead of meeting a full community; the minimal app has no tiers (404)."""
+    listed = client.get(tiers_url)
+    if listed.status_code == 404:
+        return
+    listed.raise_for_status()
+    for tier in listed.json()["items"]:
+        client.patch(
+            f"{tiers_url}/{tier['id']}", json={"capacity": MAX_CAPACITY}
+        ).raise_for_status()
 
 
 # --- the run ---------------------------------------------------------------------------------

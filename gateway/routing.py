@@ -25,6 +25,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         "/v1/communities",
         _COMMUNITY,
         f"{_COMMUNITY}/tiers",
+        f"{_COMMUNITY}/tiers/{{tier_id}}",
         f"{_COMMUNITY}/tier-policy",
         f"{_COMMUNITY}/tier-policy/run",
         f"{_COMMUNITY}/members",

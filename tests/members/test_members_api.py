@@ -3,18 +3,10 @@
 import httpx
 
 from services.common.components import MEMBERS
+from tests.members.helpers import create_community
 from tests.support import KafkaProbe, actor, assert_problem, service_client
 
 client = service_client(MEMBERS)
-
-
-async def create_community(client: httpx.AsyncClient, **fields: object) -> dict[str, object]:
-    response = await client.post(
-        "/v1/communities", json={"name": "读书会 📚 Reading club", **fields}, headers=actor("owner")
-    )
-    assert response.status_code == 201, response.text
-    body: dict[str, object] = response.json()
-    return body
 
 
 async def test_create_and_read_a_community_round_trips_text(client: httpx.AsyncClient) -> None:

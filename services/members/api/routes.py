@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, status
 
 from services.common.auth import Actor, ActorDep
-from services.common.fields import PathId
+from services.common.fields import ID_MAX_LENGTH, ID_PATTERN, PathId
 from services.common.pagination import Page, PageDep
 from services.common.service import ReadSessionDep, UnitOfWorkDep
 from services.members.api.schemas import (
@@ -86,14 +86,19 @@ async def list_members(
     member_status: Annotated[MemberStatus | None, Query(alias="status")] = None,
     role: Role | None = None,
     user_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
+    tier_id: Annotated[str | None, Query(max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)] = None,
+    tag: Annotated[str | None, Query(min_length=1, max_length=50, pattern=r"^[^\x00]+$")] = None,
 ) -> Page[MemberPublic]:
-    """Members, filtered by status, role or user id (how a client finds its own `mbr_` id)."""
+    """Members, filtered by status, role, tier, tag or user id (how a client finds its own
+    `mbr_` id)."""
     rows = await use_cases.list_members(
         session=session,
         community_id=community_id,
         status=member_status,
         role=role,
         user_id=user_id,
+        tier_id=tier_id,
+        tag=tag,
         after_id=page.after_id,
         limit=page.fetch_limit,
     )

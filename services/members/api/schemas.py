@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from services.common.fields import NoNul
+from services.common.fields import NoNul, ResourceId
 from services.members.domain.models import JoinPolicy, MemberStatus, Role
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
@@ -62,6 +62,7 @@ class MemberCreate(BaseModel):
     display_name: DisplayName
     invite_code: Annotated[str, StringConstraints(max_length=64), NoNul] | None = None
     tags: Annotated[list[Tag], Field(max_length=20)] = []
+    tier_id: ResourceId | None = None
 
 
 class MemberPublic(BaseModel):
@@ -74,4 +75,5 @@ class MemberPublic(BaseModel):
     tier_id: str | None
     tags: list[str]
     invited_by: str | None
+    referral_count: int
     joined_at: datetime

@@ -1,6 +1,7 @@
 """The members use cases. They change state and write events; the caller commits once."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from services.common.ids import new_id
 from services.common.membership import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.api.schemas import CommunityCreate, MemberCreate
+from services.members.domain import referrals, seating
 from services.members.domain.models import (
     AlreadyMember,
     CommunityNotFound,
@@ -22,8 +24,9 @@ from services.members.domain.models import (
     NotAllowed,
     Role,
 )
+from services.members.domain.permissions import Permission, may
 from services.members.storage import member_changes, repository
-from services.members.storage.tables import Community, Membership
+from services.members.storage.tables import Community, Invite, Membership
 
 GONE_STATUSES = (MemberStatus.LEFT, MemberStatus.REMOVED, MemberStatus.REJECTED)
 
@@ -40,6 +43,7 @@ async def create_community(
         created_at=now,
         updated_at=now,
     )
+    first_tier = seating.default_tier(community)
     owner = Membership(
         id=new_id("mbr"),
         community_id=community.id,
@@ -48,10 +52,11 @@ async def create_community(
         display_name=actor.id[:64],
         status=MemberStatus.ACTIVE,
         role=Role.OWNER,
+        tier_id=first_tier.id,
         tags=[],
         joined_at=now,
     )
-    uow.session.add_all([community, owner])
+    uow.session.add_all([community, first_tier, owner])
     await uow.outbox.add(
         uow.session,
         CommunityCreated(
@@ -87,15 +92,24 @@ async def join_community(
     acting_for_self = actor.id == user_id
     if not (acting_for_self or actor.id == community.owner_user_id or actor.is_platform_admin):
         raise NotAllowed("Only the user themselves or the community's owner can add this member.")
-    if community.join_policy == JoinPolicy.INVITE_ONLY:
-        # Invites arrive in a later slice; until then no code is valid.
-        raise InviteRequired
-    status = (
-        MemberStatus.ACTIVE if community.join_policy == JoinPolicy.OPEN else MemberStatus.PENDING
-    )
+    if member_create.tier_id is not None:
+        await _may_choose_tier(session, community_id=community_id, actor=actor)
     earlier = await repository.find_membership(session, community_id=community_id, user_id=user_id)
+    if earlier is not None and earlier.status not in GONE_STATUSES:
+        raise AlreadyMember(user_id)
+    invite = await _redeem_invite(uow, community, member_create.invite_code)
+    seat = await seating.seat_in_tier(
+        session=session, community_id=community_id, tier_id=member_create.tier_id
+    )
+    admission = Admission(tier_id=seat, invited_by=invite.created_by if invite else None)
+    # An invite is the gate of an invite-only community; approval still applies where required.
+    status = (
+        MemberStatus.PENDING
+        if community.join_policy == JoinPolicy.APPROVAL
+        else MemberStatus.ACTIVE
+    )
     if earlier is not None:
-        return await _rejoin(uow, earlier, member_create, status=status)
+        return await _rejoin(uow, earlier, member_create, status=status, admission=admission)
     membership = Membership(
         id=new_id("mbr"),
         community_id=community_id,
@@ -103,7 +117,9 @@ async def join_community(
         display_name=member_create.display_name,
         status=status,
         role=Role.MEMBER,
+        tier_id=admission.tier_id,
         tags=member_create.tags,
+        invited_by=admission.invited_by,
         joined_at=utc_now(),
     )
     if not await repository.add_membership(session, membership):
@@ -113,11 +129,46 @@ async def join_community(
     return membership
 
 
+@dataclass(frozen=True)
+class Admission:
+    """Where a join seats the member, and who brought them this time (None: nobody)."""
+
+    tier_id: str | None
+    invited_by: str | None
+
+
+async def _redeem_invite(
+    uow: UnitOfWork, community: Community, invite_code: str | None
+) -> Invite | None:
+    if invite_code is not None:
+        return await referrals.redeem(uow, community_id=community.id, code=invite_code)
+    if community.join_policy == JoinPolicy.INVITE_ONLY:
+        raise InviteRequired
+    return None
+
+
+async def _may_choose_tier(session: AsyncSession, *, community_id: str, actor: Actor) -> None:
+    if actor.is_platform_admin:
+        return
+    membership = await repository.find_membership(
+        session, community_id=community_id, user_id=actor.id
+    )
+    active = membership is not None and membership.status in BELONGING_STATUSES
+    if not (active and membership and may(membership.role, Permission.MANAGE_TIERS)):
+        raise NotAllowed("Only the owner or an admin may place a member in a chosen tier.")
+
+
 async def _rejoin(
-    uow: UnitOfWork, earlier: Membership, member_create: MemberCreate, *, status: MemberStatus
+    uow: UnitOfWork,
+    earlier: Membership,
+    member_create: MemberCreate,
+    *,
+    status: MemberStatus,
+    admission: Admission,
 ) -> Membership:
     """Take back someone who left, was removed or was rejected, under their old member id. Only
-    one who left themselves may skip approval: removal and rejection were a steward's call."""
+    one who left themselves may skip approval: removal and rejection were a steward's call. The
+    referral is this join's: crediting the first inviter again would count one person twice."""
     if earlier.status in {MemberStatus.REMOVED, MemberStatus.REJECTED}:
         status = MemberStatus.PENDING
     rejoined = await member_changes.change_if(
@@ -128,6 +179,8 @@ async def _rejoin(
         role=Role.MEMBER,
         display_name=member_create.display_name,
         tags=member_create.tags,
+        tier_id=admission.tier_id,
+        invited_by=admission.invited_by,
         joined_at=utc_now(),
     )
     if not rejoined:
@@ -138,6 +191,8 @@ async def _rejoin(
 
 
 async def announce_joined(uow: UnitOfWork, membership: Membership) -> None:
+    # A referral counts when the join takes effect, which is when it is announced.
+    await referrals.credit_referral(uow, inviter_id=membership.invited_by)
     await uow.outbox.add(uow.session, MemberJoined(**membership_snapshot(membership)))
 
 
@@ -181,6 +236,8 @@ async def list_members(
     status: MemberStatus | None,
     role: Role | None,
     user_id: str | None = None,
+    tier_id: str | None = None,
+    tag: str | None = None,
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
@@ -191,6 +248,8 @@ async def list_members(
         status=status,
         role=role,
         user_id=user_id,
+        tier_id=tier_id,
+        tag=tag,
         after_id=after_id,
         limit=limit,
     )

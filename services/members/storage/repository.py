@@ -2,6 +2,9 @@
 
 from collections.abc import Sequence
 
+from sqlalchemy import ColumnElement, cast, exists, func, literal
+from sqlalchemy import select as sql_select
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
@@ -47,6 +50,8 @@ async def list_memberships(
     status: str | None,
     role: str | None,
     user_id: str | None = None,
+    tier_id: str | None = None,
+    tag: str | None = None,
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
@@ -62,6 +67,10 @@ async def list_memberships(
         query = query.where(Membership.role == role)
     if user_id is not None:
         query = query.where(Membership.user_id == user_id)
+    if tier_id is not None:
+        query = query.where(Membership.tier_id == tier_id)
+    if tag is not None:
+        query = query.where(has_tag(session, tag))
     if after_id is not None:
         query = query.where(col(Membership.id) > after_id)
     return (await session.execute(query)).scalars().all()
@@ -75,3 +84,11 @@ async def add_membership(session: AsyncSession, membership: Membership) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+def has_tag(session: AsyncSession, tag: str) -> ColumnElement[bool]:
+    """Membership.tags (a JSON list) holds `tag`."""
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(Membership.tags, JSONB).contains(cast(literal([tag], JSONB), JSONB))
+    elements = func.json_each(Membership.tags).table_valued("value")
+    return exists(sql_select(1).select_from(elements).where(elements.c.value == tag))

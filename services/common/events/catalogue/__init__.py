@@ -21,6 +21,7 @@ from services.common.events.catalogue.events import EventCreated
 from services.common.events.catalogue.members import (
     CommunityCreated,
     CommunityUpdated,
+    InviteCreated,
     MemberApproved,
     MemberJoined,
     MemberLeft,
@@ -41,6 +42,7 @@ __all__ = [
     "ContentCreated",
     "DomainEvent",
     "EventCreated",
+    "InviteCreated",
     "MemberApproved",
     "MemberJoined",
     "MemberLeft",

@@ -123,3 +123,20 @@ class MemberRemoved(DomainEvent):
     user_id: str
     removed_by: str
     removed_at: datetime
+
+
+@register
+class InviteCreated(DomainEvent):
+    """An invite was made. The code itself is left out: every consumer and webhook sees events,
+    and the code is what lets someone in."""
+
+    type = "invite.created"
+    source = "members"
+    subject_field = "invite_id"
+
+    community_id: str
+    invite_id: str
+    created_by: str | None = None
+    max_uses: int | None = None
+    expires_at: datetime | None = None
+    created_at: datetime
