@@ -37,6 +37,17 @@ async def set_capacity(
     return body
 
 
+async def small_community(
+    client: httpx.AsyncClient, first_tier_capacity: int, **fields: object
+) -> tuple[str, dict[str, Any]]:
+    """A community (its id) whose first tier, holding the owner, has this capacity."""
+    community = await create_community(client, **fields)
+    [first] = await tiers_of(client, community["id"])
+    return community["id"], await set_capacity(
+        client, community["id"], first["id"], first_tier_capacity
+    )
+
+
 async def test_a_new_community_has_one_tier_holding_its_owner(client: httpx.AsyncClient) -> None:
     community = await create_community(client)
     [tier] = await tiers_of(client, community["id"])
@@ -54,10 +65,7 @@ async def test_a_new_community_has_one_tier_holding_its_owner(client: httpx.Asyn
 async def test_joins_fill_tiers_in_rank_order_then_the_community_is_full(
     client: httpx.AsyncClient,
 ) -> None:
-    community = await create_community(client)
-    cid = community["id"]
-    [first] = await tiers_of(client, cid)
-    await set_capacity(client, cid, first["id"], 2)  # the owner and one more
+    cid, first = await small_community(client, 2)  # the owner and one more
     # Created before 二群 but ranked after it: rank decides, not creation order.
     third = (await add_tier(client, cid, name="三群", rank=3, capacity=1)).json()
     second = (await add_tier(client, cid, name="二群", rank=2, capacity=1)).json()
@@ -72,19 +80,14 @@ async def test_joins_fill_tiers_in_rank_order_then_the_community_is_full(
 
 
 async def test_pending_members_hold_their_seat(client: httpx.AsyncClient) -> None:
-    community = await create_community(client, join_policy="approval")
-    [tier] = await tiers_of(client, community["id"])
-    await set_capacity(client, community["id"], tier["id"], 2)
-    waiting = await join(client, community["id"], "p1")
+    cid, tier = await small_community(client, 2, join_policy="approval")
+    waiting = await join(client, cid, "p1")
     assert (waiting.json()["status"], waiting.json()["tier_id"]) == ("pending", tier["id"])
-    assert_problem(await join(client, community["id"], "p2"), 409)
+    assert_problem(await join(client, cid, "p2"), 409)
 
 
 async def test_twenty_concurrent_joins_never_overfill_a_tier(client: httpx.AsyncClient) -> None:
-    community = await create_community(client)
-    cid = community["id"]
-    [first] = await tiers_of(client, cid)
-    await set_capacity(client, cid, first["id"], 5)  # the owner and 4 more
+    cid, first = await small_community(client, 5)  # the owner and 4 more
     second = (await add_tier(client, cid, name="二群", rank=2, capacity=5)).json()
 
     responses = await asyncio.gather(*(join(client, cid, f"c{i}") for i in range(20)))
@@ -244,10 +247,7 @@ async def test_bad_tier_input_is_answered_with_problems(client: httpx.AsyncClien
 async def test_leaving_frees_the_seat_and_coming_back_takes_one_again(
     client: httpx.AsyncClient,
 ) -> None:
-    community = await create_community(client)
-    cid = community["id"]
-    [tier] = await tiers_of(client, cid)
-    await set_capacity(client, cid, tier["id"], 2)  # the owner and one more
+    cid, _tier = await small_community(client, 2)  # the owner and one more
     first = (await join(client, cid, "l1")).json()
     left = await client.delete(f"/v1/communities/{cid}/members/{first['id']}", headers=actor("l1"))
     assert left.is_success, left.text
