@@ -130,7 +130,7 @@ async def test_only_owners_and_admins_choose_a_tier(client: httpx.AsyncClient) -
 
     # Bad input, and how each kind is answered:
     chose_own = assert_problem(await join(client, cid, "v2", tier_id=second["id"]), 403)
-    assert chose_own["type"] == PROBLEMS + "forbidden"
+    assert chose_own["type"] == PROBLEMS + "permission-required"
     unknown = assert_problem(await join(client, cid, "v3", by="owner", tier_id="tier_nope"), 404)
     assert unknown["type"] == PROBLEMS + "tier-not-found"
     other = await create_community(client)

@@ -4,6 +4,7 @@ the same). A platform admin may do everything an owner may."""
 from collections.abc import Mapping
 from enum import StrEnum
 
+from services.common.errors import Forbidden
 from services.members.domain.models import Role
 
 
@@ -37,3 +38,13 @@ OWNER_GRANTED_ROLES = _STEWARDS
 
 def may(role: Role | str | None, permission: Permission) -> bool:
     return role in PERMISSIONS[permission]
+
+
+class PermissionRequired(Forbidden):
+    slug = "permission-required"
+
+    def __init__(self, permission: Permission) -> None:
+        super().__init__(
+            f"Your role in this community does not allow this ({permission}).",
+            permission=str(permission),
+        )

@@ -22,22 +22,17 @@ from services.common.membership import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.api.role_schemas import CommunityUpdate
 from services.members.domain.models import CommunityNotFound, MemberNotFound, MemberStatus, Role
-from services.members.domain.permissions import OWNER_GRANTED_ROLES, Permission, may
+from services.members.domain.permissions import (
+    OWNER_GRANTED_ROLES,
+    Permission,
+    PermissionRequired,
+    may,
+)
 from services.members.domain.use_cases import announce_joined, get_community, membership_snapshot
 from services.members.storage import member_changes, repository
 from services.members.storage.tables import Community, Membership
 
 CURRENT_STATUSES = (MemberStatus.PENDING, *sorted(BELONGING_STATUSES))
-
-
-class PermissionRequired(Forbidden):
-    slug = "permission-required"
-
-    def __init__(self, permission: Permission) -> None:
-        super().__init__(
-            f"Your role in this community does not allow this ({permission}).",
-            permission=str(permission),
-        )
 
 
 class OwnerOnly(Forbidden):

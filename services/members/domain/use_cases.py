@@ -24,7 +24,7 @@ from services.members.domain.models import (
     NotAllowed,
     Role,
 )
-from services.members.domain.permissions import Permission, may
+from services.members.domain.permissions import Permission, PermissionRequired, may
 from services.members.storage import member_changes, repository
 from services.members.storage.tables import Community, Invite, Membership
 
@@ -155,7 +155,7 @@ async def _may_choose_tier(session: AsyncSession, *, community_id: str, actor: A
     )
     active = membership is not None and membership.status in BELONGING_STATUSES
     if not (active and membership and may(membership.role, Permission.MANAGE_TIERS)):
-        raise NotAllowed("Only the owner or an admin may place a member in a chosen tier.")
+        raise PermissionRequired(Permission.MANAGE_TIERS)
 
 
 async def _rejoin(
