@@ -14,7 +14,7 @@ from services.members.api.schemas import (
     MemberCreate,
     MemberPublic,
 )
-from services.members.domain import use_cases
+from services.members.domain import admission, use_cases
 from services.members.domain.models import MemberStatus, Role
 
 router = APIRouter(tags=["members"])
@@ -27,7 +27,7 @@ async def _member_of_community(
     community_id: CommunityId, actor: ActorDep, session: ReadSessionDep
 ) -> Actor:
     # 404 for a stranger, as the other services answer: only members look inside a community.
-    await use_cases.admit_member(session=session, community_id=community_id, actor=actor)
+    await admission.acting(session, community_id=community_id, actor=actor, permission=None)
     return actor
 
 

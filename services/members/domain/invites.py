@@ -9,8 +9,8 @@ from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.membership import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
+from services.members.domain.admission import acting
 from services.members.domain.permissions import Permission
-from services.members.domain.roles import acting
 from services.members.storage import repository
 from services.members.storage.tables import Invite
 

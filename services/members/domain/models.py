@@ -32,13 +32,6 @@ class Role(StrEnum):
     MEMBER = "member"
 
 
-class CommunityNotFound(NotFound):
-    slug = "community-not-found"
-
-    def __init__(self, community_id: str) -> None:
-        super().__init__(f"No community {community_id!r}.", community_id=community_id)
-
-
 class MemberNotFound(NotFound):
     slug = "member-not-found"
 

@@ -2,7 +2,6 @@
 removal. Who may do what is `permissions.PERMISSIONS`; the rules about the owner live here."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,14 +20,18 @@ from services.common.events.envelope import utc_now
 from services.common.membership import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.api.role_schemas import CommunityUpdate
-from services.members.domain.models import CommunityNotFound, MemberNotFound, MemberStatus, Role
+from services.members.domain.admission import acting
+from services.members.domain.models import MemberStatus, Role
 from services.members.domain.permissions import (
     OWNER_GRANTED_ROLES,
     Permission,
-    PermissionRequired,
-    may,
 )
-from services.members.domain.use_cases import announce_joined, get_community, membership_snapshot
+from services.members.domain.use_cases import (
+    announce_joined,
+    get_community,
+    get_member,
+    membership_snapshot,
+)
 from services.members.storage import member_changes, repository
 from services.members.storage.tables import Community, Membership
 
@@ -62,50 +65,6 @@ class WrongMemberStatus(Conflict):
             member_id=membership.id,
             member_status=membership.status,
         )
-
-
-@dataclass(frozen=True)
-class Acting:
-    """The caller inside a community: their role there, or None for a platform admin who does
-    not belong (a platform admin may do what an owner may)."""
-
-    actor: Actor
-    community: Community
-    role: Role | None
-
-    @property
-    def is_owner(self) -> bool:
-        return self.role == Role.OWNER or self.actor.is_platform_admin
-
-    def may(self, permission: Permission) -> bool:
-        return self.actor.is_platform_admin or may(self.role, permission)
-
-
-async def acting(
-    session: AsyncSession, *, community_id: str, actor: Actor, permission: Permission | None
-) -> Acting:
-    """Admit the caller as in services.common.membership: 404 unless they belong (or are a
-    platform admin), then 403 unless their role grants `permission`."""
-    community = await get_community(session=session, community_id=community_id)
-    own = await repository.find_membership(session, community_id=community_id, user_id=actor.id)
-    if own is not None and own.status in BELONGING_STATUSES:
-        admitted = Acting(actor, community, Role(own.role))
-    elif actor.is_platform_admin:
-        admitted = Acting(actor, community, None)
-    else:
-        raise CommunityNotFound(community_id)
-    if permission is not None and not admitted.may(permission):
-        raise PermissionRequired(permission)
-    return admitted
-
-
-async def _member(session: AsyncSession, community_id: str, member_id: str) -> Membership:
-    membership = await repository.get_membership(
-        session, community_id=community_id, member_id=member_id
-    )
-    if membership is None:
-        raise MemberNotFound(member_id)
-    return membership
 
 
 # --- the community ---------------------------------------------------------------------------
@@ -192,7 +151,9 @@ async def _decide(
 ) -> Membership:
     """Move a pending member on; of two stewards deciding at once, one wins, the other gets 409."""
     await acting(uow.session, community_id=community_id, actor=actor, permission=Permission.APPROVE)
-    membership = await _member(uow.session, community_id, member_id)
+    membership = await get_member(
+        session=uow.session, community_id=community_id, member_id=member_id
+    )
     if not await member_changes.change_if(
         uow.session, membership, statuses=[MemberStatus.PENDING], status=status
     ):
@@ -211,7 +172,9 @@ async def change_role(
     steward = await acting(
         uow.session, community_id=community_id, actor=actor, permission=Permission.CHANGE_ROLES
     )
-    membership = await _member(uow.session, community_id, member_id)
+    membership = await get_member(
+        session=uow.session, community_id=community_id, member_id=member_id
+    )
     if membership.role == role:
         return membership
     if membership.role == Role.OWNER:
@@ -279,7 +242,11 @@ async def leave_or_remove(
             session, community_id=community_id, actor=actor, permission=Permission.REMOVE
         )
     )
-    membership = target if target is not None else await _member(session, community_id, member_id)
+    membership = (
+        target
+        if target is not None
+        else await get_member(session=session, community_id=community_id, member_id=member_id)
+    )
     if membership.role == Role.OWNER:
         raise TransferOwnershipFirst("leave or be removed")
     if remover is not None and membership.role == Role.ADMIN and not remover.is_owner:

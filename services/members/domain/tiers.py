@@ -9,8 +9,8 @@ from services.common.auth import Actor
 from services.common.errors import Conflict
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
+from services.members.domain.admission import acting
 from services.members.domain.permissions import Permission
-from services.members.domain.roles import acting
 from services.members.domain.seating import TierNotFound
 from services.members.storage import tiers as tier_storage
 from services.members.storage.tables import Tier

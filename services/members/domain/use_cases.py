@@ -10,13 +10,12 @@ from services.common.auth import Actor
 from services.common.events.catalogue import CommunityCreated, MemberJoined
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import BELONGING_STATUSES
+from services.common.membership import CommunityNotFound
 from services.common.unit_of_work import UnitOfWork
 from services.members.api.schemas import CommunityCreate, MemberCreate
-from services.members.domain import referrals, seating
+from services.members.domain import admission, referrals, seating
 from services.members.domain.models import (
     AlreadyMember,
-    CommunityNotFound,
     InviteRequired,
     JoinPolicy,
     MemberNotFound,
@@ -150,11 +149,8 @@ async def _redeem_invite(
 async def _may_choose_tier(session: AsyncSession, *, community_id: str, actor: Actor) -> None:
     if actor.is_platform_admin:
         return
-    membership = await repository.find_membership(
-        session, community_id=community_id, user_id=actor.id
-    )
-    active = membership is not None and membership.status in BELONGING_STATUSES
-    if not (active and membership and may(membership.role, Permission.MANAGE_TIERS)):
+    role = await admission.role_in(session, community_id=community_id, actor=actor)
+    if not (role is not None and may(role, Permission.MANAGE_TIERS)):
         raise PermissionRequired(Permission.MANAGE_TIERS)
 
 
@@ -206,19 +202,6 @@ def membership_snapshot(membership: Membership) -> dict[str, Any]:
     }
 
 
-async def admit_member(*, session: AsyncSession, community_id: str, actor: Actor) -> None:
-    """Let a member of the community (or a platform admin) look inside it; to anyone else it
-    answers as if it did not exist, as the other services do."""
-    await get_community(session=session, community_id=community_id)
-    if actor.is_platform_admin:
-        return
-    membership = await repository.find_membership(
-        session, community_id=community_id, user_id=actor.id
-    )
-    if membership is None or membership.status not in BELONGING_STATUSES:
-        raise CommunityNotFound(community_id)
-
-
 async def get_member(*, session: AsyncSession, community_id: str, member_id: str) -> Membership:
     """The membership, or MemberNotFound (also when the community does not exist)."""
     membership = await repository.get_membership(
@@ -241,7 +224,7 @@ async def list_members(
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
-    """Members of a community, in joining order (the caller was admitted by `admit_member`)."""
+    """Members of a community, in joining order (the caller was admitted by `admission.acting`)."""
     return await repository.list_memberships(
         session,
         community_id=community_id,

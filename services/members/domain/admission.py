@@ -1,0 +1,57 @@
+"""Who the caller is inside a community, as every members route that looks inside one asks:
+404 unless they belong (or are a platform admin), as in services.common.membership, then 403
+unless their role grants the permission asked for."""
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Actor
+from services.common.membership import BELONGING_STATUSES, CommunityNotFound
+from services.members.domain.models import Role
+from services.members.domain.permissions import Permission, PermissionRequired, may
+from services.members.storage import repository
+from services.members.storage.tables import Community
+
+
+@dataclass(frozen=True)
+class Acting:
+    """The caller inside a community: their role there, or None for a platform admin who does
+    not belong (a platform admin may do what an owner may)."""
+
+    actor: Actor
+    community: Community
+    role: Role | None
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Role.OWNER or self.actor.is_platform_admin
+
+    def may(self, permission: Permission) -> bool:
+        return self.actor.is_platform_admin or may(self.role, permission)
+
+
+async def acting(
+    session: AsyncSession, *, community_id: str, actor: Actor, permission: Permission | None
+) -> Acting:
+    """Admit the caller as in services.common.membership: 404 unless they belong (or are a
+    platform admin), then 403 unless their role grants `permission`."""
+    community = await repository.get_community(session, community_id)
+    if community is None:
+        raise CommunityNotFound(community_id)
+    role = await role_in(session, community_id=community_id, actor=actor)
+    if role is not None:
+        admitted = Acting(actor, community, role)
+    elif actor.is_platform_admin:
+        admitted = Acting(actor, community, None)
+    else:
+        raise CommunityNotFound(community_id)
+    if permission is not None and not admitted.may(permission):
+        raise PermissionRequired(permission)
+    return admitted
+
+
+async def role_in(session: AsyncSession, *, community_id: str, actor: Actor) -> Role | None:
+    """The caller's role in the community while they belong to it; None otherwise."""
+    own = await repository.find_membership(session, community_id=community_id, user_id=actor.id)
+    return Role(own.role) if own is not None and own.status in BELONGING_STATUSES else None
