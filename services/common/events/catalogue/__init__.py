@@ -16,8 +16,19 @@ from services.common.events.catalogue.base import (
     schemas,
     topic_of,
 )
-from services.common.events.catalogue.content import ContentCreated
-from services.common.events.catalogue.events import EventCreated
+from services.common.events.catalogue.content import (
+    ContentApproved,
+    ContentCreated,
+    ContentPublished,
+    PollVoted,
+)
+from services.common.events.catalogue.events import (
+    AttendanceCheckedIn,
+    ChallengeCheckedIn,
+    EventCreated,
+    FeedbackSubmitted,
+    RegistrationConfirmed,
+)
 from services.common.events.catalogue.members import (
     CommunityCreated,
     CommunityUpdated,
@@ -29,20 +40,33 @@ from services.common.events.catalogue.members import (
     MemberRemoved,
     MemberRoleChanged,
     MembershipSnapshot,
+    UserErased,
 )
-from services.common.events.catalogue.scoring import ActivityRecorded
+from services.common.events.catalogue.scoring import (
+    PERIOD_CLOSE_TOP,
+    ActivityRecorded,
+    LeaderboardPeriodClosed,
+    RankedMember,
+)
 
 __all__ = [
     "ALL_TOPICS",
     "EVENT_TYPES",
+    "PERIOD_CLOSE_TOP",
     "SOURCES",
     "ActivityRecorded",
+    "AttendanceCheckedIn",
+    "ChallengeCheckedIn",
     "CommunityCreated",
     "CommunityUpdated",
+    "ContentApproved",
     "ContentCreated",
+    "ContentPublished",
     "DomainEvent",
     "EventCreated",
+    "FeedbackSubmitted",
     "InviteCreated",
+    "LeaderboardPeriodClosed",
     "MemberApproved",
     "MemberJoined",
     "MemberLeft",
@@ -50,6 +74,10 @@ __all__ = [
     "MemberRemoved",
     "MemberRoleChanged",
     "MembershipSnapshot",
+    "PollVoted",
+    "RankedMember",
+    "RegistrationConfirmed",
+    "UserErased",
     "dlq_topic",
     "parse",
     "register",

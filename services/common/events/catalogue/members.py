@@ -140,3 +140,19 @@ class InviteCreated(DomainEvent):
     max_uses: int | None = None
     expires_at: datetime | None = None
     created_at: datetime
+
+
+@register
+class UserErased(DomainEvent):
+    """A user's personal data was erased (PIPL/GDPR). One event per community the user had a
+    membership in, so it travels in that community's order; every service erases what it holds
+    of `member_id` / `user_id` and keeps its counts."""
+
+    type = "user.erased"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    erased_at: datetime

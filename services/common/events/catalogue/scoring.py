@@ -1,6 +1,8 @@
-"""Events the scoring service publishes: the activities it ingested, on their own topic."""
+"""Events the scoring service publishes, and the activities it ingested (on their own topic)."""
 
 from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
 
 from services.common.events.catalogue.base import DomainEvent, register
 from services.common.fields import JsonObject
@@ -21,3 +23,32 @@ class ActivityRecorded(DomainEvent):
     content_id: str | None = None
     # The API's own type: an activity the API accepted is one the ledger can take.
     attrs: JsonObject = {}
+
+
+class RankedMember(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    member_id: str
+    rank: int
+    score: float
+
+
+@register
+class LeaderboardPeriodClosed(DomainEvent):
+    """A leaderboard period ended in the community's timezone. `entries` holds the top of the
+    ranking (at most `PERIOD_CLOSE_TOP` rows; a Kafka message has a size limit), `members_ranked`
+    how many members the whole ranking had."""
+
+    type = "leaderboard.period_closed"
+    source = "scoring"
+    subject_field = "community_id"
+
+    community_id: str
+    period: str
+    starts_at: datetime
+    ends_at: datetime
+    members_ranked: int
+    entries: list[RankedMember]
+
+
+PERIOD_CLOSE_TOP = 1000
