@@ -1,0 +1,3 @@
+from huoli.cli import app
+
+app(prog_name="huoli")
