@@ -81,3 +81,48 @@ def test_compose_gives_every_process_the_same_required_internal_secret() -> None
     for app in APPS:
         value = compose["services"][app]["environment"]["HUOLI_INTERNAL_SECRET"]
         assert value == "${HUOLI_INTERNAL_SECRET:?set HUOLI_INTERNAL_SECRET}"
+
+
+def test_every_component_autoscales_and_consumers_stay_within_the_partitions() -> None:
+    autoscalers = of_kind("HorizontalPodAutoscaler")
+    deployments = of_kind("Deployment")
+    partitions = int(of_kind("ConfigMap")["huoli-config"]["data"]["KAFKA_TOPIC_PARTITIONS"])
+    for app in APPS:
+        spec = autoscalers[app]["spec"]
+        assert spec["scaleTargetRef"] == {
+            "apiVersion": "apps/v1",
+            "kind": "Deployment",
+            "name": app,
+        }
+        assert app in deployments
+        assert 2 <= spec["minReplicas"] <= spec["maxReplicas"]
+    for app in BACKENDS:
+        # A consumer replica beyond the partition count would hold no partition.
+        assert autoscalers[app]["spec"]["maxReplicas"] <= partitions
+
+
+def test_every_component_keeps_one_pod_through_voluntary_disruptions() -> None:
+    budgets = of_kind("PodDisruptionBudget")
+    for app in APPS:
+        assert budgets[app]["spec"]["minAvailable"] >= 1
+        labels = of_kind("Deployment")[app]["spec"]["template"]["metadata"]["labels"]
+        assert selects(budgets[app]["spec"]["selector"], labels)
+
+
+def test_migrations_run_as_a_job_with_every_database() -> None:
+    kustomization = yaml.safe_load((DEPLOY / "k8s" / "jobs" / "kustomization.yaml").read_text())
+    [job] = [
+        document
+        for name in kustomization["resources"]
+        for document in yaml.safe_load_all((DEPLOY / "k8s" / "jobs" / name).read_text())
+        if document and document["kind"] == "Job"
+    ]
+    spec = job["spec"]["template"]["spec"]
+    assert spec["restartPolicy"] == "Never"
+    [container] = spec["containers"]
+    assert container["command"] == ["huoli", "migrate"]
+    env = {item["name"] for item in container["env"]}
+    assert {f"{app.upper()}_DATABASE_URL" for app in BACKENDS} <= env
+    pyproject = (DEPLOY.parent / "pyproject.toml").read_text()
+    assert 'huoli = "huoli.cli:app"' in pyproject
+    assert "COPY huoli/ huoli/" in (DEPLOY / "Dockerfile").read_text()
