@@ -24,6 +24,8 @@ from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.events.tables import MessagingTables
 from services.common.health import router as health_router
 from services.common.logs import configure_logging
+from services.common.metrics import RequestMetricsMiddleware, outbox_metrics_worker
+from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
 from services.common.openapi import problem_openapi
@@ -90,7 +92,11 @@ def create_service_app(
             _supervised("outbox relay", relay.run),
             *(
                 _supervised(worker.name, partial(worker.run, runtime))
-                for worker in (*workers, *housekeeping_workers(tables, settings))
+                for worker in (
+                    *workers,
+                    *housekeeping_workers(tables, settings),
+                    outbox_metrics_worker(tables, settings.service_name),
+                )
             ),
         ]
         for spec in consumers if settings.run_consumers else ():
@@ -127,7 +133,9 @@ def create_service_app(
     install_problem_handlers(app)
     app.state.actor_verifier = ActorVerifier(settings.internal_secret)
     install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestMetricsMiddleware, component=settings.service_name)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     for router in routers:
         app.include_router(router, prefix="/v1")
     return app

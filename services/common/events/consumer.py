@@ -23,6 +23,7 @@ from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
+from services.common.metrics import DEAD_LETTERS, record_consumer_lag
 from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -101,7 +102,15 @@ class InboxConsumer:
                 for record in records:
                     await self.process(record)
                 failpoint(f"{self.group_id}.before_offset_commit")
-                await consumer.commit({partition: records[-1].offset + 1})
+                next_offset = records[-1].offset + 1
+                await consumer.commit({partition: next_offset})
+                record_consumer_lag(
+                    self.group_id,
+                    partition.topic,
+                    partition.partition,
+                    next_offset=next_offset,
+                    log_end=consumer.highwater(partition),
+                )
 
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
@@ -175,6 +184,7 @@ class InboxConsumer:
         await producer.send_and_wait(
             dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
         )
+        DEAD_LETTERS.labels(self.group_id, record.topic).inc()
         logger.error(
             "consumer %s sent %s[%d]@%d to the DLQ: %r",
             self.group_id,

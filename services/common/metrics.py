@@ -1,0 +1,142 @@
+"""Prometheus metrics every process exposes at `/metrics` (prometheus-client's text format).
+
+The metric objects live once per process in the default registry, labelled by component, so
+several apps in one interpreter (the tests) share them without registering twice.
+"""
+
+import asyncio
+import logging
+import time
+from datetime import UTC, datetime
+
+from fastapi import APIRouter, Response
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import func, select
+from starlette.routing import BaseRoute
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from services.common.events.tables import MessagingTables
+from services.common.runtime import ServiceRuntime, WorkerSpec
+
+logger = logging.getLogger(__name__)
+
+REQUEST_DURATION = Histogram(
+    "huoli_http_request_duration_seconds",
+    "Time from a request's arrival to its response's start, by route template.",
+    ("component", "method", "route", "status"),
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+OUTBOX_BACKLOG = Gauge(
+    "huoli_outbox_backlog", "Outbox rows written but not yet published.", ("component",)
+)
+OUTBOX_OLDEST_AGE = Gauge(
+    "huoli_outbox_oldest_age_seconds",
+    "Age of the oldest unpublished outbox row (0 when none is waiting).",
+    ("component",),
+)
+CONSUMER_LAG = Gauge(
+    "huoli_consumer_lag",
+    "Messages on a partition a consumer group has not consumed yet (as of its last fetch).",
+    ("group", "topic", "partition"),
+)
+DEAD_LETTERS = Counter(
+    "huoli_consumer_dead_letters_total",
+    "Messages a consumer gave up on and sent to the dead-letter topic.",
+    ("group", "topic"),
+)
+WEBHOOK_FAILURES = Counter(
+    "huoli_webhook_delivery_failures_total",
+    "Webhook delivery attempts that did not get a 2xx (refused, timed out, or an error status).",
+    ("reason",),
+)
+
+# Paths without a route template share one label, so a scan of random paths cannot create
+# a time series per path.
+UNMATCHED_ROUTE = "unmatched"
+# How often the outbox gauges are refreshed: a scrape every 15 s or so is what they serve.
+OUTBOX_SAMPLE_SECONDS = 10.0
+
+router = APIRouter()
+
+
+@router.get("/metrics", include_in_schema=False)
+async def metrics() -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+
+class RequestMetricsMiddleware:
+    """Observe every HTTP request's latency under its route template (`/v1/events/{event_id}`),
+    never the raw path."""
+
+    def __init__(self, app: ASGIApp, *, component: str) -> None:
+        self.app = app
+        self.component = component
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        status = 500
+
+        async def observe_start(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                REQUEST_DURATION.labels(
+                    self.component, scope["method"], _route_of(scope), str(status)
+                ).observe(time.perf_counter() - started)
+            await send(message)
+
+        await self.app(scope, receive, observe_start)
+
+
+def _route_of(scope: Scope) -> str:
+    # FastAPI's router leaves the route it matched in the scope. Its template is relative to the
+    # router it was included with (`/communities/{community_id}` under `/v1`), and a prefix is
+    # literal, so the prefix is the path's leading segments the template does not account for.
+    route: BaseRoute | None = scope.get("route")
+    template = getattr(route, "path", None)
+    if not isinstance(template, str):
+        return UNMATCHED_ROUTE
+    path_segments = scope["path"].split("/")
+    template_segments = template.lstrip("/").split("/")
+    prefix = path_segments[: max(len(path_segments) - len(template_segments), 0)]
+    return "/".join(prefix) + template if prefix else template
+
+
+async def sample_outbox(runtime: ServiceRuntime, tables: MessagingTables, component: str) -> None:
+    """Set the outbox gauges from the table: how many rows wait and since when."""
+    outbox = tables.outbox
+    async with runtime.read_sessions() as session:
+        waiting, oldest = (
+            await session.execute(
+                select(func.count(), func.min(outbox.c.created_at)).where(
+                    outbox.c.published_at.is_(None)
+                )
+            )
+        ).one()
+    OUTBOX_BACKLOG.labels(component).set(waiting)
+    age = (datetime.now(UTC) - oldest).total_seconds() if oldest is not None else 0.0
+    OUTBOX_OLDEST_AGE.labels(component).set(max(age, 0.0))
+
+
+def outbox_metrics_worker(tables: MessagingTables, component: str) -> WorkerSpec:
+    async def sample_forever(runtime: ServiceRuntime) -> None:
+        while True:
+            try:
+                await sample_outbox(runtime, tables, component)
+            except Exception:
+                # A database hiccup costs one sample, not the worker's restart noise.
+                logger.debug("outbox sample failed", exc_info=True)
+            await asyncio.sleep(OUTBOX_SAMPLE_SECONDS)
+
+    return WorkerSpec(name="outbox metrics", run=sample_forever)
+
+
+def record_consumer_lag(
+    group: str, topic: str, partition: int, *, next_offset: int, log_end: int | None
+) -> None:
+    """The lag of a consumer group on one partition: the log's end minus the next offset."""
+    if log_end is not None:
+        CONSUMER_LAG.labels(group, topic, str(partition)).set(max(log_end - next_offset, 0))
