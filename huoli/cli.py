@@ -12,9 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import Progress
 from rich.table import Table
 
 from huoli.api import ApiError, HuoliApi, development_token
+from huoli.seed import SeedPlan, seed_community, total_work
 from services.common.components import SERVICES
 from services.common.migrations import upgrade_to_head
 from services.common.settings import ServiceSettings
@@ -163,3 +165,34 @@ def tier_policy(
         )
     console.print(table)
     console.print(f"purged: {len(plan['purged'])} member(s) {' '.join(plan['purged'])}")
+
+
+@app.command()
+def seed(
+    members: Annotated[int, typer.Option(min=8, max=2000)] = 60,
+    activities: Annotated[int, typer.Option(min=0, max=200_000)] = 3000,
+    days: Annotated[int, typer.Option(min=1, max=365)] = 30,
+    gateway: GatewayOption = "http://127.0.0.1:8000",
+    token: TokenOption = None,
+    act_as: ActAsOption = "alice",
+) -> None:
+    """Create a demo community through the API: Chinese names, three tiers, roles, a month of
+    activities, events with registrations and check-ins, content on the calendar."""
+    plan = SeedPlan(members=members, activities=activities, days=days)
+    with _api(gateway, token, act_as) as api, Progress(console=console) as progress:
+        task = progress.add_task("seeding", total=total_work(plan))
+
+        def step(label: str, done: int) -> None:
+            progress.update(task, advance=done, description=f"seeding {label}")
+
+        try:
+            result = seed_community(api, plan, step)
+        except ApiError as error:
+            raise _fail(error) from error
+    console.print(
+        f"community [bold]{result.community_id}[/bold] (owner {result.owner_user_id}): "
+        f"{len(result.member_ids)} members in {len(result.tier_ids)} tiers, "
+        f"{result.activities} activities, {len(result.event_ids)} events, "
+        f"{len(result.content_ids)} content items"
+    )
+    console.print(f"next: huoli leaderboard {result.community_id} --as {act_as}")
