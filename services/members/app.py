@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.service import create_service_app
-from services.members.api import invites, roles, tiers
+from services.members.api import invites, roles, sanctions, tiers
 from services.members.api.routes import router
 from services.members.settings import MembersSettings
 from services.members.storage.tables import messaging
@@ -19,5 +19,5 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
         description="Communities, memberships, roles and tiers.",
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
-        routers=[router, roles.router, tiers.router, invites.router],
+        routers=[router, roles.router, tiers.router, invites.router, sanctions.router],
     )
