@@ -218,6 +218,8 @@ class MemberTierChanged(DomainEvent):
     reason: str
     score: float
     changed_at: datetime
+    # The user who ran the policy, or "tier-policy" for a scheduled run.
+    changed_by: str | None = None
 
 
 @register
@@ -234,3 +236,4 @@ class MemberPurged(DomainEvent):
     tier_id: str | None = None
     last_active_at: datetime | None = None
     purged_at: datetime
+    purged_by: str | None = None
