@@ -34,6 +34,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/reject",
         f"{_MEMBER}/role",
         f"{_MEMBER}/sanctions",
+        f"{_COMMUNITY}/sanction-ladder",
         f"{_COMMUNITY}/invites",
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",

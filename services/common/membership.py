@@ -41,9 +41,13 @@ from services.common.events.catalogue import (
     MemberApproved,
     MemberJoined,
     MemberLeft,
+    MemberPurged,
     MemberRemoved,
     MemberRoleChanged,
     MembershipSnapshot,
+    MemberTierChanged,
+    MemberUpdated,
+    UserErased,
 )
 from services.common.events.consumer import HandlerRegistry
 from services.common.events.envelope import CloudEvent
@@ -53,6 +57,9 @@ from services.common.unit_of_work import UnitOfWork
 
 ID_LENGTH = 64
 USER_ID_LENGTH = 128
+
+# What an erased user's display name becomes everywhere (members sets the same).
+ERASED_DISPLAY_NAME = "已注销用户"
 
 OWNER = "owner"
 ADMIN = "admin"
@@ -208,6 +215,7 @@ async def change_membership(
     status: str | None = None,
     role: str | None = None,
     tier_id: str | None = None,
+    display_name: str | None = None,
 ) -> None:
     """Apply a later change to a known membership (left, removed, role or tier changed): the
     handlers of those events, when they exist, come down to this. It changes only a row the
@@ -215,7 +223,12 @@ async def change_membership(
     whole membership, as `member.joined` does, and go through `save_membership`."""
     changes: dict[str, Any] = {
         name: value
-        for name, value in (("status", status), ("role", role), ("tier_id", tier_id))
+        for name, value in (
+            ("status", status),
+            ("role", role),
+            ("tier_id", tier_id),
+            ("display_name", display_name),
+        )
         if value is not None
     }
     if changes:
@@ -224,6 +237,34 @@ async def change_membership(
             update(membership)
             .where(membership.c.community_id == community_id, membership.c.member_id == member_id)
             .values(**changes)
+        )
+
+
+async def erase_membership(
+    session: AsyncSession, tables: MembershipTables, event: UserErased
+) -> None:
+    """Anonymise an erased user's membership: the display name becomes ERASED_DISPLAY_NAME and
+    the user id the tombstone members gave it (so nothing here names the person any more)."""
+    membership, community = tables.membership, tables.community
+    values: dict[str, Any] = {"display_name": ERASED_DISPLAY_NAME}
+    if event.replacement_user_id is not None:
+        values["user_id"] = event.replacement_user_id
+    await session.execute(
+        update(membership)
+        .where(
+            membership.c.community_id == event.community_id,
+            membership.c.member_id == event.member_id,
+        )
+        .values(**values)
+    )
+    if event.replacement_user_id is not None:
+        await session.execute(
+            update(community)
+            .where(
+                community.c.id == event.community_id,
+                community.c.owner_user_id == event.user_id,
+            )
+            .values(owner_user_id=event.replacement_user_id)
         )
 
 
@@ -259,6 +300,36 @@ def membership_handlers(tables: MembershipTables) -> HandlerRegistry:
             status=status,
         )
 
+    async def on_updated(uow: UnitOfWork, event: MemberUpdated, _: CloudEvent) -> None:
+        await change_membership(
+            uow.session,
+            tables,
+            community_id=event.community_id,
+            member_id=event.member_id,
+            display_name=event.display_name[:USER_ID_LENGTH],
+        )
+
+    async def on_tier_changed(uow: UnitOfWork, event: MemberTierChanged, _: CloudEvent) -> None:
+        await change_membership(
+            uow.session,
+            tables,
+            community_id=event.community_id,
+            member_id=event.member_id,
+            tier_id=event.to_tier_id,
+        )
+
+    async def on_purged(uow: UnitOfWork, event: MemberPurged, _: CloudEvent) -> None:
+        await change_membership(
+            uow.session,
+            tables,
+            community_id=event.community_id,
+            member_id=event.member_id,
+            status="removed",
+        )
+
+    async def on_erased(uow: UnitOfWork, event: UserErased, _: CloudEvent) -> None:
+        await erase_membership(uow.session, tables, event)
+
     return {
         CommunityCreated: on_community_created,
         CommunityUpdated: on_community_updated,
@@ -267,6 +338,10 @@ def membership_handlers(tables: MembershipTables) -> HandlerRegistry:
         MemberRoleChanged: on_role_changed,
         MemberLeft: on_gone,
         MemberRemoved: on_gone,
+        MemberUpdated: on_updated,
+        MemberTierChanged: on_tier_changed,
+        MemberPurged: on_purged,
+        UserErased: on_erased,
     }
 
 

@@ -6,18 +6,30 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.service import create_service_app
-from services.members.api import invites, roles, tiers
+from services.members.api import invites, roles, sanctions, tier_policy, tiers
 from services.members.api.routes import router
+from services.members.messaging.engagement import ENGAGEMENT_CONSUMER
+from services.members.messaging.scheduler import tier_policy_worker
 from services.members.settings import MembersSettings
 from services.members.storage.tables import messaging
 
 
 def create_app(settings: MembersSettings | None = None) -> FastAPI:
+    settings = settings or MembersSettings()
     return create_service_app(
-        settings=settings or MembersSettings(),
+        settings=settings,
         title="Huoli members",
-        description="Communities, memberships, roles and tiers.",
+        description="Communities, memberships, roles, tiers, sanctions and the tier policy.",
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
-        routers=[router, roles.router, tiers.router, invites.router],
+        routers=[
+            router,
+            roles.router,
+            tiers.router,
+            invites.router,
+            sanctions.router,
+            tier_policy.router,
+        ],
+        consumers=[ENGAGEMENT_CONSUMER],
+        workers=[tier_policy_worker(settings.tier_policy_poll_seconds)],
     )

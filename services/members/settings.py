@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.components import MEMBERS
@@ -10,3 +11,5 @@ class MembersSettings(ServiceSettings):
     )
 
     service_name: str = MEMBERS.name
+    # How often each instance looks for tier-policy periods that have not run yet.
+    tier_policy_poll_seconds: float = Field(default=60.0, gt=0)

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -41,6 +42,36 @@ class Outbox:
         self.table = tables.outbox
         self.source = f"huoli/{source}"
         self.committed = asyncio.Event()
+
+    async def add_many(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
+        """Write many events into the session's transaction in one statement (a bulk change,
+        such as a tier-policy run over thousands of members, emits one event per member)."""
+        if not events:
+            return
+        now = utc_now()
+        rows = []
+        for event in events:
+            envelope = self._envelope(event)
+            rows.append(
+                {
+                    "event_id": envelope.id,
+                    "topic": event.kafka_topic(),
+                    "message_key": event.community(),
+                    "payload": envelope.model_dump_json(),
+                    "created_at": now,
+                }
+            )
+        await session.execute(insert(self.table), rows)
+        on_commit(session, self.committed.set)
+
+    def _envelope(self, event: DomainEvent) -> CloudEvent:
+        return CloudEvent(
+            source=self.source,
+            type=event.type,
+            subject=event.subject(),
+            communityid=event.community(),
+            data=event.model_dump(mode="json"),
+        )
 
     async def add(
         self,

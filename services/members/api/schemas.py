@@ -4,8 +4,16 @@ from datetime import datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    model_validator,
+)
 
+from services.common.events.envelope import utc_now
 from services.common.fields import NoNul, ResourceId
 from services.members.domain.models import JoinPolicy, MemberStatus, Role
 
@@ -77,3 +85,17 @@ class MemberPublic(BaseModel):
     invited_by: str | None
     referral_count: int
     joined_at: datetime
+    muted_until: datetime | None = None
+    locked: bool = False
+    on_leave: bool = False
+    last_active_at: datetime | None = None
+
+    @model_validator(mode="after")
+    def _mute_ends_by_itself(self) -> "MemberPublic":
+        # The table keeps `muted` until something else changes the member; a mute whose time
+        # has passed is over, whoever reads it.
+        if self.status == MemberStatus.MUTED and (
+            self.muted_until is None or self.muted_until <= utc_now()
+        ):
+            self.status, self.muted_until = MemberStatus.ACTIVE, None
+        return self

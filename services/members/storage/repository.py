@@ -2,13 +2,14 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, cast, exists, func, literal
+from sqlalchemy import ColumnElement, and_, cast, exists, func, literal, or_
 from sqlalchemy import select as sql_select
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
+from services.common.events.envelope import utc_now
 from services.members.storage.tables import Community, Membership
 
 
@@ -62,7 +63,7 @@ async def list_memberships(
         .limit(limit)
     )
     if status is not None:
-        query = query.where(Membership.status == status)
+        query = query.where(status_is(status))
     if role is not None:
         query = query.where(Membership.role == role)
     if user_id is not None:
@@ -92,3 +93,14 @@ def has_tag(session: AsyncSession, tag: str) -> ColumnElement[bool]:
         return cast(Membership.tags, JSONB).contains(cast(literal([tag], JSONB), JSONB))
     elements = func.json_each(Membership.tags).table_valued("value")
     return exists(sql_select(1).select_from(elements).where(elements.c.value == tag))
+
+
+def status_is(status: str) -> ColumnElement[bool]:
+    """The member's status as reads show it: a mute whose time has passed reads as active."""
+    muted = col(Membership.status) == "muted"
+    mute_over = and_(muted, col(Membership.muted_until) <= utc_now())
+    if status == "active":
+        return or_(col(Membership.status) == "active", mute_over)
+    if status == "muted":
+        return and_(muted, col(Membership.muted_until) > utc_now())
+    return col(Membership.status) == status

@@ -156,3 +156,84 @@ class UserErased(DomainEvent):
     member_id: str
     user_id: str
     erased_at: datetime
+    # What the members service now calls the user instead (a tombstone, never their real id):
+    # projections keyed by user id move the row to it.
+    replacement_user_id: str | None = None
+
+
+@register
+class MemberUpdated(DomainEvent):
+    """A member's own fields changed (PATCH): the values after the change."""
+
+    type = "member.updated"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    display_name: str
+    tags: list[str] = []
+    locked: bool = False
+    on_leave: bool = False
+    updated_by: str
+
+
+@register
+class MemberSanctioned(DomainEvent):
+    """A warning, mute or removal; `by_ladder` when the sanctions ladder escalated a warning.
+    A removal is followed by `member.removed`."""
+
+    type = "member.sanctioned"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    sanction_id: str
+    kind: str
+    reason: str
+    muted_until: datetime | None = None
+    sanctioned_by: str
+    by_ladder: bool = False
+    warning_count: int
+    issued_at: datetime
+
+
+@register
+class MemberTierChanged(DomainEvent):
+    """The tier policy moved a member (`reason`: promoted or demoted), with the score it ranked
+    by."""
+
+    type = "member.tier_changed"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    from_tier_id: str
+    to_tier_id: str
+    reason: str
+    score: float
+    changed_at: datetime
+    # The user who ran the policy, or "tier-policy" for a scheduled run.
+    changed_by: str | None = None
+
+
+@register
+class MemberPurged(DomainEvent):
+    """The tier policy removed an inactive member of the lowest tier (清理僵尸粉)."""
+
+    type = "member.purged"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    tier_id: str | None = None
+    last_active_at: datetime | None = None
+    purged_at: datetime
+    purged_by: str | None = None
