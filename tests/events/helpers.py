@@ -87,8 +87,7 @@ def events_service(**settings: Any) -> Any:
                 database_url=database_url,
                 broker=broker,
                 run_migrations_on_startup=False,
-                run_consumers=False,
-                **settings,
+                **{"run_consumers": False, **settings},
             )
             async with running_service(app) as client:
                 await seed(app)
