@@ -54,6 +54,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         *(f"{_EVENT}/{action}" for action in _EVENT_ACTIONS),
         f"{_EVENT}/registrations",
         f"{_EVENT}/registrations/{{registration_id}}",
+        f"{_EVENT}/registrations/{{registration_id}}/confirm",
         f"{_EVENT}/lottery",
         f"{_EVENT}/lottery/commit",
         f"{_EVENT}/lottery/{{lottery_id}}/draw",

@@ -1,5 +1,5 @@
-"""The events service: events and, in later slices, registration, check-in, lotteries,
-feedback and reports."""
+"""The events service: events and their lifecycle, registration with a waitlist, check-in,
+feedback and reports, lotteries, 打卡 challenges and an iCalendar feed."""
 
 from pathlib import Path
 
@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from services.common.membership import membership_consumer
 from services.common.service import create_service_app
 from services.events.api.routes import router
+from services.events.domain.erasure import erasure_consumer
+from services.events.domain.scheduler import scheduler_worker
 from services.events.settings import EventsSettings
 from services.events.storage.tables import membership, messaging
 
@@ -21,5 +23,9 @@ def create_app(settings: EventsSettings | None = None) -> FastAPI:
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
         routers=[router],
-        consumers=[membership_consumer(settings.service_name, membership)],
+        consumers=[
+            membership_consumer(settings.service_name, membership),
+            erasure_consumer(settings.service_name),
+        ],
+        workers=[scheduler_worker(settings.scheduler_poll_seconds)],
     )

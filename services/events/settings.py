@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.components import EVENTS
@@ -10,3 +11,5 @@ class EventsSettings(ServiceSettings):
     )
 
     service_name: str = EVENTS.name
+    # How often the scheduler looks for events that ended and seat offers that ran out.
+    scheduler_poll_seconds: float = Field(default=5.0, gt=0)

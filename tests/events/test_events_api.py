@@ -101,12 +101,13 @@ async def test_create_and_get_round_trip(client: httpx.AsyncClient) -> None:
 
 
 async def test_optional_fields_default_to_empty(client: httpx.AsyncClient) -> None:
-    created = await create_event(client, location=None)
+    created = await create_event(client)
     for field in (
         "description",
-        "location",
         "url",
         "capacity",
+        "claim_window_hours",
+        "cancel_reason",
         "registration_opens_at",
         "registration_closes_at",
     ):
@@ -117,7 +118,14 @@ async def test_optional_fields_default_to_empty(client: httpx.AsyncClient) -> No
 async def test_event_created_is_published_with_the_envelope(
     client: httpx.AsyncClient, broker: str
 ) -> None:
-    created = await create_event(client, kind="livestream", format="online", capacity=500)
+    created = await create_event(
+        client,
+        kind="livestream",
+        format="online",
+        location=None,
+        url="https://live.example.com/x",
+        capacity=500,
+    )
     record = await published_record(broker, "huoli.events", subject=created["id"])
     event = orjson.loads(record.value)
     assert record.key == COMMUNITY.encode()  # one community's events stay in order

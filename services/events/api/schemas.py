@@ -1,12 +1,13 @@
 """Request and response shapes of the events API."""
 
-from datetime import datetime
-from typing import Annotated
+from datetime import date, datetime, timedelta
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictInt,
@@ -16,7 +17,17 @@ from pydantic import (
 )
 
 from services.common.fields import NoNul, ResourceId, Timestamp
-from services.events.domain.models import EventFormat, EventKind, EventStatus
+from services.events.domain.models import (
+    EventFormat,
+    EventKind,
+    EventStatus,
+    LotteryPool,
+    LotteryStatus,
+    RegistrationStatus,
+)
+
+# A festival or a week-long volunteering camp, not a year: bounds the volunteer-hours figure.
+MAX_EVENT_LENGTH = timedelta(days=31)
 
 Title = Annotated[
     str,
@@ -52,8 +63,9 @@ class EventCreate(BaseModel):
     description: Description | None = None
     kind: EventKind
     format: EventFormat
-    location: Location | None = None
-    url: WebUrl | None = None
+    # Validated when absent too: the format decides whether they are required.
+    location: Location | None = Field(default=None, validate_default=True)
+    url: WebUrl | None = Field(default=None, validate_default=True)
     starts_at: Timestamp
     ends_at: Timestamp
     # Bounded so that no request can overflow the column.
@@ -61,14 +73,33 @@ class EventCreate(BaseModel):
     registration_opens_at: Timestamp | None = None
     registration_closes_at: Timestamp | None = None
     tier_ids: Annotated[list[ResourceId], Field(max_length=20)] = []
+    # Hours a member promoted from the waitlist has to confirm before the seat passes on;
+    # absent, promotion confirms at once.
+    claim_window_hours: Annotated[StrictInt, Field(ge=1, le=720)] | None = None
 
     # Field validators (not a model validator) so that the error names the offending field.
+    @field_validator("location")
+    @classmethod
+    def _offline_needs_location(cls, location: str | None, info: ValidationInfo) -> str | None:
+        if location is None and info.data.get("format") is EventFormat.OFFLINE:
+            raise ValueError("an offline event needs a location")
+        return location
+
+    @field_validator("url")
+    @classmethod
+    def _online_needs_url(cls, url: str | None, info: ValidationInfo) -> str | None:
+        if url is None and info.data.get("format") is EventFormat.ONLINE:
+            raise ValueError("an online event needs a url")
+        return url
+
     @field_validator("ends_at")
     @classmethod
     def _ends_after_start(cls, ends_at: datetime, info: ValidationInfo) -> datetime:
         starts_at = info.data.get("starts_at")
         if starts_at is not None and ends_at <= starts_at:
             raise ValueError("must be after starts_at")
+        if starts_at is not None and ends_at - starts_at > MAX_EVENT_LENGTH:
+            raise ValueError(f"must be at most {MAX_EVENT_LENGTH.days} days after starts_at")
         return ends_at
 
     @field_validator("registration_opens_at")
@@ -110,7 +141,9 @@ class EventPublic(BaseModel):
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     tier_ids: list[str]
+    claim_window_hours: int | None
     status: EventStatus
+    cancel_reason: str | None
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -120,3 +153,185 @@ class EventCreatedPublic(EventPublic):
     """The answer to the event's creator, who hands the check-in code out at the venue."""
 
     checkin_code: str
+
+
+class EventCancel(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000), NoNul
+    ]
+
+
+class RegistrationCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: ResourceId
+
+
+class RegistrationPublic(BaseModel):
+    id: str
+    event_id: str
+    # None once the member's personal data was erased.
+    member_id: str | None
+    status: RegistrationStatus
+    # 1 for the next in line; present while waitlisted.
+    waitlist_position: int | None = None
+    registered_at: datetime
+    confirmed_at: datetime | None
+    offered_until: datetime | None
+    cancelled_at: datetime | None
+    checked_in_at: datetime | None
+
+
+CheckinCode = Annotated[str, StringConstraints(min_length=1, max_length=32), NoNul]
+
+
+class CheckinCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: ResourceId
+    code: CheckinCode
+
+
+class CheckinPublic(BaseModel):
+    event_id: str
+    registration_id: str
+    member_id: str
+    checked_in_at: datetime
+
+
+class FeedbackCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: ResourceId
+    rating: Annotated[StrictInt, Field(ge=1, le=5)]
+    comment: Annotated[str, StringConstraints(max_length=2000), NoNul] | None = None
+
+
+class FeedbackPublic(BaseModel):
+    event_id: str
+    member_id: str
+    rating: int
+    comment: str | None
+    submitted_at: datetime
+
+
+class ReportPublic(BaseModel):
+    event_id: str
+    status: EventStatus
+    registered: int
+    waitlisted: int
+    attended: int
+    attendance_rate: float | None
+    no_show_rate: float | None
+    feedback_count: int
+    avg_rating: float | None
+    nps: int | None
+    # Volunteering events only: the event's length in hours times its attendees.
+    volunteer_hours: float | None
+
+
+class LotteryCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    winners: Annotated[StrictInt, Field(ge=1, le=10_000)]
+    pool: LotteryPool
+    prize: Title
+
+
+class LotteryCommitted(BaseModel):
+    id: str
+    event_id: str
+    prize: str
+    pool: LotteryPool
+    winners_count: int
+    status: LotteryStatus
+    seed_sha256: str
+    committed_at: datetime
+
+
+class LotteryResult(BaseModel):
+    id: str
+    event_id: str
+    prize: str
+    pool: LotteryPool
+    pool_size: int
+    seed_sha256: str
+    # Hex of the seed's 32 bytes: SHA-256 of those bytes is seed_sha256.
+    seed: str
+    winners: list[str]
+    drawn_at: datetime
+
+
+def _iso_date_text(value: Any) -> Any:
+    # Pydantic would read a number as a Unix time; the contract is an ISO date.
+    if not isinstance(value, str):
+        raise ValueError("expected an ISO 8601 date string (YYYY-MM-DD)")
+    return value
+
+
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
+class ChallengeCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    days: Annotated[StrictInt, Field(ge=1, le=366)]
+    starts_on: IsoDate
+    # Make-up cards (补卡) each member may spend to fill a missed day.
+    make_up_cards: Annotated[StrictInt, Field(ge=0, le=366)] = 2
+
+    @field_validator("starts_on")
+    @classmethod
+    def _plausible_year(cls, starts_on: date) -> date:
+        if not 2000 <= starts_on.year <= 2999:
+            raise ValueError("must be a date between the years 2000 and 2999")
+        return starts_on
+
+
+class ChallengePublic(BaseModel):
+    id: str
+    community_id: str
+    title: str
+    days: int
+    starts_on: date
+    ends_on: date
+    make_up_cards: int
+    created_by: str
+    created_at: datetime
+
+
+class ChallengeCheckinCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    member_id: ResourceId
+    # A past day of the challenge spends a make-up card; absent means today, in the
+    # community's timezone.
+    date: IsoDate | None = None
+
+
+class ChallengeCheckinPublic(BaseModel):
+    challenge_id: str
+    member_id: str
+    checked_in_on: date
+    make_up: bool
+    current_streak: int
+    longest_streak: int
+    make_up_cards_left: int
+    checked_in_at: datetime
+
+
+class StreakPublic(BaseModel):
+    rank: int
+    member_id: str
+    current_streak: int
+    longest_streak: int
+    days_checked_in: int
+
+
+class StreakBoard(BaseModel):
+    challenge_id: str
+    today: date
+    items: list[StreakPublic]

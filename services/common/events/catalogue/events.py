@@ -36,6 +36,8 @@ class RegistrationConfirmed(DomainEvent):
     registration_id: str
     member_id: str
     confirmed_at: datetime
+    # True when the seat came from the waitlist (a promotion, or a claimed offer).
+    promoted: bool = False
 
 
 @register
@@ -79,3 +81,127 @@ class ChallengeCheckedIn(DomainEvent):
     streak: int
     make_up: bool = False
     checked_in_at: datetime
+
+
+# Lifecycle, waitlist and lottery events: the events service's own.
+
+
+@register
+class EventPublished(DomainEvent):
+    type = "event.published"
+    source = "events"
+    subject_field = "event_id"
+
+    community_id: str
+    event_id: str
+    title: str
+    kind: str
+    format: str
+    starts_at: datetime
+    ends_at: datetime
+    capacity: int | None = None
+    tier_ids: list[str] = []
+    published_at: datetime
+
+
+@register
+class EventCancelled(DomainEvent):
+    """An event was called off; `registrant_member_ids` are those to tell (confirmed, offered a
+    seat, or waitlisted), so a notifier needs nothing else."""
+
+    type = "event.cancelled"
+    source = "events"
+    subject_field = "event_id"
+
+    community_id: str
+    event_id: str
+    reason: str
+    registrant_member_ids: list[str]
+    cancelled_by: str
+    cancelled_at: datetime
+
+
+@register
+class EventCompleted(DomainEvent):
+    """An event reached its end time (the scheduler completes it once, whatever the replicas)."""
+
+    type = "event.completed"
+    source = "events"
+    subject_field = "event_id"
+
+    community_id: str
+    event_id: str
+    kind: str
+    registered: int
+    attended: int
+    completed_at: datetime
+
+
+@register
+class RegistrationWaitlisted(DomainEvent):
+    type = "registration.waitlisted"
+    source = "events"
+    subject_field = "registration_id"
+
+    community_id: str
+    event_id: str
+    registration_id: str
+    member_id: str
+    waitlist_position: int
+    waitlisted_at: datetime
+
+
+@register
+class RegistrationPromoted(DomainEvent):
+    """A freed seat went to the first waitlisted member: `confirmed` at once, or `offered` until
+    `offered_until` when the event has a claim window."""
+
+    type = "registration.promoted"
+    source = "events"
+    subject_field = "registration_id"
+
+    community_id: str
+    event_id: str
+    registration_id: str
+    member_id: str
+    status: str
+    offered_until: datetime | None = None
+    promoted_at: datetime
+
+
+@register
+class RegistrationCancelled(DomainEvent):
+    """A registration ended: `reason` is `cancelled` (by the member or an organiser) or
+    `claim_expired` (an offered seat was not confirmed in time and passed on)."""
+
+    type = "registration.cancelled"
+    source = "events"
+    subject_field = "registration_id"
+
+    community_id: str
+    event_id: str
+    registration_id: str
+    member_id: str
+    previous_status: str
+    reason: str
+    cancelled_at: datetime
+
+
+@register
+class LotteryDrawn(DomainEvent):
+    """A commit-reveal draw: anyone can recompute `winners` from `seed` and the pool (README)."""
+
+    type = "lottery.drawn"
+    source = "events"
+    subject_field = "lottery_id"
+
+    community_id: str
+    event_id: str
+    lottery_id: str
+    prize: str
+    pool: str
+    pool_size: int
+    seed_sha256: str
+    seed: str
+    winners: list[str]
+    drawn_at: datetime

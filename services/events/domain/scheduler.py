@@ -1,0 +1,68 @@
+"""The events service's clock: completes events at their end time and passes on offered seats
+whose claim window ran out. Every replica runs it; each change is conditional on the state it
+changes from, in its own transaction, so it happens once however many replicas race for it."""
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.common.events.envelope import utc_now
+from services.common.events.outbox import Outbox
+from services.common.runtime import ServiceRuntime, WorkerSpec
+from services.common.unit_of_work import UnitOfWork
+from services.events.domain.registrations import expire_offer
+from services.events.domain.use_cases import complete_event
+from services.events.storage import repository
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+
+
+async def run_due_jobs(sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> int:
+    """One pass: complete the events that ended and expire the offers that ran out; returns
+    how many changes this replica made."""
+    now = utc_now()
+    async with sessions() as session:
+        due_events = await repository.events_due_for_completion(session, now=now, limit=BATCH)
+        due_offers = await repository.expired_offers(session, now=now, limit=BATCH)
+        await session.rollback()
+    done = 0
+    for event_id in due_events:
+        done += await _in_transaction(
+            sessions,
+            outbox,
+            lambda uow, event_id=event_id: complete_event(uow=uow, event_id=event_id),
+        )
+    for registration_id, event_id in due_offers:
+        done += await _in_transaction(
+            sessions,
+            outbox,
+            partial(expire_offer, registration_id=registration_id, event_id=event_id),
+        )
+    return done
+
+
+async def _in_transaction(
+    sessions: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    job: Callable[..., Awaitable[bool]],
+) -> int:
+    async with sessions() as session:
+        changed = await job(uow=UnitOfWork(session=session, outbox=outbox))
+        await session.commit()
+    return int(changed)
+
+
+def scheduler_worker(poll_seconds: float) -> WorkerSpec:
+    async def run(runtime: ServiceRuntime) -> None:
+        while True:
+            done = await run_due_jobs(runtime.sessions, runtime.outbox)
+            if done:
+                logger.info("scheduler: %d events completed or offers expired", done)
+            await asyncio.sleep(poll_seconds)
+
+    return WorkerSpec(name="events scheduler", run=run)
