@@ -19,8 +19,13 @@ from services.common.events.catalogue.base import (
 from services.common.events.catalogue.content import (
     ContentApproved,
     ContentCreated,
+    ContentFlagged,
     ContentPublished,
+    ContentRejected,
+    ContentScheduled,
+    ContentSubmitted,
     PollVoted,
+    ScreeningHit,
 )
 from services.common.events.catalogue.events import (
     AttendanceCheckedIn,
@@ -61,7 +66,11 @@ __all__ = [
     "CommunityUpdated",
     "ContentApproved",
     "ContentCreated",
+    "ContentFlagged",
     "ContentPublished",
+    "ContentRejected",
+    "ContentScheduled",
+    "ContentSubmitted",
     "DomainEvent",
     "EventCreated",
     "FeedbackSubmitted",
@@ -77,6 +86,7 @@ __all__ = [
     "PollVoted",
     "RankedMember",
     "RegistrationConfirmed",
+    "ScreeningHit",
     "UserErased",
     "dlq_topic",
     "parse",
