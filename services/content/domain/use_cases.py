@@ -90,6 +90,10 @@ class InvalidPoll(InvalidInput):
         super().__init__(detail, field="poll_options")
 
 
+class InvalidRules(InvalidInput):
+    status, slug = 422, "invalid-publishing-rules"
+
+
 def _check_poll_options(kind: str, options: Sequence[str]) -> None:
     if kind == ContentKind.POLL and len(options) < POLL_MIN_OPTIONS:
         raise InvalidPoll("A poll needs poll_options: 2 to 10 distinct choices.")
@@ -390,7 +394,7 @@ async def set_publishing_rules(
         quiet = (parse_clock(rules.quiet_hours[0]), parse_clock(rules.quiet_hours[1]))
         inside = [slot for slot in slots if in_quiet_hours(slot, quiet)]
         if inside:
-            raise InvalidInput(f"Slot {inside[0]:%H:%M} falls in the quiet hours.", field="slots")
+            raise InvalidRules(f"Slot {inside[0]:%H:%M} falls in the quiet hours.", field="slots")
     await repository.save_row(
         uow.session,
         PublishingRulesRow(
