@@ -17,7 +17,7 @@ _MEMBER = f"{_COMMUNITY}/members/{{member_id}}"
 _CONTENT = "/v1/content/{content_id}"
 _EVENT = "/v1/events/{event_id}"
 _CHALLENGE = "/v1/challenges/{challenge_id}"
-_CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "votes")
+_CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "archive", "votes")
 _EVENT_ACTIONS = ("publish", "cancel", "check-ins", "feedback", "report")
 
 PATHS: Mapping[str, tuple[str, ...]] = {
@@ -45,6 +45,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         *(f"{_CONTENT}/{action}" for action in _CONTENT_ACTIONS),
         f"{_COMMUNITY}/calendar",
         f"{_COMMUNITY}/publishing-rules",
+        f"{_COMMUNITY}/screening",
         f"{_COMMUNITY}/series",
     ),
     EVENTS.name: (

@@ -12,6 +12,7 @@ from services.content.storage.tables import membership
 from tests.support import (
     actor,
     assert_problem,
+    member_id_of,
     published_record,
     seed_membership,
     service_client,
@@ -26,9 +27,9 @@ async def seed(app: FastAPI) -> None:
     """The membership projection as the members service would have announced it (the consumer
     is tested in tests/common/test_membership.py): alice, recorder and reader are members of
     COMMUNITY, recorder of cmty_other too, and neighbour owns a community of their own."""
-    members = {"alice": "member", "recorder": "member", "reader": "member"}
+    members = {"alice": "member", "recorder": "recorder", "reader": "member"}
     await seed_membership(app, membership, COMMUNITY, members)
-    await seed_membership(app, membership, "cmty_other", {"recorder": "member"})
+    await seed_membership(app, membership, "cmty_other", {"recorder": "recorder"})
     await seed_membership(app, membership, "cmty_neighbours", owner="neighbour")
 
 
@@ -68,7 +69,7 @@ async def test_create_and_get_round_trip_text_exactly(client: httpx.AsyncClient)
         body=LONG_BODY,
         tags=["故事", "🎉 celebration"],
         source="member",
-        author_member_id="mbr_01JDAUTHOR0000000000000000",
+        author_member_id=member_id_of("alice"),
         tier_ids=["tier_core"],
     )
     assert created["id"].startswith("cnt_")
@@ -79,7 +80,7 @@ async def test_create_and_get_round_trip_text_exactly(client: httpx.AsyncClient)
     assert created["title"] == "我的社群故事 ✨🙌 My story"
     assert created["tags"] == ["故事", "🎉 celebration"]
     assert created["tier_ids"] == ["tier_core"]
-    assert created["author_member_id"] == "mbr_01JDAUTHOR0000000000000000"
+    assert created["author_member_id"] == member_id_of("alice")
     assert created["created_at"].endswith("Z") or created["created_at"].endswith("+00:00")
 
     fetched = await client.get(f"/v1/content/{created['id']}", headers=actor("reader"))
@@ -126,7 +127,9 @@ async def test_lists_paginate_with_cursors_within_one_community(
     client: httpx.AsyncClient,
 ) -> None:
     first_id = (await create_content(client, title="一"))["id"]
-    second_id = (await create_content(client, title="二", kind="poll"))["id"]
+    second_id = (await create_content(client, title="二", kind="poll", poll_options=["是", "否"]))[
+        "id"
+    ]
     await create_content(client, "cmty_other", title="elsewhere")
     path = f"/v1/communities/{COMMUNITY}/content"
 
@@ -184,12 +187,30 @@ async def test_strangers_and_unknown_communities_are_answered_alike_with_404(
     assert [item["id"] for item in listed.json()["items"]] == [created["id"]]
 
 
-async def test_any_member_may_draft_content(client: httpx.AsyncClient) -> None:
-    response = await client.post(
-        f"/v1/communities/{COMMUNITY}/content", json=content_fields(), headers=actor("reader")
+async def test_members_draft_their_own_member_content_and_editors_the_rest(
+    client: httpx.AsyncClient,
+) -> None:
+    path = f"/v1/communities/{COMMUNITY}/content"
+    own = await client.post(path, json=content_fields(source="member"), headers=actor("reader"))
+    assert own.status_code == 201, own.text
+    assert own.json()["created_by"] == "reader"
+    assert own.json()["author_member_id"] == member_id_of("reader")
+    for source in ("official", "partner"):
+        refused = await client.post(path, json=content_fields(source=source), headers=actor())
+        assert assert_problem(refused, 403)["type"].endswith("/role-required")
+    in_another_name = content_fields(source="member", author_member_id=member_id_of("reader"))
+    refused = await client.post(path, json=in_another_name, headers=actor("alice"))
+    assert assert_problem(refused, 403)["type"].endswith("/not-your-content")
+    # An editor may file a member's story in that member's name, not in a stranger's.
+    curated = await client.post(path, json=in_another_name, headers=actor("recorder"))
+    assert curated.status_code == 201, curated.text
+    assert curated.json()["author_member_id"] == member_id_of("reader")
+    unknown = content_fields(source="member", author_member_id="m-nobody")
+    assert_problem(
+        await client.post(path, json=unknown, headers=actor("recorder")),
+        422,
+        field="author_member_id",
     )
-    assert response.status_code == 201, response.text
-    assert response.json()["created_by"] == "reader"
 
 
 async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) -> None:
@@ -197,7 +218,7 @@ async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) ->
     headers = actor()
 
     async def post(body: object) -> httpx.Response:
-        return await client.post(path, json=body, headers=headers)
+        return await client.post(path, json=body, headers=actor("recorder"))
 
     for missing in ("kind", "title", "body", "source"):
         fields = content_fields()

@@ -19,8 +19,13 @@ from services.common.events.catalogue.base import (
 from services.common.events.catalogue.content import (
     ContentApproved,
     ContentCreated,
+    ContentFlagged,
     ContentPublished,
+    ContentRejected,
+    ContentScheduled,
+    ContentSubmitted,
     PollVoted,
+    ScreeningHit,
 )
 from services.common.events.catalogue.events import (
     AttendanceCheckedIn,
@@ -72,7 +77,11 @@ __all__ = [
     "CommunityUpdated",
     "ContentApproved",
     "ContentCreated",
+    "ContentFlagged",
     "ContentPublished",
+    "ContentRejected",
+    "ContentScheduled",
+    "ContentSubmitted",
     "DomainEvent",
     "EventCancelled",
     "EventCompleted",
@@ -99,6 +108,7 @@ __all__ = [
     "RegistrationConfirmed",
     "RegistrationPromoted",
     "RegistrationWaitlisted",
+    "ScreeningHit",
     "UserErased",
     "dlq_topic",
     "parse",

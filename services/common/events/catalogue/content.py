@@ -2,6 +2,8 @@
 
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from services.common.events.catalogue.base import DomainEvent, register
 
 
@@ -72,3 +74,79 @@ class PollVoted(DomainEvent):
     member_id: str
     option: str
     voted_at: datetime
+
+
+class ScreeningHit(BaseModel):
+    """One reason automated screening gave: the rule (ads, abuse, rumours, custom, link) and
+    what matched (the listed word, or the link's host)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    rule: str
+    match: str
+
+
+@register
+class ContentSubmitted(DomainEvent):
+    """An item went to review (its screening passed, or flagged it for a human)."""
+
+    type = "content.submitted"
+    source = "content"
+    subject_field = "content_id"
+
+    community_id: str
+    content_id: str
+    kind: str
+    source_kind: str
+    author_member_id: str | None = None
+    submitted_by: str
+    submitted_at: datetime
+
+
+@register
+class ContentFlagged(DomainEvent):
+    """Screening found something and the community sends such items to a human reviewer."""
+
+    type = "content.flagged"
+    source = "content"
+    subject_field = "content_id"
+
+    community_id: str
+    content_id: str
+    screening: list[ScreeningHit]
+    flagged_at: datetime
+
+
+@register
+class ContentRejected(DomainEvent):
+    """Rejected by screening (`rejected_by` null, `screening` the reasons) or by a reviewer."""
+
+    type = "content.rejected"
+    source = "content"
+    subject_field = "content_id"
+
+    community_id: str
+    content_id: str
+    kind: str
+    source_kind: str
+    author_member_id: str | None = None
+    rejected_by: str | None = None
+    reason: str | None = None
+    screening: list[ScreeningHit] = []
+    rejected_at: datetime
+
+
+@register
+class ContentScheduled(DomainEvent):
+    type = "content.scheduled"
+    source = "content"
+    subject_field = "content_id"
+
+    community_id: str
+    content_id: str
+    kind: str
+    title: str
+    tier_ids: list[str] = []
+    publish_at: datetime
+    series_id: str | None = None
+    scheduled_by: str | None = None
