@@ -57,12 +57,22 @@ class Metrics:
 
 
 @dataclass(frozen=True)
+class Alert:
+    kind: str
+    week_starts_on: str
+    previous_value: int
+    value: int
+    drop: float
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
 class Health:
     stage: Stage
     wau: int
     previous_wau: int
     wau_change: float | None
-    alerts: list[object]
+    alerts: list[Alert]
 
 
 def _ratio(part: float, whole: float) -> float | None:
@@ -218,7 +228,17 @@ async def get_health(*, session: AsyncSession, community_id: str, now: datetime)
     members_before = await _members_at(session, community_id, tomorrow - timedelta(days=28), zone)
     growth = _ratio(members_now - members_before, members_before)
     stage = stage_for(wau_change=change, member_growth=growth, wau=wau)
-    alerts = list(await repository.recent_alerts(session, community_id=community_id))
+    alerts = [
+        Alert(
+            kind=row.kind,
+            week_starts_on=row.week_start,
+            previous_value=row.previous_value,
+            value=row.value,
+            drop=row.drop,
+            raised_at=row.raised_at,
+        )
+        for row in await repository.recent_alerts(session, community_id=community_id)
+    ]
     return Health(stage=stage, wau=wau, previous_wau=previous, wau_change=change, alerts=alerts)
 
 

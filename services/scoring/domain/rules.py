@@ -134,8 +134,13 @@ def rekey(key: float, at: datetime, old_half_life: float, new_half_life: float) 
     """The key under a new half-life, the score unchanged at `at`: decay changes from then on."""
     if key <= NO_SCORE:
         return key
-    at_moment = key - _half_lives_since_epoch(at, old_half_life)
-    return at_moment + _half_lives_since_epoch(at, new_half_life)
+    old_term, new_term = rekey_terms(at, old_half_life, new_half_life)
+    return key - old_term + new_term
+
+
+def rekey_terms(at: datetime, old_half_life: float, new_half_life: float) -> tuple[float, float]:
+    """What a re-key subtracts and adds: half-lives since the epoch under each half-life."""
+    return _half_lives_since_epoch(at, old_half_life), _half_lives_since_epoch(at, new_half_life)
 
 
 # --- periods in the community's timezone ------------------------------------------------------

@@ -324,7 +324,11 @@ async def change_points(
         raise MemberNotFound(member_id)
     delta = round(points_change.delta * rules.MILLI)
     balance = await repository.change_points(
-        session, community_id=community_id, member_id=member_id, delta_milli=delta
+        session,
+        community_id=community_id,
+        member_id=member_id,
+        delta_milli=delta,
+        half_life_days=await _half_life(session, community_id),
     )
     if balance is None:
         current = await repository.get_member_score(

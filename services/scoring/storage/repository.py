@@ -373,14 +373,14 @@ async def rekey_community(
     session: AsyncSession, *, community_id: str, at: datetime, old: float, new: float
 ) -> None:
     """Move every member's engagement key to a new half-life, scores unchanged at `at`: one
-    UPDATE when the rule changes, never a nightly rewrite. Keys are log2 scores at the epoch:
-    k' = k - t/old + t/new, with t the time since the epoch in days."""
-    days = (at - scoring_rules.DECAY_EPOCH).total_seconds() / scoring_rules.SECONDS_PER_DAY
+    UPDATE when the rule changes, never a nightly rewrite; the arithmetic is
+    `scoring_rules.rekey`'s, term for term, so a replay computes the same keys."""
+    old_term, new_term = scoring_rules.rekey_terms(at, old, new)
     key = score_table.c.engagement_key
     await session.execute(
         update(score_table)
         .where(score_table.c.community_id == community_id, key > scoring_rules.NO_SCORE)
-        .values(engagement_key=key - days / old + days / new, half_life_days=new)
+        .values(engagement_key=key - literal(old_term) + literal(new_term))
     )
     await session.execute(
         update(score_table)
@@ -398,11 +398,18 @@ async def rekey_community(
 
 
 async def change_points(
-    session: AsyncSession, *, community_id: str, member_id: str, delta_milli: int
+    session: AsyncSession,
+    *,
+    community_id: str,
+    member_id: str,
+    delta_milli: int,
+    half_life_days: float,
 ) -> int | None:
     """Add `delta_milli` to the balance unless it would go below zero: one conditional
     UPDATE, so concurrent redemptions cannot overdraw. The new balance, or None if refused."""
-    await insert_if_absent(session, score_table, new_score_row(community_id, member_id))
+    await insert_if_absent(
+        session, score_table, new_score_row(community_id, member_id, half_life_days)
+    )
     balance = score_table.c.points_milli
     level_points = score_table.c.level_milli
     result = await session.execute(
