@@ -1,3 +1,4 @@
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.common.components import SCORING
@@ -10,3 +11,9 @@ class ScoringSettings(ServiceSettings):
     )
 
     service_name: str = SCORING.name
+    # How often the clockwork looks for periods that ended (period close is once per period
+    # whatever this is; it only bounds the delay after midnight).
+    period_close_poll_seconds: float = Field(default=30.0, gt=0)
+    # How often every member's segment is re-derived as time passes.
+    segment_sweep_seconds: float = Field(default=3600.0, gt=0)
+    run_clockwork: bool = True

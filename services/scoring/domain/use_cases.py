@@ -7,22 +7,34 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
-from services.common.events.catalogue import ActivityRecorded, MemberJoined
+from services.common.events.catalogue import ActivityRecorded, PointsChanged, UserErased
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import ADMIN, OWNER, communities_of, known_member_ids
+from services.common.membership import (
+    ADMIN,
+    OWNER,
+    CommunityNotFound,
+    communities_of,
+    known_member_ids,
+)
 from services.common.unit_of_work import UnitOfWork
-from services.scoring.api.schemas import ActivityCreate
+from services.scoring.api.schemas import ActivityCreate, PointsChange, RulesUpdate
 from services.scoring.domain import rules
 from services.scoring.domain.models import (
+    INGESTIBLE_TYPES,
+    BreakdownLine,
+    Decay,
     Engagement,
     IngestResult,
+    InsufficientPoints,
+    Leaderboard,
     MemberNotFound,
     Period,
     Rejection,
     RejectionReason,
     Standing,
 )
+from services.scoring.domain.posting import announce_level
 from services.scoring.storage import repository
 from services.scoring.storage.tables import membership
 
@@ -31,6 +43,9 @@ from services.scoring.storage.tables import membership
 ACTIVITY_EVENT_NAMESPACE = uuid.UUID("6f1f4a52-93b5-4c39-9a43-5d4c3f0a7e21")
 # Who may report activities for a community (partners' API keys arrive in a later slice).
 ACTIVITY_WRITERS = frozenset({OWNER, ADMIN})
+# Who may change a community's rules and award or redeem points.
+OPERATORS = frozenset({OWNER, ADMIN})
+ERASED_NAME = "已注销成员 (erased)"
 
 
 def activity_event_id(community_id: str, activity_id: str) -> str:
@@ -38,30 +53,34 @@ def activity_event_id(community_id: str, activity_id: str) -> str:
     return uuid.uuid5(ACTIVITY_EVENT_NAMESPACE, f"{community_id}/{activity_id}").hex
 
 
+# --- ingestion ---------------------------------------------------------------------------------
+
+
 async def record_activities(
     *, uow: UnitOfWork, actor: Actor, activities: Sequence[ActivityCreate]
 ) -> IngestResult:
     """Accept each activity id once per community and emit `activity.recorded` for it; scoring
-    happens when the event comes back from Kafka. Items for a community the caller may not
-    report for, or naming a member the community does not have, are rejected one by one."""
+    happens when the event comes back from Kafka. Items are refused one by one (unknown
+    community or member, a type scoring does not know, a time too far ahead); the rest are
+    accepted."""
     session, now = uow.session, utc_now()
-    rejected = await _rejections(session, actor, activities)
-    admissible = [activity for index, activity in enumerate(activities) if index not in rejected]
-    accepted = 0
-    # One query settles a replayed batch; the insert below still decides races between requests.
-    seen = await repository.received_before(session, [_key(activity) for activity in admissible])
+    rejected = await _rejections(session, actor, activities, now)
+    admissible: dict[tuple[str, str], ActivityCreate] = {}
+    for index, activity in enumerate(activities):
+        if index not in rejected:
+            # A repeated id's first copy wins.
+            admissible.setdefault(_key(activity), activity)
     # Sorted, so that concurrent batches sharing ids take their row locks in one order and
-    # cannot deadlock on PostgreSQL; the sort is stable, so a repeated id's first copy wins.
-    for activity in sorted(admissible, key=_key):
-        if _key(activity) in seen:
+    # cannot deadlock on PostgreSQL.
+    keys = sorted(admissible)
+    inserted = await repository.accept_receipts(
+        session,
+        [{"community_id": cid, "activity_id": aid, "received_at": now} for cid, aid in keys],
+    )
+    for key in keys:
+        if key not in inserted:
             continue
-        seen.add(_key(activity))
-        first_time = await repository.add_receipt(
-            session, activity_id=activity.id, community_id=activity.community_id, received_at=now
-        )
-        if not first_time:
-            continue
-        accepted += 1
+        activity = admissible[key]
         occurred_at = activity.occurred_at.astimezone(UTC)
         await uow.outbox.add(
             session,
@@ -78,9 +97,10 @@ async def record_activities(
             event_id=activity_event_id(activity.community_id, activity.id),
             time=occurred_at,
         )
+    admitted = len(activities) - len(rejected)
     return IngestResult(
-        accepted=accepted,
-        duplicates=len(admissible) - accepted,
+        accepted=len(inserted),
+        duplicates=admitted - len(inserted),
         rejected=[rejected[index] for index in sorted(rejected)],
     )
 
@@ -90,7 +110,7 @@ def _key(activity: ActivityCreate) -> tuple[str, str]:
 
 
 async def _rejections(
-    session: AsyncSession, actor: Actor, activities: Sequence[ActivityCreate]
+    session: AsyncSession, actor: Actor, activities: Sequence[ActivityCreate], now: datetime
 ) -> dict[int, Rejection]:
     """The items that may not be recorded, by their index in the batch."""
     roles = await communities_of(
@@ -108,18 +128,21 @@ async def _rejections(
         known[community_id] = await known_member_ids(
             session, membership, community_id=community_id, member_ids=named
         )
+    latest = now + rules.MAX_FUTURE_SKEW
 
     def reason(activity: ActivityCreate) -> RejectionReason | None:
-        if activity.community_id not in visible:
-            return RejectionReason.UNKNOWN_COMMUNITY
-        if activity.community_id not in writable:
-            return RejectionReason.NOT_ALLOWED
-        if activity.member_id not in known[activity.community_id]:
-            return RejectionReason.UNKNOWN_MEMBER
+        # The first check that fails names the reason; the order is the API's.
+        community, members = activity.community_id, known.get(activity.community_id, set())
         target = activity.target_member_id
-        if target is not None and target not in known[activity.community_id]:
-            return RejectionReason.UNKNOWN_TARGET_MEMBER
-        return None
+        checks = (
+            (community not in visible, RejectionReason.UNKNOWN_COMMUNITY),
+            (community not in writable, RejectionReason.NOT_ALLOWED),
+            (activity.type not in INGESTIBLE_TYPES, RejectionReason.UNKNOWN_TYPE),
+            (activity.occurred_at > latest, RejectionReason.IN_FUTURE),
+            (activity.member_id not in members, RejectionReason.UNKNOWN_MEMBER),
+            (target is not None and target not in members, RejectionReason.UNKNOWN_TARGET_MEMBER),
+        )
+        return next((why for failed, why in checks if failed), None)
 
     return {
         index: Rejection(index=index, id=activity.id, reason=why)
@@ -128,60 +151,52 @@ async def _rejections(
     }
 
 
-async def post_to_ledger(*, session: AsyncSession, event: ActivityRecorded) -> bool:
-    """Enter a recorded activity in the ledger and the member's total, once per activity id
-    in its community.
+# --- erasure -----------------------------------------------------------------------------------
 
-    The ledger's unique (community, activity id) makes this safe even without the consumer's
-    inbox (a replay from another consumer group, a manual re-import): a second posting changes
-    nothing.
-    """
-    points = rules.points_milli(event.activity_type)
-    occurred_at = event.occurred_at.astimezone(UTC)
-    posted = await repository.add_ledger_entry(
+
+async def erase_member(*, session: AsyncSession, event: UserErased) -> None:
+    """Anonymise an erased user's membership in scoring's data; their counts stay."""
+    await repository.anonymise_member(
         session,
-        {
-            "id": new_id("led"),
-            "activity_id": event.activity_id,
-            "community_id": event.community_id,
-            "member_id": event.member_id,
-            "activity_type": event.activity_type,
-            "points_milli": points,
-            "occurred_at": occurred_at,
-            "recorded_at": utc_now(),
-            "target_member_id": event.target_member_id,
-            "content_id": event.content_id,
-            "attrs": event.attrs,
-        },
+        community_id=event.community_id,
+        member_id=event.member_id,
+        display_name=ERASED_NAME,
     )
-    if posted:
-        await repository.add_to_member_score(
-            session,
-            community_id=event.community_id,
-            member_id=event.member_id,
-            points_milli=points,
-            occurred_at=occurred_at,
-        )
-    return posted
 
 
-async def count_member_joined(*, session: AsyncSession, event: MemberJoined) -> None:
-    """Count a join in the community's tally (the membership projection keeps the member)."""
-    await repository.count_member_joined(session, community_id=event.community_id)
+# --- leaderboards and engagement ---------------------------------------------------------------
+
+
+async def _timezone(session: AsyncSession, community_id: str) -> str:
+    community = await repository.get_community(session, community_id)
+    if community is None:
+        raise CommunityNotFound(community_id)
+    return str(community.timezone)
 
 
 async def get_leaderboard(
-    *, session: AsyncSession, community_id: str, period: Period, limit: int, now: datetime
-) -> list[Standing]:
-    """The community's top members for the period that contains `now`, best first."""
-    since = rules.period_start(period, now)
-    if since is None:
-        rows = await repository.all_time_board(session, community_id=community_id, limit=limit)
-    else:
-        rows = await repository.board_since(
-            session, community_id=community_id, since=since, limit=limit
-        )
-    return [
+    *,
+    session: AsyncSession,
+    community_id: str,
+    period: Period,
+    tier_id: str | None,
+    limit: int,
+    viewer_member_id: str | None,
+    now: datetime,
+) -> Leaderboard:
+    """The top of the community's (or a tier's) board for the period containing `now` in the
+    community's timezone, and where the viewer stands on it."""
+    timezone = rules.zone(await _timezone(session, community_id))
+    start = rules.period_key(period, now, timezone)
+    scope = tier_id or "*"
+    board = {
+        "community_id": community_id,
+        "period": period.value,
+        "period_start": start,
+        "scope": scope,
+    }
+    rows = await repository.board_top(session, limit=limit, **board)
+    items = [
         Standing(
             rank=position,
             member_id=row.member_id,
@@ -190,10 +205,31 @@ async def get_leaderboard(
         )
         for position, row in enumerate(rows, start=1)
     ]
+    own: Standing | None = None
+    if viewer_member_id is not None:
+        score = await repository.board_score(session, member_id=viewer_member_id, **board)
+        if score is not None and score > 0:
+            rank = await repository.board_rank(
+                session, member_id=viewer_member_id, score_milli=score, **board
+            )
+            names = await repository.display_names(session, community_id, [viewer_member_id])
+            own = Standing(
+                rank, viewer_member_id, names.get(viewer_member_id), rules.from_milli(score)
+            )
+    return Leaderboard(
+        period=period,
+        period_start=None if period == Period.ALL else start,
+        timezone=timezone.key,
+        tier_id=tier_id,
+        items=items,
+        own=own,
+    )
 
 
-async def get_engagement(*, session: AsyncSession, community_id: str, member_id: str) -> Engagement:
-    """A member's all-time score and rank; MemberNotFound if scoring knows nothing of them."""
+async def get_engagement(
+    *, session: AsyncSession, community_id: str, member_id: str, now: datetime
+) -> Engagement:
+    """Everything scoring knows of a member, with how each number came about."""
     score = await repository.get_member_score(
         session, community_id=community_id, member_id=member_id
     )
@@ -202,25 +238,202 @@ async def get_engagement(*, session: AsyncSession, community_id: str, member_id:
     )
     if score is None and display_name is None:
         raise MemberNotFound(member_id)
-    if score is None:
-        return Engagement(
-            community_id=community_id,
-            member_id=member_id,
-            display_name=display_name,
-            score=0.0,
-            activity_count=0,
-            last_active_at=None,
-            rank=None,
-        )
-    ahead = await repository.count_ranked_ahead(
-        session, community_id=community_id, member_id=member_id, score_milli=score.score_milli
+    half_life = (
+        score.half_life_days if score is not None else await _half_life(session, community_id)
     )
+    key = score.engagement_key if score is not None else rules.NO_SCORE
+    value = rules.score_at(key, now, half_life)
+    stats = await repository.type_stats(session, community_id=community_id, member_id=member_id)
+    breakdown = [
+        BreakdownLine(
+            type=row.activity_type,
+            count=row.count,
+            points=rules.from_milli(row.points_milli),
+            capped=row.capped,
+            cooled_down=row.cooled_down,
+        )
+        for row in stats
+    ]
+    counts = {row.activity_type: row.count for row in stats}
+    badges = await repository.member_badges(session, community_id=community_id, member_id=member_id)
+    rank = None
+    if score is not None and key > rules.NO_SCORE:
+        rank = await repository.engagement_rank(
+            session, community_id=community_id, member_id=member_id, key=key
+        )
+    last = score.last_active_at if score is not None else None
+    factor = None
+    if last is not None:
+        factor = 2.0 ** (
+            -max((now - last).total_seconds(), 0.0) / (half_life * rules.SECONDS_PER_DAY)
+        )
+    kol_points = rules.kol_points(counts)
     return Engagement(
         community_id=community_id,
         member_id=member_id,
         display_name=display_name,
-        score=rules.from_milli(score.score_milli),
-        activity_count=score.activity_count,
-        last_active_at=score.last_active_at,
-        rank=ahead + 1,
+        score=round(value, 3),
+        points=rules.from_milli(score.points_milli) if score is not None else 0.0,
+        level=score.level if score is not None else 1,
+        badges=[row.badge for row in badges],
+        segment=rules.segment_for(
+            score=value,
+            last_active_at=last,
+            now=now,
+            was_top_quarter=bool(score.was_top_quarter) if score is not None else False,
+        ).value,
+        kol=kol_points >= rules.KOL_THRESHOLD,
+        kol_points=kol_points,
+        rank=rank,
+        activity_count=score.activity_count if score is not None else 0,
+        all_time_points=rules.from_milli(score.score_milli) if score is not None else 0.0,
+        last_active_at=last,
+        breakdown=breakdown,
+        decay=Decay(
+            half_life_days=half_life,
+            as_of=now,
+            factor_since_last_activity=factor,
+            score_at_last_activity=round(value / factor, 3) if factor else None,
+        ),
     )
+
+
+async def _half_life(session: AsyncSession, community_id: str) -> float:
+    row = await repository.get_rules_row_for_read(session, community_id)
+    return float(row.half_life_days) if row is not None else rules.DEFAULT_HALF_LIFE_DAYS
+
+
+# --- points --------------------------------------------------------------------------------------
+
+
+async def change_points(
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    community_id: str,
+    member_id: str,
+    points_change: PointsChange,
+) -> tuple[float, int]:
+    """Award (delta > 0) or redeem (delta < 0) points; a balance never goes below 0 (409).
+    Returns the balance and the level."""
+    session, now = uow.session, utc_now()
+    known = await known_member_ids(
+        session, membership, community_id=community_id, member_ids=[member_id]
+    )
+    if member_id not in known:
+        raise MemberNotFound(member_id)
+    delta = round(points_change.delta * rules.MILLI)
+    balance = await repository.change_points(
+        session,
+        community_id=community_id,
+        member_id=member_id,
+        delta_milli=delta,
+        half_life_days=await _half_life(session, community_id),
+    )
+    if balance is None:
+        current = await repository.get_member_score(
+            session, community_id=community_id, member_id=member_id
+        )
+        raise InsufficientPoints(
+            member_id, balance=rules.from_milli(current.points_milli if current else 0)
+        )
+    await repository.add_adjustment(
+        session,
+        {
+            "id": new_id("pts"),
+            "community_id": community_id,
+            "member_id": member_id,
+            "delta_milli": delta,
+            "balance_milli": balance,
+            "reason": points_change.reason,
+            "changed_by": actor.id,
+            "created_at": now,
+        },
+    )
+    await uow.outbox.add(
+        session,
+        PointsChanged(
+            community_id=community_id,
+            member_id=member_id,
+            delta=rules.from_milli(delta),
+            balance=rules.from_milli(balance),
+            reason=points_change.reason,
+            changed_by=actor.id,
+            changed_at=now,
+        ),
+    )
+    score = await repository.get_member_score(
+        session, community_id=community_id, member_id=member_id
+    )
+    assert score is not None
+    level = rules.level_for(score.level_milli)
+    if level > score.level:
+        await repository.set_level(
+            session, community_id=community_id, member_id=member_id, level=level
+        )
+        await announce_level(
+            uow,
+            community_id=community_id,
+            member_id=member_id,
+            level=level,
+            previous_level=score.level,
+            level_milli=score.level_milli,
+            at=now,
+        )
+    return rules.from_milli(balance), max(level, score.level)
+
+
+# --- rules -------------------------------------------------------------------------------------
+
+
+async def get_rules(*, session: AsyncSession, community_id: str) -> rules.Rules:
+    row = await repository.get_rules_row_for_read(session, community_id)
+    if row is None:
+        return rules.DEFAULT_RULES.effective()
+    return rules.Rules(
+        weights=row.weights,
+        cooldown_seconds=row.cooldown_seconds,
+        daily_cap=row.daily_cap,
+        half_life_days=row.half_life_days,
+    ).effective()
+
+
+async def replace_rules(
+    *, uow: UnitOfWork, community_id: str, rules_update: RulesUpdate
+) -> rules.Rules:
+    """Replace a community's rules. They apply to activities posted from now on; a new
+    half-life re-keys every member's score once, so scores are unchanged now and decay at the
+    new rate from here."""
+    session, now = uow.session, utc_now()
+    weights = {str(kind): value for kind, value in rules_update.weights.items()}
+    cooldowns = {str(kind): value for kind, value in rules_update.cooldown_seconds.items()}
+    caps = {str(kind): value for kind, value in rules_update.daily_cap.items()}
+    current = await repository.get_rules_row(session, community_id)
+    old_half_life = (
+        float(current.half_life_days) if current is not None else rules.DEFAULT_HALF_LIFE_DAYS
+    )
+    await repository.save_rules(
+        session,
+        {
+            "community_id": community_id,
+            "weights": weights,
+            "cooldown_seconds": cooldowns,
+            "daily_cap": caps,
+            "half_life_days": rules_update.half_life_days,
+            "updated_at": now,
+        },
+    )
+    if rules_update.half_life_days != old_half_life:
+        await repository.rekey_community(
+            session,
+            community_id=community_id,
+            at=now,
+            old=old_half_life,
+            new=rules_update.half_life_days,
+        )
+    return rules.Rules(
+        weights=weights,
+        cooldown_seconds=cooldowns,
+        daily_cap=caps,
+        half_life_days=rules_update.half_life_days,
+    ).effective()

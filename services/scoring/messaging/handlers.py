@@ -1,27 +1,95 @@
-"""What the scoring service does with the events it consumes, registered by event class."""
+"""What the scoring service does with the events it consumes.
 
-from services.common.events.catalogue import ActivityRecorded, MemberJoined
+The ledger consumer (`scoring.ledger`) takes them in batches (messaging/ledger_consumer.py):
+`LEDGER_EVENTS` lists the types it subscribes to and `apply_batch` applies a batch of them in one
+transaction. The membership projection is kept by the shared per-event consumer
+(`scoring.membership`).
+"""
+
+from collections.abc import Sequence
+
+from services.common.events.catalogue import (
+    ActivityRecorded,
+    AttendanceCheckedIn,
+    ChallengeCheckedIn,
+    ContentApproved,
+    ContentPublished,
+    DomainEvent,
+    FeedbackSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MemberRemoved,
+    PollVoted,
+    RegistrationConfirmed,
+    UserErased,
+)
 from services.common.events.consumer import HandlerRegistry
-from services.common.events.envelope import CloudEvent
+from services.common.events.envelope import CloudEvent, utc_now
 from services.common.service import ConsumerSpec
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import use_cases
+from services.scoring.domain.ledger import Activity
+from services.scoring.domain.mapping import activities_of
+from services.scoring.domain.posting import post_activities
+from services.scoring.messaging.ledger_consumer import batch_consumer_worker
+from services.scoring.storage import repository
 
-
-async def on_member_joined(uow: UnitOfWork, event: MemberJoined, _: CloudEvent) -> None:
-    await use_cases.count_member_joined(session=uow.session, event=event)
-
-
-async def on_activity_recorded(uow: UnitOfWork, event: ActivityRecorded, _: CloudEvent) -> None:
-    await use_cases.post_to_ledger(session=uow.session, event=event)
-
-
-LEDGER_HANDLERS: HandlerRegistry = {
-    MemberJoined: on_member_joined,
-    ActivityRecorded: on_activity_recorded,
-}
-
-LEDGER_CONSUMER = ConsumerSpec(
-    group_id="scoring.ledger",
-    handlers=LEDGER_HANDLERS,
+LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
+    ActivityRecorded,
+    ContentPublished,
+    ContentApproved,
+    RegistrationConfirmed,
+    AttendanceCheckedIn,
+    FeedbackSubmitted,
+    ChallengeCheckedIn,
+    PollVoted,
+    MemberJoined,
+    MemberLeft,
+    MemberRemoved,
+    UserErased,
 )
+
+
+async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainEvent]]) -> None:
+    """Apply a batch of events: their activities in one posting, then joins, departures and
+    erasures (in the batch's order)."""
+    activities: list[Activity] = []
+    changes: list[dict[str, object]] = []
+    erasures: list[UserErased] = []
+    for envelope, event in items:
+        activities.extend(activities_of(event, envelope))
+        if isinstance(event, MemberJoined):
+            changes.append(_change(envelope, event.member_id, event.community_id, "joined", event))
+        elif isinstance(event, (MemberLeft, MemberRemoved)):
+            changes.append(_change(envelope, event.member_id, event.community_id, "left", event))
+        elif isinstance(event, UserErased):
+            erasures.append(event)
+    await post_activities(uow=uow, activities=activities, now=utc_now())
+    await repository.record_membership_changes(uow.session, changes)
+    for erased in erasures:
+        await use_cases.erase_member(session=uow.session, event=erased)
+
+
+def _change(
+    envelope: CloudEvent, member_id: str, community_id: str, kind: str, event: DomainEvent
+) -> dict[str, object]:
+    at = getattr(event, "joined_at", None) or getattr(event, "left_at", None)
+    at = at or getattr(event, "removed_at", None) or envelope.time
+    return {
+        "event_id": envelope.id,
+        "community_id": community_id,
+        "member_id": member_id,
+        "kind": kind,
+        "occurred_at": at,
+    }
+
+
+async def _applied_in_batches(uow: UnitOfWork, event: DomainEvent, envelope: CloudEvent) -> None:
+    """Per-event entry point: the same effect as a batch of one."""
+    await apply_batch(uow, [(envelope, event)])
+
+
+LEDGER_HANDLERS: HandlerRegistry = dict.fromkeys(LEDGER_EVENTS, _applied_in_batches)
+
+LEDGER_CONSUMER = ConsumerSpec(group_id="scoring.ledger", handlers=LEDGER_HANDLERS)
+LEDGER_WORKER = batch_consumer_worker(LEDGER_CONSUMER, apply_batch)

@@ -10,11 +10,19 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import UtcDateTime
 from services.common.db_ops import insert_if_absent
+from services.scoring.domain import rules as scoring_rules
+from services.scoring.storage import batches
 from services.scoring.storage.tables import (
     ActivityReceipt,
     CommunityTally,
+    HalfLifeChange,
+    HealthAlert,
     LedgerEntry,
     MemberScore,
+    MembershipChange,
+    PeriodClose,
+    PointsAdjustment,
+    ScoringRules,
     membership,
 )
 
@@ -24,6 +32,18 @@ score_table = MemberScore.__table__  # type: ignore[attr-defined]
 # Display names come from the membership projection.
 profile_table = membership.membership
 tally_table = CommunityTally.__table__  # type: ignore[attr-defined]
+change_table = MembershipChange.__table__  # type: ignore[attr-defined]
+rules_table = ScoringRules.__table__  # type: ignore[attr-defined]
+half_life_table = HalfLifeChange.__table__  # type: ignore[attr-defined]
+adjustment_table = PointsAdjustment.__table__  # type: ignore[attr-defined]
+close_table = PeriodClose.__table__  # type: ignore[attr-defined]
+alert_table = HealthAlert.__table__  # type: ignore[attr-defined]
+board_table = batches.board_table
+type_table = batches.type_table
+badge_table = batches.badge_table
+daily_active_table = batches.daily_active_table
+daily_count_table = batches.daily_count_table
+community_table = membership.community
 
 
 @dataclass(frozen=True)
@@ -100,57 +120,6 @@ async def add_to_member_score(
     )
 
 
-async def all_time_board(
-    session: AsyncSession, *, community_id: str, limit: int
-) -> Sequence[BoardRow]:
-    query = (
-        select(score_table.c.member_id, profile_table.c.display_name, score_table.c.score_milli)
-        .select_from(
-            score_table.outerjoin(
-                profile_table,
-                and_(
-                    profile_table.c.community_id == score_table.c.community_id,
-                    profile_table.c.member_id == score_table.c.member_id,
-                ),
-            )
-        )
-        .where(score_table.c.community_id == community_id)
-        .order_by(score_table.c.score_milli.desc(), score_table.c.member_id.asc())
-        .limit(limit)
-    )
-    rows = (await session.execute(query)).all()
-    return [BoardRow(row.member_id, row.display_name, row.score_milli) for row in rows]
-
-
-async def board_since(
-    session: AsyncSession, *, community_id: str, since: datetime, limit: int
-) -> Sequence[BoardRow]:
-    """Members ranked by the points of the activities that occurred since `since`."""
-    total = func.sum(ledger_table.c.points_milli).label("total")
-    totals = (
-        select(ledger_table.c.member_id, total)
-        .where(ledger_table.c.community_id == community_id, ledger_table.c.occurred_at >= since)
-        .group_by(ledger_table.c.member_id)
-        .subquery()
-    )
-    query = (
-        select(totals.c.member_id, profile_table.c.display_name, totals.c.total)
-        .select_from(
-            totals.outerjoin(
-                profile_table,
-                and_(
-                    profile_table.c.community_id == community_id,
-                    profile_table.c.member_id == totals.c.member_id,
-                ),
-            )
-        )
-        .order_by(totals.c.total.desc(), totals.c.member_id.asc())
-        .limit(limit)
-    )
-    rows = (await session.execute(query)).all()
-    return [BoardRow(row.member_id, row.display_name, int(row.total)) for row in rows]
-
-
 async def get_member_score(
     session: AsyncSession, *, community_id: str, member_id: str
 ) -> MemberScore | None:
@@ -168,27 +137,6 @@ async def get_display_name(
     return name
 
 
-async def count_ranked_ahead(
-    session: AsyncSession, *, community_id: str, member_id: str, score_milli: int
-) -> int:
-    """How many members of the community stand before this one on the all-time board."""
-    query = (
-        select(func.count())
-        .select_from(score_table)
-        .where(
-            score_table.c.community_id == community_id,
-            or_(
-                score_table.c.score_milli > score_milli,
-                and_(
-                    score_table.c.score_milli == score_milli,
-                    score_table.c.member_id < member_id,
-                ),
-            ),
-        )
-    )
-    return int((await session.execute(query)).scalar_one())
-
-
 async def count_member_joined(session: AsyncSession, *, community_id: str) -> None:
     await insert_if_absent(
         session, tally_table, {"community_id": community_id, "members_joined": 0}
@@ -198,3 +146,446 @@ async def count_member_joined(session: AsyncSession, *, community_id: str) -> No
         .where(tally_table.c.community_id == community_id)
         .values(members_joined=tally_table.c.members_joined + 1)
     )
+
+
+async def record_membership_changes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Remember joins and departures for the metrics; count joins in the tally."""
+    await batches.insert_ignoring_duplicates(session, change_table, rows)
+    joined: dict[str, int] = {}
+    for row in rows:
+        if row["kind"] == "joined":
+            joined[str(row["community_id"])] = joined.get(str(row["community_id"]), 0) + 1
+    await batches.upsert(
+        session,
+        tally_table,
+        [{"community_id": cid, "members_joined": n} for cid, n in sorted(joined.items())],
+        keys=("community_id",),
+        add=("members_joined",),
+    )
+
+
+def new_score_row(
+    community_id: str, member_id: str, half_life_days: float = 14.0
+) -> dict[str, Any]:
+    return {
+        "community_id": community_id,
+        "member_id": member_id,
+        "score_milli": 0,
+        "activity_count": 0,
+        "last_active_at": None,
+        "engagement_key": -1.0e300,
+        "half_life_days": half_life_days,
+        "points_milli": 0,
+        "level_milli": 0,
+        "level": 1,
+        "segment": "silent",
+        "was_top_quarter": False,
+    }
+
+
+async def accept_receipts(
+    session: AsyncSession, rows: Sequence[dict[str, Any]]
+) -> set[tuple[str, str]]:
+    """Insert receipts; the (community, activity id) pairs this call inserted (the others
+    were received before, by an earlier or a concurrent request)."""
+    inserted: set[tuple[str, str]] = set()
+    for part in batches.chunks(rows, 500):
+        statement = (
+            batches.dialect_insert(session, receipt_table)
+            .values(list(part))
+            .on_conflict_do_nothing()
+            .returning(receipt_table.c.community_id, receipt_table.c.activity_id)
+        )
+        result = await session.execute(statement)
+        inserted.update((row.community_id, row.activity_id) for row in result)
+    return inserted
+
+
+# --- leaderboards ------------------------------------------------------------------------------
+
+
+def _board(community_id: str, period: str, period_start: str, scope: str) -> Any:
+    return and_(
+        board_table.c.community_id == community_id,
+        board_table.c.period == period,
+        board_table.c.period_start == period_start,
+        board_table.c.scope == scope,
+    )
+
+
+async def board_top(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    period: str,
+    period_start: str,
+    scope: str,
+    limit: int,
+) -> Sequence[BoardRow]:
+    """The top of a board: a range scan of its index, then the names of those few members."""
+    query = (
+        select(board_table.c.member_id, board_table.c.score_milli)
+        .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
+        .order_by(board_table.c.score_milli.desc(), board_table.c.member_id.asc())
+        .limit(limit)
+    )
+    rows = (await session.execute(query)).all()
+    names = await display_names(session, community_id, [row.member_id for row in rows])
+    return [BoardRow(row.member_id, names.get(row.member_id), row.score_milli) for row in rows]
+
+
+async def board_score(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    period: str,
+    period_start: str,
+    scope: str,
+    member_id: str,
+) -> int | None:
+    query = select(board_table.c.score_milli).where(
+        _board(community_id, period, period_start, scope), board_table.c.member_id == member_id
+    )
+    value = (await session.execute(query)).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def board_rank(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    period: str,
+    period_start: str,
+    scope: str,
+    member_id: str,
+    score_milli: int,
+) -> int:
+    """A member's rank on a board: two counts over index ranges (higher scores; equal scores
+    with a smaller member id), never a scan of the board."""
+    board = _board(community_id, period, period_start, scope)
+    higher = (
+        select(func.count())
+        .select_from(board_table)
+        .where(board, board_table.c.score_milli > score_milli)
+    )
+    tied = (
+        select(func.count())
+        .select_from(board_table)
+        .where(board, board_table.c.score_milli == score_milli, board_table.c.member_id < member_id)
+    )
+    ahead = int((await session.execute(higher)).scalar_one())
+    ahead += int((await session.execute(tied)).scalar_one())
+    return ahead + 1
+
+
+async def board_size(
+    session: AsyncSession, *, community_id: str, period: str, period_start: str, scope: str
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(board_table)
+        .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def display_names(
+    session: AsyncSession, community_id: str, member_ids: Sequence[str]
+) -> dict[str, str]:
+    if not member_ids:
+        return {}
+    query = select(profile_table.c.member_id, profile_table.c.display_name).where(
+        profile_table.c.community_id == community_id,
+        profile_table.c.member_id.in_(list(member_ids)),
+    )
+    return {row.member_id: row.display_name for row in await session.execute(query)}
+
+
+async def get_community(session: AsyncSession, community_id: str) -> Any:
+    query = select(community_table).where(community_table.c.id == community_id)
+    return (await session.execute(query)).first()
+
+
+async def engagement_rank(
+    session: AsyncSession, *, community_id: str, member_id: str, key: float
+) -> int:
+    """Rank by the decaying engagement score: counts over the (community, key) index."""
+    base = score_table.c.community_id == community_id
+    higher = (
+        select(func.count())
+        .select_from(score_table)
+        .where(base, score_table.c.engagement_key > key)
+    )
+    tied = (
+        select(func.count())
+        .select_from(score_table)
+        .where(base, score_table.c.engagement_key == key, score_table.c.member_id < member_id)
+    )
+    ahead = int((await session.execute(higher)).scalar_one())
+    ahead += int((await session.execute(tied)).scalar_one())
+    return ahead + 1
+
+
+async def type_stats(session: AsyncSession, *, community_id: str, member_id: str) -> Sequence[Any]:
+    query = (
+        select(type_table)
+        .where(type_table.c.community_id == community_id, type_table.c.member_id == member_id)
+        .order_by(type_table.c.activity_type)
+    )
+    return (await session.execute(query)).all()
+
+
+async def member_badges(
+    session: AsyncSession, *, community_id: str, member_id: str
+) -> Sequence[Any]:
+    query = (
+        select(badge_table.c.badge, badge_table.c.awarded_at)
+        .where(badge_table.c.community_id == community_id, badge_table.c.member_id == member_id)
+        .order_by(badge_table.c.awarded_at, badge_table.c.badge)
+    )
+    return (await session.execute(query)).all()
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+async def get_rules_row(session: AsyncSession, community_id: str) -> Any:
+    query = select(rules_table).where(rules_table.c.community_id == community_id)
+    return (await session.execute(query.with_for_update())).first()
+
+
+async def get_rules_row_for_read(session: AsyncSession, community_id: str) -> Any:
+    query = select(rules_table).where(rules_table.c.community_id == community_id)
+    return (await session.execute(query)).first()
+
+
+async def save_rules(session: AsyncSession, values: dict[str, Any]) -> None:
+    await batches.upsert(
+        session,
+        rules_table,
+        [values],
+        keys=("community_id",),
+        replace=("weights", "cooldown_seconds", "daily_cap", "half_life_days", "updated_at"),
+    )
+
+
+async def rekey_community(
+    session: AsyncSession, *, community_id: str, at: datetime, old: float, new: float
+) -> None:
+    """Move every member's engagement key to a new half-life, scores unchanged at `at`: one
+    UPDATE when the rule changes, never a nightly rewrite; the arithmetic is
+    `scoring_rules.rekey`'s, term for term, so a replay computes the same keys."""
+    old_term, new_term = scoring_rules.rekey_terms(at, old, new)
+    key = score_table.c.engagement_key
+    await session.execute(
+        update(score_table)
+        .where(score_table.c.community_id == community_id, key > scoring_rules.NO_SCORE)
+        .values(engagement_key=key - literal(old_term) + literal(new_term))
+    )
+    await session.execute(
+        update(score_table)
+        .where(score_table.c.community_id == community_id)
+        .values(half_life_days=new)
+    )
+    await batches.insert_rows(
+        session,
+        half_life_table,
+        [{"community_id": community_id, "changed_at": at, "from_days": old, "to_days": new}],
+    )
+
+
+# --- points ----------------------------------------------------------------------------------
+
+
+async def change_points(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    member_id: str,
+    delta_milli: int,
+    half_life_days: float,
+) -> int | None:
+    """Add `delta_milli` to the balance unless it would go below zero: one conditional
+    UPDATE, so concurrent redemptions cannot overdraw. The new balance, or None if refused."""
+    await insert_if_absent(
+        session, score_table, new_score_row(community_id, member_id, half_life_days)
+    )
+    balance = score_table.c.points_milli
+    level_points = score_table.c.level_milli
+    result = await session.execute(
+        update(score_table)
+        .where(
+            score_table.c.community_id == community_id,
+            score_table.c.member_id == member_id,
+            balance + delta_milli >= 0,
+        )
+        .values(
+            points_milli=balance + delta_milli,
+            level_milli=level_points + max(delta_milli, 0),
+        )
+        .returning(score_table.c.points_milli)
+    )
+    value = result.scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+async def set_level(
+    session: AsyncSession, *, community_id: str, member_id: str, level: int
+) -> None:
+    await session.execute(
+        update(score_table)
+        .where(score_table.c.community_id == community_id, score_table.c.member_id == member_id)
+        .values(level=level)
+    )
+
+
+async def add_adjustment(session: AsyncSession, values: dict[str, Any]) -> None:
+    await batches.insert_rows(session, adjustment_table, [values])
+
+
+# --- erasure ---------------------------------------------------------------------------------
+
+
+async def anonymise_member(
+    session: AsyncSession, *, community_id: str, member_id: str, display_name: str
+) -> None:
+    """Drop what identifies a member (name, user id, free-form attrs); keep every count."""
+    await session.execute(
+        update(profile_table)
+        .where(profile_table.c.community_id == community_id, profile_table.c.member_id == member_id)
+        .values(display_name=display_name, user_id=f"erased:{member_id}")
+    )
+    await session.execute(
+        update(ledger_table)
+        .where(ledger_table.c.community_id == community_id, ledger_table.c.member_id == member_id)
+        .values(attrs={})
+    )
+
+
+# --- metrics -------------------------------------------------------------------------------------
+
+
+async def membership_counts_before(
+    session: AsyncSession, *, community_id: str, before: datetime
+) -> dict[str, int]:
+    """Joins and departures that happened before a moment, by kind."""
+    query = (
+        select(change_table.c.kind, func.count())
+        .where(change_table.c.community_id == community_id, change_table.c.occurred_at < before)
+        .group_by(change_table.c.kind)
+    )
+    return {kind: int(count) for kind, count in (await session.execute(query)).all()}
+
+
+async def active_members(
+    session: AsyncSession, *, community_id: str, from_day: str, to_day: str
+) -> int:
+    """Distinct members active on local days in [from_day, to_day)."""
+    query = select(func.count(func.distinct(daily_active_table.c.member_id))).where(
+        daily_active_table.c.community_id == community_id,
+        daily_active_table.c.day >= from_day,
+        daily_active_table.c.day < to_day,
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def type_counts(
+    session: AsyncSession, *, community_id: str, from_day: str, to_day: str
+) -> dict[str, int]:
+    query = (
+        select(daily_count_table.c.activity_type, func.sum(daily_count_table.c.count))
+        .where(
+            daily_count_table.c.community_id == community_id,
+            daily_count_table.c.day >= from_day,
+            daily_count_table.c.day < to_day,
+        )
+        .group_by(daily_count_table.c.activity_type)
+    )
+    return {kind: int(total or 0) for kind, total in (await session.execute(query)).all()}
+
+
+async def joined_between(
+    session: AsyncSession, *, community_id: str, start: datetime, end: datetime
+) -> list[str]:
+    query = select(func.distinct(change_table.c.member_id)).where(
+        change_table.c.community_id == community_id,
+        change_table.c.kind == "joined",
+        change_table.c.occurred_at >= start,
+        change_table.c.occurred_at < end,
+    )
+    return [str(member) for member in (await session.execute(query)).scalars()]
+
+
+async def active_among(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    member_ids: Sequence[str],
+    from_day: str,
+    to_day: str,
+) -> int:
+    total = 0
+    for part in batches.chunks(list(member_ids)):
+        query = select(func.count(func.distinct(daily_active_table.c.member_id))).where(
+            daily_active_table.c.community_id == community_id,
+            daily_active_table.c.day >= from_day,
+            daily_active_table.c.day < to_day,
+            daily_active_table.c.member_id.in_(list(part)),
+        )
+        total += int((await session.execute(query)).scalar_one())
+    return total
+
+
+async def recent_alerts(
+    session: AsyncSession, *, community_id: str, limit: int = 20
+) -> Sequence[Any]:
+    query = (
+        select(alert_table)
+        .where(alert_table.c.community_id == community_id)
+        .order_by(alert_table.c.raised_at.desc())
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
+# --- period close ------------------------------------------------------------------------------
+
+
+async def all_communities(session: AsyncSession) -> Sequence[Any]:
+    query = select(community_table.c.id, community_table.c.timezone, community_table.c.created_at)
+    return (await session.execute(query)).all()
+
+
+async def claim_period(
+    session: AsyncSession, *, community_id: str, period: str, period_start: str, at: datetime
+) -> bool:
+    """Claim the closing of a period; False if it was closed (or is being closed) already."""
+    return await insert_if_absent(
+        session,
+        close_table,
+        {
+            "community_id": community_id,
+            "period": period,
+            "period_start": period_start,
+            "closed_at": at,
+            "members_ranked": 0,
+        },
+    )
+
+
+async def set_members_ranked(
+    session: AsyncSession, *, community_id: str, period: str, period_start: str, count: int
+) -> None:
+    await session.execute(
+        update(close_table)
+        .where(
+            close_table.c.community_id == community_id,
+            close_table.c.period == period,
+            close_table.c.period_start == period_start,
+        )
+        .values(members_ranked=count)
+    )
+
+
+async def raise_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
+    return await insert_if_absent(session, alert_table, values)

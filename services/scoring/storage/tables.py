@@ -9,7 +9,7 @@ both backends.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from services.common.db import UtcDateTime, table_registry
@@ -45,6 +45,7 @@ class LedgerEntry(ScoringTable, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (
         Index("ix_ledger_entry_community_occurred", "community_id", "occurred_at"),
+        Index("ix_ledger_entry_community_seq", "community_id", "seq"),
         UniqueConstraint("community_id", "activity_id"),
     )
 
@@ -59,13 +60,30 @@ class LedgerEntry(ScoringTable, table=True):
     target_member_id: str | None = Field(default=None, max_length=ID_LENGTH)
     content_id: str | None = Field(default=None, max_length=ID_LENGTH)
     attrs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The order entries were applied in, per community (replay folds them in this order).
+    seq: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False, default=0))
+    # What the rules made of it when it was applied: credited, capped or cooled_down.
+    outcome: str = Field(default="credited", max_length=12)
+    half_life_days: float = Field(default=14.0, sa_column=Column(Float(), nullable=False))
+    # The member's tier and the community's local day when it was applied: which boards it
+    # went to, kept so a replay puts it on the same ones whatever changed since.
+    tier_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    local_day: str = Field(default="", max_length=10)
 
 
 class MemberScore(ScoringTable, table=True):
-    """The all-time running total per member, kept so the all-time board needs no scan."""
+    """Per member: the all-time total, the decaying engagement key, points, level, segment.
+
+    `engagement_key` is log2 of the engagement score at the decay epoch (see domain.rules):
+    ordering by it is ordering by the decayed score at any moment, so it is indexed and never
+    rewritten as time passes.
+    """
 
     __tablename__ = "member_score"
-    __table_args__ = (Index("ix_member_score_board", "community_id", "score_milli", "member_id"),)
+    __table_args__ = (
+        Index("ix_member_score_board", "community_id", "score_milli", "member_id"),
+        Index("ix_member_score_engagement", "community_id", "engagement_key", "member_id"),
+    )
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
@@ -74,6 +92,168 @@ class MemberScore(ScoringTable, table=True):
     last_active_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
+    engagement_key: float = Field(default=-1.0e300, sa_column=Column(Float(), nullable=False))
+    half_life_days: float = Field(default=14.0, sa_column=Column(Float(), nullable=False))
+    # Lifetime points: earned by activity, awarded, redeemed; never below 0.
+    points_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    # What levels count: points earned and awarded (a redemption does not lower a level).
+    level_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    level: int = Field(default=1)
+    segment: str = Field(default="silent", max_length=12)
+    was_top_quarter: bool = Field(default=False, sa_column=Column(Boolean(), nullable=False))
+
+
+class MemberTypeStat(ScoringTable, table=True):
+    """Per member and activity type: the breakdown an engagement explains itself with, and the
+    state cooldowns and daily caps are decided on."""
+
+    __tablename__ = "member_type_stat"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    activity_type: str = Field(primary_key=True, max_length=40)
+    count: int = Field(default=0)
+    points_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    capped: int = Field(default=0)
+    cooled_down: int = Field(default=0)
+    last_credited_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    cap_day: str = Field(default="", max_length=10)
+    cap_day_count: int = Field(default=0)
+
+
+class BoardEntry(ScoringTable, table=True):
+    """A member's points in one leaderboard: a period (its first local day; "" for all time)
+    and a scope ("*" for the community, else a tier id). The index serves top-N as a range scan
+    and a member's rank as a count of the range above them."""
+
+    __tablename__ = "board_entry"
+    __table_args__ = (
+        Index(
+            "ix_board_entry_rank",
+            "community_id",
+            "period",
+            "period_start",
+            "scope",
+            "score_milli",
+            "member_id",
+        ),
+    )
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: str = Field(primary_key=True, max_length=10)
+    scope: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    score_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+
+
+class ScoringRules(ScoringTable, table=True):
+    """A community's own rules; a community without a row scores with the defaults."""
+
+    __tablename__ = "scoring_rules"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    weights: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    cooldown_seconds: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    daily_cap: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    half_life_days: float = Field(default=14.0, sa_column=Column(Float(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class HalfLifeChange(ScoringTable, table=True):
+    """When a community's half-life changed: replay re-keys scores at the same moments."""
+
+    __tablename__ = "half_life_change"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
+    from_days: float = Field(sa_column=Column(Float(), nullable=False))
+    to_days: float = Field(sa_column=Column(Float(), nullable=False))
+
+
+class Badge(ScoringTable, table=True):
+    __tablename__ = "badge"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    badge: str = Field(primary_key=True, max_length=40)
+    awarded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class PointsAdjustment(ScoringTable, table=True):
+    """An award or a redemption: the log replay adds back to the points."""
+
+    __tablename__ = "points_adjustment"
+    __table_args__ = (Index("ix_points_adjustment_member", "community_id", "member_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    member_id: str = Field(max_length=ID_LENGTH)
+    delta_milli: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    balance_milli: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    reason: str = Field(max_length=200)
+    changed_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class MembershipChange(ScoringTable, table=True):
+    """Joins and departures, for the metrics (new, left, members over time, cohorts)."""
+
+    __tablename__ = "membership_change"
+    __table_args__ = (Index("ix_membership_change_community_at", "community_id", "occurred_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    community_id: str = Field(max_length=ID_LENGTH)
+    member_id: str = Field(max_length=ID_LENGTH)
+    kind: str = Field(max_length=8)  # joined | left
+    occurred_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class DailyActive(ScoringTable, table=True):
+    """Who was active on which local day: DAU/WAU/MAU and retention count these rows."""
+
+    __tablename__ = "daily_active"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    day: str = Field(primary_key=True, max_length=10)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+
+
+class DailyTypeCount(ScoringTable, table=True):
+    __tablename__ = "daily_type_count"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    day: str = Field(primary_key=True, max_length=10)
+    activity_type: str = Field(primary_key=True, max_length=40)
+    count: int = Field(default=0)
+
+
+class PeriodClose(ScoringTable, table=True):
+    """The claim on closing one period of a community: whoever inserts it closes the period."""
+
+    __tablename__ = "period_close"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: str = Field(primary_key=True, max_length=10)
+    closed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    members_ranked: int = Field(default=0)
+
+
+class HealthAlert(ScoringTable, table=True):
+    __tablename__ = "health_alert"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    kind: str = Field(primary_key=True, max_length=40)
+    week_start: str = Field(primary_key=True, max_length=10)
+    previous_value: int = Field(default=0)
+    value: int = Field(default=0)
+    drop: float = Field(sa_column=Column(Float(), nullable=False))
+    raised_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class CommunityTally(ScoringTable, table=True):

@@ -61,8 +61,13 @@ from services.common.events.catalogue.members import (
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
+    BadgeAwarded,
+    HealthAlertRaised,
     LeaderboardPeriodClosed,
+    LevelReached,
+    PointsChanged,
     RankedMember,
+    SegmentChanged,
 )
 
 __all__ = [
@@ -72,6 +77,7 @@ __all__ = [
     "SOURCES",
     "ActivityRecorded",
     "AttendanceCheckedIn",
+    "BadgeAwarded",
     "ChallengeCheckedIn",
     "CommunityCreated",
     "CommunityUpdated",
@@ -88,8 +94,10 @@ __all__ = [
     "EventCreated",
     "EventPublished",
     "FeedbackSubmitted",
+    "HealthAlertRaised",
     "InviteCreated",
     "LeaderboardPeriodClosed",
+    "LevelReached",
     "LotteryDrawn",
     "MemberApproved",
     "MemberJoined",
@@ -102,6 +110,7 @@ __all__ = [
     "MemberTierChanged",
     "MemberUpdated",
     "MembershipSnapshot",
+    "PointsChanged",
     "PollVoted",
     "RankedMember",
     "RegistrationCancelled",
@@ -109,6 +118,7 @@ __all__ = [
     "RegistrationPromoted",
     "RegistrationWaitlisted",
     "ScreeningHit",
+    "SegmentChanged",
     "UserErased",
     "dlq_topic",
     "parse",

@@ -52,3 +52,80 @@ class LeaderboardPeriodClosed(DomainEvent):
 
 
 PERIOD_CLOSE_TOP = 1000
+
+
+@register
+class BadgeAwarded(DomainEvent):
+    """A member earned a badge; each badge is awarded to a member once."""
+
+    type = "badge.awarded"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    badge: str
+    awarded_at: datetime
+
+
+@register
+class LevelReached(DomainEvent):
+    type = "level.reached"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    level: int
+    previous_level: int
+    points: float
+    reached_at: datetime
+
+
+@register
+class PointsChanged(DomainEvent):
+    """Points awarded (delta > 0) or redeemed (delta < 0) by an operator; `balance` after it."""
+
+    type = "points.changed"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    delta: float
+    balance: float
+    reason: str
+    changed_by: str
+    changed_at: datetime
+
+
+@register
+class SegmentChanged(DomainEvent):
+    type = "segment.changed"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    previous_segment: str
+    segment: str
+    score: float
+    changed_at: datetime
+
+
+@register
+class HealthAlertRaised(DomainEvent):
+    """Activity fell sharply: `kind` says which measure (wau_drop: weekly active members fell
+    by `drop`, a fraction, from `previous_value` to `value` week over week)."""
+
+    type = "health.alert_raised"
+    source = "scoring"
+    subject_field = "community_id"
+
+    community_id: str
+    kind: str
+    week_starts_on: str
+    previous_value: int
+    value: int
+    drop: float
+    raised_at: datetime
