@@ -110,6 +110,12 @@ def running_system(workdir: Path, secret: str) -> Iterator[dict[str, str]]:
                     "JWT_SECRET": secret,
                     "GATEWAY_MEMBERS_URL": urls["members"],
                     "GATEWAY_HTTP_TRANSPORT": transport,
+                    "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / transport}.db",
+                    "KAFKA_BOOTSTRAP_SERVERS": broker.bootstrap_servers,
+                    # The bench is one caller at full speed: its limit must not be what is
+                    # measured (the bucket is still taken from on every request).
+                    "GATEWAY_RATE_LIMIT_PER_SECOND": "1000000000",
+                    "GATEWAY_RATE_LIMIT_BURST": "1000000000",
                 },
                 log,
             )

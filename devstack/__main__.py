@@ -5,13 +5,14 @@ import signal
 import time
 
 from devstack.stack import Stack
-from services.common.components import SERVICES
+from services.common.components import GATEWAY, SERVICES
 from services.common.migrations import upgrade_to_head
 from services.common.settings import ServiceSettings
 
 
 def migrate() -> None:
-    for service in SERVICES:
+    # The gateway keeps a database of its own (API keys, idempotency, webhooks) too.
+    for service in (*SERVICES, GATEWAY):
         settings: ServiceSettings = service.load_settings_class()()
         url = settings.resolved_database_url()
         upgrade_to_head(ini_path=service.alembic_ini, database_url=url)

@@ -78,7 +78,7 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
             **{upstream_url_variable(c): self.url(c.name) for c in SERVICES},
         }
-        for component in SERVICES:
+        for component in (*SERVICES, GATEWAY):
             if component.name in self.database_urls:
                 env[f"{component.env_prefix}DATABASE_URL"] = self.database_urls[component.name]
         env.update(extra or {})

@@ -1,25 +1,49 @@
 """The gateway: the single REST surface (/v1) in front of the four services.
 
-It authenticates callers, routes each /v1 path to the service that owns it, forwards the
-verified identity in X-Actor-* headers, and serves one merged OpenAPI document.
+It authenticates callers (people's JWTs, partners' API keys), limits their rate, keeps the
+first answer to a POST sent with an Idempotency-Key, routes each /v1 path to the service that
+owns it, forwards the verified identity in signed X-Actor-* headers, serves its own partner
+endpoints (API keys) from its own database, and serves one merged OpenAPI document.
 """
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Any
 
 from fastapi import FastAPI
+from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import ActorSigner, TokenVerifier
+from gateway.edge import IdentifyMiddleware, SecurityHeadersMiddleware
 from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
+from gateway.idempotency import IdempotencyMiddleware
+from gateway.keys import ApiKeyAuthenticator
+from gateway.limits import rate_limiter
 from gateway.openapi import MergedOpenApi
+from gateway.partners.routes import router as partners_router
 from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
+from gateway.storage import repository
+from gateway.storage.tables import membership, messaging
+from services.common.components import GATEWAY
+from services.common.db import create_engine, session_factory
 from services.common.errors import install_problem_handlers
+from services.common.events.catalogue import ALL_TOPICS
+from services.common.events.consumer import InboxConsumer
+from services.common.events.housekeeping import prune_messaging_tables
+from services.common.events.kafka import KafkaLink
+from services.common.events.outbox import Outbox
 from services.common.logs import configure_logging
+from services.common.membership import membership_handlers
 from services.common.middleware import install_edge_middleware
+from services.common.migrations import upgrade_to_head
 
 logger = logging.getLogger(__name__)
+
+MEMBERSHIP_GROUP = f"{GATEWAY.name}.membership"
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -34,9 +58,25 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 "tokens signed with it are public knowledge",
                 settings.environment,
             )
+        database_url = settings.resolved_database_url()
+        if settings.run_migrations_on_startup:
+            await asyncio.to_thread(
+                upgrade_to_head, ini_path=GATEWAY.alembic_ini, database_url=database_url
+            )
+        engine = create_engine(database_url)
+        read_engine = create_engine(database_url, read_only=True)
+        sessions = session_factory(engine)
+        read_sessions = session_factory(read_engine)
+        kafka = KafkaLink(settings, ALL_TOPICS)
         client = build_client(settings)
         retry_client = build_client(settings, pooled=False)
         upstreams = settings.upstream_urls()
+        limiter = rate_limiter(
+            redis_url=settings.redis_url,
+            rate=settings.rate_limit_per_second,
+            burst=settings.rate_limit_burst,
+        )
+        outbox = Outbox(messaging, source=GATEWAY.name)
         app.state.runtime = GatewayRuntime(
             settings=settings,
             client=client,
@@ -45,19 +85,50 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 audience=settings.jwt_audience,
                 leeway=settings.jwt_leeway_seconds,
             ),
+            keys=ApiKeyAuthenticator(
+                sessions=read_sessions, cache_seconds=settings.api_key_cache_seconds
+            ),
+            limiter=limiter,
             proxy=UpstreamProxy(
                 client=client,
                 upstreams=upstreams,
                 signer=ActorSigner(settings.internal_secret),
                 retry_client=retry_client,
             ),
-            openapi=MergedOpenApi(client=client, upstreams=upstreams),
+            openapi=MergedOpenApi(client=client, upstreams=upstreams, local=app),
+            sessions=sessions,
+            read_sessions=read_sessions,
+            outbox=outbox,
+            kafka=kafka,
         )
+        jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+            ("pruning", lambda: _prune_forever(settings, sessions))
+        ]
+        if settings.run_consumers:
+            consumer = InboxConsumer(
+                group_id=MEMBERSHIP_GROUP,
+                topics=sorted({event.kafka_topic() for event in membership_handlers(membership)}),
+                handlers=membership_handlers(membership),
+                sessions=sessions,
+                outbox=outbox,
+                tables=messaging,
+                kafka=kafka,
+                max_attempts=settings.consumer_max_attempts,
+            )
+            jobs.append((f"consumer {MEMBERSHIP_GROUP}", consumer.run))
+        tasks = [asyncio.create_task(_supervised(name, run)) for name, run in jobs]
         try:
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await kafka.close()
+            await limiter.close()
             await client.aclose()
             await retry_client.aclose()
+            await engine.dispose()
+            await read_engine.dispose()
 
     # The gateway's own routes are not the API: /openapi.json and /docs serve the merged one.
     app = FastAPI(
@@ -71,7 +142,53 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_problem_handlers(app)
+    # Innermost first: idempotency needs the caller; the caller's 401/429 need CORS headers
+    # for a browser to read them; a preflight is answered by CORS before anyone asks who.
+    app.add_middleware(IdempotencyMiddleware)
+    app.add_middleware(IdentifyMiddleware)
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=PROXIED_METHODS,
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Idempotency-Key",
+                "X-API-Key",
+                "X-Request-ID",
+            ],
+            expose_headers=["X-Request-ID", "Retry-After", "Location", "Idempotent-Replayed"],
+            max_age=600,
+        )
     install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(router)
+    app.include_router(partners_router, prefix="/v1")
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app
+
+
+async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:
+    while True:
+        async with sessions() as session:
+            deleted = await repository.delete_expired_idempotency_records(
+                session, now=datetime.now(UTC)
+            )
+            await session.commit()
+        deleted += await prune_messaging_tables(sessions, messaging, settings)
+        if deleted:
+            logger.info("pruned %d expired idempotency records and inbox rows", deleted)
+        await asyncio.sleep(settings.prune_interval_seconds)
+
+
+async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
+    """Keep a background job alive: an unexpected error is logged and the job restarted."""
+    while True:
+        try:
+            await run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            logger.exception("%s crashed; restarting in 1 s", name)
+            await asyncio.sleep(1)

@@ -9,7 +9,7 @@ from typing import Any, TypeGuard
 
 import jwt
 
-from services.common.auth import signed_actor_headers
+from services.common.auth import ActorKind, signed_actor_headers
 from services.common.errors import Unauthenticated
 
 ALGORITHM = "HS256"
@@ -44,13 +44,41 @@ class InvalidCredentials(Unauthenticated):
 
 @dataclass(frozen=True)
 class Identity:
+    """A verified caller: a person (from a JWT) or a partner (from an API key, `kind="api_key"`,
+    with the key's scopes and the communities it is limited to, None meaning all)."""
+
     subject: str
     roles: tuple[str, ...] = ()
+    kind: ActorKind = "user"
+    scopes: frozenset[str] = frozenset()
+    communities: frozenset[str] | None = None
+
+    @property
+    def principal(self) -> str:
+        """Whose rate limit and idempotency keys these are."""
+        return f"{self.kind}:{self.subject}"
+
+    @property
+    def is_partner(self) -> bool:
+        return self.kind == "api_key"
+
+    @property
+    def is_platform_admin(self) -> bool:
+        return "platform_admin" in self.roles
+
+    def covers(self, community_id: str) -> bool:
+        """Whether a partner's key reaches this community."""
+        return self.communities is None or community_id in self.communities
 
     def actor_headers(self, secret: str, *, lifetime_seconds: int) -> list[tuple[bytes, bytes]]:
         """The X-Actor-* headers naming this identity, with the assertion that proves them."""
         headers = signed_actor_headers(
-            secret, actor_id=self.subject, roles=self.roles, lifetime_seconds=lifetime_seconds
+            secret,
+            actor_id=self.subject,
+            kind=self.kind,
+            roles=self.roles,
+            communities=sorted(self.communities) if self.communities is not None else None,
+            lifetime_seconds=lifetime_seconds,
         )
         return [(name.lower().encode(), value.encode()) for name, value in headers.items()]
 

@@ -11,13 +11,20 @@ import httpx
 from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.auth import TokenVerifier
+from gateway.auth import Identity, TokenVerifier
+from gateway.edge import identity_of
+from gateway.keys import ApiKeyAuthenticator
+from gateway.limits import RateLimiter
 from gateway.openapi import TITLE, MergedOpenApi
+from gateway.partner_access import check_partner_call
 from gateway.proxy import UpstreamProxy
-from gateway.routing import has_dot_segment, upstream_for
+from gateway.routing import has_dot_segment, is_local, upstream_for
 from gateway.settings import GatewaySettings
-from services.common.errors import InvalidInput, NotFound
+from services.common.errors import DomainError, InvalidInput, NotFound
+from services.common.events.kafka import KafkaLink
+from services.common.events.outbox import Outbox
 
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -33,13 +40,33 @@ SWAGGER_ASSETS_URL = "/docs/assets"
 router = APIRouter()
 
 
+class MethodNotAllowed(DomainError):
+    status, slug, title = 405, "method-not-allowed", "Method not allowed"
+
+
 @dataclass(frozen=True)
 class GatewayRuntime:
+    """What the running gateway holds. `sessions`, `read_sessions` and `outbox` have the names
+    the services' runtime gives them, so the gateway's own routes use the same
+    UnitOfWorkDep and ReadSessionDep."""
+
     settings: GatewaySettings
     client: httpx.AsyncClient
     verifier: TokenVerifier
+    keys: ApiKeyAuthenticator
+    limiter: RateLimiter
     proxy: UpstreamProxy
     openapi: MergedOpenApi
+    sessions: async_sessionmaker[AsyncSession]
+    read_sessions: async_sessionmaker[AsyncSession]
+    outbox: Outbox
+    kafka: KafkaLink
+
+    async def authenticate(self, authorization: str | None, api_key: str | None) -> Identity:
+        """The caller: a partner when an X-API-Key is sent, else the bearer token's subject."""
+        if api_key is not None:
+            return await self.keys.identify(api_key)
+        return self.verifier.identify({"authorization": authorization} if authorization else {})
 
 
 # `async def` so FastAPI calls it on the event loop rather than in its thread pool.
@@ -115,11 +142,15 @@ async def proxy(request: Request) -> Response:
     and FastAPI's dependency solving would be a good part of the cost of every proxied call.
     """
     runtime: GatewayRuntime = request.app.state.runtime
-    identity = runtime.verifier.identify(request.headers)
+    identity = identity_of(request.scope)
     path: str = request.scope["path"]
     if has_dot_segment(path):
         raise InvalidInput("A path may not contain '.' or '..' segments.")
     upstream = upstream_for(path)
     if upstream is None:
+        if is_local(path):
+            raise MethodNotAllowed(f"{request.method} is not served at {path}.")
         raise NotFound(f"There is no endpoint at {path}.")
+    if identity.is_partner:
+        await check_partner_call(request, identity)
     return await runtime.proxy.forward(request, upstream=upstream, identity=identity)

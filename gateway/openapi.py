@@ -9,17 +9,22 @@ from typing import Any
 
 import aiohttp
 import httpx
+from fastapi import FastAPI
 
-from gateway.routing import upstream_for
+from gateway.routing import is_local, upstream_for
+from services.common.components import GATEWAY
+from services.common.openapi import problem_openapi
 
 logger = logging.getLogger(__name__)
 
 TITLE = "Huoli API"
 VERSION = "1.0.0"
 DESCRIPTION = (
-    "The Huoli community-operations API. Every /v1 call needs `Authorization: Bearer <JWT>`."
+    "The Huoli community-operations API. Every /v1 call needs `Authorization: Bearer <JWT>`, "
+    "or, for partners, `X-API-Key: <key>` with the scope the route needs."
 )
 BEARER_SCHEME = {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+API_KEY_SCHEME = {"type": "apiKey", "in": "header", "name": "X-API-Key"}
 UNAVAILABLE_EXTENSION = "x-unavailable-services"
 
 _REF = re.compile(r"^#/components/(?P<kind>[^/]+)/(?P<name>[^/]+)$")
@@ -57,13 +62,16 @@ def merge_openapi(specs: Mapping[str, Spec | None]) -> Spec:
             if isinstance(tag, dict) and "name" in tag:
                 tags.setdefault(tag["name"], tag)
 
-    merged["securitySchemes"] = {"bearerAuth": dict(BEARER_SCHEME)}
+    merged["securitySchemes"] = {
+        "bearerAuth": dict(BEARER_SCHEME),
+        "apiKeyAuth": dict(API_KEY_SCHEME),
+    }
     document: Spec = {
         "openapi": "3.1.0",
         "info": {"title": TITLE, "version": VERSION, "description": DESCRIPTION},
         "paths": dict(sorted(paths.items())),
         "components": merged,
-        "security": [{"bearerAuth": []}],
+        "security": [{"bearerAuth": []}, {"apiKeyAuth": []}],
     }
     if tags:
         document["tags"] = list(tags.values())
@@ -78,7 +86,9 @@ def _routed_paths(service: str, spec: Spec) -> dict[str, Any]:
     for path, item in (spec.get("paths") or {}).items():
         if not path.startswith("/v1/"):
             continue  # /healthz, /readyz and anything else internal
-        if upstream_for(_TEMPLATE.sub("x", path)) != service:
+        concrete = _TEMPLATE.sub("x", path)
+        routed_to = GATEWAY.name if is_local(concrete) else upstream_for(concrete)
+        if routed_to != service:
             logger.warning(
                 "the %s service documents %s, which the gateway routes elsewhere", service, path
             )
@@ -167,9 +177,16 @@ class MergedOpenApi:
     """Fetches and merges the services' documents; keeps the result once every service answered."""
 
     def __init__(
-        self, *, client: httpx.AsyncClient, upstreams: Mapping[str, str], timeout: float = 5.0
+        self,
+        *,
+        client: httpx.AsyncClient,
+        upstreams: Mapping[str, str],
+        timeout: float = 5.0,
+        local: FastAPI | None = None,
     ) -> None:
+        """`local` is the gateway's own app: its /v1 routes (partners) join the document."""
         self._client = client
+        self._local = local
         self._upstreams = dict(upstreams)
         self._timeout = timeout
         self._cached: Spec | None = None
@@ -184,12 +201,23 @@ class MergedOpenApi:
             names = list(self._upstreams)
             fetched = await asyncio.gather(*(self._fetch(name) for name in names))
             specs = dict(zip(names, fetched, strict=True))
+            if self._local is not None:
+                specs[GATEWAY.name] = self._local_spec(self._local)
             document = merge_openapi(specs)
             # A partial document is served but not kept, so the missing paths appear as soon
             # as their service is back.
             if all(spec is not None for spec in fetched):
                 self._cached = document
             return document
+
+    @staticmethod
+    def _local_spec(app: FastAPI) -> Spec:
+        # The gateway's app documents nothing at /openapi.json (that is the merged document),
+        # so its own routes are described here, with the same problem+json answers.
+        shell = FastAPI(title="gateway", version=VERSION, routes=app.routes)
+        shell.openapi = problem_openapi(shell)  # type: ignore[method-assign]
+        spec: Spec = shell.openapi()
+        return spec
 
     async def _fetch(self, name: str) -> Spec | None:
         url = f"{self._upstreams[name]}/openapi.json"

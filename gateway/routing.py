@@ -114,3 +114,17 @@ def has_dot_segment(path: str) -> bool:
     chose. Such paths are refused rather than routed.
     """
     return any(segment in {".", ".."} for segment in path.split("/"))
+
+
+# Paths the gateway serves itself (partners: API keys, webhooks, the event catalogue). They are
+# matched by the gateway's own routes before the proxy; a method they do not serve is a 405.
+LOCAL_PATHS: tuple[str, ...] = (
+    "/v1/api-keys",
+    "/v1/api-keys/{key_id}",
+)
+_LOCAL = re.compile("|".join(f"(?:{template_pattern(t)})" for t in LOCAL_PATHS))
+
+
+def is_local(path: str) -> bool:
+    """Whether the gateway itself serves this (percent-decoded) path."""
+    return _LOCAL.fullmatch(path) is not None

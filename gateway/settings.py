@@ -1,19 +1,22 @@
 """Gateway settings, read from the environment (prefix `GATEWAY_`).
 
-The gateway has no database or broker, so it does not subclass the services' `ServiceSettings`;
-it reads the same system-wide variables (`HUOLI_ENV`, `LOG_LEVEL`, `MAX_BODY_BYTES`) the same way,
-plus `JWT_SECRET`, which is unprefixed because whoever issues tokens shares it.
+The gateway keeps a database of its own (API keys, idempotency records, webhooks, the membership
+projection it authorizes key management with) and consumes the broker, so it subclasses the
+services' `ServiceSettings`: `GATEWAY_DATABASE_URL`, the shared Kafka and system-wide variables
+read the same way. `JWT_SECRET` is unprefixed because whoever issues tokens shares it;
+`REDIS_URL` too, since every replica must share the one Redis.
 """
 
 from typing import Literal, Self
 
 from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
 from services.common.components import CONTENT, EVENTS, GATEWAY, MEMBERS, SCORING, SERVICES
 from services.common.settings import (
     DEVELOPMENT_INTERNAL_SECRET,
     Environment,
+    ServiceSettings,
     checked_secret,
     shared,
 )
@@ -23,11 +26,12 @@ DEVELOPMENT_JWT_SECRET = "huoli-development-secret-not-for-production"  # noqa: 
 Transport = Literal["aiohttp", "httpx"]
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(ServiceSettings):
     model_config = SettingsConfigDict(
         env_prefix=GATEWAY.env_prefix, extra="ignore", populate_by_name=True
     )
 
+    service_name: str = GATEWAY.name
     environment: Environment = Field(default="development", validation_alias=shared("HUOLI_ENV"))
     log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
 
@@ -58,8 +62,22 @@ class GatewaySettings(BaseSettings):
         default=1_048_576, ge=1024, validation_alias=shared("MAX_BODY_BYTES")
     )
 
+    # API keys: how long a verified key is believed without asking the database again, so a
+    # revocation reaches every replica within this time.
+    api_key_cache_seconds: float = Field(default=5.0, ge=0)
+    # Idempotency-Key: how long the first answer to a POST is kept and replayed.
+    idempotency_ttl_seconds: float = Field(default=86_400, gt=0)
+    # Rate limits per principal (a user, an API key): a token bucket refilled at this rate, up
+    # to the burst. Shared through Redis when REDIS_URL is set, per process otherwise.
+    rate_limit_per_second: float = Field(default=50.0, gt=0)
+    rate_limit_burst: int = Field(default=100, ge=1)
+    redis_url: str = Field(default="", validation_alias=shared("REDIS_URL"))
+    # Origins browsers may call the API from (CORS), e.g. ["https://console.example.com"].
+    cors_origins: list[str] = Field(default_factory=list)
+
     @model_validator(mode="after")
-    def _refuse_weak_secrets(self) -> Self:
+    def _refuse_weak_secret(self) -> Self:
+        # Named as ServiceSettings' check, which this replaces: JWT_SECRET is checked first.
         self.jwt_secret = checked_secret(
             self.jwt_secret,
             name="JWT_SECRET",

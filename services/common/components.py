@@ -21,6 +21,8 @@ class Component:
     settings: str
     default_port: int
     env_prefix: str
+    # The package directory holding its alembic.ini; services/<name> unless said otherwise.
+    home: Path | None = None
 
     @property
     def default_url(self) -> str:
@@ -28,7 +30,7 @@ class Component:
 
     @property
     def alembic_ini(self) -> Path:
-        return SERVICES_DIR / self.name / "alembic.ini"
+        return (self.home or SERVICES_DIR / self.name) / "alembic.ini"
 
     def load_app_factory(self) -> Any:
         return _load(self.app)
@@ -59,6 +61,8 @@ GATEWAY = Component(
     settings="gateway.settings:GatewaySettings",
     default_port=8000,
     env_prefix="GATEWAY_",
+    # Its own database (API keys, idempotency records, webhooks) migrates like a service's.
+    home=SERVICES_DIR.parent / "gateway",
 )
 
 

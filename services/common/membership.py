@@ -374,8 +374,8 @@ class RoleRequired(Forbidden):
 
 @dataclass(frozen=True)
 class CommunityAccess:
-    """The caller, admitted to a community: as a member with a role, or as a platform admin
-    who is not one (then `member_id` and `role` are None)."""
+    """The caller, admitted to a community: as a member with a role, or as a platform admin or
+    a partner whose key covers it, who are not members (then `member_id` and `role` are None)."""
 
     community_id: str
     actor: Actor
@@ -383,7 +383,7 @@ class CommunityAccess:
     role: str | None
 
     def has_role(self, roles: Iterable[str]) -> bool:
-        return self.actor.is_platform_admin or self.role in set(roles)
+        return self.actor.may_administer(self.community_id) or self.role in set(roles)
 
 
 async def community_access(
@@ -402,7 +402,9 @@ async def community_access(
         raise CommunityNotFound(community_id)
     if row.status in BELONGING_STATUSES:
         access = CommunityAccess(community_id, actor, row.member_id, row.role)
-    elif actor.is_platform_admin:
+    elif actor.may_administer(community_id):
+        # A platform admin, or a partner whose key covers this community (the gateway has
+        # checked the key's scope for the route).
         access = CommunityAccess(community_id, actor, None, None)
     else:
         raise CommunityNotFound(community_id)

@@ -10,15 +10,18 @@ from alembic import command
 from sqlalchemy import inspect
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.common.components import GATEWAY
 from services.common.components import SERVICES as COMPONENTS
 from services.common.migrations import alembic_config, upgrade_to_head
 
-SERVICES = tuple(component.name for component in COMPONENTS)
+# The gateway keeps a database of its own, migrated like a service's.
+MIGRATED = (*COMPONENTS, GATEWAY)
+SERVICES = tuple(component.name for component in MIGRATED)
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def ini(service: str) -> Path:
-    return ROOT / "services" / service / "alembic.ini"
+    return next(c for c in MIGRATED if c.name == service).alembic_ini
 
 
 async def table_names(database_url: str) -> set[str]:

@@ -3,6 +3,7 @@
 import time
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from services.common.auth import (
     ACTOR_ASSERTION_HEADER,
     ACTOR_ROLES_HEADER,
+    Actor,
     ActorVerifier,
     actor_assertion,
     signed_actor_headers,
@@ -123,3 +125,50 @@ def test_a_remembered_assertion_stops_working_when_it_expires() -> None:
     time.sleep(max(0.0, expires_at - time.time()) + 0.05)
     with pytest.raises(Unauthenticated, match="expired"):
         verifier.actor(**arguments)
+
+
+def partner_headers(communities: list[str] | None) -> dict[str, str]:
+    return signed_actor_headers(SECRET, actor_id="key_1", kind="api_key", communities=communities)
+
+
+def verified(headers: dict[str, str]) -> Actor:
+    return ActorVerifier(SECRET).actor(
+        actor_id=headers.get("X-Actor-Id"),
+        kind=headers.get("X-Actor-Kind"),
+        roles=headers.get("X-Actor-Roles"),
+        assertion=headers.get("X-Actor-Assertion"),
+        communities=headers.get("X-Actor-Communities"),
+    )
+
+
+def test_a_partner_acts_only_in_the_communities_its_assertion_names() -> None:
+    limited = ActorVerifier(SECRET).actor(
+        actor_id="key_1",
+        kind="api_key",
+        roles="",
+        assertion=partner_headers(["c1", "c2"])["X-Actor-Assertion"],
+        communities="c1,c2",
+    )
+    assert limited.is_partner and limited.partner_communities == {"c1", "c2"}
+    assert limited.may_administer("c1") and not limited.may_administer("c3")
+    every = verified(partner_headers(None))
+    assert every.may_administer("anything")
+    # A person with the same id is no partner and administers nothing.
+    person = verified(signed_actor_headers(SECRET, actor_id="key_1"))
+    assert not person.may_administer("c1")
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [
+        pytest.param(lambda h: h.update({"X-Actor-Communities": "c1,c9"}), id="widened"),
+        pytest.param(lambda h: h.update({"X-Actor-Communities": "*"}), id="all"),
+        pytest.param(lambda h: h.pop("X-Actor-Communities"), id="dropped"),
+        pytest.param(lambda h: h.update({"X-Actor-Kind": "user"}), id="kind"),
+    ],
+)
+def test_a_partners_communities_cannot_be_changed_in_transit(tamper: Any) -> None:
+    headers = partner_headers(["c1"])
+    tamper(headers)
+    with pytest.raises(Unauthenticated):
+        verified(headers)

@@ -10,10 +10,13 @@ import pytest
 
 from devstack.stack import SERVICES, Stack
 from gateway.tokens import issue_token
+from services.common.components import GATEWAY
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_host_url
 
 JWT_SECRET = "e2e-test-secret-of-at-least-thirty-two-bytes"
 INTERNAL_SECRET = "e2e-internal-secret-shared-by-gateway-and-services"
+# Each has a database of its own: the services and the gateway (API keys, webhooks).
+COMPONENTS = (*SERVICES, GATEWAY)
 
 
 @dataclass
@@ -41,14 +44,15 @@ async def system(
     if request.param == "postgresql":
         if not postgres_available:
             pytest.skip("PostgreSQL is not reachable on this machine (CI always has it)")
-        created = [await create_postgres_database() for _ in SERVICES]
+        created = [await create_postgres_database() for _ in COMPONENTS]
         database_urls = {
-            service.name: f"{postgres_host_url()}/{name}"
-            for service, name in zip(SERVICES, created, strict=True)
+            component.name: f"{postgres_host_url()}/{name}"
+            for component, name in zip(COMPONENTS, created, strict=True)
         }
     else:
         database_urls = {
-            service.name: f"sqlite+aiosqlite:///{workdir / service.name}.db" for service in SERVICES
+            component.name: f"sqlite+aiosqlite:///{workdir / component.name}.db"
+            for component in COMPONENTS
         }
     stack = Stack(
         env={
@@ -58,6 +62,10 @@ async def system(
             "HUOLI_FAILPOINT_DIR": str(failpoints),
             "KAFKA_BOOTSTRAP_SERVERS": "",  # the tests stop and restart the embedded broker
             "LOG_LEVEL": "INFO",
+            # The tests call as a handful of users, far faster than any person would.
+            "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
+            "GATEWAY_RATE_LIMIT_BURST": "100000",
+            "WEBHOOK_ALLOW_PRIVATE_URLS": "1",
         },
         database_urls=database_urls,
         log_dir=workdir / "logs",

@@ -1,6 +1,8 @@
 """Who may do what, through the gateway on the real processes: every /v1 route, called by an
 anonymous client, a stranger to the community, a plain member and its owner, answers only as
-the table says. And a service reached directly, around the gateway, believes no one."""
+the table says; so does every route a partner may use, called with an API key that has the
+scope, one that lacks it, and one for another community. And a service reached directly,
+around the gateway, believes no one."""
 
 import uuid
 from collections.abc import Callable
@@ -11,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gateway.scopes import SCOPES
 from services.common.auth import signed_actor_headers
 from tests.e2e.conftest import INTERNAL_SECRET, System
 from tests.support import eventually
@@ -24,12 +27,14 @@ USERS = {"stranger": STRANGER, "member": MEMBER, "owner": OWNER}
 
 @dataclass(frozen=True)
 class World:
-    """One community with an owner and a plain member, a content item and an event in it."""
+    """One community with an owner and a plain member, a content item and an event in it;
+    partner keys its owner made (every scope; one scope only) and one for another community."""
 
     community_id: str
     member_id: str
     content_id: str
     event_id: str
+    keys: dict[str, str]
 
 
 def fresh(prefix: str) -> str:
@@ -131,7 +136,71 @@ async def world(system: System) -> World:
     )
     event = await system.gateway.post(f"/v1/communities/{cid}/events", json=EVENT, headers=owner)
     assert (content.status_code, event.status_code) == (201, 201), (content.text, event.text)
-    return World(cid, member_id, content.json()["id"], event.json()["id"])
+    elsewhere = await system.gateway.post(
+        "/v1/communities", json={"name": "Elsewhere"}, headers=system.auth(STRANGER)
+    )
+    keys = {
+        "key-with-scope": await make_key(system, OWNER, cid, sorted(SCOPES)),
+        "key-without-scope": await make_key(system, OWNER, cid, ["scoring:write"]),
+        "key-elsewhere": await make_key(system, STRANGER, elsewhere.json()["id"], sorted(SCOPES)),
+    }
+    return World(cid, member_id, content.json()["id"], event.json()["id"], keys)
+
+
+async def make_key(system: System, user: str, community_id: str, scopes: list[str]) -> str:
+    """A key the community's owner makes, once the gateway has learnt they own it."""
+
+    async def made() -> str:
+        response = await system.gateway.post(
+            "/v1/api-keys",
+            json={"name": "partner", "scopes": scopes, "community_ids": [community_id]},
+            headers=system.auth(user),
+        )
+        assert response.status_code == 201, response.text
+        key: str = response.json()["key"]
+        return key
+
+    result: str = await eventually(made, timeout=30)
+    return result
+
+
+KEY_CALLERS = ("key-without-scope", "key-with-scope", "key-elsewhere")
+# Partner-facing routes (and some no key may call), answered to: a key lacking the scope, a key
+# with it, a key with every scope for another community. Paths naming an event rather than its
+# community are refused by the service (404), which admits a partner to its key's communities.
+KEY_MATRIX: list[tuple[str, str, Body, tuple[str, str, str]]] = [
+    ("GET", "/v1/communities/{cid}/members", None, ("403", "200", "403")),
+    ("GET", "/v1/communities/{cid}/members/{mid}", None, ("403", "200", "403")),
+    ("POST", "/v1/activities", activity, ("403", "202", "403")),
+    ("GET", "/v1/communities/{cid}/content", None, ("403", "200", "403")),
+    ("POST", "/v1/communities/{cid}/content", lambda w: CONTENT, ("403", "201", "403")),
+    ("GET", "/v1/content/{content_id}", None, ("403", "200", "404")),
+    ("POST", "/v1/communities/{cid}/events", lambda w: EVENT, ("403", "201", "403")),
+    ("GET", "/v1/communities/{cid}/events", None, ("403", "200", "403")),
+    ("GET", "/v1/events/{event_id}", None, ("403", "200", "404")),
+    ("GET", "/v1/communities/{cid}/leaderboard", None, ("403", "200", "403")),
+    (
+        "GET",
+        "/v1/communities/{cid}/members/{mid}/engagement",
+        None,
+        ("403", "200", "403"),
+    ),
+    # No key may create communities, join people or manage keys.
+    ("POST", "/v1/communities", lambda w: {"name": "Another"}, ("403", "403", "403")),
+    ("GET", "/v1/communities", None, ("403", "403", "403")),
+    (
+        "POST",
+        "/v1/communities/{cid}/members",
+        lambda w: {"user_id": fresh("u"), "display_name": "New"},
+        ("403", "403", "403"),
+    ),
+    ("GET", "/v1/api-keys", None, ("403", "403", "403")),
+]
+KEY_CASES = [
+    pytest.param(method, path, body, caller, expected, id=f"{method} {path} as {caller}")
+    for method, path, body, answers in KEY_MATRIX
+    for caller, expected in zip(KEY_CALLERS, answers, strict=True)
+]
 
 
 def outcome(response: httpx.Response) -> str:
@@ -168,6 +237,55 @@ async def test_each_route_answers_each_kind_of_caller_as_expected(
         # A stranger learns nothing: the answer is the one for a community (or a content item,
         # an event) that does not exist.
         assert response.json()["type"].endswith("-not-found")
+
+
+@pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), KEY_CASES)
+async def test_each_partner_route_answers_each_kind_of_key_as_expected(
+    system: System,
+    world: World,
+    method: str,
+    path: str,
+    body: Body,
+    caller: str,
+    expected: str,
+) -> None:
+    url = path.format(
+        cid=world.community_id,
+        mid=world.member_id,
+        content_id=world.content_id,
+        event_id=world.event_id,
+    )
+    response = await system.gateway.request(
+        method, url, json=body(world) if body else None, headers={"X-API-Key": world.keys[caller]}
+    )
+    assert outcome(response) == expected, response.text
+    if response.status_code >= 400:
+        assert response.headers["content-type"].startswith("application/problem+json")
+
+
+async def test_a_partner_pushes_activities_and_reads_members_with_one_key(
+    system: System, world: World
+) -> None:
+    key = {"X-API-Key": world.keys["key-with-scope"]}
+    batch = activity(world) + activity(world)
+    pushed = await system.gateway.post(
+        "/v1/activities", json=batch, headers={**key, "Idempotency-Key": fresh("idem")}
+    )
+    assert pushed.status_code == 202, pushed.text
+    assert pushed.json()["accepted"] == 2
+    members = await system.gateway.get(f"/v1/communities/{world.community_id}/members", headers=key)
+    assert members.status_code == 200, members.text
+    assert world.member_id in {item["id"] for item in members.json()["items"]}
+
+    async def counted() -> None:
+        engagement = await system.gateway.get(
+            f"/v1/communities/{world.community_id}/members/{world.member_id}/engagement",
+            headers=key,
+        )
+        assert engagement.status_code == 200, engagement.text
+        assert engagement.json()["activity_count"] >= 2, engagement.text
+
+    await eventually(counted, timeout=30)
 
 
 @pytest.mark.parametrize(

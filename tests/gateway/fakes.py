@@ -6,10 +6,16 @@ tests see routing, forwarded headers and bodies from the upstream's side.
 """
 
 import asyncio
+import atexit
+import concurrent.futures
 import contextlib
+import shutil
 import socket
+import tempfile
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -20,7 +26,9 @@ from pydantic import BaseModel, create_model
 
 from gateway.settings import GatewaySettings
 from gateway.tokens import issue_token
+from services.common.components import GATEWAY
 from services.common.components import SERVICES as COMPONENTS
+from services.common.migrations import upgrade_to_head
 
 SECRET = "test-secret-0123456789abcdef0123456789abcdef"
 SERVICES = tuple(component.name for component in COMPONENTS)
@@ -154,9 +162,31 @@ async def serving(app: FastAPI, port: int | None = None) -> AsyncIterator[str]:
         sock.close()
 
 
+_DATABASES = Path(tempfile.mkdtemp(prefix="huoli-gateway-tests-"))
+atexit.register(shutil.rmtree, _DATABASES, ignore_errors=True)
+_MIGRATED = _DATABASES / "template.db"
+
+
+def gateway_database_url() -> str:
+    """A fresh SQLite database with the gateway's schema: a copy of one migrated per process
+    (in a thread, since Alembic runs its own event loop)."""
+    if not _MIGRATED.exists():
+        url = f"sqlite+aiosqlite:///{_MIGRATED}"
+        with concurrent.futures.ThreadPoolExecutor(1) as pool:
+            pool.submit(upgrade_to_head, ini_path=GATEWAY.alembic_ini, database_url=url).result()
+    copy = _DATABASES / f"{uuid.uuid4().hex}.db"
+    shutil.copyfile(_MIGRATED, copy)
+    return f"sqlite+aiosqlite:///{copy}"
+
+
 def gateway_settings(urls: dict[str, str], **overrides: Any) -> GatewaySettings:
+    """Settings of a gateway in front of these upstreams, with a database of its own and no
+    broker (its consumers are off)."""
     fields: dict[str, Any] = {f"{name}_url": url for name, url in urls.items()}
     fields.update(environment="test", jwt_secret=SECRET, log_level="WARNING")
+    fields.update(
+        database_url=gateway_database_url(), run_migrations_on_startup=False, run_consumers=False
+    )
     fields.update(overrides)
     return GatewaySettings(**fields)
 

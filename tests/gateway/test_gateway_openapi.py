@@ -40,8 +40,16 @@ async def test_the_merged_document_covers_every_service(gateway: httpx.AsyncClie
         "scheme": "bearer",
         "bearerFormat": "JWT",
     }
-    assert document["security"] == [{"bearerAuth": []}]
+    assert document["components"]["securitySchemes"]["apiKeyAuth"] == {
+        "type": "apiKey",
+        "in": "header",
+        "name": "X-API-Key",
+    }
+    assert document["security"] == [{"bearerAuth": []}, {"apiKeyAuth": []}]
     assert "x-unavailable-services" not in document
+    # The gateway's own partner endpoints are documented beside the services' paths.
+    assert {"post", "get"} <= set(document["paths"]["/v1/api-keys"])
+    assert "delete" in document["paths"]["/v1/api-keys/{key_id}"]
 
     schemas = document["components"]["schemas"]
     # Identical everywhere: kept once. Different per service: one renamed copy each.

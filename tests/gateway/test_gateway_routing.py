@@ -114,7 +114,7 @@ async def test_a_redirect_never_names_a_service_address(gateway: httpx.AsyncClie
     "path",
     [
         "/v1/nothing",
-        "/v1/api-keys",
+        "/v1/api-keys/k1/secret",
         "/v1/content",
         "/v1/events",
         "/v1/",

@@ -28,7 +28,7 @@ class Acting:
         return self.role == Role.OWNER or self.actor.is_platform_admin
 
     def may(self, permission: Permission) -> bool:
-        return self.actor.is_platform_admin or may(self.role, permission)
+        return self.actor.may_administer(self.community.id) or may(self.role, permission)
 
 
 async def acting(
@@ -42,7 +42,8 @@ async def acting(
     role = await role_in(session, community_id=community_id, actor=actor)
     if role is not None:
         admitted = Acting(actor, community, role)
-    elif actor.is_platform_admin:
+    elif actor.may_administer(community_id):
+        # A platform admin, or a partner whose key covers the community.
         admitted = Acting(actor, community, None)
     else:
         raise CommunityNotFound(community_id)

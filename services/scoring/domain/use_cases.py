@@ -117,8 +117,10 @@ async def _rejections(
         session, membership, community_ids={a.community_id for a in activities}, actor=actor
     )
     # A community the caller is not in is refused exactly like one that does not exist.
-    visible = {cid for cid, role in roles.items() if role is not None or actor.is_platform_admin}
-    writable = {cid for cid in visible if actor.is_platform_admin or roles[cid] in ACTIVITY_WRITERS}
+    visible = {cid for cid, role in roles.items() if role is not None or actor.may_administer(cid)}
+    writable = {
+        cid for cid in visible if actor.may_administer(cid) or roles[cid] in ACTIVITY_WRITERS
+    }
     known: dict[str, set[str]] = {}
     for community_id in writable:
         in_community = [a for a in activities if a.community_id == community_id]
