@@ -5,3 +5,5 @@ CREATE DATABASE huoli_members OWNER huoli;
 CREATE DATABASE huoli_content OWNER huoli;
 CREATE DATABASE huoli_events  OWNER huoli;
 CREATE DATABASE huoli_scoring OWNER huoli;
+-- The gateway's own: API keys, idempotency records, webhook subscriptions and deliveries.
+CREATE DATABASE huoli_gateway OWNER huoli;

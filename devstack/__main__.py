@@ -5,18 +5,12 @@ import signal
 import time
 
 from devstack.stack import Stack
-from services.common.components import GATEWAY, SERVICES
-from services.common.migrations import upgrade_to_head
-from services.common.settings import ServiceSettings
+from huoli.cli import migrate as huoli_migrate
 
 
 def migrate() -> None:
-    # The gateway keeps a database of its own (API keys, idempotency, webhooks) too.
-    for service in (*SERVICES, GATEWAY):
-        settings: ServiceSettings = service.load_settings_class()()
-        url = settings.resolved_database_url()
-        upgrade_to_head(ini_path=service.alembic_ini, database_url=url)
-        print(f"{service.name}: migrated {url}")
+    # The operator CLI's migrate: every service's database and the gateway's.
+    huoli_migrate(service=None)
 
 
 def run() -> None:

@@ -17,9 +17,12 @@ from rich.table import Table
 
 from huoli.api import ApiError, HuoliApi, development_token
 from huoli.seed import SeedPlan, seed_community, total_work
-from services.common.components import SERVICES
+from services.common.components import GATEWAY, SERVICES
 from services.common.migrations import upgrade_to_head
 from services.common.settings import ServiceSettings
+
+# Every component with a database of its own.
+MIGRATED = (*SERVICES, GATEWAY)
 
 app = typer.Typer(
     help="Operate Huoli: migrations, tokens, and a community's numbers.", no_args_is_help=True
@@ -52,11 +55,13 @@ def _fail(error: ApiError) -> typer.Exit:
 @app.command()
 def migrate(
     service: Annotated[
-        str | None, typer.Option(help="only this service (members, content, events, scoring)")
+        str | None,
+        typer.Option(help="only this one (members, content, events, scoring, gateway)"),
     ] = None,
 ) -> None:
-    """Apply every service's migrations to its configured database (`<SERVICE>_DATABASE_URL`)."""
-    chosen = [s for s in SERVICES if service in (None, s.name)]
+    """Apply every service's migrations (and the gateway's) to its configured database
+    (`<COMPONENT>_DATABASE_URL`)."""
+    chosen = [c for c in MIGRATED if service in (None, c.name)]
     if not chosen:
         raise typer.BadParameter(f"no service named {service!r}", param_hint="--service")
     for component in chosen:

@@ -122,7 +122,18 @@ def test_migrations_run_as_a_job_with_every_database() -> None:
     [container] = spec["containers"]
     assert container["command"] == ["huoli", "migrate"]
     env = {item["name"] for item in container["env"]}
-    assert {f"{app.upper()}_DATABASE_URL" for app in BACKENDS} <= env
+    assert {f"{app.upper()}_DATABASE_URL" for app in APPS} <= env
     pyproject = (DEPLOY.parent / "pyproject.toml").read_text()
     assert 'huoli = "huoli.cli:app"' in pyproject
     assert "COPY huoli/ huoli/" in (DEPLOY / "Dockerfile").read_text()
+
+
+def test_the_gateway_gets_its_own_database_everywhere() -> None:
+    [container] = of_kind("Deployment")["gateway"]["spec"]["template"]["spec"]["containers"]
+    env = {item["name"]: item for item in container["env"]}
+    assert env["GATEWAY_DATABASE_URL"]["valueFrom"]["secretKeyRef"]["key"] == "GATEWAY_DATABASE_URL"
+    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    assert compose["services"]["gateway"]["environment"]["GATEWAY_DATABASE_URL"].endswith(
+        "/huoli_gateway"
+    )
+    assert "CREATE DATABASE huoli_gateway" in (DEPLOY / "postgres-init.sql").read_text()
