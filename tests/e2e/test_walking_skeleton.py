@@ -1,5 +1,6 @@
 """Through the gateway with a JWT, across Kafka, on real processes and a real database."""
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -30,6 +31,9 @@ async def join(system: System, community_id: str, user_id: str, display_name: st
     return member_id
 
 
+FIRST_ACTIVITY_AT = datetime.fromisoformat("2026-11-22T08:00:00+08:00")
+
+
 def activities(
     community_id: str, member_id: str, kind: str, count: int, tag: str
 ) -> list[dict[str, Any]]:
@@ -39,7 +43,8 @@ def activities(
             "community_id": community_id,
             "member_id": member_id,
             "type": kind,
-            "occurred_at": "2026-11-22T08:00:00+08:00",
+            # A minute apart: scoring's cooldown credits a message at most once a minute.
+            "occurred_at": (FIRST_ACTIVITY_AT + timedelta(seconds=61 * n)).isoformat(),
         }
         for n in range(count)
     ]
