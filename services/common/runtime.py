@@ -1,8 +1,9 @@
 """What a running service holds (engines, sessions, Kafka, outbox) and the shape of its
 background workers."""
 
+import asyncio
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -19,6 +20,8 @@ class ServiceRuntime:
     read_sessions: async_sessionmaker[AsyncSession]
     kafka: KafkaLink
     outbox: Outbox
+    # Set when the service shuts down, after the server answered its last request.
+    stopping: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 @dataclass(frozen=True)
@@ -26,8 +29,11 @@ class WorkerSpec:
     """A background job a service runs beside its API (a publisher, a scheduler, pruning).
 
     `run` gets the runtime and should loop until cancelled; a crash is logged and the worker
-    restarted after a second.
+    restarted after a second. A `graceful` worker (a consumer) watches `runtime.stopping`
+    instead and returns once the work in hand is done; shutdown waits for it (up to
+    `shutdown_grace_seconds`) where other workers are cancelled at once.
     """
 
     name: str
     run: Callable[[ServiceRuntime], Awaitable[None]]
+    graceful: bool = False

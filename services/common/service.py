@@ -3,12 +3,12 @@ migrates the database, then runs the outbox relay, the service's consumers and i
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,6 +80,7 @@ def create_service_app(
             outbox=outbox,
         )
         app.state.runtime = runtime
+        stopping = runtime.stopping
         relay = OutboxRelay(
             outbox=outbox,
             sessions=runtime.sessions,
@@ -87,18 +88,18 @@ def create_service_app(
             kafka=kafka,
             poll_seconds=settings.outbox_poll_seconds,
             replay_window_seconds=settings.outbox_replay_window_seconds,
+            stopping=stopping,
         )
-        jobs = [
-            _supervised("outbox relay", relay.run),
-            *(
-                _supervised(worker.name, partial(worker.run, runtime))
-                for worker in (
-                    *workers,
-                    *housekeeping_workers(tables, settings),
-                    outbox_metrics_worker(tables, settings.service_name),
-                )
-            ),
-        ]
+        # Jobs that finish their work in hand at shutdown; the others are cancelled.
+        graceful = [_supervised("outbox relay", relay.run, stopping)]
+        jobs: list[Coroutine[Any, Any, None]] = []
+        for worker in (
+            *workers,
+            *housekeeping_workers(tables, settings),
+            outbox_metrics_worker(tables, settings.service_name),
+        ):
+            job = _supervised(worker.name, partial(worker.run, runtime), stopping)
+            (graceful if worker.graceful else jobs).append(job)
         for spec in consumers if settings.run_consumers else ():
             consumer = InboxConsumer(
                 group_id=spec.group_id,
@@ -109,13 +110,18 @@ def create_service_app(
                 tables=tables,
                 kafka=kafka,
                 max_attempts=settings.consumer_max_attempts,
+                stopping=stopping,
             )
-            jobs.append(_supervised(f"consumer {spec.group_id}", consumer.run))
+            graceful.append(_supervised(f"consumer {spec.group_id}", consumer.run, stopping))
+        graceful_tasks = [asyncio.create_task(job) for job in graceful]
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
             yield
         finally:
+            # uvicorn runs this once it has answered the requests in flight.
+            stopping.set()
             await _stop(tasks)
+            await _drain(graceful_tasks, grace_seconds=settings.shutdown_grace_seconds)
             await kafka.close()
             await engine.dispose()
             await read_engine.dispose()
@@ -141,16 +147,35 @@ def create_service_app(
     return app
 
 
-async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
-    """Keep a background worker alive: an unexpected error is logged and the worker restarted."""
-    while True:
+async def _supervised(
+    name: str, run: Callable[[], Awaitable[None]], stopping: asyncio.Event
+) -> None:
+    """Keep a background worker alive: an unexpected error is logged and the worker restarted,
+    until the service stops."""
+    while not stopping.is_set():
         try:
             await run()
         except asyncio.CancelledError:
             raise
         except Exception:
+            if stopping.is_set():
+                logger.warning("%s failed while stopping", name, exc_info=True)
+                return
             logger.exception("%s crashed; restarting in 1 s", name)
             await asyncio.sleep(1)
+
+
+async def _drain(tasks: list[asyncio.Task[None]], *, grace_seconds: float) -> None:
+    """Let graceful workers finish their work in hand; cancel what is still running after the
+    grace period."""
+    if not tasks:
+        return
+    _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
+    if pending:
+        logger.warning(
+            "%d workers did not finish within %s s; cancelling", len(pending), grace_seconds
+        )
+        await _stop(list(pending))
 
 
 async def _stop(tasks: list[asyncio.Task[None]]) -> None:

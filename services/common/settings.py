@@ -97,6 +97,9 @@ class ServiceSettings(BaseSettings):
     prune_interval_seconds: float = Field(default=3600, gt=0)
     consumer_max_attempts: int = Field(default=5, ge=1)
     run_migrations_on_startup: bool = True
+    # At shutdown, how long consumers may take to finish and commit their batch and the relay
+    # to publish what the last requests wrote, before they are cancelled.
+    shutdown_grace_seconds: float = Field(default=10, ge=0)
     # Off for copies that only serve the API (and for tests that need no consumer).
     run_consumers: bool = True
 

@@ -50,6 +50,7 @@ class InboxConsumer:
         tables: MessagingTables,
         kafka: KafkaLink,
         max_attempts: int,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.group_id = group_id
         self.topics = tuple(topics)
@@ -59,6 +60,9 @@ class InboxConsumer:
         self.inbox = tables.inbox
         self.kafka = kafka
         self.max_attempts = max_attempts
+        # Set at shutdown: the consumer ends after the batch in hand, its offsets committed,
+        # and leaves the group so another replica takes its partitions at once.
+        self.stopping = stopping or asyncio.Event()
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -77,7 +81,7 @@ class InboxConsumer:
 
     async def run(self) -> None:
         backoff = 0.2
-        while True:
+        while not self.stopping.is_set():
             consumer = self._new_consumer()
             try:
                 await self.kafka.producer()  # ensures the topics exist before subscribing
@@ -96,7 +100,7 @@ class InboxConsumer:
                     logger.debug("consumer stop failed", exc_info=True)
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
+        while not self.stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for partition, records in batches.items():
                 for record in records:

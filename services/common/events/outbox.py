@@ -130,6 +130,7 @@ class OutboxRelay:
         poll_seconds: float,
         replay_window_seconds: float,
         log_check_seconds: float = 5.0,
+        stopping: asyncio.Event | None = None,
     ) -> None:
         self.outbox = outbox
         self.sessions = sessions
@@ -145,22 +146,33 @@ class OutboxRelay:
         # batch's first offset + 1, not the last offset + 1).
         self._batch_start: dict[TopicPartition, int] = {}
         self._next_log_check = time.monotonic()
+        # Set at shutdown, once the server has answered its last request: one more pass
+        # publishes what those requests wrote, then the relay ends.
+        self.stopping = stopping or asyncio.Event()
 
     async def run(self) -> None:
         backoff = 0.2
         broker_down = False
         while True:
+            last_pass = self.stopping.is_set()
             # Cleared before the pending rows are read: a commit after this point is either in
             # what is read next or sets the event again, so no wake-up is lost.
             self.outbox.committed.clear()
             try:
                 published, more = await self.publish_pending()
+                if last_pass and not more:
+                    return
                 if published == 0 and time.monotonic() >= self._next_log_check:
                     self._next_log_check = time.monotonic() + self.log_check_seconds
                     if await self._broker_lost_log():
                         await self._replay_recent()
                         continue
             except (TimeoutError, KafkaError, OSError) as exc:
+                if last_pass:
+                    # The rows stay pending: another replica, or this one's next start,
+                    # publishes them.
+                    logger.warning("outbox relay stopping without Kafka (%r)", exc)
+                    return
                 if not broker_down:
                     logger.warning("outbox relay cannot reach Kafka (%r); retrying", exc)
                 broker_down = True
@@ -172,7 +184,7 @@ class OutboxRelay:
             if broker_down:
                 logger.info("outbox relay reconnected to Kafka")
             broker_down, backoff = False, 0.2
-            if not more:
+            if not more and not self.stopping.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.outbox.committed.wait(), self.poll_seconds)
                     await asyncio.sleep(RELAY_LINGER_SECONDS)
