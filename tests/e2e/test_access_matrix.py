@@ -7,7 +7,7 @@ around the gateway, believes no one."""
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,13 +27,17 @@ USERS = {"stranger": STRANGER, "member": MEMBER, "owner": OWNER}
 
 @dataclass(frozen=True)
 class World:
-    """One community with an owner and a plain member, a content item and an event in it;
-    partner keys its owner made (every scope; one scope only) and one for another community."""
+    """One community with an owner and a plain member, a content item, a draft event, a
+    published one, one to cancel and a 打卡 challenge in it; partner keys its owner made (every
+    scope; one scope only) and one for another community."""
 
     community_id: str
     member_id: str
     content_id: str
     event_id: str
+    published_event_id: str
+    doomed_event_id: str
+    challenge_id: str
     keys: dict[str, str]
 
 
@@ -54,13 +58,17 @@ def activity(world: World) -> list[dict[str, Any]]:
 
 
 CONTENT = {"kind": "article", "title": "Notes", "body": "Hello", "source": "member"}
+_STARTS = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
 EVENT = {
     "title": "Meetup",
     "kind": "salon",
     "format": "online",
-    "starts_at": "2026-12-05T19:30:00+08:00",
-    "ends_at": "2026-12-05T21:30:00+08:00",
+    "url": "https://meet.example.com/huoli",
+    "starts_at": _STARTS.isoformat(),
+    "ends_at": (_STARTS + timedelta(hours=2)).isoformat(),
 }
+CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
+LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
 Body = Callable[[World], Any] | None
 
 # Expected answers by caller: anonymous, stranger, member, owner. For POST /v1/activities, which
@@ -85,6 +93,86 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("POST", "/v1/communities/{cid}/events", lambda w: EVENT, ("401", "404", "403", "201")),
     ("GET", "/v1/communities/{cid}/events", None, ("401", "404", "200", "200")),
     ("GET", "/v1/events/{event_id}", None, ("401", "404", "200", "200")),
+    ("POST", "/v1/events/{event_id}/publish", None, ("401", "404", "403", "200")),
+    (
+        "POST",
+        "/v1/events/{doomed_event_id}/cancel",
+        lambda w: {"reason": "x"},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/events.ics", None, ("401", "404", "200", "200")),
+    # Someone the community does not have: a member may not register others, an organiser may,
+    # but there is nobody to register.
+    (
+        "POST",
+        "/v1/events/{published_event_id}/registrations",
+        lambda w: {"member_id": "mbr_nobody"},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/events/{published_event_id}/registrations",
+        None,
+        ("401", "404", "200", "200"),
+    ),
+    (
+        "DELETE",
+        "/v1/events/{published_event_id}/registrations/reg_nope",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    (
+        "POST",
+        "/v1/events/{published_event_id}/registrations/reg_nope/confirm",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    # The published event starts in a week: check-in is not open yet.
+    (
+        "POST",
+        "/v1/events/{published_event_id}/check-ins",
+        lambda w: {"member_id": w.member_id, "code": "000000"},
+        ("401", "404", "409", "409"),
+    ),
+    (
+        "POST",
+        "/v1/events/{published_event_id}/feedback",
+        lambda w: {"member_id": w.member_id, "rating": 5},
+        ("401", "404", "403", "403"),
+    ),
+    ("GET", "/v1/events/{published_event_id}/report", None, ("401", "404", "403", "200")),
+    (
+        "POST",
+        "/v1/events/{published_event_id}/lottery/commit",
+        lambda w: LOTTERY,
+        ("401", "404", "403", "201"),
+    ),
+    (
+        "POST",
+        "/v1/events/{published_event_id}/lottery/lot_nope/draw",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/events/{published_event_id}/lottery",
+        lambda w: LOTTERY,
+        ("401", "404", "403", "201"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/challenges",
+        lambda w: CHALLENGE,
+        ("401", "404", "403", "201"),
+    ),
+    # A day far outside the challenge: refused alike for the member and the owner.
+    (
+        "POST",
+        "/v1/challenges/{challenge_id}/check-ins",
+        lambda w: {"member_id": w.member_id, "date": "2999-01-01"},
+        ("401", "404", "409", "409"),
+    ),
+    ("GET", "/v1/challenges/{challenge_id}/streaks", None, ("401", "404", "200", "200")),
     (
         "POST",
         "/v1/activities",
@@ -134,8 +222,18 @@ async def world(system: System) -> World:
     content = await system.gateway.post(
         f"/v1/communities/{cid}/content", json=CONTENT, headers=owner
     )
-    event = await system.gateway.post(f"/v1/communities/{cid}/events", json=EVENT, headers=owner)
-    assert (content.status_code, event.status_code) == (201, 201), (content.text, event.text)
+    events = [
+        await system.gateway.post(f"/v1/communities/{cid}/events", json=EVENT, headers=owner)
+        for _ in range(3)
+    ]
+    challenge = await system.gateway.post(
+        f"/v1/communities/{cid}/challenges", json=CHALLENGE, headers=owner
+    )
+    answers = [content, *events, challenge]
+    assert [a.status_code for a in answers] == [201] * 5, [a.text for a in answers]
+    event_id, published_event_id, doomed_event_id = (event.json()["id"] for event in events)
+    published = await system.gateway.post(f"/v1/events/{published_event_id}/publish", headers=owner)
+    assert published.status_code == 200, published.text
     elsewhere = await system.gateway.post(
         "/v1/communities", json={"name": "Elsewhere"}, headers=system.auth(STRANGER)
     )
@@ -144,7 +242,16 @@ async def world(system: System) -> World:
         "key-without-scope": await make_key(system, OWNER, cid, ["scoring:write"]),
         "key-elsewhere": await make_key(system, STRANGER, elsewhere.json()["id"], sorted(SCOPES)),
     }
-    return World(cid, member_id, content.json()["id"], event.json()["id"], keys)
+    return World(
+        cid,
+        member_id,
+        content.json()["id"],
+        event_id,
+        published_event_id,
+        doomed_event_id,
+        challenge.json()["id"],
+        keys,
+    )
 
 
 async def make_key(system: System, user: str, community_id: str, scopes: list[str]) -> str:
@@ -225,6 +332,9 @@ async def test_each_route_answers_each_kind_of_caller_as_expected(
         mid=world.member_id,
         content_id=world.content_id,
         event_id=world.event_id,
+        published_event_id=world.published_event_id,
+        doomed_event_id=world.doomed_event_id,
+        challenge_id=world.challenge_id,
     )
     headers = system.auth(USERS[caller]) if caller != "anonymous" else {}
     response = await system.gateway.request(

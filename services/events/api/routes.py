@@ -17,6 +17,7 @@ from services.events.api.schemas import (
     ChallengePublic,
     CheckinCreate,
     CheckinPublic,
+    EmptyBody,
     EventCancel,
     EventCreate,
     EventCreatedPublic,
@@ -110,7 +111,9 @@ async def get_event(event_id: EventId, session: ReadSessionDep, actor: ActorDep)
 
 
 @router.post("/events/{event_id}/publish")
-async def publish_event(event_id: EventId, uow: UnitOfWorkDep, actor: ActorDep) -> EventPublic:
+async def publish_event(
+    event_id: EventId, uow: UnitOfWorkDep, actor: ActorDep, _body: EmptyBody | None = None
+) -> EventPublic:
     """Publish a draft event (organisers)."""
     event = await use_cases.publish_event(uow=uow, actor=actor, event_id=event_id)
     return EventPublic.model_validate(event, from_attributes=True)
@@ -180,7 +183,11 @@ async def cancel_registration(
 
 @router.post("/events/{event_id}/registrations/{registration_id}/confirm")
 async def confirm_offer(
-    event_id: EventId, registration_id: RegistrationId, uow: UnitOfWorkDep, actor: ActorDep
+    event_id: EventId,
+    registration_id: RegistrationId,
+    uow: UnitOfWorkDep,
+    actor: ActorDep,
+    _body: EmptyBody | None = None,
 ) -> RegistrationPublic:
     """Take up a seat offered from the waitlist before its claim window ends."""
     registration = await registrations.confirm_offer(
@@ -282,7 +289,11 @@ async def commit_lottery(
 
 @router.post("/events/{event_id}/lottery/{lottery_id}/draw")
 async def draw_lottery(
-    event_id: EventId, lottery_id: LotteryId, uow: UnitOfWorkDep, actor: ActorDep
+    event_id: EventId,
+    lottery_id: LotteryId,
+    uow: UnitOfWorkDep,
+    actor: ActorDep,
+    _body: EmptyBody | None = None,
 ) -> LotteryResult:
     """Reveal the seed and draw the winners from the pool as it is now (organisers)."""
     lottery = await lotteries.draw_lottery(

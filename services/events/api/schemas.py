@@ -335,3 +335,10 @@ class StreakBoard(BaseModel):
     challenge_id: str
     today: date
     items: list[StreakPublic]
+
+
+class EmptyBody(BaseModel):
+    """The optional body of actions that need no input (publish, confirm, draw): read all the
+    same, so that malformed JSON there is a 400 like on every other write."""
+
+    model_config = ConfigDict(extra="forbid")

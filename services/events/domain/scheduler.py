@@ -22,14 +22,18 @@ logger = logging.getLogger(__name__)
 BATCH = 100
 
 
-async def run_due_jobs(sessions: async_sessionmaker[AsyncSession], outbox: Outbox) -> int:
+async def run_due_jobs(
+    sessions: async_sessionmaker[AsyncSession],
+    outbox: Outbox,
+    read_sessions: async_sessionmaker[AsyncSession] | None = None,
+) -> int:
     """One pass: complete the events that ended and expire the offers that ran out; returns
-    how many changes this replica made."""
+    how many changes this replica made. The scan runs on `read_sessions` when given (on SQLite
+    a write session would take the database's write lock just to look)."""
     now = utc_now()
-    async with sessions() as session:
+    async with (read_sessions or sessions)() as session:
         due_events = await repository.events_due_for_completion(session, now=now, limit=BATCH)
         due_offers = await repository.expired_offers(session, now=now, limit=BATCH)
-        await session.rollback()
     done = 0
     for event_id in due_events:
         done += await _in_transaction(
@@ -60,7 +64,7 @@ async def _in_transaction(
 def scheduler_worker(poll_seconds: float) -> WorkerSpec:
     async def run(runtime: ServiceRuntime) -> None:
         while True:
-            done = await run_due_jobs(runtime.sessions, runtime.outbox)
+            done = await run_due_jobs(runtime.sessions, runtime.outbox, runtime.read_sessions)
             if done:
                 logger.info("scheduler: %d events completed or offers expired", done)
             await asyncio.sleep(poll_seconds)
