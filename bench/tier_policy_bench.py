@@ -138,7 +138,7 @@ async def timed_runs(database_url: str, rounds: int) -> dict[str, list[float]]:
     sessions = session_factory(engine)
     outbox = Outbox(messaging, source="members")
     timings: dict[str, list[float]] = {"dry run": [], "real run": []}
-    summary = ""
+    summaries: list[str] = []
     for _ in range(rounds):
         for dry_run in (True, False):
             async with sessions() as session:
@@ -156,8 +156,9 @@ async def timed_runs(database_url: str, rounds: int) -> dict[str, list[float]]:
                 )
                 await session.commit()
                 timings["dry run" if dry_run else "real run"].append(time.perf_counter() - started)
-                summary = f"{len(result.moves)} moves, {len(result.purged)} purged"
-    print(f"    last run: {summary}")
+                if not dry_run:
+                    summaries.append(f"{len(result.moves)} moves, {len(result.purged)} purged")
+    print(f"    real runs: {'; '.join(summaries)}")
     await engine.dispose()
     return timings
 
