@@ -62,6 +62,11 @@ bench-gateway: $(STAMP)
 bench-events: $(STAMP)
 	$(BIN)/python bench/events_bench.py $(BENCH_ARGS)
 
+## A tier-policy run (dry and real) over 100,000 members of one community, SQLite and PostgreSQL.
+## Options: make bench-members BENCH_ARGS="--members 20000 --rounds 1 --backends sqlite"
+bench-members: $(STAMP)
+	$(BIN)/python bench/tier_policy_bench.py $(BENCH_ARGS)
+
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)
 	@$(BIN)/python -m gateway.tokens --sub '$(or $(SUB),alice)' --roles '$(ROLES)'

@@ -6,7 +6,7 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.service import create_service_app
-from services.members.api import invites, roles, sanctions, tier_policy, tiers
+from services.members.api import erasure, invites, roles, sanctions, tier_policy, tiers
 from services.members.api.routes import router
 from services.members.messaging.engagement import ENGAGEMENT_CONSUMER
 from services.members.messaging.scheduler import tier_policy_worker
@@ -29,6 +29,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             invites.router,
             sanctions.router,
             tier_policy.router,
+            erasure.router,
         ],
         consumers=[ENGAGEMENT_CONSUMER],
         workers=[tier_policy_worker(settings.tier_policy_poll_seconds)],

@@ -4,6 +4,7 @@ the real broker and admits callers by them."""
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -11,12 +12,14 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from services.common.events.envelope import utc_now
 from services.common.membership import change_membership
 from services.content.app import create_app as create_content_app
 from services.content.settings import ContentSettings
 from services.content.storage.tables import membership
 from services.members.app import create_app as create_members_app
 from services.members.settings import MembersSettings
+from services.members.storage import engagement
 from tests.support import actor, assert_problem, eventually, running_service
 
 # A new consumer group on the session's embedded broker may wait out an older one's session.
@@ -29,6 +32,7 @@ class Pair:
     members: httpx.AsyncClient
     content: httpx.AsyncClient
     content_app: FastAPI
+    members_app: FastAPI
 
 
 @pytest.fixture
@@ -47,7 +51,9 @@ async def pair(tmp_path: Path, broker: str) -> AsyncIterator[Pair]:
         )
     )
     async with running_service(members_app) as members, running_service(content_app) as content:
-        yield Pair(members=members, content=content, content_app=content_app)
+        yield Pair(
+            members=members, content=content, content_app=content_app, members_app=members_app
+        )
 
 
 async def test_a_new_community_and_its_members_reach_the_projection(pair: Pair) -> None:
@@ -121,3 +127,78 @@ async def test_approval_transfer_and_leaving_reach_the_projection(pair: Pair) ->
     path = f"/v1/communities/{cid}/content"
     assert (await pair.content.get(path, headers=actor("bob"))).status_code == 200
     assert_problem(await pair.content.get(path, headers=actor("olga")), 404)
+
+
+async def test_tier_changes_purges_edits_and_erasure_reach_the_projection(pair: Pair) -> None:
+    created = await pair.members.post(
+        "/v1/communities", json={"name": "Tiers club"}, headers=actor("olga")
+    )
+    cid = created.json()["id"]
+    members = f"/v1/communities/{cid}/members"
+    [first] = (
+        await pair.members.get(f"/v1/communities/{cid}/tiers", headers=actor("olga"))
+    ).json()["items"]
+    second = await pair.members.post(
+        f"/v1/communities/{cid}/tiers", json={"name": "二群", "rank": 2}, headers=actor("olga")
+    )
+    ids = {}
+    for user in ("bob", "cid", "dan"):
+        joined = await pair.members.post(
+            members,
+            json={"user_id": user, "display_name": user, "tier_id": second.json()["id"]},
+            headers=actor("olga"),
+        )
+        ids[user] = joined.json()["id"]
+    # Bob is the one who did something; Cid was last seen long ago (purged).
+    async with pair.members_app.state.runtime.sessions() as session:
+        await engagement.add_activity(
+            session, community_id=cid, member_id=ids["bob"], occurred_at=utc_now(), points=5
+        )
+        await engagement.add_activity(
+            session,
+            community_id=cid,
+            member_id=ids["cid"],
+            occurred_at=utc_now() - timedelta(days=90),
+            points=0,
+        )
+        await session.commit()
+    await pair.members.put(
+        f"/v1/communities/{cid}/tier-policy",
+        json={"promote_top": 1, "demote_bottom": 0, "scheduled": False},
+        headers=actor("olga"),
+    )
+    ran = await pair.members.post(
+        f"/v1/communities/{cid}/tier-policy/run", json={"dry_run": False}, headers=actor("olga")
+    )
+    assert ran.json()["purged"] == [ids["cid"]]
+    renamed = await pair.members.patch(
+        f"{members}/{ids['dan']}", json={"display_name": "丹 Dan 🐉"}, headers=actor("dan")
+    )
+    assert renamed.status_code == 200, renamed.text
+    assert (
+        await pair.members.delete("/v1/users/bob/personal-data", headers=actor("bob"))
+    ).status_code == 202
+
+    async def projected() -> None:
+        async with pair.content_app.state.runtime.sessions() as session:
+            rows = await session.execute(
+                select(
+                    membership.membership.c.member_id,
+                    membership.membership.c.user_id,
+                    membership.membership.c.display_name,
+                    membership.membership.c.status,
+                    membership.membership.c.tier_id,
+                ).where(
+                    membership.membership.c.community_id == cid,
+                    membership.membership.c.role != "owner",
+                )
+            )
+        assert sorted(rows.all()) == sorted(
+            [
+                (ids["bob"], f"erased-{ids['bob']}", "已注销用户", "active", first["id"]),
+                (ids["cid"], "cid", "cid", "removed", second.json()["id"]),
+                (ids["dan"], "dan", "丹 Dan 🐉", "active", second.json()["id"]),
+            ]
+        )
+
+    await eventually(projected, timeout=CONSUMER_TIMEOUT)

@@ -4,6 +4,7 @@ the table says; so does every route a partner may use, called with an API key th
 scope, one that lacks it, and one for another community. And a service reached directly,
 around the gateway, believes no one."""
 
+import itertools
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from tests.support import eventually
 
 pytestmark = pytest.mark.e2e
 
+TIER_RANKS = itertools.count(2)
 CALLERS = ("anonymous", "stranger", "member", "owner")
 OWNER, MEMBER, STRANGER = "mx-owner", "mx-member", "mx-stranger"
 USERS = {"stranger": STRANGER, "member": MEMBER, "owner": OWNER}
@@ -87,6 +89,51 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     ("GET", "/v1/communities/{cid}/members", None, ("401", "404", "200", "200")),
     ("GET", "/v1/communities/{cid}/members/{mid}", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/tiers", None, ("401", "404", "200", "200")),
+    (
+        "POST",
+        "/v1/communities/{cid}/tiers",
+        lambda w: {"name": fresh("tier"), "rank": next(TIER_RANKS)},
+        ("401", "404", "403", "201"),
+    ),
+    ("POST", "/v1/communities/{cid}/invites", lambda w: {}, ("401", "404", "403", "201")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/members/{mid}",
+        lambda w: {"display_name": "Member 成员"},
+        ("401", "404", "200", "200"),
+    ),
+    # The owner warns the member once (a warning only: the member stays for the rows below).
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/sanctions",
+        lambda w: {"kind": "warn", "reason": "matrix"},
+        ("401", "404", "403", "201"),
+    ),
+    # The member reads their own history.
+    ("GET", "/v1/communities/{cid}/members/{mid}/sanctions", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/sanction-ladder", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/sanction-ladder",
+        lambda w: {"warnings_before_mute": 5},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/tier-policy", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/tier-policy",
+        lambda w: {"scheduled": False},
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/tier-policy/run",
+        lambda w: {"dry_run": True},
+        ("401", "404", "403", "200"),
+    ),
+    # Only the user themself (or a platform admin) erases a user's data; nobody here is them.
+    ("DELETE", "/v1/users/mx-erasable/personal-data", None, ("401", "403", "403", "403")),
     ("POST", "/v1/communities/{cid}/content", lambda w: CONTENT, ("401", "404", "201", "201")),
     ("GET", "/v1/communities/{cid}/content", None, ("401", "404", "200", "200")),
     ("GET", "/v1/content/{content_id}", None, ("401", "404", "200", "200")),

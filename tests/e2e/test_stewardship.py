@@ -1,12 +1,20 @@
 """Approval, roles and removal through the gateway, followed by the other services' membership
-projections (eventually: they learn of it through the broker)."""
+projections (eventually: they learn of it through the broker). The tier policy end to end: 30
+members over 3 tiers, their activity ingested through the gateway (POST /v1/activities →
+scoring → huoli.activities → the members engagement projection), a dry run, a real run, the
+events on huoli.members, and a second run in the same period that changes nothing. Tiers and
+invites through the gateway."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.e2e.conftest import System
 from tests.e2e.test_access_matrix import EVENT
-from tests.support import eventually
+from tests.support import KafkaProbe, eventually
 
 pytestmark = pytest.mark.e2e
 
@@ -52,3 +60,196 @@ async def test_the_projections_follow_approval_roles_and_removal(system: System)
     removed = await system.gateway.delete(f"{members}/{mid}", headers=owner)
     assert removed.json()["status"] == "removed"
     await answers(system, "GET", events, "carol", 404)
+
+
+async def test_thirty_members_three_tiers_one_run_per_period(system: System) -> None:
+    gateway, owner = system.gateway, system.auth("tp-owner")
+    created = await gateway.post("/v1/communities", json={"name": "升级群 🚀"}, headers=owner)
+    cid = created.json()["id"]
+    base = f"/v1/communities/{cid}"
+    [first] = [
+        tier["id"] for tier in (await gateway.get(f"{base}/tiers", headers=owner)).json()["items"]
+    ]
+    second, third = [
+        (
+            await gateway.post(f"{base}/tiers", json={"name": name, "rank": rank}, headers=owner)
+        ).json()["id"]
+        for name, rank in (("二群", 2), ("留级群", 3))
+    ]
+    # 10 per tier, the owner among the first ten; each member's activity count is its number.
+    ids: dict[str, str] = {}
+    layout = [(f"a{n}", first) for n in range(1, 10)] + [
+        (f"{letter}{n}", tier) for letter, tier in (("b", second), ("c", third)) for n in range(10)
+    ]
+    for user, tier in layout:
+        joined = await gateway.post(
+            f"{base}/members",
+            json={"user_id": f"tp-{user}", "display_name": f"成员 {user}", "tier_id": tier},
+            headers=owner,
+        )
+        assert joined.status_code == 201, joined.text
+        ids[user] = joined.json()["id"]
+    when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    activities = [
+        {
+            "id": f"tp-{uuid.uuid4().hex}",
+            "community_id": cid,
+            "member_id": ids[user],
+            "type": "message",
+            "occurred_at": when,
+        }
+        for user, _tier in layout
+        for _ in range(int(user[1:]) + (1 if user[0] != "a" else 0))
+    ]
+
+    async def ingested() -> None:
+        # Scoring takes a member once the membership reached it; ids make a retry harmless.
+        response = await gateway.post("/v1/activities", json=activities, headers=owner)
+        assert response.status_code == 202, response.text
+        assert response.json()["rejected"] == [], response.json()["rejected"][:3]
+
+    await eventually(ingested, timeout=60)
+
+    async def projected() -> None:
+        listed = await gateway.get(f"{base}/members", params={"limit": 50}, headers=owner)
+        seen = {m["id"] for m in listed.json()["items"] if m["last_active_at"] is not None}
+        assert seen == set(ids.values())
+
+    await eventually(projected, timeout=60)
+
+    policy = await gateway.put(
+        f"{base}/tier-policy",
+        json={"promote_top": 2, "demote_bottom": 2, "scheduled": False},
+        headers=owner,
+    )
+    assert policy.status_code == 200, policy.text
+    expected = {
+        (ids["b9"], second, first, "promoted", 10.0),
+        (ids["b8"], second, first, "promoted", 9.0),
+        (ids["c9"], third, second, "promoted", 10.0),
+        (ids["c8"], third, second, "promoted", 9.0),
+        (ids["a1"], first, second, "demoted", 1.0),
+        (ids["a2"], first, second, "demoted", 2.0),
+        (ids["b0"], second, third, "demoted", 1.0),
+        (ids["b1"], second, third, "demoted", 2.0),
+    }
+
+    async def run(dry_run: bool) -> Any:
+        response = await gateway.post(
+            f"{base}/tier-policy/run", json={"dry_run": dry_run}, headers=owner
+        )
+        assert response.status_code == 200, response.text
+        body = response.json()
+        moves = {
+            (m["member_id"], m["from_tier_id"], m["to_tier_id"], m["reason"], m["score"])
+            for m in body["moves"]
+        }
+        return moves, body
+
+    async def planned() -> None:
+        # The dry run changes nothing, so it can be asked until the projection holds every
+        # activity (their consumers run at their own pace).
+        assert (await run(dry_run=True))[0] == expected
+
+    await eventually(planned, timeout=60)
+    moves, real = await run(dry_run=False)
+    assert (moves, real["purged"]) == (expected, [])
+    second_run, body = await run(dry_run=False)
+    assert (second_run, body["purged"], sorted(body["already_ran"])) == (
+        set(),
+        [],
+        ["demote", "promote", "purge"],
+    )
+
+    listed = (await gateway.get(f"{base}/members", params={"limit": 50}, headers=owner)).json()
+    tier_of = {m["id"]: m["tier_id"] for m in listed["items"]}
+    assert {(m[0], m[2]) for m in expected} <= set(tier_of.items())
+    counts = {
+        t["id"]: t["member_count"]
+        for t in (await gateway.get(f"{base}/tiers", headers=owner)).json()["items"]
+    }
+    assert counts == {first: 10, second: 10, third: 10}
+
+    async with KafkaProbe(system.stack.bootstrap_servers) as probe:
+        changed = await probe.events(
+            "huoli.members",
+            type="member.tier_changed",
+            count=len(expected),
+            where=lambda e: e["communityid"] == cid,
+        )
+    assert {
+        (
+            e["data"]["member_id"],
+            e["data"]["from_tier_id"],
+            e["data"]["to_tier_id"],
+            e["data"]["reason"],
+            e["data"]["score"],
+        )
+        for e in changed
+    } == expected
+
+
+async def test_tiers_and_invites_through_the_gateway(system: System) -> None:
+    gateway, owner = system.gateway, system.auth("ti-owner")
+    created = await gateway.post(
+        "/v1/communities", json={"name": "邀请制 🔑", "join_policy": "invite_only"}, headers=owner
+    )
+    cid = created.json()["id"]
+    base = f"/v1/communities/{cid}"
+    tier = await gateway.post(
+        f"{base}/tiers", json={"name": "二群", "rank": 2, "capacity": 1}, headers=owner
+    )
+    assert tier.status_code == 201, tier.text
+    [first] = [
+        t
+        for t in (await gateway.get(f"{base}/tiers", headers=owner)).json()["items"]
+        if t["rank"] == 1
+    ]
+    resized = await gateway.patch(
+        f"{base}/tiers/{first['id']}", json={"capacity": 1}, headers=owner
+    )
+    assert resized.json()["capacity"] == 1  # the owner fills it
+
+    invite = await gateway.post(f"{base}/invites", json={"max_uses": 1}, headers=owner)
+    assert invite.status_code == 201, invite.text
+    code = invite.json()["code"]
+    refused = await gateway.post(
+        f"{base}/members",
+        json={"user_id": "ti-x", "display_name": "X"},
+        headers=system.auth("ti-x"),
+    )
+    assert (refused.status_code, refused.json()["type"].rsplit("/", 1)[-1]) == (
+        403,
+        "invite-required",
+    )
+    joined = await gateway.post(
+        f"{base}/members",
+        json={"user_id": "ti-y", "display_name": "Y", "invite_code": code},
+        headers=system.auth("ti-y"),
+    )
+    assert joined.status_code == 201, joined.text
+    assert (joined.json()["tier_id"], joined.json()["status"]) == (tier.json()["id"], "active")
+    assert joined.json()["invited_by"] is not None
+    used_up = await gateway.post(
+        f"{base}/members",
+        json={"user_id": "ti-z", "display_name": "Z", "invite_code": code},
+        headers=system.auth("ti-z"),
+    )
+    assert (used_up.status_code, used_up.json()["type"].rsplit("/", 1)[-1]) == (
+        403,
+        "invite-used-up",
+    )
+    # A plain member may neither make invites nor tiers.
+    member = system.auth("ti-y")
+    assert (await gateway.post(f"{base}/invites", json={}, headers=member)).status_code == 403
+    assert (
+        await gateway.post(f"{base}/tiers", json={"name": "三群", "rank": 3}, headers=member)
+    ).status_code == 403
+
+    async def referral_counted() -> None:
+        owner_row = (
+            await gateway.get(f"{base}/members", params={"user_id": "ti-owner"}, headers=owner)
+        ).json()["items"][0]
+        assert owner_row["referral_count"] == 1
+
+    await eventually(referral_counted)

@@ -1,6 +1,7 @@
 """Sanctions: the default and a configured ladder, mutes that end by themselves, who may
 sanction whom, the history, the events, and a removed member coming back only by approval."""
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -192,3 +193,21 @@ def test_a_mute_whose_time_has_passed_reads_as_active() -> None:
     still = member_public("muted", utc_now() + timedelta(minutes=1))
     over = member_public("muted", utc_now() - timedelta(seconds=1))
     assert (still.status, over.status, over.muted_until) == ("muted", "active", None)
+
+
+async def test_concurrent_warnings_climb_the_ladder_once_each_step(
+    client: httpx.AsyncClient,
+) -> None:
+    community = await Community.create(client)
+    target = await community.active_member("tom")
+    answers = await asyncio.gather(
+        *(sanction(community, "owner", target, "warn", reason=f"#{n}") for n in range(8))
+    )
+    created = [answer.json() for answer in answers if answer.status_code == 201]
+    # Six warnings land (the sixth removes); those after the removal find no member to warn.
+    assert len(created) == 6
+    assert all(answer.status_code in {201, 409} for answer in answers)
+    escalations = sorted(body["escalation"]["kind"] for body in created if body["escalation"])
+    assert escalations == ["mute", "remove"]
+    history = await client.get(f"{community.members}/{target}/sanctions", headers=actor("owner"))
+    assert [item["kind"] for item in history.json()["items"]].count("warn") == 6

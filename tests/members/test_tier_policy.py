@@ -15,7 +15,8 @@ from sqlalchemy import func, select
 from services.common.components import MEMBERS
 from services.common.events.catalogue import ActivityRecorded
 from services.common.events.envelope import CloudEvent, utc_now
-from services.members.domain.tier_policy import _fit
+from services.common.unit_of_work import UnitOfWork
+from services.members.domain.tier_policy import _fit, run_scheduled
 from services.members.messaging.scheduler import run_due_policies
 from services.members.storage import engagement
 from services.members.storage.tables import messaging
@@ -309,6 +310,29 @@ async def test_the_scheduled_run_happens_once_with_two_instances_and_after_a_res
     async with running_service(restarted):
         assert await run_due_policies(restarted.state.runtime) == 0
     assert await tier_changes_in_outbox(apps[1], cid) == 2
+    # Two instances running the same period of another community at the very same moment
+    # (its policy unscheduled, so only these two calls run it): one claims it, the other
+    # waits on the tier locks and then finds it claimed.
+    other = (await create_community(client))["id"]
+    await add_tier(client, other, "二群", 2)
+    await client.put(
+        f"/v1/communities/{other}/tier-policy",
+        json={"promote_top": 1, "scheduled": False},
+        headers=actor("owner"),
+    )
+
+    async def run_once(app: Any) -> list[str]:
+        runtime = app.state.runtime
+        async with runtime.sessions() as session:
+            result = await run_scheduled(
+                uow=UnitOfWork(session=session, outbox=runtime.outbox), community_id=other
+            )
+            await session.commit()
+        return result.steps
+
+    ran = await asyncio.gather(*(run_once(app) for app in apps))
+    assert sorted(ran, key=len) == [[], ["promote", "demote", "purge"]]
+
     members = await client.get(
         f"/v1/communities/{cid}/members", params={"tier_id": first}, headers=actor("owner")
     )

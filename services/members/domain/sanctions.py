@@ -117,12 +117,22 @@ async def sanction_member(
                 climbed,
                 why,
                 mute_hours=ladder.mute_hours,
+                mutes=mutes,
                 now=now,
                 by_ladder=True,
             )
     else:
         hours = duration_hours if duration_hours is not None else ladder.mute_hours
-        sanction = await _apply(uow, membership, actor, kind, reason, mute_hours=hours, now=now)
+        sanction = await _apply(
+            uow,
+            membership,
+            actor,
+            kind,
+            reason,
+            mute_hours=hours,
+            mutes=membership.mute_count,
+            now=now,
+        )
     return SanctionOutcome(sanction, escalation, membership)
 
 
@@ -134,10 +144,12 @@ async def _apply(
     reason: str,
     *,
     mute_hours: int,
+    mutes: int,
     now: datetime,
     by_ladder: bool = False,
 ) -> Sanction:
-    """Mute or remove the member, and record it."""
+    """Mute or remove the member, and record it. `mutes`: the member's mutes so far, as the
+    warning's own UPDATE returned them (the loaded row may predate a concurrent mute)."""
     session = uow.session
     if kind == SanctionKind.MUTE:
         until = now + timedelta(hours=mute_hours)
@@ -150,7 +162,7 @@ async def _apply(
             status=MemberStatus.MUTED,
             muted_until=until,
             warning_count=0,
-            mute_count=membership.mute_count + 1,
+            mute_count=mutes + 1,
         )
     else:
         changed = await member_changes.change_if(

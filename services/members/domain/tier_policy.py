@@ -66,6 +66,13 @@ class Policy:
             scheduled=row.scheduled,
         )
 
+    def enabled_steps(self) -> dict[str, bool]:
+        return {
+            "promote": self.promote_top > 0,
+            "demote": self.demote_bottom > 0,
+            "purge": self.purge_inactive_days > 0,
+        }
+
     def period_keys(self, timezone: str, now: datetime) -> dict[str, str]:
         """Each step's key for the period `now` falls in."""
         days = (now.astimezone(ZoneInfo(timezone)).date() - EPOCH).days
@@ -152,6 +159,18 @@ async def run_scheduled(*, uow: UnitOfWork, community_id: str) -> RunResult:
     return await run_for_community(uow=uow, community=community, dry_run=False, by=SCHEDULER)
 
 
+async def has_due_steps(*, session: AsyncSession, community_id: str) -> bool:
+    """Whether a scheduled run would do anything now: read-only, so the scheduler takes no
+    write lock for a community whose period already ran."""
+    community = await repository.get_community(session, community_id)
+    if community is None:
+        return False
+    policy = Policy.of(await storage.get_policy(session, community_id))
+    keys = policy.period_keys(community.timezone, utc_now())
+    wanted = [keys[step] for step, on in policy.enabled_steps().items() if on]
+    return bool(set(wanted) - await storage.ran_already(session, community_id, wanted))
+
+
 async def run_for_community(
     *, uow: UnitOfWork, community: Community, dry_run: bool, by: str
 ) -> RunResult:
@@ -161,12 +180,7 @@ async def run_for_community(
     tiers = await tier_storage.lock_for_seating(session, community_id=community.id, tier_id=None)
     result = RunResult(dry_run=dry_run)
     keys = policy.period_keys(community.timezone, now)
-    enabled = {
-        "promote": policy.promote_top > 0,
-        "demote": policy.demote_bottom > 0,
-        "purge": policy.purge_inactive_days > 0,
-    }
-    wanted = [step for step, on in enabled.items() if on]
+    wanted = [step for step, on in policy.enabled_steps().items() if on]
     done = await storage.ran_already(session, community.id, [keys[step] for step in wanted])
     for step in wanted:
         if keys[step] in done:

@@ -6,7 +6,7 @@ import logging
 
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.unit_of_work import UnitOfWork
-from services.members.domain.tier_policy import run_scheduled
+from services.members.domain.tier_policy import has_due_steps, run_scheduled
 from services.members.storage import tier_policy as storage
 
 logger = logging.getLogger(__name__)
@@ -19,6 +19,9 @@ async def run_due_policies(runtime: ServiceRuntime) -> int:
         community_ids = await storage.scheduled_community_ids(session)
     ran = 0
     for community_id in community_ids:
+        async with runtime.read_sessions() as session:
+            if not await has_due_steps(session=session, community_id=community_id):
+                continue
         async with runtime.sessions() as session:
             result = await run_scheduled(
                 uow=UnitOfWork(session=session, outbox=runtime.outbox), community_id=community_id

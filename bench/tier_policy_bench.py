@@ -1,0 +1,213 @@
+"""A tier-policy run over one big community, on SQLite and PostgreSQL: the time a dry run (the
+plan) and a real run (moves, purge, events, commit) take.
+
+    .venv/bin/python bench/tier_policy_bench.py [--members 100000] [--rounds 3]
+        [--backends sqlite,postgresql]
+
+The community has three tiers; members are spread evenly over them; 90 % have activity in the
+last days in the engagement projection (several days each), 3 % of the lowest tier were last
+active 60 days ago (they are purged). The policy is the default one (promote 3 a tier, demote 10,
+purge after 30 days). Seeding is not timed. Before each real run the period claims are deleted,
+so every round runs every step. PostgreSQL: HUOLI_BENCH_POSTGRES_DSN (default
+postgresql://postgres@127.0.0.1:5432/test), skipped with a note when unreachable.
+"""
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
+    sys.path.insert(0, str(ROOT))
+
+from sqlalchemy import delete, insert  # noqa: E402
+
+from bench.common import stop_on_signals  # noqa: E402
+from services.common.components import MEMBERS  # noqa: E402
+from services.common.db import create_engine, session_factory  # noqa: E402
+from services.common.events.envelope import utc_now  # noqa: E402
+from services.common.events.outbox import Outbox  # noqa: E402
+from services.common.migrations import upgrade_to_head  # noqa: E402
+from services.common.unit_of_work import UnitOfWork  # noqa: E402
+from services.members.domain.tier_policy import run_for_community  # noqa: E402
+from services.members.storage.tables import (  # noqa: E402
+    ActivityDay,
+    Community,
+    Membership,
+    Tier,
+    TierPolicyRun,
+    messaging,
+)
+
+POSTGRES_DSN = os.environ.get(
+    "HUOLI_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
+CID = "cmty_bench"
+BATCH = 5000
+
+
+async def seed(database_url: str, members: int) -> None:
+    engine = create_engine(database_url)
+    now, rng = utc_now(), random.Random(7)
+    tiers = [f"tier_bench_{rank}" for rank in (1, 2, 3)]
+    per_tier = -(-members // 3)
+    async with session_factory(engine)() as session:
+        session.add(
+            Community(
+                id=CID,
+                name="Bench",
+                join_policy="open",
+                timezone="Asia/Shanghai",
+                rules=[],
+                owner_user_id="owner",
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        for rank, tier_id in enumerate(tiers, start=1):
+            session.add(
+                Tier(
+                    id=tier_id,
+                    community_id=CID,
+                    name=f"{rank}群",
+                    rank=rank,
+                    capacity=per_tier + 10,
+                    created_at=now,
+                )
+            )
+        await session.commit()
+        rows, days = [], []
+        for n in range(members):
+            tier = tiers[n * 3 // members]
+            member_id = f"mbr_bench_{n:07d}"
+            stale = tier == tiers[-1] and rng.random() < 0.03
+            active = not stale and rng.random() < 0.9
+            last_active = (
+                now - timedelta(days=60)
+                if stale
+                else now - timedelta(hours=rng.uniform(0, 72))
+                if active
+                else None
+            )
+            rows.append(
+                {
+                    "id": member_id,
+                    "community_id": CID,
+                    "user_id": f"user-{n}",
+                    "display_name": f"成员 {n}",
+                    "status": "active",
+                    "role": "owner" if n == 0 else "member",
+                    "tier_id": tier,
+                    "tags": [],
+                    "referral_count": 0,
+                    "joined_at": now - timedelta(days=90),
+                    "last_active_at": last_active,
+                }
+            )
+            if active:
+                for day_back in range(3):
+                    days.append(
+                        {
+                            "community_id": CID,
+                            "member_id": member_id,
+                            "day": (now - timedelta(days=day_back)).date(),
+                            "score": round(rng.uniform(0, 20), 1),
+                        }
+                    )
+        table, day_table = Membership.__table__, ActivityDay.__table__  # type: ignore[attr-defined]
+        for start in range(0, len(rows), BATCH):
+            await session.execute(insert(table), rows[start : start + BATCH])
+        for start in range(0, len(days), BATCH):
+            await session.execute(insert(day_table), days[start : start + BATCH])
+        await session.commit()
+    await engine.dispose()
+
+
+async def timed_runs(database_url: str, rounds: int) -> dict[str, list[float]]:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    outbox = Outbox(messaging, source="members")
+    timings: dict[str, list[float]] = {"dry run": [], "real run": []}
+    summaries: list[str] = []
+    for _ in range(rounds):
+        for dry_run in (True, False):
+            async with sessions() as session:
+                await session.execute(delete(TierPolicyRun))
+                await session.commit()
+            async with sessions() as session:
+                community = await session.get(Community, CID)
+                assert community is not None
+                started = time.perf_counter()
+                result = await run_for_community(
+                    uow=UnitOfWork(session=session, outbox=outbox),
+                    community=community,
+                    dry_run=dry_run,
+                    by="bench",
+                )
+                await session.commit()
+                timings["dry run" if dry_run else "real run"].append(time.perf_counter() - started)
+                if not dry_run:
+                    summaries.append(f"{len(result.moves)} moves, {len(result.purged)} purged")
+    print(f"    real runs: {'; '.join(summaries)}")
+    await engine.dispose()
+    return timings
+
+
+async def bench_backend(backend: str, members: int, rounds: int) -> None:
+    with tempfile.TemporaryDirectory() as directory:
+        name = ""
+        if backend == "sqlite":
+            url = f"sqlite+aiosqlite:///{Path(directory) / 'members.db'}"
+        else:
+            try:
+                admin = await asyncpg.connect(POSTGRES_DSN, timeout=3)
+            except (OSError, asyncpg.PostgresError) as exc:
+                print(f"{backend}: skipped, {POSTGRES_DSN} unreachable ({exc})")
+                return
+            name = f"huoli_bench_{uuid.uuid4().hex[:10]}"
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            await admin.close()
+            url = f"{POSTGRES_DSN.rsplit('/', 1)[0]}/{name}".replace(
+                "postgresql://", "postgresql+asyncpg://", 1
+            )
+        try:
+            await asyncio.to_thread(upgrade_to_head, ini_path=MEMBERS.alembic_ini, database_url=url)
+            started = time.perf_counter()
+            await seed(url, members)
+            print(f"{backend}: {members} members seeded in {time.perf_counter() - started:.1f} s")
+            timings = await timed_runs(url, rounds)
+            for label, values in timings.items():
+                print(
+                    f"    {label:9}: median {statistics.median(values):.3f} s, "
+                    f"max {max(values):.3f} s over {len(values)}"
+                )
+        finally:
+            if name:
+                admin = await asyncpg.connect(POSTGRES_DSN)
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                await admin.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--members", type=int, default=100_000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    stop_on_signals()
+    for backend in args.backends.split(","):
+        asyncio.run(bench_backend(backend, args.members, args.rounds))
+
+
+if __name__ == "__main__":
+    main()

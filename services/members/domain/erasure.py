@@ -1,0 +1,56 @@
+"""Erasure of a user's personal data (个人信息保护, PIPL/GDPR).
+
+In each community the user had a membership in, the membership stays (counts and history keep
+their shape) but no longer names the person: the user id becomes a tombstone
+`erased-<member id>`, the display name ERASED_DISPLAY_NAME, the tags are cleared; where they
+owned the community or issued sanctions, those fields take the tombstone too, and the reasons
+of sanctions against them are cleared. One `user.erased` per community, carrying the original
+user id (so the other services find what to erase) and the tombstone. The user may join again
+later under their own id, as a new member. A second request finds nothing left to erase.
+"""
+
+from dataclasses import dataclass
+
+from services.common.auth import Actor
+from services.common.events.catalogue import UserErased
+from services.common.events.envelope import utc_now
+from services.common.membership import ERASED_DISPLAY_NAME
+from services.common.unit_of_work import UnitOfWork
+from services.members.domain.models import NotAllowed
+from services.members.storage import erasure as storage
+
+
+@dataclass(frozen=True)
+class Erasure:
+    user_id: str
+    memberships_erased: int
+
+
+def tombstone_for(member_id: str) -> str:
+    return f"erased-{member_id}"
+
+
+async def erase_personal_data(*, uow: UnitOfWork, actor: Actor, user_id: str) -> Erasure:
+    """Erase the user's personal data in every community (the user themself or a platform
+    admin)."""
+    if actor.id != user_id and not actor.is_platform_admin:
+        raise NotAllowed("Only the user themselves or a platform admin may erase their data.")
+    session, now = uow.session, utc_now()
+    memberships = await storage.memberships_of(session, user_id)
+    for membership in memberships:
+        tombstone = tombstone_for(membership.id)
+        await storage.anonymise_membership(
+            session, membership, tombstone=tombstone, display_name=ERASED_DISPLAY_NAME
+        )
+        await uow.outbox.add(
+            session,
+            UserErased(
+                community_id=membership.community_id,
+                member_id=membership.id,
+                user_id=user_id,
+                replacement_user_id=tombstone,
+                erased_at=now,
+            ),
+        )
+    await storage.anonymise_elsewhere(session, user_id=user_id, tombstone="erased")
+    return Erasure(user_id=user_id, memberships_erased=len(memberships))
