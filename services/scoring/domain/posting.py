@@ -4,13 +4,13 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
+from services.common.db import on_commit
 from services.common.events.catalogue import (
     BadgeAwarded,
     DomainEvent,
     LevelReached,
     SegmentChanged,
 )
-from services.common.db import on_commit
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
