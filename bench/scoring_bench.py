@@ -178,8 +178,10 @@ async def scoring_consumer(bootstrap: str, database_url: str, count: int) -> flo
         await engine.dispose()
 
 
-def bench_consume(bootstrap: str, workdir: Path, count: int) -> tuple[float, float]:
-    database_url = f"sqlite+aiosqlite:///{workdir / 'consume.db'}"
+def bench_consume(
+    bootstrap: str, workdir: Path, count: int, database_url: str | None
+) -> tuple[float, float]:
+    database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'consume.db'}"
     upgrade_to_head(ini_path=ALEMBIC_INI, database_url=database_url)
     asyncio.run(produce(bootstrap, "huoli.activities", count, communities=50))
     bare = asyncio.run(bare_consumer(bootstrap, "huoli.activities", count))
@@ -368,6 +370,11 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--read-seconds", type=float, default=5)
+    parser.add_argument(
+        "--consume-database-url",
+        default=None,
+        help="an empty database for part 1 (e.g. PostgreSQL); default SQLite in a temp dir",
+    )
     options = parser.parse_args()
     stop_on_signals()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
@@ -377,8 +384,11 @@ def main() -> None:
         with reporting_failures(workdir / "processes.log"):
             broker = EmbeddedBroker(output=log).start()
             stack.callback(broker.stop)
-            bare, scoring = bench_consume(broker.bootstrap_servers, workdir, options.events)
-            print(f"\n1. consume {options.events} activity.recorded (SQLite)")
+            bare, scoring = bench_consume(
+                broker.bootstrap_servers, workdir, options.events, options.consume_database_url
+            )
+            backend = (options.consume_database_url or "sqlite").split(":")[0]
+            print(f"\n1. consume {options.events} activity.recorded ({backend})")
             print(f"   bare aiokafka consumer      {bare:>10,.0f} events/s")
             print(f"   scoring ledger consumer     {scoring:>10,.0f} events/s")
 
