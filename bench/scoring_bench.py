@@ -3,12 +3,13 @@
 1. consume: the same `activity.recorded` messages on the embedded broker read by a bare
    aiokafka consumer (commit per `getmany`) and by scoring's ledger consumer (the real
    `BatchInboxConsumer` + `apply_batch`: inbox, ledger, scores, boards, tallies), events/s each;
-2. ingest: batches of activities POSTed through the gateway to the scoring service (its own
+2. read: `GET …/leaderboard?limit=50` (top-50, with the caller's own rank) on a community of
+   100,000 ranked members, straight at the service, p50/p99 (before the ingestion, so the
+   service is otherwise idle);
+3. ingest: batches of activities POSTed through the gateway to the scoring service (its own
    process, its ledger consumer running) at a fixed concurrency for a while, activities/s, and
    the latency from a POST to the change showing on the leaderboard (p50/p95/p99), measured by
-   a probe beside the load;
-3. read: `GET …/leaderboard?limit=50` (top-50, with the caller's own rank) on a community of
-   100,000 ranked members, straight at the service, p50/p99.
+   a probe beside the load.
 
     .venv/bin/python bench/scoring_bench.py [--events 100000] [--ingest-seconds 20]
         [--concurrency 4] [--batch 500] [--members 100000] [--read-seconds 5]
@@ -350,14 +351,18 @@ async def probe(
             }
             sent = time.perf_counter()
             response = await client.post(f"{gateway}/v1/activities", json=[item], headers=headers)
-            assert response.status_code == 202, response.text
+            if response.status_code != 202:
+                expected -= 3.0  # not accepted (a gateway timeout under load): not a sample
+                await asyncio.sleep(0.2)
+                continue
             while True:
                 top = (await client.get(board, params={"limit": 1}, headers=headers)).json()
                 if top["items"] and top["items"][0]["score"] >= expected:
                     results.append(time.perf_counter() - sent)
                     break
                 if time.perf_counter() - sent > 60:
-                    raise TimeoutError("the probe's activity never reached the leaderboard")
+                    results.append(float("inf"))  # never showed within a minute
+                    break
                 await asyncio.sleep(0.005)
             await asyncio.sleep(0.2)
 
@@ -402,44 +407,9 @@ def main() -> None:
             token = issue_token(OWNER, secret=secret)
             urls = stack.enter_context(running_system(workdir, broker.bootstrap_servers, secret))
             generator = stack.enter_context(LoadGenerator())
-            call = Call(
-                url=f"{urls['gateway']}/v1/activities",
-                method="POST",
-                headers={"Authorization": f"Bearer {token}"},
-                body=batch_body("cmty_ingest", options.batch, 1000),
-                expect=202,
-            )
-            latencies: list[float] = []
-            until = time.perf_counter() + 2 + options.ingest_seconds
-            prober = threading.Thread(
-                target=lambda: asyncio.run(
-                    probe(urls["gateway"], token, "cmty_probe", until, latencies)
-                )
-            )
-            prober.start()
-            measured = generator.measure(call, options.concurrency, options.ingest_seconds, 2)
-            prober.join()
-            latencies.sort()
-            print(
-                f"\n2. ingest through the gateway: {options.batch} activities a POST, "
-                f"c={options.concurrency}, {options.ingest_seconds:g} s"
-            )
-            print(
-                f"   {measured.per_second * options.batch:>10,.0f} activities/s "
-                f"({measured.per_second:.1f} POST/s, {measured.errors} errors, "
-                f"POST p50 {measured.p50_ms:.0f} ms, p99 {measured.p99_ms:.0f} ms)"
-            )
-            print(
-                f"   POST → leaderboard ({len(latencies)} probes): "
-                f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
-                f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
-                f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
-                + (f", mean {statistics.fmean(latencies) * 1000:.0f} ms" if latencies else "")
-            )
-
             middle = options.members // 2
             reader = actor_headers(f"u-{middle}")
-            print(f"\n3. reads at the service, {options.members:,} ranked members")
+            print(f"\n2. reads at the service, {options.members:,} ranked members")
             for name, params in (
                 ("top-50 + own rank", "?period=all&limit=50"),
                 ("top-1 + own rank", "?period=all&limit=1"),
@@ -472,6 +442,41 @@ def main() -> None:
                 f"   engagement (rank) c=1   {engagement.per_second:>8,.0f} req/s  "
                 f"p50 {engagement.p50_ms:6.2f} ms  p99 {engagement.p99_ms:6.2f} ms"
             )
+            call = Call(
+                url=f"{urls['gateway']}/v1/activities",
+                method="POST",
+                headers={"Authorization": f"Bearer {token}"},
+                body=batch_body("cmty_ingest", options.batch, 1000),
+                expect=202,
+            )
+            latencies: list[float] = []
+            until = time.perf_counter() + 2 + options.ingest_seconds
+            prober = threading.Thread(
+                target=lambda: asyncio.run(
+                    probe(urls["gateway"], token, "cmty_probe", until, latencies)
+                )
+            )
+            prober.start()
+            measured = generator.measure(call, options.concurrency, options.ingest_seconds, 2)
+            prober.join()
+            latencies.sort()
+            print(
+                f"\n3. ingest through the gateway: {options.batch} activities a POST, "
+                f"c={options.concurrency}, {options.ingest_seconds:g} s"
+            )
+            print(
+                f"   {measured.per_second * options.batch:>10,.0f} activities/s "
+                f"({measured.per_second:.1f} POST/s, {measured.errors} errors, "
+                f"POST p50 {measured.p50_ms:.0f} ms, p99 {measured.p99_ms:.0f} ms)"
+            )
+            print(
+                f"   POST → leaderboard ({len(latencies)} probes): "
+                f"p50 {percentile(latencies, 0.5) * 1000:.0f} ms, "
+                f"p95 {percentile(latencies, 0.95) * 1000:.0f} ms, "
+                f"p99 {percentile(latencies, 0.99) * 1000:.0f} ms"
+                + (f", mean {statistics.fmean(latencies) * 1000:.0f} ms" if latencies else "")
+            )
+
             if os.environ.get("BENCH_SHOW_LOG"):
                 tail = (workdir / "processes.log").read_text(encoding="utf-8").splitlines()
                 print(*tail[-60:], sep="\n")

@@ -1,8 +1,9 @@
 """Posting a batch of activities to the ledger and every measure, in the caller's transaction."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 from services.common.db import on_commit
 from services.common.events.catalogue import (
@@ -137,7 +138,12 @@ def resegment(scores: Iterable[ScoreState], *, now: datetime) -> list[SegmentCha
     return changes
 
 
-async def add_events(uow: UnitOfWork, events: Sequence[tuple[DomainEvent, str | None]]) -> None:
+async def add_events(
+    uow: UnitOfWork,
+    events: Sequence[tuple[DomainEvent, str | None]],
+    *,
+    time_of: Callable[[Any], datetime] | None = None,
+) -> None:
     """Write many events into the outbox with one multi-row INSERT, as `Outbox.add` writes one
     (same envelope, topic and key): a batch that moves thousands of members into a segment
     must not cost thousands of statements."""
@@ -155,6 +161,8 @@ async def add_events(uow: UnitOfWork, events: Sequence[tuple[DomainEvent, str | 
         }
         if event_id is not None:
             fields["id"] = event_id
+        if time_of is not None:
+            fields["time"] = time_of(event)
         envelope = CloudEvent.model_validate(fields)
         rows.append(
             {
