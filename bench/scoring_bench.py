@@ -297,7 +297,12 @@ def running_system(workdir: Path, bootstrap: str, jwt_secret: str) -> Iterator[d
         scoring = ManagedProcess(
             "scoring",
             uvicorn_argv("services.scoring.app:create_app", port, graceful_seconds=3),
-            env={**env, "SCORING_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'scoring.db'}"},
+            env={
+                **env,
+                "SCORING_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'scoring.db'}",
+                # No segment sweep or period close competing with what is measured.
+                "SCORING_RUN_CLOCKWORK": "false",
+            },
             output=log,
         ).start()
         stack.callback(scoring.stop)
