@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-gateway bench-events token lock clean
+.PHONY: run test lint format migrate bench bench-gateway bench-events bench-members bench-scoring bench-content token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,12 @@ bench-events: $(STAMP)
 ## Options: make bench-members BENCH_ARGS="--members 20000 --rounds 1 --backends sqlite"
 bench-members: $(STAMP)
 	$(BIN)/python bench/tier_policy_bench.py $(BENCH_ARGS)
+
+## Scoring: bare consumer vs the ledger consumer, ingestion through the gateway with
+## POST-to-leaderboard latency, and leaderboard reads at 100,000 members, in one run.
+## Options: make bench-scoring BENCH_ARGS="--events 200000 --ingest-seconds 600"
+bench-scoring: $(STAMP)
+	$(BIN)/python bench/scoring_bench.py $(BENCH_ARGS)
 
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)

@@ -70,7 +70,8 @@ def test_registering_a_type_whose_key_or_subject_is_missing_or_optional_fails(
 
 
 def test_a_consumer_subscribes_to_the_topics_of_the_events_it_handles() -> None:
-    # Scoring credits activities from every service's events.
+    # Scoring's ledger credits activities and the other services' events (content, events,
+    # members: invites, joins, erasure).
     assert LEDGER_CONSUMER.topics == (
         "huoli.activities",
         "huoli.content",

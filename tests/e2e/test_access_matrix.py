@@ -233,6 +233,23 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         None,
         ("401", "404", "200", "200"),
     ),
+    # Awarding points and changing the rules are for owners and admins; the rules are public
+    # to members; metrics and health are the operators'.
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/points",
+        lambda w: {"delta": 5, "reason": "access matrix"},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/scoring-rules", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/scoring-rules",
+        lambda w: {"half_life_days": 14},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/metrics", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/health", None, ("401", "404", "403", "200")),
 ]
 CASES = [
     pytest.param(method, path, body, caller, expected, id=f"{method} {path} as {caller}")

@@ -84,7 +84,8 @@ async def test_a_consumer_killed_between_its_commits_counts_nothing_twice(system
 
     armed = system.failpoints / "scoring.ledger.before_offset_commit"
     armed.touch()
-    batch = activities(community_id, steady, "message", 5, "kill")
+    # Replies: five messages at one moment would earn once (the 60 s message cooldown).
+    batch = activities(community_id, steady, "reply", 5, "kill")
     posted = await system.gateway.post("/v1/activities", json=batch, headers=system.auth("owner"))
     assert posted.json() == {"accepted": 5, "duplicates": 0, "rejected": []}
 
@@ -102,7 +103,7 @@ async def test_a_consumer_killed_between_its_commits_counts_nothing_twice(system
         scores = {
             item["member_id"]: item["score"] for item in await leaderboard(system, community_id)
         }
-        assert scores == {steady: 5, sentinel: 3}
+        assert scores == {steady: 10, sentinel: 3}
 
     await eventually(counted_once, timeout=60, interval=0.5)
 

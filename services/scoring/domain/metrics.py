@@ -13,6 +13,9 @@ from services.scoring.domain.models import ActivityType, Granularity, Stage
 from services.scoring.storage import repository
 
 MAX_SPAN_DAYS = 366
+# Dates a community's metrics can have (and whose neighbours any timezone can represent).
+EARLIEST_DAY = date(1970, 1, 1)
+LATEST_DAY = date(9000, 12, 31)
 RETENTION_WEEKS = 4
 ALERT_DROP = 0.30
 GROWING = 0.10
@@ -109,6 +112,11 @@ async def get_metrics(
     now: datetime,
 ) -> Metrics:
     """KPI series over local days [from, to] (inclusive), by day or by ISO week."""
+    for name, value in (("from", from_day), ("to", to_day)):
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise InvalidInput(
+                f"`{name}` must be between {EARLIEST_DAY} and {LATEST_DAY}.", field=name
+            )
     zone = await _zone(session, community_id)
     today = rules.local_day(now, zone)
     last = to_day or today

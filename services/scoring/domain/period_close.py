@@ -261,9 +261,10 @@ async def _segment_rows(session: AsyncSession, community_id: str) -> list[Any]:
 async def run_clockwork(
     runtime: ServiceRuntime, *, poll_seconds: float, sweep_seconds: float
 ) -> None:
-    """Close due periods every `poll_seconds`; sweep segments every `sweep_seconds`."""
-    last_sweep = 0.0
+    """Close due periods every `poll_seconds`; sweep segments every `sweep_seconds` (the first
+    sweep one interval after start: replicas restarting together do not all sweep at once)."""
     loop = asyncio.get_running_loop()
+    last_sweep = loop.time()
     while True:
         now = utc_now()
         await close_due_periods(runtime=runtime, now=now)

@@ -1,15 +1,18 @@
 """Posting a batch of activities to the ledger and every measure, in the caller's transaction."""
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
+from services.common.db import on_commit
 from services.common.events.catalogue import (
     BadgeAwarded,
     DomainEvent,
     LevelReached,
     SegmentChanged,
 )
+from services.common.events.envelope import CloudEvent, utc_now
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import rules
@@ -71,8 +74,10 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
                 community_id, member_id, half_life_days=rules_of[community_id].half_life_days
             )
     seq = await batches.last_seq(session)
+    # One time-ordered id for the batch, numbered within it: unique, and cheaper than one each.
+    batch_id = new_id("led")
     rows: list[LedgerRow] = []
-    for activity in fresh:
+    for position, activity in enumerate(fresh):
         seq += 1
         community_rules = rules_of[activity.community_id]
         occurred_at = activity.occurred_at.astimezone(UTC)
@@ -80,7 +85,7 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
         local_day = rules.local_day(occurred_at, timezone).isoformat()
         outcome, credited = decide(fold, activity, community_rules, local_day)
         row = LedgerRow(
-            id=new_id("led"),
+            id=f"{batch_id}{position:05d}",
             activity_id=activity.activity_id,
             community_id=activity.community_id,
             member_id=activity.member_id,
@@ -133,6 +138,45 @@ def resegment(scores: Iterable[ScoreState], *, now: datetime) -> list[SegmentCha
     return changes
 
 
+async def add_events(
+    uow: UnitOfWork,
+    events: Sequence[tuple[DomainEvent, str | None]],
+    *,
+    time_of: Callable[[Any], datetime] | None = None,
+) -> None:
+    """Write many events into the outbox with one multi-row INSERT, as `Outbox.add` writes one
+    (same envelope, topic and key): a batch that moves thousands of members into a segment
+    must not cost thousands of statements."""
+    if not events:
+        return
+    outbox, created_at = uow.outbox, utc_now()
+    rows = []
+    for event, event_id in events:
+        fields: dict[str, object] = {
+            "source": outbox.source,
+            "type": event.type,
+            "subject": event.subject(),
+            "communityid": event.community(),
+            "data": event.model_dump(mode="json"),
+        }
+        if event_id is not None:
+            fields["id"] = event_id
+        if time_of is not None:
+            fields["time"] = time_of(event)
+        envelope = CloudEvent.model_validate(fields)
+        rows.append(
+            {
+                "event_id": envelope.id,
+                "topic": event.kafka_topic(),
+                "message_key": event.community(),
+                "payload": envelope.model_dump_json(),
+                "created_at": created_at,
+            }
+        )
+    await batches.insert_rows(uow.session, outbox.table, rows)
+    on_commit(uow.session, outbox.committed.set)
+
+
 async def announce(
     uow: UnitOfWork,
     milestones: Sequence[Milestone],
@@ -140,6 +184,7 @@ async def announce(
     *,
     now: datetime,
 ) -> None:
+    events: list[tuple[DomainEvent, str | None]] = []
     for milestone in milestones:
         event: DomainEvent
         if milestone.kind == "badge":
@@ -167,9 +212,9 @@ async def announce(
             event_id = milestone_event_id(
                 milestone.community_id, milestone.member_id, "level", milestone.level
             )
-        await uow.outbox.add(uow.session, event, event_id=event_id)
-    for change in segment_changes:
-        await uow.outbox.add(uow.session, change)
+        events.append((event, event_id))
+    events.extend((change, None) for change in segment_changes)
+    await add_events(uow, events)
 
 
 async def announce_level(

@@ -172,7 +172,10 @@ def next_period_start(period: Period, start: date) -> date:
 
 
 def local_day(moment: datetime, timezone: ZoneInfo) -> date:
-    return moment.astimezone(timezone).date()
+    try:
+        return moment.astimezone(timezone).date()
+    except OverflowError:  # year 1 or 9999 in a zone that would leave the calendar
+        return moment.astimezone(UTC).date()
 
 
 def period_key(period: Period, moment: datetime, timezone: ZoneInfo) -> str:

@@ -7,7 +7,12 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
-from services.common.events.catalogue import ActivityRecorded, PointsChanged, UserErased
+from services.common.events.catalogue import (
+    ActivityRecorded,
+    DomainEvent,
+    PointsChanged,
+    UserErased,
+)
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.membership import (
@@ -34,7 +39,7 @@ from services.scoring.domain.models import (
     RejectionReason,
     Standing,
 )
-from services.scoring.domain.posting import announce_level
+from services.scoring.domain.posting import add_events, announce_level
 from services.scoring.storage import repository
 from services.scoring.storage.tables import membership
 
@@ -77,26 +82,28 @@ async def record_activities(
         session,
         [{"community_id": cid, "activity_id": aid, "received_at": now} for cid, aid in keys],
     )
+    events: list[tuple[DomainEvent, str | None]] = []
     for key in keys:
         if key not in inserted:
             continue
         activity = admissible[key]
-        occurred_at = activity.occurred_at.astimezone(UTC)
-        await uow.outbox.add(
-            session,
-            ActivityRecorded(
-                activity_id=activity.id,
-                community_id=activity.community_id,
-                member_id=activity.member_id,
-                activity_type=activity.type,
-                occurred_at=occurred_at,
-                target_member_id=activity.target_member_id,
-                content_id=activity.content_id,
-                attrs=activity.attrs or {},
-            ),
-            event_id=activity_event_id(activity.community_id, activity.id),
-            time=occurred_at,
+        events.append(
+            (
+                ActivityRecorded(
+                    activity_id=activity.id,
+                    community_id=activity.community_id,
+                    member_id=activity.member_id,
+                    activity_type=activity.type,
+                    occurred_at=activity.occurred_at.astimezone(UTC),
+                    target_member_id=activity.target_member_id,
+                    content_id=activity.content_id,
+                    attrs=activity.attrs or {},
+                ),
+                activity_event_id(activity.community_id, activity.id),
+            )
         )
+    # One multi-row insert for the batch's events (the envelope time is the activity's).
+    await add_events(uow, events, time_of=lambda event: event.occurred_at)
     admitted = len(activities) - len(rejected)
     return IngestResult(
         accepted=len(inserted),

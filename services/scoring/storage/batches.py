@@ -4,7 +4,7 @@ write it back in a few multi-row upserts, whatever the batch's size."""
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, func, insert, select, tuple_
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -94,13 +94,25 @@ async def posted_before(
 ) -> set[tuple[str, str]]:
     """Which (community, activity id) pairs are in the ledger already."""
     found: set[tuple[str, str]] = set()
-    pair = tuple_(ledger_table.c.community_id, ledger_table.c.activity_id)
-    for part in chunks(list(keys)):
+    for community_id, activity_ids in by_community(keys):
         query = select(ledger_table.c.community_id, ledger_table.c.activity_id).where(
-            pair.in_(list(part))
+            ledger_table.c.community_id == community_id,
+            ledger_table.c.activity_id.in_(activity_ids),
         )
         found.update((row.community_id, row.activity_id) for row in await session.execute(query))
     return found
+
+
+def by_community(pairs: Iterable[tuple[str, ...]]) -> Iterator[tuple[str, list[str]]]:
+    """Pairs (community, x, …) grouped by community, the x's in chunks: each group is one
+    `community_id = … AND x IN (…)` lookup in a composite index, matching nothing extra."""
+    grouped: dict[str, set[str]] = {}
+    for pair in pairs:
+        grouped.setdefault(pair[0], set()).add(pair[1])
+    for community_id in sorted(grouped):
+        members = sorted(grouped[community_id])
+        for part in chunks(members):
+            yield community_id, list(part)
 
 
 async def load_rules(session: AsyncSession, community_ids: Iterable[str]) -> dict[str, rules.Rules]:
@@ -132,10 +144,9 @@ async def member_tiers(
 ) -> dict[tuple[str, str], str | None]:
     table = membership.membership
     found: dict[tuple[str, str], str | None] = {}
-    pair = tuple_(table.c.community_id, table.c.member_id)
-    for part in chunks(list(pairs)):
+    for community_id, members in by_community(pairs):
         query = select(table.c.community_id, table.c.member_id, table.c.tier_id).where(
-            pair.in_(list(part))
+            table.c.community_id == community_id, table.c.member_id.in_(members)
         )
         for row in await session.execute(query):
             found[(row.community_id, row.member_id)] = row.tier_id
@@ -162,12 +173,16 @@ async def load_scores(
     """Members' score rows; `lock` holds them (PostgreSQL) until the batch commits, so an
     award or a rules change cannot interleave with the batch's read-modify-write."""
     found: dict[tuple[str, str], ScoreState] = {}
-    pair = tuple_(score_table.c.community_id, score_table.c.member_id)
-    for part in chunks(sorted(set(pairs))):
-        query = select(score_table).where(pair.in_(list(part)))
+    wanted = set(pairs)
+    for community_id, members in by_community(wanted):
+        query = select(score_table).where(
+            score_table.c.community_id == community_id, score_table.c.member_id.in_(members)
+        )
         if lock:
             query = query.with_for_update()
         for row in await session.execute(query):
+            if (row.community_id, row.member_id) not in wanted:
+                continue
             found[(row.community_id, row.member_id)] = ScoreState(
                 row.community_id,
                 row.member_id,
@@ -191,10 +206,14 @@ async def load_type_stats(
     session: AsyncSession, triples: Sequence[tuple[str, str, str]]
 ) -> dict[tuple[str, str, str], TypeState]:
     found: dict[tuple[str, str, str], TypeState] = {}
-    key = tuple_(type_table.c.community_id, type_table.c.member_id, type_table.c.activity_type)
-    for part in chunks(sorted(set(triples))):
-        query = select(type_table).where(key.in_(list(part)))
+    wanted = set(triples)
+    for community_id, members in by_community(wanted):
+        query = select(type_table).where(
+            type_table.c.community_id == community_id, type_table.c.member_id.in_(members)
+        )
         for row in await session.execute(query):
+            if (row.community_id, row.member_id, row.activity_type) not in wanted:
+                continue
             found[(row.community_id, row.member_id, row.activity_type)] = TypeState(
                 **{name: row._mapping[name] for name in TYPE_COLUMNS}
             )
@@ -205,13 +224,15 @@ async def load_badges(
     session: AsyncSession, pairs: Sequence[tuple[str, str]]
 ) -> set[tuple[str, str, str]]:
     found: set[tuple[str, str, str]] = set()
-    pair = tuple_(badge_table.c.community_id, badge_table.c.member_id)
-    for part in chunks(sorted(set(pairs))):
+    wanted = set(pairs)
+    for community_id, members in by_community(wanted):
         query = select(
             badge_table.c.community_id, badge_table.c.member_id, badge_table.c.badge
-        ).where(pair.in_(list(part)))
+        ).where(badge_table.c.community_id == community_id, badge_table.c.member_id.in_(members))
         found.update(
-            (row.community_id, row.member_id, row.badge) for row in await session.execute(query)
+            (row.community_id, row.member_id, row.badge)
+            for row in await session.execute(query)
+            if (row.community_id, row.member_id) in wanted
         )
     return found
 

@@ -129,17 +129,6 @@ class BoardEntry(ScoringTable, table=True):
     and a member's rank as a count of the range above them."""
 
     __tablename__ = "board_entry"
-    __table_args__ = (
-        Index(
-            "ix_board_entry_rank",
-            "community_id",
-            "period",
-            "period_start",
-            "scope",
-            "score_milli",
-            "member_id",
-        ),
-    )
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     period: str = Field(primary_key=True, max_length=8)
@@ -147,6 +136,20 @@ class BoardEntry(ScoringTable, table=True):
     scope: str = Field(primary_key=True, max_length=ID_LENGTH)
     member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     score_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+
+
+_board = BoardEntry.__table__  # type: ignore[attr-defined]
+# Score descending, member id ascending: the board's order, so top-N reads the index in order
+# and stops after N entries (a mixed-direction ORDER BY on an all-ascending index sorts).
+Index(
+    "ix_board_entry_rank",
+    _board.c.community_id,
+    _board.c.period,
+    _board.c.period_start,
+    _board.c.scope,
+    _board.c.score_milli.desc(),
+    _board.c.member_id,
+)
 
 
 class ScoringRules(ScoringTable, table=True):

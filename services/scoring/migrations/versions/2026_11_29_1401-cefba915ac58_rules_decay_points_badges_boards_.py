@@ -53,7 +53,14 @@ def upgrade() -> None:
     with op.batch_alter_table("board_entry", schema=None) as batch_op:
         batch_op.create_index(
             "ix_board_entry_rank",
-            ["community_id", "period", "period_start", "scope", "score_milli", "member_id"],
+            [
+                "community_id",
+                "period",
+                "period_start",
+                "scope",
+                sa.text("score_milli DESC"),
+                "member_id",
+            ],
             unique=False,
         )
 
