@@ -37,7 +37,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership)],
         workers=[
-            WorkerSpec("consumer scoring.ledger", LEDGER_WORKER),
+            WorkerSpec("consumer scoring.ledger", LEDGER_WORKER, graceful=True),
             WorkerSpec("scoring clockwork", clockwork),
         ],
     )

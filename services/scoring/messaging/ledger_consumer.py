@@ -50,7 +50,7 @@ class BatchInboxConsumer(InboxConsumer):
         self.batch_handler = batch_handler
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
+        while not self.stopping.is_set():
             fetched = await consumer.getmany(timeout_ms=200, max_records=MAX_BATCH_RECORDS)
             if not fetched:
                 continue
@@ -140,7 +140,8 @@ def batch_consumer_worker(spec: ConsumerSpec, batch_handler: Any) -> Any:
 
     async def run(runtime: ServiceRuntime) -> None:
         if not runtime.settings.run_consumers:
-            await asyncio.Event().wait()
+            await runtime.stopping.wait()
+            return
         consumer = BatchInboxConsumer(
             spec=spec,
             batch_handler=batch_handler,
@@ -149,6 +150,7 @@ def batch_consumer_worker(spec: ConsumerSpec, batch_handler: Any) -> Any:
             tables=messaging,
             kafka=runtime.kafka,
             max_attempts=runtime.settings.consumer_max_attempts,
+            stopping=runtime.stopping,
         )
         await consumer.run()
 
