@@ -28,6 +28,8 @@ from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
 from gateway.storage import repository
 from gateway.storage.tables import membership, messaging
+from gateway.webhooks.dispatcher import WEBHOOKS_GROUP, WebhookSender, fan_out_handlers
+from gateway.webhooks.routes import router as webhooks_router
 from services.common.components import GATEWAY
 from services.common.db import create_engine, session_factory
 from services.common.errors import install_problem_handlers
@@ -77,6 +79,16 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             burst=settings.rate_limit_burst,
         )
         outbox = Outbox(messaging, source=GATEWAY.name)
+        if settings.webhook_allow_private_urls:
+            logger.warning(
+                "WEBHOOK_ALLOW_PRIVATE_URLS is set: webhooks may reach private addresses"
+            )
+        sender = WebhookSender(
+            sessions=sessions,
+            allow_private_urls=settings.webhook_allow_private_urls,
+            retry_schedule_seconds=settings.webhook_retry_schedule_seconds,
+            timeout_seconds=settings.webhook_timeout_seconds,
+        )
         app.state.runtime = GatewayRuntime(
             settings=settings,
             client=client,
@@ -100,22 +112,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             read_sessions=read_sessions,
             outbox=outbox,
             kafka=kafka,
+            webhooks=sender,
         )
-        jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-            ("pruning", lambda: _prune_forever(settings, sessions))
-        ]
-        if settings.run_consumers:
-            consumer = InboxConsumer(
-                group_id=MEMBERSHIP_GROUP,
-                topics=sorted({event.kafka_topic() for event in membership_handlers(membership)}),
-                handlers=membership_handlers(membership),
-                sessions=sessions,
-                outbox=outbox,
-                tables=messaging,
-                kafka=kafka,
-                max_attempts=settings.consumer_max_attempts,
-            )
-            jobs.append((f"consumer {MEMBERSHIP_GROUP}", consumer.run))
+        jobs = _background_jobs(settings, app.state.runtime)
         tasks = [asyncio.create_task(_supervised(name, run)) for name, run in jobs]
         try:
             yield
@@ -165,8 +164,37 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(router)
     app.include_router(partners_router, prefix="/v1")
+    app.include_router(webhooks_router, prefix="/v1")
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app
+
+
+def _background_jobs(
+    settings: GatewaySettings, runtime: GatewayRuntime
+) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+    """Pruning, the webhook sender, and the consumers: the membership projection and the
+    webhooks' fan-out."""
+    jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("pruning", lambda: _prune_forever(settings, runtime.sessions)),
+        ("webhook sender", runtime.webhooks.run),
+    ]
+    consumers = {
+        MEMBERSHIP_GROUP: membership_handlers(membership),
+        WEBHOOKS_GROUP: fan_out_handlers(runtime.webhooks.wake),
+    }
+    for group_id, handlers in consumers.items() if settings.run_consumers else ():
+        consumer = InboxConsumer(
+            group_id=group_id,
+            topics=sorted({event.kafka_topic() for event in handlers}),
+            handlers=handlers,
+            sessions=runtime.sessions,
+            outbox=runtime.outbox,
+            tables=messaging,
+            kafka=runtime.kafka,
+            max_attempts=settings.consumer_max_attempts,
+        )
+        jobs.append((f"consumer {group_id}", consumer.run))
+    return jobs
 
 
 async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:

@@ -22,6 +22,7 @@ from gateway.partner_access import check_partner_call
 from gateway.proxy import UpstreamProxy
 from gateway.routing import has_dot_segment, is_local, upstream_for
 from gateway.settings import GatewaySettings
+from gateway.webhooks.dispatcher import WebhookSender
 from services.common.errors import DomainError, InvalidInput, NotFound
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
@@ -61,6 +62,7 @@ class GatewayRuntime:
     read_sessions: async_sessionmaker[AsyncSession]
     outbox: Outbox
     kafka: KafkaLink
+    webhooks: WebhookSender
 
     async def authenticate(self, authorization: str | None, api_key: str | None) -> Identity:
         """The caller: a partner when an X-API-Key is sent, else the bearer token's subject."""

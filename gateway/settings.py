@@ -72,6 +72,16 @@ class GatewaySettings(ServiceSettings):
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
     redis_url: str = Field(default="", validation_alias=shared("REDIS_URL"))
+    # Development and tests only: webhooks may point at private and loopback addresses.
+    webhook_allow_private_urls: bool = Field(
+        default=False, validation_alias=shared("WEBHOOK_ALLOW_PRIVATE_URLS")
+    )
+    # The delay before each delivery attempt (the first immediate); then a delivery has failed.
+    webhook_retry_schedule_seconds: tuple[float, ...] = Field(
+        default=(0, 5, 300, 1800, 7200, 18000, 36000, 36000), min_length=1
+    )
+    # An endpoint's answer must start within this long, or the attempt failed.
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
     # Origins browsers may call the API from (CORS), e.g. ["https://console.example.com"].
     cors_origins: list[str] = Field(default_factory=list)
 
