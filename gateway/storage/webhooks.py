@@ -4,7 +4,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -103,6 +103,15 @@ async def due_deliveries(session: AsyncSession, *, now: datetime, limit: int) ->
         .limit(limit)
     )
     return list((await session.execute(query)).all())
+
+
+async def earliest_pending(session: AsyncSession) -> datetime | None:
+    """When the next pending delivery is due (the sender sleeps until then, or until woken)."""
+    query = select(func.min(webhook_delivery.c.next_attempt_at)).where(
+        webhook_delivery.c.status == PENDING
+    )
+    earliest: datetime | None = (await session.execute(query)).scalar()
+    return earliest
 
 
 async def lease_delivery(

@@ -216,9 +216,19 @@ class WebhookSender:
                     sent = await self.send_due()
                     if sent < self._batch:
                         with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wakeup.wait(), self._poll_seconds)
+                            await asyncio.wait_for(self._wakeup.wait(), await self._idle_time())
             finally:
                 self._client = None
+
+    async def _idle_time(self) -> float:
+        """Until the next delivery is due, at most `poll_seconds` (another replica may add some;
+        this one's own are announced by `wake`)."""
+        async with self._sessions() as session:
+            earliest = await repository.earliest_pending(session)
+        if earliest is None:
+            return self._poll_seconds
+        until = (earliest - datetime.now(UTC)).total_seconds()
+        return min(self._poll_seconds, max(0.005, until))
 
     async def send_due(self) -> int:
         """Attempt every due delivery once (the batch's); returns how many were attempted."""
