@@ -12,6 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import Match
 
 from gateway.auth import Identity, TokenVerifier
 from gateway.edge import identity_of
@@ -151,8 +152,29 @@ async def proxy(request: Request) -> Response:
     upstream = upstream_for(path)
     if upstream is None:
         if is_local(path):
-            raise MethodNotAllowed(f"{request.method} is not served at {path}.")
+            allowed = _local_methods(request)
+            raise MethodNotAllowed(
+                f"{request.method} is not served at {path}.",
+                headers={"Allow": ", ".join(allowed)},
+            )
         raise NotFound(f"There is no endpoint at {path}.")
     if identity.is_partner:
         await check_partner_call(request, identity)
     return await runtime.proxy.forward(request, upstream=upstream, identity=identity)
+
+
+def _local_methods(request: Request) -> list[str]:
+    """The methods the gateway's own routes serve at this path (for a 405's Allow)."""
+    own_routes = [
+        route
+        for route in request.app.router.routes
+        if getattr(route, "endpoint", None) is not proxy
+    ]
+    return [
+        method
+        for method in PROXIED_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in own_routes
+        )
+    ]
