@@ -20,6 +20,7 @@ from gateway.auth import ActorSigner, TokenVerifier
 from gateway.edge import IdentifyMiddleware, SecurityHeadersMiddleware
 from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
 from gateway.idempotency import IdempotencyMiddleware
+from gateway.jwks import JwksKeys
 from gateway.keys import ApiKeyAuthenticator
 from gateway.limits import rate_limiter
 from gateway.openapi import MergedOpenApi
@@ -65,56 +66,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await asyncio.to_thread(
                 upgrade_to_head, ini_path=GATEWAY.alembic_ini, database_url=database_url
             )
-        engine = create_engine(database_url)
-        read_engine = create_engine(database_url, read_only=True)
-        sessions = session_factory(engine)
-        read_sessions = session_factory(read_engine)
-        kafka = KafkaLink(settings, ALL_TOPICS)
-        client = build_client(settings)
-        retry_client = build_client(settings, pooled=False)
-        upstreams = settings.upstream_urls()
-        limiter = rate_limiter(
-            redis_url=settings.redis_url,
-            rate=settings.rate_limit_per_second,
-            burst=settings.rate_limit_burst,
-        )
-        outbox = Outbox(messaging, source=GATEWAY.name)
-        if settings.webhook_allow_private_urls:
-            logger.warning(
-                "WEBHOOK_ALLOW_PRIVATE_URLS is set: webhooks may reach private addresses"
-            )
-        sender = WebhookSender(
-            sessions=sessions,
-            allow_private_urls=settings.webhook_allow_private_urls,
-            retry_schedule_seconds=settings.webhook_retry_schedule_seconds,
-            timeout_seconds=settings.webhook_timeout_seconds,
-        )
-        app.state.runtime = GatewayRuntime(
-            settings=settings,
-            client=client,
-            verifier=TokenVerifier(
-                secret=settings.jwt_secret,
-                audience=settings.jwt_audience,
-                leeway=settings.jwt_leeway_seconds,
-            ),
-            keys=ApiKeyAuthenticator(
-                sessions=read_sessions, cache_seconds=settings.api_key_cache_seconds
-            ),
-            limiter=limiter,
-            proxy=UpstreamProxy(
-                client=client,
-                upstreams=upstreams,
-                signer=ActorSigner(settings.internal_secret),
-                retry_client=retry_client,
-            ),
-            openapi=MergedOpenApi(client=client, upstreams=upstreams, local=app),
-            sessions=sessions,
-            read_sessions=read_sessions,
-            outbox=outbox,
-            kafka=kafka,
-            webhooks=sender,
-        )
-        jobs = _background_jobs(settings, app.state.runtime)
+        runtime, closers = _open_runtime(settings, app, database_url)
+        app.state.runtime = runtime
+        jobs = _background_jobs(settings, runtime)
         tasks = [asyncio.create_task(_supervised(name, run)) for name, run in jobs]
         try:
             yield
@@ -122,12 +76,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await kafka.close()
-            await limiter.close()
-            await client.aclose()
-            await retry_client.aclose()
-            await engine.dispose()
-            await read_engine.dispose()
+            for close in closers:
+                await close()
 
     # The gateway's own routes are not the API: /openapi.json and /docs serve the merged one.
     app = FastAPI(
@@ -169,6 +119,79 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     return app
 
 
+def _open_runtime(
+    settings: GatewaySettings, app: FastAPI, database_url: str
+) -> tuple[GatewayRuntime, list[Callable[[], Awaitable[Any]]]]:
+    """What the running gateway holds, and how to close it, in order."""
+    engine = create_engine(database_url)
+    read_engine = create_engine(database_url, read_only=True)
+    sessions = session_factory(engine)
+    read_sessions = session_factory(read_engine)
+    kafka = KafkaLink(settings, ALL_TOPICS)
+    client = build_client(settings)
+    retry_client = build_client(settings, pooled=False)
+    upstreams = settings.upstream_urls()
+    limiter = rate_limiter(
+        redis_url=settings.redis_url,
+        rate=settings.rate_limit_per_second,
+        burst=settings.rate_limit_burst,
+    )
+    outbox = Outbox(messaging, source=GATEWAY.name)
+    jwks = None
+    if settings.jwt_jwks_url:
+        jwks = JwksKeys(
+            url=settings.jwt_jwks_url,
+            client=client,
+            refresh_seconds=settings.jwt_jwks_refresh_seconds,
+            min_refresh_seconds=settings.jwt_jwks_min_refresh_seconds,
+        )
+    if settings.webhook_allow_private_urls:
+        logger.warning("WEBHOOK_ALLOW_PRIVATE_URLS is set: webhooks may reach private addresses")
+    sender = WebhookSender(
+        sessions=sessions,
+        allow_private_urls=settings.webhook_allow_private_urls,
+        retry_schedule_seconds=settings.webhook_retry_schedule_seconds,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
+    runtime = GatewayRuntime(
+        settings=settings,
+        client=client,
+        verifier=TokenVerifier(
+            secret=settings.jwt_secret,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            leeway=settings.jwt_leeway_seconds,
+            jwks=jwks,
+        ),
+        jwks=jwks,
+        keys=ApiKeyAuthenticator(
+            sessions=read_sessions, cache_seconds=settings.api_key_cache_seconds
+        ),
+        limiter=limiter,
+        proxy=UpstreamProxy(
+            client=client,
+            upstreams=upstreams,
+            signer=ActorSigner(settings.internal_secret),
+            retry_client=retry_client,
+        ),
+        openapi=MergedOpenApi(client=client, upstreams=upstreams, local=app),
+        sessions=sessions,
+        read_sessions=read_sessions,
+        outbox=outbox,
+        kafka=kafka,
+        webhooks=sender,
+    )
+    closers: list[Callable[[], Awaitable[Any]]] = [
+        kafka.close,
+        limiter.close,
+        client.aclose,
+        retry_client.aclose,
+        engine.dispose,
+        read_engine.dispose,
+    ]
+    return runtime, closers
+
+
 def _background_jobs(
     settings: GatewaySettings, runtime: GatewayRuntime
 ) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
@@ -178,6 +201,8 @@ def _background_jobs(
         ("pruning", lambda: _prune_forever(settings, runtime.sessions)),
         ("webhook sender", runtime.webhooks.run),
     ]
+    if runtime.jwks is not None:
+        jobs.append(("JWKS refresh", runtime.jwks.run))
     consumers = {
         MEMBERSHIP_GROUP: membership_handlers(membership),
         WEBHOOKS_GROUP: fan_out_handlers(runtime.webhooks.wake),

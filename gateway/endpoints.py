@@ -14,8 +14,9 @@ from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import Match
 
-from gateway.auth import Identity, TokenVerifier
+from gateway.auth import Identity, TokenVerifier, UnknownSigningKey
 from gateway.edge import identity_of
+from gateway.jwks import JwksKeys
 from gateway.keys import ApiKeyAuthenticator
 from gateway.limits import RateLimiter
 from gateway.openapi import TITLE, MergedOpenApi
@@ -64,12 +65,20 @@ class GatewayRuntime:
     outbox: Outbox
     kafka: KafkaLink
     webhooks: WebhookSender
+    jwks: JwksKeys | None = None
 
     async def authenticate(self, authorization: str | None, api_key: str | None) -> Identity:
         """The caller: a partner when an X-API-Key is sent, else the bearer token's subject."""
         if api_key is not None:
             return await self.keys.identify(api_key)
-        return self.verifier.identify({"authorization": authorization} if authorization else {})
+        headers = {"authorization": authorization} if authorization else {}
+        try:
+            return self.verifier.identify(headers)
+        except UnknownSigningKey:
+            # A key id not seen yet: the provider may have rotated its keys.
+            if self.jwks is None or not await self.jwks.refresh_for_unknown_key():
+                raise
+        return self.verifier.identify(headers)
 
 
 # `async def` so FastAPI calls it on the event loop rather than in its thread pool.

@@ -43,6 +43,13 @@ class GatewaySettings(ServiceSettings):
 
     jwt_secret: str = Field(default="", validation_alias=shared("JWT_SECRET"))
     jwt_audience: str | None = None
+    # Production: RS256 tokens verified with the keys published at this URL (beside HS256).
+    jwt_jwks_url: str | None = None
+    jwt_jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    # A token naming an unknown key id fetches the keys again, at most this often.
+    jwt_jwks_min_refresh_seconds: float = Field(default=10.0, ge=0)
+    # When set, tokens must name this issuer (`iss`).
+    jwt_issuer: str | None = None
     jwt_leeway_seconds: float = Field(default=30.0, ge=0)
     # Shared with the services only: the gateway signs the identity it forwards with it.
     internal_secret: str = Field(default="", validation_alias=shared("HUOLI_INTERNAL_SECRET"))
