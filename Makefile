@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-gateway token lock clean
+.PHONY: run test lint format migrate bench bench-gateway bench-webhooks token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,10 @@ bench: $(STAMP)
 ## Gateway vs direct throughput and latency, side by side in one run.
 bench-gateway: $(STAMP)
 	$(BIN)/python bench/gateway_bench.py $(BENCH_ARGS)
+
+## Webhook deliveries to a local receiver: event-to-delivery latency and deliveries per second.
+bench-webhooks: $(STAMP)
+	$(BIN)/python bench/webhooks_bench.py $(BENCH_ARGS)
 
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)

@@ -29,7 +29,7 @@ from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
 from gateway.storage import repository
 from gateway.storage.tables import membership, messaging
-from gateway.webhooks.dispatcher import WEBHOOKS_GROUP, WebhookSender, fan_out_handlers
+from gateway.webhooks.dispatcher import FanOutConsumer, WebhookSender
 from gateway.webhooks.routes import router as webhooks_router
 from services.common.components import GATEWAY
 from services.common.db import create_engine, session_factory
@@ -203,22 +203,25 @@ def _background_jobs(
     ]
     if runtime.jwks is not None:
         jobs.append(("JWKS refresh", runtime.jwks.run))
-    consumers = {
-        MEMBERSHIP_GROUP: membership_handlers(membership),
-        WEBHOOKS_GROUP: fan_out_handlers(runtime.webhooks.wake),
+    if not settings.run_consumers:
+        return jobs
+    shared: dict[str, Any] = {
+        "sessions": runtime.sessions,
+        "outbox": runtime.outbox,
+        "tables": messaging,
+        "kafka": runtime.kafka,
+        "max_attempts": settings.consumer_max_attempts,
     }
-    for group_id, handlers in consumers.items() if settings.run_consumers else ():
-        consumer = InboxConsumer(
-            group_id=group_id,
-            topics=sorted({event.kafka_topic() for event in handlers}),
-            handlers=handlers,
-            sessions=runtime.sessions,
-            outbox=runtime.outbox,
-            tables=messaging,
-            kafka=runtime.kafka,
-            max_attempts=settings.consumer_max_attempts,
-        )
-        jobs.append((f"consumer {group_id}", consumer.run))
+    handlers = membership_handlers(membership)
+    membership_consumer = InboxConsumer(
+        group_id=MEMBERSHIP_GROUP,
+        topics=sorted({event.kafka_topic() for event in handlers}),
+        handlers=handlers,
+        **shared,
+    )
+    webhooks_consumer = FanOutConsumer(wake=runtime.webhooks.wake, **shared)
+    jobs.append((f"consumer {MEMBERSHIP_GROUP}", membership_consumer.run))
+    jobs.append((f"consumer {webhooks_consumer.group_id}", webhooks_consumer.run))
     return jobs
 
 

@@ -114,7 +114,9 @@ webhook_delivery = Table(
     # An event reaches an endpoint once, however often Kafka redelivers it.
     UniqueConstraint("endpoint_id", "event_id", name="uq_webhook_delivery_endpoint_id_event_id"),
     Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
-    Index("ix_webhook_delivery_endpoint_id_seq", "endpoint_id", "seq"),
+    # The oldest pending delivery of each community to each endpoint, read off this index.
+    Index("ix_webhook_delivery_head", "status", "endpoint_id", "community_id", "seq"),
+    Index("ix_webhook_delivery_endpoint_id_id", "endpoint_id", "id"),
 )
 
 webhook_attempt = Table(

@@ -4,12 +4,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, and_, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from gateway.storage.tables import webhook_attempt, webhook_delivery, webhook_endpoint
-from services.common.db_ops import insert_if_absent
 
 PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
 
@@ -56,86 +55,120 @@ async def list_endpoints(
     return list((await session.execute(query.limit(limit))).all())
 
 
-async def subscribers(session: AsyncSession, community_id: str | None) -> list[Row[Any]]:
-    """Enabled endpoints that take this community's events (theirs, or every community's)."""
+async def subscribers(session: AsyncSession, community_ids: Iterable[str]) -> list[Row[Any]]:
+    """Enabled endpoints that take these communities' events (theirs, or every community's)."""
     endpoint = webhook_endpoint
+    wanted = sorted({cid for cid in community_ids if cid})
     scope: list[ColumnElement[bool]] = [endpoint.c.community_id.is_(None)]
-    if community_id:
-        scope.append(endpoint.c.community_id == community_id)
+    if wanted:
+        scope.append(endpoint.c.community_id.in_(wanted))
     query = select(endpoint).where(endpoint.c.enabled.is_(True), or_(*scope))
     return list((await session.execute(query)).all())
 
 
-async def add_delivery(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Record a delivery; False if this event was already delivered to this endpoint."""
-    return await insert_if_absent(session, webhook_delivery, values)
+async def add_deliveries(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Record deliveries, skipping those already recorded (an event reaches an endpoint once,
+    however often Kafka redelivers it)."""
+    if not rows:
+        return
+    dialect = session.get_bind().dialect.name
+    statement: Any = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(
+        webhook_delivery
+    ).on_conflict_do_nothing()
+    await session.execute(statement, rows)
 
 
 async def due_deliveries(session: AsyncSession, *, now: datetime, limit: int) -> list[Row[Any]]:
     """Pending deliveries whose time has come, each the oldest pending one of its community to
     its endpoint (so one community's events reach an endpoint in order), endpoint enabled."""
-    delivery, earlier = webhook_delivery, aliased(webhook_delivery)
-    blocked = (
-        select(earlier.c.seq)
-        .where(
-            earlier.c.endpoint_id == delivery.c.endpoint_id,
-            earlier.c.community_id == delivery.c.community_id,
-            earlier.c.status == PENDING,
-            earlier.c.seq < delivery.c.seq,
-        )
-        .exists()
-    )
     query = (
         select(
-            delivery,
+            webhook_delivery,
             webhook_endpoint.c.url,
             webhook_endpoint.c.secret,
             webhook_endpoint.c.previous_secrets,
         )
-        .join(webhook_endpoint, webhook_endpoint.c.id == delivery.c.endpoint_id)
-        .where(
-            delivery.c.status == PENDING,
-            delivery.c.next_attempt_at <= now,
-            webhook_endpoint.c.enabled.is_(True),
-            ~blocked,
-        )
-        .order_by(delivery.c.seq)
+        .select_from(_heads_joined())
+        .where(webhook_delivery.c.next_attempt_at <= now, webhook_endpoint.c.enabled.is_(True))
+        .order_by(webhook_delivery.c.seq)
         .limit(limit)
     )
     return list((await session.execute(query)).all())
 
 
-async def earliest_pending(session: AsyncSession) -> datetime | None:
-    """When the next pending delivery is due (the sender sleeps until then, or until woken)."""
-    query = select(func.min(webhook_delivery.c.next_attempt_at)).where(
-        webhook_delivery.c.status == PENDING
+async def earliest_due(session: AsyncSession) -> datetime | None:
+    """When the next delivery that may be sent is due: the earliest among each community's
+    oldest pending one per enabled endpoint (the others wait their turn anyway)."""
+    query = (
+        select(func.min(webhook_delivery.c.next_attempt_at))
+        .select_from(_heads_joined())
+        .where(webhook_endpoint.c.enabled.is_(True))
     )
     earliest: datetime | None = (await session.execute(query)).scalar()
     return earliest
 
 
-async def lease_delivery(
-    session: AsyncSession, *, delivery_id: str, seen_at: datetime, until: datetime
-) -> bool:
-    """Take a due delivery for one attempt (until `until`); False if another worker took it."""
+def _heads() -> Any:
+    delivery = webhook_delivery
+    return (
+        select(func.min(delivery.c.seq).label("seq"))
+        .where(delivery.c.status == PENDING)
+        .group_by(delivery.c.endpoint_id, delivery.c.community_id)
+        .subquery()
+    )
+
+
+def _heads_joined() -> Any:
+    heads = _heads()
+    return webhook_delivery.join(heads, heads.c.seq == webhook_delivery.c.seq).join(
+        webhook_endpoint, webhook_endpoint.c.id == webhook_delivery.c.endpoint_id
+    )
+
+
+async def lease_deliveries(
+    session: AsyncSession, *, delivery_ids: list[str], now: datetime, until: datetime
+) -> set[str]:
+    """Take due deliveries for one attempt each (until `until`); the ids taken here, not by
+    another replica meanwhile."""
+    if not delivery_ids:
+        return set()
     result = await session.execute(
         update(webhook_delivery)
         .where(
-            webhook_delivery.c.id == delivery_id,
+            webhook_delivery.c.id.in_(delivery_ids),
             webhook_delivery.c.status == PENDING,
-            webhook_delivery.c.next_attempt_at == seen_at,
+            webhook_delivery.c.next_attempt_at <= now,
         )
         .values(next_attempt_at=until)
+        .returning(webhook_delivery.c.id)
     )
-    return bool(getattr(result, "rowcount", 0))
+    return set(result.scalars().all())
 
 
-async def record_attempt(
-    session: AsyncSession, *, attempt: dict[str, Any], delivery_id: str, changes: dict[str, Any]
+async def find_endpoints(session: AsyncSession, endpoint_ids: Iterable[str]) -> dict[str, Row[Any]]:
+    query = select(webhook_endpoint).where(webhook_endpoint.c.id.in_(sorted(set(endpoint_ids))))
+    return {row.id: row for row in (await session.execute(query)).all()}
+
+
+async def record_attempts(
+    session: AsyncSession, *, attempts: list[dict[str, Any]], changes: list[dict[str, Any]]
 ) -> None:
-    await session.execute(insert(webhook_attempt).values(**attempt))
+    """Log attempts and move their deliveries on (`changes`: each delivery's new state, keyed
+    by `delivery_id`), each in one statement."""
+    await session.execute(insert(webhook_attempt), attempts)
+    delivery = webhook_delivery
     await session.execute(
-        update(webhook_delivery).where(webhook_delivery.c.id == delivery_id).values(**changes)
+        update(delivery)
+        .where(delivery.c.id == bindparam("delivery_id"))
+        .values(
+            status=bindparam("new_status"),
+            attempts=bindparam("new_attempts"),
+            next_attempt_at=bindparam("new_next_attempt_at"),
+            last_attempt_at=bindparam("new_last_attempt_at"),
+            last_status_code=bindparam("new_last_status_code"),
+        )
+        .execution_options(synchronize_session=False),
+        changes,
     )
 
 

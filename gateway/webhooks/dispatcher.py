@@ -29,6 +29,7 @@ from typing import Any
 
 import aiohttp
 import orjson
+from aiokafka import AIOKafkaConsumer
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -37,9 +38,8 @@ from gateway.storage.webhooks import FAILED, PENDING, SUCCEEDED
 from gateway.webhooks.schemas import WebhookDisabled
 from gateway.webhooks.signing import signature_header
 from gateway.webhooks.ssrf import GuardedResolver, UnsafeWebhookUrl, checked_url
-from services.common.db import on_commit
-from services.common.events.catalogue import EVENT_TYPES
-from services.common.events.consumer import HandlerRegistry
+from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES
+from services.common.events.consumer import InboxConsumer, PoisonMessage
 from services.common.events.envelope import CloudEvent
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
@@ -83,48 +83,102 @@ def subscribed(event_types: list[str], event_type: str) -> bool:
     return event_type in event_types or "*" in event_types
 
 
+@dataclass(frozen=True)
+class Announced:
+    """An event to fan out: its id (the webhook-id), type, community and the body to send."""
+
+    event_id: str
+    event_type: str
+    community_id: str | None
+    body: str
+
+
 async def fan_out(
-    session: AsyncSession,
-    *,
-    event_id: str,
-    event_type: str,
-    community_id: str | None,
-    body: str,
-    exclude: str | None = None,
+    session: AsyncSession, events: Sequence[Announced], *, exclude: str | None = None
 ) -> int:
-    """One delivery of the event per subscribed endpoint; returns how many were new."""
+    """One delivery of each event per endpoint subscribed to it, in one statement; events
+    already delivered to an endpoint are skipped. Returns how many deliveries were built."""
+    endpoints = await repository.subscribers(
+        session, {event.community_id or "" for event in events}
+    )
     now = datetime.now(UTC)
-    created = 0
-    for endpoint in await repository.subscribers(session, community_id):
-        if endpoint.id == exclude or not subscribed(list(endpoint.event_types), event_type):
-            continue
-        values = new_delivery(
+    rows = [
+        new_delivery(
             endpoint_id=endpoint.id,
-            event_id=event_id,
-            event_type=event_type,
-            community_id=community_id or "",
-            body=body,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            community_id=event.community_id or "",
+            body=event.body,
             now=now,
         )
-        created += await repository.add_delivery(session, values)
-    return created
+        for event in events
+        for endpoint in endpoints
+        if endpoint.id != exclude
+        and endpoint.community_id in (None, event.community_id)
+        and subscribed(list(endpoint.event_types), event.event_type)
+    ]
+    await repository.add_deliveries(session, rows)
+    return len(rows)
 
 
-def fan_out_handlers(wake: Callable[[], None]) -> HandlerRegistry:
-    """The `gateway.webhooks` consumer's handlers: every type in the catalogue."""
+def announced(envelope: CloudEvent) -> Announced:
+    return Announced(
+        event_id=envelope.id,
+        event_type=envelope.type,
+        community_id=envelope.communityid,
+        body=payload(envelope.type, envelope.time, envelope.data),
+    )
 
-    async def on_event(uow: UnitOfWork, _event: Any, envelope: CloudEvent) -> None:
-        created = await fan_out(
-            uow.session,
-            event_id=envelope.id,
-            event_type=envelope.type,
-            community_id=envelope.communityid,
-            body=payload(envelope.type, envelope.time, envelope.data),
+
+class FanOutConsumer(InboxConsumer):
+    """The `gateway.webhooks` consumer: every type in the catalogue, a whole batch of a
+    partition turned into deliveries in one transaction. It needs no inbox rows: a delivery is
+    unique per (endpoint, event), so a redelivered event adds nothing."""
+
+    def __init__(self, *, wake: Callable[[], None], **options: Any) -> None:
+        async def unused(_uow: UnitOfWork, _event: Any, _envelope: CloudEvent) -> None:
+            raise NotImplementedError
+
+        super().__init__(
+            group_id=WEBHOOKS_GROUP,
+            topics=ALL_TOPICS,
+            handlers=dict.fromkeys(EVENT_TYPES.values(), unused),
+            **options,
         )
-        if created:
-            on_commit(uow.session, wake)
+        self._wake = wake
 
-    return dict.fromkeys(EVENT_TYPES.values(), on_event)
+    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
+        while True:
+            batches = await consumer.getmany(timeout_ms=500)
+            for partition, records in batches.items():
+                events: list[Announced] = []
+                for record in records:
+                    try:
+                        envelope, event = self._decode(record)
+                    except PoisonMessage as exc:
+                        await self._dead_letter(record, exc)
+                        continue
+                    if event is not None:
+                        events.append(announced(envelope))
+                if events:
+                    await self._deliver(events)
+                await consumer.commit({partition: records[-1].offset + 1})
+
+    async def _deliver(self, events: list[Announced]) -> None:
+        for attempt in range(self.max_attempts):
+            try:
+                async with self.sessions() as session:
+                    created = await fan_out(session, events)
+                    await session.commit()
+            except Exception as exc:
+                if attempt + 1 == self.max_attempts:
+                    raise
+                logger.warning("webhook fan-out failed (attempt %d): %r", attempt + 1, exc)
+                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
+                continue
+            if created:
+                self._wake()
+            return
 
 
 @dataclass(frozen=True)
@@ -169,7 +223,12 @@ def retry_after(value: str | None, *, now: datetime) -> float | None:
 
 
 class WebhookSender:
-    """Sends due deliveries until cancelled; `wake()` after new deliveries are committed."""
+    """Sends due deliveries until cancelled; `wake()` after new deliveries are committed.
+
+    Up to `concurrency` attempts are in flight at once, each on a leased delivery; their
+    outcomes are recorded in batches (one transaction for whatever finished meanwhile), and
+    each batch recorded wakes the sender, since it may have made the next of a community's
+    deliveries the oldest pending one."""
 
     def __init__(
         self,
@@ -179,7 +238,6 @@ class WebhookSender:
         retry_schedule_seconds: Sequence[float],
         timeout_seconds: float,
         poll_seconds: float = 1.0,
-        batch: int = 200,
         concurrency: int = 64,
     ) -> None:
         self._sessions = sessions
@@ -187,10 +245,11 @@ class WebhookSender:
         self._schedule = tuple(retry_schedule_seconds)
         self._timeout = timeout_seconds
         self._poll_seconds = poll_seconds
-        self._batch = batch
         self._concurrency = concurrency
         self._wakeup = asyncio.Event()
         self._client: aiohttp.ClientSession | None = None
+        self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._outcomes: asyncio.Queue[tuple[Row[Any], Outcome]] = asyncio.Queue()
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -210,48 +269,52 @@ class WebhookSender:
             trust_env=False,
         ) as client:
             self._client = client
+            recorder = asyncio.create_task(self._record_forever())
             try:
                 while True:
                     self._wakeup.clear()
-                    sent = await self.send_due()
-                    if sent < self._batch:
-                        with contextlib.suppress(TimeoutError):
-                            await asyncio.wait_for(self._wakeup.wait(), await self._idle_time())
+                    await self.send_due()
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._wakeup.wait(), await self._idle_time())
             finally:
+                for task in [recorder, *self._in_flight.values()]:
+                    task.cancel()
+                await asyncio.gather(recorder, *self._in_flight.values(), return_exceptions=True)
+                self._in_flight.clear()
                 self._client = None
 
     async def _idle_time(self) -> float:
-        """Until the next delivery is due, at most `poll_seconds` (another replica may add some;
-        this one's own are announced by `wake`)."""
+        """Until the next delivery may be sent, at most `poll_seconds` (another replica may add
+        some; this one's own are announced by `wake`)."""
+        if len(self._in_flight) >= self._concurrency:
+            return self._poll_seconds  # a finished attempt wakes the sender
         async with self._sessions() as session:
-            earliest = await repository.earliest_pending(session)
+            earliest = await repository.earliest_due(session)
         if earliest is None:
             return self._poll_seconds
         until = (earliest - datetime.now(UTC)).total_seconds()
         return min(self._poll_seconds, max(0.005, until))
 
     async def send_due(self) -> int:
-        """Attempt every due delivery once (the batch's); returns how many were attempted."""
+        """Start an attempt of each due delivery there is room for; returns how many."""
+        room = self._concurrency - len(self._in_flight)
+        if room <= 0:
+            return 0
         now = datetime.now(UTC)
         async with self._sessions() as session:
-            due = await repository.due_deliveries(session, now=now, limit=self._batch)
-            leased = []
-            for delivery in due:
-                if await repository.lease_delivery(
-                    session,
-                    delivery_id=delivery.id,
-                    seen_at=delivery.next_attempt_at,
-                    until=now + LEASE,
-                ):
-                    leased.append(delivery)
+            due = await repository.due_deliveries(session, now=now, limit=room)
+            leased = await repository.lease_deliveries(
+                session, delivery_ids=[row.id for row in due], now=now, until=now + LEASE
+            )
             await session.commit()
-        if leased:
-            await asyncio.gather(*(self._attempt(delivery) for delivery in leased))
+        for delivery in due:
+            if delivery.id in leased and delivery.id not in self._in_flight:
+                self._in_flight[delivery.id] = asyncio.create_task(self._attempt(delivery))
         return len(leased)
 
     async def _attempt(self, delivery: Row[Any]) -> None:
         outcome = await self._send(delivery)
-        await self._record(delivery, outcome)
+        await self._outcomes.put((delivery, outcome))
 
     async def _send(self, delivery: Row[Any]) -> Outcome:
         started = time.monotonic()
@@ -290,23 +353,79 @@ class WebhookSender:
         except TimeoutError:
             return done(None, f"no answer within {self._timeout:g} s")
         except (aiohttp.ClientError, OSError, ValueError) as exc:
-            cause = exc.__cause__ if isinstance(exc.__cause__, UnsafeWebhookUrl) else exc
-            detail = cause.detail if isinstance(cause, UnsafeWebhookUrl) else repr(cause)
-            return done(None, detail[:500])
+            return done(None, repr(exc)[:500])
 
-    async def _record(self, delivery: Row[Any], outcome: Outcome) -> None:
+    async def _record_forever(self) -> None:
+        while True:
+            batch = [await self._outcomes.get()]
+            while not self._outcomes.empty():
+                batch.append(self._outcomes.get_nowait())
+            try:
+                await self._record(batch)
+            except Exception:
+                # The leases lapse and the deliveries are attempted again: at least once.
+                logger.exception("recording %d webhook attempts failed", len(batch))
+            finally:
+                for delivery, _outcome in batch:
+                    self._in_flight.pop(delivery.id, None)
+            self.wake()
+
+    async def _record(self, batch: list[tuple[Row[Any], Outcome]]) -> None:
         now = datetime.now(UTC)
+        async with self._sessions() as session:
+            endpoints = await repository.find_endpoints(
+                session, {delivery.endpoint_id for delivery, _ in batch}
+            )
+            # Each endpoint's state as the batch leaves it, then written once.
+            failing_since = {eid: row.failing_since for eid, row in endpoints.items()}
+            disabled: dict[str, str] = {}
+            attempts: list[dict[str, Any]] = []
+            changes: list[dict[str, Any]] = []
+            for delivery, outcome in batch:
+                if delivery.endpoint_id not in endpoints:
+                    continue  # deleted meanwhile, its deliveries with it
+                state = self._next_state(delivery, outcome, now)
+                changes.append({"delivery_id": delivery.id, **state})
+                attempts.append(
+                    {
+                        "delivery_id": delivery.id,
+                        "attempted_at": now,
+                        "status_code": outcome.status_code,
+                        "error": outcome.error,
+                        "duration_ms": outcome.duration_ms,
+                    }
+                )
+                endpoint_id = delivery.endpoint_id
+                if outcome.succeeded:
+                    failing_since[endpoint_id] = None
+                    continue
+                since = failing_since[endpoint_id] or now
+                failing_since[endpoint_id] = since
+                if outcome.status_code == 410:
+                    disabled[endpoint_id] = "the endpoint answered 410 Gone"
+                elif now - since >= DISABLE_AFTER:
+                    disabled.setdefault(endpoint_id, "deliveries failed for 5 days")
+            if attempts:
+                await repository.record_attempts(session, attempts=attempts, changes=changes)
+            for endpoint_id, endpoint in endpoints.items():
+                endpoint_changes: dict[str, Any] = {}
+                if failing_since[endpoint_id] != endpoint.failing_since:
+                    endpoint_changes["failing_since"] = failing_since[endpoint_id]
+                reason = disabled.get(endpoint_id)
+                if reason is not None and endpoint.enabled:
+                    endpoint_changes.update(enabled=False, disabled_reason=reason)
+                    await announce_disabled(session, endpoint, reason=reason, now=now)
+                    logger.warning("webhook %s disabled: %s", endpoint_id, reason)
+                if endpoint_changes:
+                    await repository.update_endpoint(session, endpoint_id, endpoint_changes)
+            await session.commit()
+
+    def _next_state(self, delivery: Row[Any], outcome: Outcome, now: datetime) -> dict[str, Any]:
+        """The delivery after this attempt: succeeded, failed for good, or due again later."""
         attempts = delivery.attempts + 1
-        changes: dict[str, Any] = {
-            "attempts": attempts,
-            "last_attempt_at": now,
-            "last_status_code": outcome.status_code,
-        }
-        disable_reason: str | None = None
-        endpoint_changes: dict[str, Any] = {}
+        status, next_attempt_at = PENDING, None
         if outcome.succeeded:
-            changes.update(status=SUCCEEDED, next_attempt_at=None)
-            endpoint_changes["failing_since"] = None
+            status = SUCCEEDED
         else:
             delay = (
                 None
@@ -314,43 +433,16 @@ class WebhookSender:
                 else next_delay(self._schedule, attempts, outcome.retry_after_seconds)
             )
             if delay is None:
-                changes.update(status=FAILED, next_attempt_at=None)
+                status = FAILED
             else:
-                changes["next_attempt_at"] = now + timedelta(seconds=delay)
-            if outcome.status_code == 410:
-                disable_reason = "the endpoint answered 410 Gone"
-        async with self._sessions() as session:
-            endpoint = await repository.find_endpoint(session, delivery.endpoint_id)
-            if endpoint is None:
-                return  # deleted meanwhile, its deliveries with it
-            if not outcome.succeeded and disable_reason is None:
-                failing_since = endpoint.failing_since or now
-                endpoint_changes["failing_since"] = failing_since
-                if now - failing_since >= DISABLE_AFTER:
-                    disable_reason = "deliveries failed for 5 days"
-            await repository.record_attempt(
-                session,
-                attempt={
-                    "delivery_id": delivery.id,
-                    "attempted_at": now,
-                    "status_code": outcome.status_code,
-                    "error": outcome.error,
-                    "duration_ms": outcome.duration_ms,
-                },
-                delivery_id=delivery.id,
-                changes=changes,
-            )
-            if disable_reason is not None and endpoint.enabled:
-                endpoint_changes.update(enabled=False, disabled_reason=disable_reason)
-                await announce_disabled(session, endpoint, reason=disable_reason, now=now)
-                logger.warning("webhook %s disabled: %s", endpoint.id, disable_reason)
-            if endpoint_changes and any(
-                getattr(endpoint, name) != value for name, value in endpoint_changes.items()
-            ):
-                await repository.update_endpoint(session, endpoint.id, endpoint_changes)
-            await session.commit()
-        if disable_reason is not None:
-            self.wake()
+                next_attempt_at = now + timedelta(seconds=delay)
+        return {
+            "new_status": status,
+            "new_attempts": attempts,
+            "new_next_attempt_at": next_attempt_at,
+            "new_last_attempt_at": now,
+            "new_last_status_code": outcome.status_code,
+        }
 
 
 async def announce_disabled(
@@ -364,11 +456,6 @@ async def announce_disabled(
         reason=reason,
         disabled_at=now,
     )
-    await fan_out(
-        session,
-        event_id=new_id("evt"),
-        event_type=WebhookDisabled.type,
-        community_id=endpoint.community_id,
-        body=payload(WebhookDisabled.type, now, event.model_dump(mode="json")),
-        exclude=endpoint.id,
-    )
+    body = payload(WebhookDisabled.type, now, event.model_dump(mode="json"))
+    announcement = Announced(new_id("evt"), WebhookDisabled.type, endpoint.community_id, body)
+    await fan_out(session, [announcement], exclude=endpoint.id)

@@ -287,5 +287,5 @@ async def ping(*, session: AsyncSession, caller: Identity, webhook_id: str) -> t
         body=body,
         now=now,
     )
-    await repository.add_delivery(session, values)
+    await repository.add_deliveries(session, [values])
     return values["id"], event_id

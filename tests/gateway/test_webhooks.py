@@ -215,8 +215,11 @@ async def test_a_receiver_down_then_up_gets_every_event_once(
 
     async def attempted_and_failed() -> None:
         log = await deliveries(gateway, created["id"])
-        assert log and log[0]["attempts"] >= 2, log
-        assert log[0]["attempt_log"][0]["status_code"] is None
+        assert log
+        # The oldest is tried; the others wait their turn (one community's order).
+        head = max(log, key=lambda item: item["attempts"])
+        assert head["attempts"] >= 2, log
+        assert head["attempt_log"][0]["status_code"] is None
 
     await eventually(attempted_and_failed)
     async with serving(receiver.app(), port=port):

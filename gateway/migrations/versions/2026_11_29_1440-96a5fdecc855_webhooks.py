@@ -1,8 +1,8 @@
 """webhooks
 
-Revision ID: 9ffd2a625dce
+Revision ID: 96a5fdecc855
 Revises: 7104c94122ff
-Create Date: 2026-11-29 14:13:01.790710
+Create Date: 2026-11-29 14:40:38.809033
 """
 
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 import services.common.db
 
-revision: str = "9ffd2a625dce"
+revision: str = "96a5fdecc855"
 down_revision: str | None = "7104c94122ff"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -71,7 +71,12 @@ def upgrade() -> None:
             "ix_webhook_delivery_due", ["status", "next_attempt_at"], unique=False
         )
         batch_op.create_index(
-            "ix_webhook_delivery_endpoint_id_seq", ["endpoint_id", "seq"], unique=False
+            "ix_webhook_delivery_endpoint_id_id", ["endpoint_id", "id"], unique=False
+        )
+        batch_op.create_index(
+            "ix_webhook_delivery_head",
+            ["status", "endpoint_id", "community_id", "seq"],
+            unique=False,
         )
 
     op.create_table(
@@ -106,7 +111,8 @@ def downgrade() -> None:
 
     op.drop_table("webhook_endpoint")
     with op.batch_alter_table("webhook_delivery", schema=None) as batch_op:
-        batch_op.drop_index("ix_webhook_delivery_endpoint_id_seq")
+        batch_op.drop_index("ix_webhook_delivery_head")
+        batch_op.drop_index("ix_webhook_delivery_endpoint_id_id")
         batch_op.drop_index("ix_webhook_delivery_due")
 
     op.drop_table("webhook_delivery")
