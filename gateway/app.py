@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -28,6 +28,7 @@ from gateway.partners.routes import router as partners_router
 from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
 from gateway.storage import repository
+from gateway.storage import webhooks as webhook_repository
 from gateway.storage.tables import membership, messaging
 from gateway.webhooks.dispatcher import FanOutConsumer, WebhookSender
 from gateway.webhooks.routes import router as webhooks_router
@@ -227,14 +228,17 @@ def _background_jobs(
 
 async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:
     while True:
+        now = datetime.now(UTC)
         async with sessions() as session:
-            deleted = await repository.delete_expired_idempotency_records(
-                session, now=datetime.now(UTC)
+            deleted = await repository.delete_expired_idempotency_records(session, now=now)
+            deleted += await webhook_repository.prune_deliveries(
+                session,
+                created_before=now - timedelta(seconds=settings.webhook_log_retention_seconds),
             )
             await session.commit()
         deleted += await prune_messaging_tables(sessions, messaging, settings)
         if deleted:
-            logger.info("pruned %d expired idempotency records and inbox rows", deleted)
+            logger.info("pruned %d idempotency records, old deliveries and inbox rows", deleted)
         await asyncio.sleep(settings.prune_interval_seconds)
 
 

@@ -87,6 +87,8 @@ class GatewaySettings(ServiceSettings):
     webhook_retry_schedule_seconds: tuple[float, ...] = Field(
         default=(0, 5, 300, 1800, 7200, 18000, 36000, 36000), min_length=1
     )
+    # Finished deliveries (and their attempts) stay in the delivery log this long.
+    webhook_log_retention_seconds: float = Field(default=30 * 86400, gt=0)
     # An endpoint's answer must start within this long, or the attempt failed.
     webhook_timeout_seconds: float = Field(default=15.0, gt=0)
     # Origins browsers may call the API from (CORS), e.g. ["https://console.example.com"].

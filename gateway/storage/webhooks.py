@@ -239,3 +239,17 @@ async def redeliver(
         .values(status=PENDING, attempts=0, next_attempt_at=now)
     )
     return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def prune_deliveries(session: AsyncSession, *, created_before: datetime) -> int:
+    """Forget finished deliveries (and their attempts) older than the log is kept."""
+    old = select(webhook_delivery.c.id).where(
+        webhook_delivery.c.status != PENDING, webhook_delivery.c.created_at < created_before
+    )
+    await session.execute(webhook_attempt.delete().where(webhook_attempt.c.delivery_id.in_(old)))
+    result = await session.execute(
+        webhook_delivery.delete().where(
+            webhook_delivery.c.status != PENDING, webhook_delivery.c.created_at < created_before
+        )
+    )
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -19,6 +19,7 @@ from standardwebhooks import Webhook, WebhookVerificationError
 
 from gateway.app import create_app
 from gateway.storage.tables import membership, webhook_endpoint
+from gateway.storage.webhooks import prune_deliveries
 from gateway.webhooks.dispatcher import next_delay, retry_after
 from services.common.events.catalogue import MemberJoined
 from services.common.events.envelope import CloudEvent
@@ -445,3 +446,22 @@ def test_the_retry_schedule_and_retry_after() -> None:
     assert retry_after("120", now=now) == 120
     assert retry_after("Sun, 29 Nov 2026 08:01:00 GMT", now=now) == 60
     assert retry_after("soon", now=now) is None
+
+
+async def test_finished_deliveries_leave_the_log_after_its_retention(
+    gateway: Gateway, receiver: Receiver
+) -> None:
+    created = await subscribe(gateway, receiver.url, event_types=["webhook.ping"])
+    await gateway.client.post(f"/v1/webhooks/{created['id']}/ping", headers=OWNER)
+
+    async def succeeded() -> None:
+        [item] = await deliveries(gateway, created["id"])
+        assert item["status"] == "succeeded", item
+
+    await eventually(succeeded)
+    async with gateway.app.state.runtime.sessions() as session:
+        kept = await prune_deliveries(session, created_before=datetime.now(UTC) - timedelta(days=1))
+        pruned = await prune_deliveries(session, created_before=datetime.now(UTC) + timedelta(1))
+        await session.commit()
+    assert (kept, pruned) == (0, 1)
+    assert await deliveries(gateway, created["id"]) == []
