@@ -274,8 +274,9 @@ class WebhookSender:
                 while True:
                     self._wakeup.clear()
                     await self.send_due()
+                    idle = await self._idle_time()
                     with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(self._wakeup.wait(), await self._idle_time())
+                        await asyncio.wait_for(self._wakeup.wait(), idle)
             finally:
                 for task in [recorder, *self._in_flight.values()]:
                     task.cancel()
