@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -21,8 +22,10 @@ from gateway.app import create_app
 from gateway.storage.tables import membership, webhook_endpoint
 from gateway.storage.webhooks import prune_deliveries
 from gateway.webhooks.dispatcher import next_delay, retry_after
+from services.common.components import GATEWAY
 from services.common.events.catalogue import MemberJoined
 from services.common.events.envelope import CloudEvent
+from tests.conftest import MigratedDatabases
 from tests.gateway.fakes import bearer, free_port, gateway_settings, serving
 from tests.support import assert_problem, eventually, publish_raw, running_service, seed_membership
 
@@ -90,9 +93,11 @@ async def started(
     schedule: tuple[float, ...],
     *,
     consuming: bool = False,
+    database_url: str | None = None,
 ) -> AsyncIterator[Gateway]:
     settings = gateway_settings(
         upstream_urls,
+        **({"database_url": database_url} if database_url else {}),
         kafka_bootstrap_servers=broker,
         run_consumers=consuming,
         webhook_allow_private_urls=True,
@@ -115,9 +120,21 @@ async def gateway(upstream_urls: dict[str, str], broker: str) -> AsyncIterator[G
 
 
 @pytest.fixture
-async def consuming_gateway(upstream_urls: dict[str, str], broker: str) -> AsyncIterator[Gateway]:
-    """Consumes the broker's topics too (group gateway.webhooks)."""
-    async with started(upstream_urls, broker, FAST_SCHEDULE, consuming=True) as running:
+async def consuming_gateway(
+    upstream_urls: dict[str, str],
+    broker: str,
+    backend: str,
+    migrated_databases: MigratedDatabases,
+    tmp_path: Path,
+) -> AsyncIterator[Gateway]:
+    """Consumes the broker's topics too (group gateway.webhooks); on each database backend,
+    since the fan-out and the sender's leases and batches are written per dialect."""
+    async with (
+        migrated_databases.copy(backend, GATEWAY, tmp_path) as database_url,
+        started(
+            upstream_urls, broker, FAST_SCHEDULE, consuming=True, database_url=database_url
+        ) as running,
+    ):
         yield running
 
 
