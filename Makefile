@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-gateway bench-events bench-members bench-scoring bench-content token lock clean
+.PHONY: run test lint format migrate bench bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -72,6 +72,10 @@ bench-members: $(STAMP)
 ## Options: make bench-scoring BENCH_ARGS="--events 200000 --ingest-seconds 600"
 bench-scoring: $(STAMP)
 	$(BIN)/python bench/scoring_bench.py $(BENCH_ARGS)
+
+## Webhook deliveries to a local receiver: event-to-delivery latency and deliveries per second.
+bench-webhooks: $(STAMP)
+	$(BIN)/python bench/webhooks_bench.py $(BENCH_ARGS)
 
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)

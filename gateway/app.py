@@ -10,7 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -20,6 +20,7 @@ from gateway.auth import ActorSigner, TokenVerifier
 from gateway.edge import IdentifyMiddleware, SecurityHeadersMiddleware
 from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
 from gateway.idempotency import IdempotencyMiddleware
+from gateway.jwks import JwksKeys
 from gateway.keys import ApiKeyAuthenticator
 from gateway.limits import rate_limiter
 from gateway.openapi import MergedOpenApi
@@ -27,7 +28,10 @@ from gateway.partners.routes import router as partners_router
 from gateway.proxy import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
 from gateway.storage import repository
+from gateway.storage import webhooks as webhook_repository
 from gateway.storage.tables import membership, messaging
+from gateway.webhooks.dispatcher import FanOutConsumer, WebhookSender
+from gateway.webhooks.routes import router as webhooks_router
 from services.common.components import GATEWAY
 from services.common.db import create_engine, session_factory
 from services.common.errors import install_problem_handlers
@@ -63,59 +67,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await asyncio.to_thread(
                 upgrade_to_head, ini_path=GATEWAY.alembic_ini, database_url=database_url
             )
-        engine = create_engine(database_url)
-        read_engine = create_engine(database_url, read_only=True)
-        sessions = session_factory(engine)
-        read_sessions = session_factory(read_engine)
-        kafka = KafkaLink(settings, ALL_TOPICS)
-        client = build_client(settings)
-        retry_client = build_client(settings, pooled=False)
-        upstreams = settings.upstream_urls()
-        limiter = rate_limiter(
-            redis_url=settings.redis_url,
-            rate=settings.rate_limit_per_second,
-            burst=settings.rate_limit_burst,
-        )
-        outbox = Outbox(messaging, source=GATEWAY.name)
-        app.state.runtime = GatewayRuntime(
-            settings=settings,
-            client=client,
-            verifier=TokenVerifier(
-                secret=settings.jwt_secret,
-                audience=settings.jwt_audience,
-                leeway=settings.jwt_leeway_seconds,
-            ),
-            keys=ApiKeyAuthenticator(
-                sessions=read_sessions, cache_seconds=settings.api_key_cache_seconds
-            ),
-            limiter=limiter,
-            proxy=UpstreamProxy(
-                client=client,
-                upstreams=upstreams,
-                signer=ActorSigner(settings.internal_secret),
-                retry_client=retry_client,
-            ),
-            openapi=MergedOpenApi(client=client, upstreams=upstreams, local=app),
-            sessions=sessions,
-            read_sessions=read_sessions,
-            outbox=outbox,
-            kafka=kafka,
-        )
-        jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
-            ("pruning", lambda: _prune_forever(settings, sessions))
-        ]
-        if settings.run_consumers:
-            consumer = InboxConsumer(
-                group_id=MEMBERSHIP_GROUP,
-                topics=sorted({event.kafka_topic() for event in membership_handlers(membership)}),
-                handlers=membership_handlers(membership),
-                sessions=sessions,
-                outbox=outbox,
-                tables=messaging,
-                kafka=kafka,
-                max_attempts=settings.consumer_max_attempts,
-            )
-            jobs.append((f"consumer {MEMBERSHIP_GROUP}", consumer.run))
+        runtime, closers = _open_runtime(settings, app, database_url)
+        app.state.runtime = runtime
+        jobs = _background_jobs(settings, runtime)
         tasks = [asyncio.create_task(_supervised(name, run)) for name, run in jobs]
         try:
             yield
@@ -123,12 +77,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             for task in tasks:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
-            await kafka.close()
-            await limiter.close()
-            await client.aclose()
-            await retry_client.aclose()
-            await engine.dispose()
-            await read_engine.dispose()
+            for close in closers:
+                await close()
 
     # The gateway's own routes are not the API: /openapi.json and /docs serve the merged one.
     app = FastAPI(
@@ -165,20 +115,130 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.include_router(router)
     app.include_router(partners_router, prefix="/v1")
+    app.include_router(webhooks_router, prefix="/v1")
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app
 
 
+def _open_runtime(
+    settings: GatewaySettings, app: FastAPI, database_url: str
+) -> tuple[GatewayRuntime, list[Callable[[], Awaitable[Any]]]]:
+    """What the running gateway holds, and how to close it, in order."""
+    engine = create_engine(database_url)
+    read_engine = create_engine(database_url, read_only=True)
+    sessions = session_factory(engine)
+    read_sessions = session_factory(read_engine)
+    kafka = KafkaLink(settings, ALL_TOPICS)
+    client = build_client(settings)
+    retry_client = build_client(settings, pooled=False)
+    upstreams = settings.upstream_urls()
+    limiter = rate_limiter(
+        redis_url=settings.redis_url,
+        rate=settings.rate_limit_per_second,
+        burst=settings.rate_limit_burst,
+    )
+    outbox = Outbox(messaging, source=GATEWAY.name)
+    jwks = None
+    if settings.jwt_jwks_url:
+        jwks = JwksKeys(
+            url=settings.jwt_jwks_url,
+            client=client,
+            refresh_seconds=settings.jwt_jwks_refresh_seconds,
+            min_refresh_seconds=settings.jwt_jwks_min_refresh_seconds,
+        )
+    if settings.webhook_allow_private_urls:
+        logger.warning("WEBHOOK_ALLOW_PRIVATE_URLS is set: webhooks may reach private addresses")
+    sender = WebhookSender(
+        sessions=sessions,
+        allow_private_urls=settings.webhook_allow_private_urls,
+        retry_schedule_seconds=settings.webhook_retry_schedule_seconds,
+        timeout_seconds=settings.webhook_timeout_seconds,
+    )
+    runtime = GatewayRuntime(
+        settings=settings,
+        client=client,
+        verifier=TokenVerifier(
+            secret=settings.jwt_secret,
+            audience=settings.jwt_audience,
+            issuer=settings.jwt_issuer,
+            leeway=settings.jwt_leeway_seconds,
+            jwks=jwks,
+        ),
+        jwks=jwks,
+        keys=ApiKeyAuthenticator(
+            sessions=read_sessions, cache_seconds=settings.api_key_cache_seconds
+        ),
+        limiter=limiter,
+        proxy=UpstreamProxy(
+            client=client,
+            upstreams=upstreams,
+            signer=ActorSigner(settings.internal_secret),
+            retry_client=retry_client,
+        ),
+        openapi=MergedOpenApi(client=client, upstreams=upstreams, local=app),
+        sessions=sessions,
+        read_sessions=read_sessions,
+        outbox=outbox,
+        kafka=kafka,
+        webhooks=sender,
+    )
+    closers: list[Callable[[], Awaitable[Any]]] = [
+        kafka.close,
+        limiter.close,
+        client.aclose,
+        retry_client.aclose,
+        engine.dispose,
+        read_engine.dispose,
+    ]
+    return runtime, closers
+
+
+def _background_jobs(
+    settings: GatewaySettings, runtime: GatewayRuntime
+) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
+    """Pruning, the webhook sender, and the consumers: the membership projection and the
+    webhooks' fan-out."""
+    jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+        ("pruning", lambda: _prune_forever(settings, runtime.sessions)),
+        ("webhook sender", runtime.webhooks.run),
+    ]
+    if runtime.jwks is not None:
+        jobs.append(("JWKS refresh", runtime.jwks.run))
+    if not settings.run_consumers:
+        return jobs
+    shared: dict[str, Any] = {
+        "sessions": runtime.sessions,
+        "outbox": runtime.outbox,
+        "tables": messaging,
+        "kafka": runtime.kafka,
+        "max_attempts": settings.consumer_max_attempts,
+    }
+    handlers = membership_handlers(membership)
+    membership_consumer = InboxConsumer(
+        group_id=MEMBERSHIP_GROUP,
+        topics=sorted({event.kafka_topic() for event in handlers}),
+        handlers=handlers,
+        **shared,
+    )
+    webhooks_consumer = FanOutConsumer(wake=runtime.webhooks.wake, **shared)
+    jobs.append((f"consumer {MEMBERSHIP_GROUP}", membership_consumer.run))
+    jobs.append((f"consumer {webhooks_consumer.group_id}", webhooks_consumer.run))
+    return jobs
+
+
 async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:
     while True:
+        now = datetime.now(UTC)
         async with sessions() as session:
-            deleted = await repository.delete_expired_idempotency_records(
-                session, now=datetime.now(UTC)
+            deleted = await repository.delete_expired_idempotency_records(session, now=now)
+            deleted += await webhook_repository.prune_deliveries(
+                session,
+                created_before=now - timedelta(seconds=settings.webhook_log_retention_seconds),
             )
             await session.commit()
         deleted += await prune_messaging_tables(sessions, messaging, settings)
         if deleted:
-            logger.info("pruned %d expired idempotency records and inbox rows", deleted)
+            logger.info("pruned %d idempotency records, old deliveries and inbox rows", deleted)
         await asyncio.sleep(settings.prune_interval_seconds)
 
 

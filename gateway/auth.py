@@ -9,10 +9,12 @@ from typing import Any, TypeGuard
 
 import jwt
 
+from gateway.jwks import JwksKeys
 from services.common.auth import ActorKind, signed_actor_headers
 from services.common.errors import Unauthenticated
 
 ALGORITHM = "HS256"
+PRODUCTION_ALGORITHM = "RS256"
 # The subject and the roles travel on in HTTP headers, roles comma-joined: only bounded,
 # printable ASCII is let through, and a role cannot contain the separator.
 _ACCEPTABLE_SUBJECT = re.compile(r"^[\x21-\x7e]{1,128}$")
@@ -119,8 +121,13 @@ class ActorSigner:
         return headers
 
 
+class UnknownSigningKey(InvalidCredentials):
+    """An RS256 token names a key id the JWKS did not (yet) hold."""
+
+
 class TokenVerifier:
-    """Verifies HS256 bearer tokens signed with the shared secret.
+    """Verifies bearer tokens: HS256 signed with the shared secret (development, tests, and
+    whoever holds it), and, with a JWKS, RS256 signed by the identity provider's keys.
 
     A client sends the same token on every call until it expires, and verifying it costs as
     much as the rest of the gateway's own work on a request; so tokens that passed are
@@ -132,11 +139,15 @@ class TokenVerifier:
         *,
         secret: str,
         audience: str | None = None,
+        issuer: str | None = None,
         leeway: float = 30.0,
         cache_size: int = 4096,
+        jwks: JwksKeys | None = None,
     ) -> None:
         self._secret = secret
         self._audience = audience
+        self._issuer = issuer
+        self._jwks = jwks
         self._leeway = leeway
         self._cache_size = cache_size
         self._verified: dict[str, tuple[Identity, float]] = {}
@@ -174,16 +185,35 @@ class TokenVerifier:
             del self._verified[next(iter(self._verified))]
         self._verified[token] = (identity, valid_until)
 
+    def _signing_key(self, token: str) -> tuple[Any, str]:
+        """The key and the one algorithm this token may be verified with, by its header: an
+        RS256 token only with a published RSA key, anything else only as HS256 with the secret
+        (so a public key can never be used as an HMAC secret)."""
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.InvalidTokenError as exc:
+            raise InvalidCredentials("The token is invalid.") from exc
+        if header.get("alg") == PRODUCTION_ALGORITHM and self._jwks is not None:
+            key_id = header.get("kid")
+            key = self._jwks.key(key_id if isinstance(key_id, str) else None)
+            if key is None:
+                raise UnknownSigningKey("The token is signed with an unknown key.")
+            return key, PRODUCTION_ALGORITHM
+        return self._secret, ALGORITHM
+
     def _decode(self, token: str) -> dict[str, Any]:
+        key, algorithm = self._signing_key(token)
+        required = ["exp", "sub", *(["iss"] if self._issuer is not None else [])]
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
-                self._secret,
-                algorithms=[ALGORITHM],
+                key,
+                algorithms=[algorithm],
                 audience=self._audience,
+                issuer=self._issuer,
                 leeway=self._leeway,
                 options={
-                    "require": ["exp", "sub"],
+                    "require": required,
                     "verify_aud": self._audience is not None,
                 },
             )

@@ -12,9 +12,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.routing import Match
 
-from gateway.auth import Identity, TokenVerifier
+from gateway.auth import Identity, TokenVerifier, UnknownSigningKey
 from gateway.edge import identity_of
+from gateway.jwks import JwksKeys
 from gateway.keys import ApiKeyAuthenticator
 from gateway.limits import RateLimiter
 from gateway.openapi import TITLE, MergedOpenApi
@@ -22,6 +24,7 @@ from gateway.partner_access import check_partner_call
 from gateway.proxy import UpstreamProxy
 from gateway.routing import has_dot_segment, is_local, upstream_for
 from gateway.settings import GatewaySettings
+from gateway.webhooks.dispatcher import WebhookSender
 from services.common.errors import DomainError, InvalidInput, NotFound
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
@@ -61,12 +64,21 @@ class GatewayRuntime:
     read_sessions: async_sessionmaker[AsyncSession]
     outbox: Outbox
     kafka: KafkaLink
+    webhooks: WebhookSender
+    jwks: JwksKeys | None = None
 
     async def authenticate(self, authorization: str | None, api_key: str | None) -> Identity:
         """The caller: a partner when an X-API-Key is sent, else the bearer token's subject."""
         if api_key is not None:
             return await self.keys.identify(api_key)
-        return self.verifier.identify({"authorization": authorization} if authorization else {})
+        headers = {"authorization": authorization} if authorization else {}
+        try:
+            return self.verifier.identify(headers)
+        except UnknownSigningKey:
+            # A key id not seen yet: the provider may have rotated its keys.
+            if self.jwks is None or not await self.jwks.refresh_for_unknown_key():
+                raise
+        return self.verifier.identify(headers)
 
 
 # `async def` so FastAPI calls it on the event loop rather than in its thread pool.
@@ -149,8 +161,29 @@ async def proxy(request: Request) -> Response:
     upstream = upstream_for(path)
     if upstream is None:
         if is_local(path):
-            raise MethodNotAllowed(f"{request.method} is not served at {path}.")
+            allowed = _local_methods(request)
+            raise MethodNotAllowed(
+                f"{request.method} is not served at {path}.",
+                headers={"Allow": ", ".join(allowed)},
+            )
         raise NotFound(f"There is no endpoint at {path}.")
     if identity.is_partner:
         await check_partner_call(request, identity)
     return await runtime.proxy.forward(request, upstream=upstream, identity=identity)
+
+
+def _local_methods(request: Request) -> list[str]:
+    """The methods the gateway's own routes serve at this path (for a 405's Allow)."""
+    own_routes = [
+        route
+        for route in request.app.router.routes
+        if getattr(route, "endpoint", None) is not proxy
+    ]
+    return [
+        method
+        for method in PROXIED_METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in own_routes
+        )
+    ]

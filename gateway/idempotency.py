@@ -23,6 +23,10 @@ from services.common.errors import Conflict, InvalidInput, render
 IDEMPOTENCY_HEADER = b"idempotency-key"
 REPLAYED_HEADER = b"idempotent-replayed"
 _ACCEPTABLE_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+# Answers that carry a secret the gateway keeps only hashed (a new API key): storing them for
+# replay would keep the secret in clear, so the header is ignored there; a retried creation
+# makes another key, which its maker can see and revoke.
+_NEVER_STORED_PATHS = frozenset({"/v1/api-keys"})
 # Not worth keeping: connection-specific, or set afresh on every answer.
 _NOT_STORED = frozenset({b"content-length", b"date", b"server", b"x-request-id", b"connection"})
 
@@ -50,7 +54,7 @@ class IdempotencyMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         identity: Identity | None = scope.get(IDENTITY) if scope["type"] == "http" else None
-        if identity is None or scope["method"] != "POST":
+        if identity is None or scope["method"] != "POST" or scope["path"] in _NEVER_STORED_PATHS:
             await self.app(scope, receive, send)
             return
         raw_key = next((v for k, v in scope["headers"] if k == IDEMPOTENCY_HEADER), None)

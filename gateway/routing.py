@@ -121,6 +121,13 @@ def has_dot_segment(path: str) -> bool:
 LOCAL_PATHS: tuple[str, ...] = (
     "/v1/api-keys",
     "/v1/api-keys/{key_id}",
+    "/v1/event-types",
+    "/v1/webhooks",
+    "/v1/webhooks/{webhook_id}",
+    "/v1/webhooks/{webhook_id}/deliveries",
+    "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+    "/v1/webhooks/{webhook_id}/redeliver",
+    "/v1/webhooks/{webhook_id}/ping",
 )
 _LOCAL = re.compile("|".join(f"(?:{template_pattern(t)})" for t in LOCAL_PATHS))
 

@@ -43,6 +43,13 @@ class GatewaySettings(ServiceSettings):
 
     jwt_secret: str = Field(default="", validation_alias=shared("JWT_SECRET"))
     jwt_audience: str | None = None
+    # Production: RS256 tokens verified with the keys published at this URL (beside HS256).
+    jwt_jwks_url: str | None = None
+    jwt_jwks_refresh_seconds: float = Field(default=300.0, gt=0)
+    # A token naming an unknown key id fetches the keys again, at most this often.
+    jwt_jwks_min_refresh_seconds: float = Field(default=10.0, ge=0)
+    # When set, tokens must name this issuer (`iss`).
+    jwt_issuer: str | None = None
     jwt_leeway_seconds: float = Field(default=30.0, ge=0)
     # Shared with the services only: the gateway signs the identity it forwards with it.
     internal_secret: str = Field(default="", validation_alias=shared("HUOLI_INTERNAL_SECRET"))
@@ -72,6 +79,18 @@ class GatewaySettings(ServiceSettings):
     rate_limit_per_second: float = Field(default=50.0, gt=0)
     rate_limit_burst: int = Field(default=100, ge=1)
     redis_url: str = Field(default="", validation_alias=shared("REDIS_URL"))
+    # Development and tests only: webhooks may point at private and loopback addresses.
+    webhook_allow_private_urls: bool = Field(
+        default=False, validation_alias=shared("WEBHOOK_ALLOW_PRIVATE_URLS")
+    )
+    # The delay before each delivery attempt (the first immediate); then a delivery has failed.
+    webhook_retry_schedule_seconds: tuple[float, ...] = Field(
+        default=(0, 5, 300, 1800, 7200, 18000, 36000, 36000), min_length=1
+    )
+    # Finished deliveries (and their attempts) stay in the delivery log this long.
+    webhook_log_retention_seconds: float = Field(default=30 * 86400, gt=0)
+    # An endpoint's answer must start within this long, or the attempt failed.
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0)
     # Origins browsers may call the API from (CORS), e.g. ["https://console.example.com"].
     cors_origins: list[str] = Field(default_factory=list)
 

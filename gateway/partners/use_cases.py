@@ -37,7 +37,7 @@ class PeopleOnly(Forbidden):
         super().__init__("API keys cannot manage API keys or webhooks; sign in as a person.")
 
 
-async def _check_manages(
+async def manages_communities(
     session: AsyncSession, *, caller: Identity, community_ids: Iterable[str]
 ) -> None:
     """404 for a community the caller does not belong to (or that does not exist), 403 for
@@ -65,7 +65,7 @@ async def create_api_key(
                 field="community_ids",
             )
     elif not caller.is_platform_admin:
-        await _check_manages(session, caller=caller, community_ids=community_ids)
+        await manages_communities(session, caller=caller, community_ids=community_ids)
     key_id, key = new_api_key()
     values: dict[str, Any] = {
         "id": key_id,

@@ -41,6 +41,7 @@ class World:
     doomed_event_id: str
     challenge_id: str
     keys: dict[str, str]
+    webhook_id: str
 
 
 def fresh(prefix: str) -> str:
@@ -72,6 +73,17 @@ EVENT = {
 CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
 LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
 Body = Callable[[World], Any] | None
+# Nothing listens on the discard port; no test here sends to it but a ping, which fails there.
+WEBHOOK_URL = "http://127.0.0.1:9/hook"
+
+
+def key_request(world: "World") -> dict[str, Any]:
+    return {"name": "bot", "scopes": ["members:read"], "community_ids": [world.community_id]}
+
+
+def webhook_request(world: "World") -> dict[str, Any]:
+    return webhook_request_for(world.community_id)
+
 
 # Expected answers by caller: anonymous, stranger, member, owner. For POST /v1/activities, which
 # answers 202 and refuses item by item, "202:<reason>" names the one item's rejection.
@@ -250,6 +262,15 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     ("GET", "/v1/communities/{cid}/metrics", None, ("401", "404", "403", "200")),
     ("GET", "/v1/communities/{cid}/health", None, ("401", "404", "403", "200")),
+    # The gateway's own: keys and webhooks are managed by a community's owner and admins.
+    ("GET", "/v1/event-types", None, ("401", "200", "200", "200")),
+    ("POST", "/v1/api-keys", key_request, ("401", "404", "403", "201")),
+    ("GET", "/v1/api-keys", None, ("401", "200", "200", "200")),
+    ("POST", "/v1/webhooks", webhook_request, ("401", "404", "403", "201")),
+    ("GET", "/v1/webhooks", None, ("401", "200", "200", "200")),
+    ("GET", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "200")),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries", None, ("401", "404", "404", "200")),
+    ("POST", "/v1/webhooks/{webhook_id}/ping", None, ("401", "404", "404", "202")),
 ]
 CASES = [
     pytest.param(method, path, body, caller, expected, id=f"{method} {path} as {caller}")
@@ -306,6 +327,10 @@ async def world(system: System) -> World:
         "key-without-scope": await make_key(system, OWNER, cid, ["scoring:write"]),
         "key-elsewhere": await make_key(system, STRANGER, elsewhere.json()["id"], sorted(SCOPES)),
     }
+    webhook = await system.gateway.post(
+        "/v1/webhooks", json=webhook_request_for(cid), headers=owner
+    )
+    assert webhook.status_code == 201, webhook.text
     return World(
         cid,
         member_id,
@@ -315,7 +340,12 @@ async def world(system: System) -> World:
         doomed_event_id,
         challenge.json()["id"],
         keys,
+        webhook.json()["id"],
     )
+
+
+def webhook_request_for(community_id: str) -> dict[str, Any]:
+    return {"url": WEBHOOK_URL, "event_types": ["webhook.ping"], "community_id": community_id}
 
 
 async def make_key(system: System, user: str, community_id: str, scopes: list[str]) -> str:
@@ -366,6 +396,11 @@ KEY_MATRIX: list[tuple[str, str, Body, tuple[str, str, str]]] = [
         ("403", "403", "403"),
     ),
     ("GET", "/v1/api-keys", None, ("403", "403", "403")),
+    ("POST", "/v1/api-keys", key_request, ("403", "403", "403")),
+    ("POST", "/v1/webhooks", webhook_request, ("403", "403", "403")),
+    ("GET", "/v1/webhooks/{webhook_id}", None, ("403", "403", "403")),
+    # The catalogue is for partners too.
+    ("GET", "/v1/event-types", None, ("200", "200", "200")),
 ]
 KEY_CASES = [
     pytest.param(method, path, body, caller, expected, id=f"{method} {path} as {caller}")
@@ -375,7 +410,7 @@ KEY_CASES = [
 
 
 def outcome(response: httpx.Response) -> str:
-    if response.status_code == 202:
+    if response.status_code == 202 and "rejected" in response.json():
         rejected = response.json()["rejected"]
         return "202:" + rejected[0]["reason"] if rejected else "202"
     return str(response.status_code)
@@ -399,6 +434,7 @@ async def test_each_route_answers_each_kind_of_caller_as_expected(
         published_event_id=world.published_event_id,
         doomed_event_id=world.doomed_event_id,
         challenge_id=world.challenge_id,
+        webhook_id=world.webhook_id,
     )
     headers = system.auth(USERS[caller]) if caller != "anonymous" else {}
     response = await system.gateway.request(
@@ -428,6 +464,7 @@ async def test_each_partner_route_answers_each_kind_of_key_as_expected(
         mid=world.member_id,
         content_id=world.content_id,
         event_id=world.event_id,
+        webhook_id=world.webhook_id,
     )
     response = await system.gateway.request(
         method, url, json=body(world) if body else None, headers={"X-API-Key": world.keys[caller]}

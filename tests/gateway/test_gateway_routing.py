@@ -7,12 +7,15 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
 from gateway.app import create_app
 from gateway.auth import ActorSigner
+from gateway.partners.routes import router as partners_router
 from gateway.proxy import UpstreamProxy
-from gateway.routing import PATHS, has_dot_segment, upstream_for
+from gateway.routing import LOCAL_PATHS, PATHS, has_dot_segment, is_local, upstream_for
 from gateway.settings import GatewaySettings
+from gateway.webhooks.routes import router as webhooks_router
 from services.common.components import SERVICES, Component
 from tests.gateway.fakes import bearer, gateway_settings
 from tests.support import assert_problem, running_service
@@ -193,6 +196,20 @@ def test_every_route_a_service_serves_is_routed_to_it(service: Component) -> Non
     for template in templates:
         assert template in PATHS[service.name], f"{template} is missing from gateway.routing"
         assert upstream_for(filled(template)) == service.name, template
+
+
+def test_every_route_the_gateway_serves_itself_is_in_its_table() -> None:
+    own = [
+        f"/v1{route.path}"
+        for router in (partners_router, webhooks_router)
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]
+    assert set(own) == set(LOCAL_PATHS)
+    for template in own:
+        # Served here, and by no service: a service's path of the same shape would be shadowed.
+        assert is_local(filled(template)), template
+        assert upstream_for(filled(template)) is None, template
 
 
 def test_the_table_names_exactly_the_registered_services() -> None:

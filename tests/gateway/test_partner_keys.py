@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from gateway.app import create_app
 from gateway.keys import digest
-from gateway.storage.tables import api_key, membership
+from gateway.storage.tables import api_key, idempotency_record, membership
 from services.common.auth import ActorVerifier
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.gateway.fakes import bearer, echoed_headers, gateway_settings
@@ -228,4 +228,18 @@ async def test_keys_cannot_manage_keys_and_strangers_need_a_token(gateway: Gatew
     as_key = await gateway.client.get("/v1/api-keys", headers={"X-API-Key": created["key"]})
     assert assert_problem(as_key, 403)["type"].endswith("people-only")
     assert_problem(await gateway.client.get("/v1/api-keys"), 401)
-    assert_problem(await gateway.client.put("/v1/api-keys", headers=ADMIN), 405)
+    not_allowed = await gateway.client.put("/v1/api-keys", headers=ADMIN)
+    assert_problem(not_allowed, 405)
+    assert not_allowed.headers["allow"] == "GET, POST"
+
+
+async def test_a_new_key_is_never_kept_for_an_idempotent_replay(gateway: Gateway) -> None:
+    headers = {**ADMIN, "Idempotency-Key": "make-key-1"}
+    body = {"name": "bot", "scopes": ["members:read"]}
+    first = await gateway.client.post("/v1/api-keys", json=body, headers=headers)
+    second = await gateway.client.post("/v1/api-keys", json=body, headers=headers)
+    assert first.status_code == second.status_code == 201
+    assert first.json()["key"] != second.json()["key"]
+    async with gateway.app.state.runtime.read_sessions() as session:
+        stored = (await session.execute(select(idempotency_record))).all()
+    assert stored == []
