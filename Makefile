@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-gateway token lock clean
+.PHONY: run test lint format migrate bench bench-gateway bench-content token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -57,6 +57,11 @@ bench: $(STAMP)
 ## Gateway vs direct throughput and latency, side by side in one run.
 bench-gateway: $(STAMP)
 	$(BIN)/python bench/gateway_bench.py $(BENCH_ARGS)
+
+## The content publisher's lag (one and two instances, duplicates) and screening throughput.
+## Options: make bench-content BENCH_ARGS="--items 2000 --communities 20 --backend postgresql"
+bench-content: $(STAMP)
+	$(BIN)/python bench/content_bench.py $(BENCH_ARGS)
 
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)
