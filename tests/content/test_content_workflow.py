@@ -313,6 +313,10 @@ async def test_schedule_takes_the_next_slot_or_a_time_that_keeps_the_rules(
     assert_problem(
         await act(client, third["id"], "schedule", publish_at=1700000000), 422, field="publish_at"
     )
+    for far in ("9999-12-31T23:59:59Z", "2099-01-01T08:00:00+08:00"):
+        assert_problem(
+            await act(client, third["id"], "schedule", publish_at=far), 422, field="publish_at"
+        )
     assert_problem(await act(client, third["id"], "schedule", by="writer"), 403)
 
 

@@ -79,6 +79,10 @@ from services.content.storage.tables import (
 )
 
 POLL_MIN_OPTIONS = 2
+# How far ahead an item may be scheduled, and where a series may start: bounds that keep the
+# date arithmetic (and a series' expansion from its start) finite.
+SCHEDULE_HORIZON = timedelta(days=5 * 366)
+SERIES_START_PAST = timedelta(days=1)
 # Erased authors and actors leave this behind.
 ERASED = "erased"
 
@@ -88,6 +92,13 @@ class InvalidPoll(InvalidInput):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, field="poll_options")
+
+
+class OutOfRange(InvalidInput):
+    status, slug = 422, "out-of-range"
+
+    def __init__(self, field: str, allowed: str) -> None:
+        super().__init__(f"{field} must be {allowed}.", field=field)
 
 
 class InvalidRules(InvalidInput):
@@ -470,6 +481,8 @@ async def schedule_content(
     # A day on either side covers the gap and the local day, whatever the offset.
     margin = timedelta(days=2)
     if wanted is not None:
+        if wanted > now + SCHEDULE_HORIZON:
+            raise OutOfRange("publish_at", "at most five years ahead")
         if wanted <= now:
             raise PublishingRuleBroken(
                 "in_the_past", f"{wanted.isoformat()} has passed; publish now instead."
@@ -603,10 +616,12 @@ async def create_series(
 ) -> tuple[Series, int]:
     """A recurring series; its occurrences within the window are made at once."""
     zone, rules = await _calendar_context(uow.session, community_id)
+    now = utc_now()
+    if not now - SERIES_START_PAST <= series_create.starts_at <= now + SCHEDULE_HORIZON:
+        raise OutOfRange("starts_at", "from a day ago to five years ahead")
     parse_recurrence(series_create.rrule, starts_at=series_create.starts_at, zone=zone)
     if series_create.kind == ContentKind.POLL:
         raise InvalidInput("A series cannot be made of polls.", field="kind")
-    now = utc_now()
     series = Series(
         id=new_id("ser"),
         community_id=community_id,
