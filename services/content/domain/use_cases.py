@@ -67,7 +67,7 @@ from services.content.domain.publishing import (
     parse_clock,
 )
 from services.content.domain.screening import screener_for
-from services.content.domain.series import occurrences, parse_recurrence
+from services.content.domain.series import check_recurrence, occurrences, parse_recurrence
 from services.content.storage import repository
 from services.content.storage.tables import (
     ContentItem,
@@ -619,7 +619,7 @@ async def create_series(
     now = utc_now()
     if not now - SERIES_START_PAST <= series_create.starts_at <= now + SCHEDULE_HORIZON:
         raise OutOfRange("starts_at", "from a day ago to five years ahead")
-    parse_recurrence(series_create.rrule, starts_at=series_create.starts_at, zone=zone)
+    await check_recurrence(series_create.rrule, starts_at=series_create.starts_at, zone=zone)
     if series_create.kind == ContentKind.POLL:
         raise InvalidInput("A series cannot be made of polls.", field="kind")
     series = Series(
