@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -65,18 +66,41 @@ class Outbox:
         if time is not None:
             envelope_fields["time"] = time
         envelope = CloudEvent(**envelope_fields)
-        await session.execute(
-            insert(self.table).values(
-                event_id=envelope.id,
-                topic=event.kafka_topic(),
-                # One community's events share a key, so they stay in order on one partition.
-                message_key=community_id,
-                payload=envelope.model_dump_json(),
-                created_at=utc_now(),
-            )
-        )
+        await session.execute(insert(self.table).values(**self._row(event, envelope)))
         on_commit(session, self.committed.set)
         return envelope
+
+    async def add_many(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
+        """`add` for many events, in one INSERT: a batch job (a publisher releasing hundreds
+        of items) pays one round trip instead of one per event."""
+        if not events:
+            return
+        rows = [
+            self._row(
+                event,
+                CloudEvent(
+                    source=self.source,
+                    type=event.type,
+                    subject=event.subject(),
+                    communityid=event.community(),
+                    data=event.model_dump(mode="json"),
+                ),
+            )
+            for event in events
+        ]
+        await session.execute(insert(self.table), rows)
+        on_commit(session, self.committed.set)
+
+    @staticmethod
+    def _row(event: DomainEvent, envelope: CloudEvent) -> dict[str, Any]:
+        return {
+            "event_id": envelope.id,
+            "topic": event.kafka_topic(),
+            # One community's events share a key, so they stay in order on one partition.
+            "message_key": event.community(),
+            "payload": envelope.model_dump_json(),
+            "created_at": utc_now(),
+        }
 
 
 class OutboxRelay:

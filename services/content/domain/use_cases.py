@@ -581,8 +581,9 @@ async def publish_due_items(
     items = await repository.claim_due_items(
         uow.session, now=now, late_before=now - late_after, limit=limit
     )
-    for item in items:
-        await uow.outbox.add(uow.session, _published(item, scheduled_at=item.publish_at))
+    await uow.outbox.add_many(
+        uow.session, [_published(item, scheduled_at=item.publish_at) for item in items]
+    )
     return len(items)
 
 
