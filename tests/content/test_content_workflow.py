@@ -160,13 +160,14 @@ async def test_an_item_walks_the_workflow_and_every_illegal_move_is_a_409(
     assert (fetched["status"], fetched["title"]) == ("archived", "改过的标题 🌟")
 
     events = await KafkaProbe(broker).events(
-        "huoli.content", count=4, where=lambda event: event["subject"] == content_id
+        "huoli.content", count=5, where=lambda event: event["subject"] == content_id
     )
     assert [event["type"] for event in events] == [
         "content.created",
         "content.submitted",
         "content.approved",
         "content.published",
+        "content.archived",
     ]
     assert events[2]["data"]["approved_by"] == "editor"
     assert events[3]["data"]["author_member_id"] == member_id_of("writer")

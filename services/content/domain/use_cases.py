@@ -10,6 +10,7 @@ from services.common.auth import Actor
 from services.common.errors import InvalidInput
 from services.common.events.catalogue import (
     ContentApproved,
+    ContentArchived,
     ContentCreated,
     ContentFlagged,
     ContentPublished,
@@ -569,6 +570,15 @@ async def archive_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> 
     _require_editor(access)
     item.status = target("archive", item.status, ContentStatus.ARCHIVED)
     item.updated_at = utc_now()
+    await uow.outbox.add(
+        uow.session,
+        ContentArchived(
+            community_id=item.community_id,
+            content_id=item.id,
+            archived_by=actor.id,
+            archived_at=item.updated_at,
+        ),
+    )
     return item
 
 
