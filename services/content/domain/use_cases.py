@@ -1,5 +1,6 @@
 """The content use cases. They change state and write events; the caller commits once."""
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -68,7 +69,12 @@ from services.content.domain.publishing import (
     parse_clock,
 )
 from services.content.domain.screening import screener_for
-from services.content.domain.series import check_recurrence, occurrences, parse_recurrence
+from services.content.domain.series import (
+    InvalidRecurrence,
+    check_recurrence,
+    occurrences,
+    parse_recurrence,
+)
 from services.content.storage import repository
 from services.content.storage.tables import (
     ContentItem,
@@ -78,6 +84,8 @@ from services.content.storage.tables import (
     Series,
     membership,
 )
+
+logger = logging.getLogger(__name__)
 
 POLL_MIN_OPTIONS = 2
 # How far ahead an item may be scheduled, and where a series may start: bounds that keep the
@@ -652,9 +660,14 @@ async def materialize_all_series(*, uow: UnitOfWork, now: datetime, window: time
     made = 0
     for series in await repository.all_series(uow.session):
         zone, rules = await _calendar_context(uow.session, series.community_id)
-        made += await materialize_series(
-            uow=uow, series=series, now=now, window=window, zone=zone, rules=rules
-        )
+        try:
+            made += await materialize_series(
+                uow=uow, series=series, now=now, window=window, zone=zone, rules=rules
+            )
+        except InvalidRecurrence:
+            # Checked when the series was made; should a stored rule stop reading (a newer
+            # dateutil, say), one bad series must not stop the others.
+            logger.warning("series %s: its rule no longer reads; skipped", series.id)
     return made
 
 
