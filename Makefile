@@ -77,6 +77,11 @@ bench-scoring: $(STAMP)
 bench-webhooks: $(STAMP)
 	$(BIN)/python bench/webhooks_bench.py $(BENCH_ARGS)
 
+## The content publisher's lag (one and two instances, duplicates) and screening throughput.
+## Options: make bench-content BENCH_ARGS="--items 2000 --communities 20 --backend postgresql"
+bench-content: $(STAMP)
+	$(BIN)/python bench/content_bench.py $(BENCH_ARGS)
+
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)
 	@$(BIN)/python -m gateway.tokens --sub '$(or $(SUB),alice)' --roles '$(ROLES)'

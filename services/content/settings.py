@@ -14,7 +14,7 @@ class ContentSettings(ServiceSettings):
     # The publisher looks for due items this often; the lag from an item's time to
     # content.published is about this plus the outbox relay's pass.
     run_publisher: bool = True
-    publisher_poll_seconds: float = Field(default=0.2, gt=0)
+    publisher_poll_seconds: float = Field(default=0.1, gt=0)
     publisher_batch: int = Field(default=200, ge=1)
     # An item published more than this after its time (the service was down) is marked late.
     publisher_late_after_seconds: float = Field(default=60, ge=0)

@@ -178,6 +178,14 @@ async def test_a_series_materializes_its_window_once_under_the_rules(
             422,
             field="rrule",
         )
+    for starts_at in ("0001-01-01T08:00:00Z", "9999-12-31T08:00:00Z", "2020-01-01T08:00:00Z"):
+        assert_problem(
+            await client.post(
+                path, json={**series, "starts_at": starts_at}, headers=actor("editor")
+            ),
+            422,
+            field="starts_at",
+        )
     created = await client.post(path, json=series, headers=actor("editor"))
     assert created.status_code == 201, created.text
     body = created.json()

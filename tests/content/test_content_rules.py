@@ -1,6 +1,7 @@
 """Pure rules of the content domain: the workflow table, screening, publishing rules and the
 slot finder across daylight-saving changes, RRULE bounds. No database, no broker."""
 
+import asyncio
 import time as clock
 from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -21,7 +22,14 @@ from services.content.domain.publishing import (
     next_free_slot,
 )
 from services.content.domain.screening import build_screener, screener_for
-from services.content.domain.series import InvalidRecurrence, occurrences, parse_recurrence
+from services.content.domain.series import (
+    _CHECKING,
+    CHECK_SECONDS,
+    InvalidRecurrence,
+    check_recurrence,
+    occurrences,
+    parse_recurrence,
+)
 
 S = ContentStatus
 NEW_YORK, BERLIN, SHANGHAI = (
@@ -265,3 +273,21 @@ def test_invalid_or_too_frequent_rules_are_refused(text: str) -> None:
         parse_recurrence(text, starts_at=at(SHANGHAI, 2027, 1, 1, 8, 0), zone=SHANGHAI)
     assert raised.value.status == 422
     assert raised.value.extensions["field"] == "rrule"
+
+
+async def test_a_rule_that_never_occurs_is_refused_without_stalling_the_request() -> None:
+    # dateutil would walk month by month to the year 9999 looking for a 30 February.
+    started = clock.perf_counter()
+    with pytest.raises(InvalidRecurrence):
+        await check_recurrence(
+            "FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=30",
+            starts_at=at(SHANGHAI, 2027, 1, 1, 8, 0),
+            zone=SHANGHAI,
+        )
+    assert clock.perf_counter() - started < CHECK_SECONDS + 1
+    # The abandoned walk ends on its own and frees the checker for the next rule.
+    deadline = clock.monotonic() + 60
+    while not _CHECKING.acquire(blocking=False):
+        assert clock.monotonic() < deadline
+        await asyncio.sleep(0.1)
+    _CHECKING.release()

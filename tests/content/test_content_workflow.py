@@ -160,13 +160,14 @@ async def test_an_item_walks_the_workflow_and_every_illegal_move_is_a_409(
     assert (fetched["status"], fetched["title"]) == ("archived", "改过的标题 🌟")
 
     events = await KafkaProbe(broker).events(
-        "huoli.content", count=4, where=lambda event: event["subject"] == content_id
+        "huoli.content", count=5, where=lambda event: event["subject"] == content_id
     )
     assert [event["type"] for event in events] == [
         "content.created",
         "content.submitted",
         "content.approved",
         "content.published",
+        "content.archived",
     ]
     assert events[2]["data"]["approved_by"] == "editor"
     assert events[3]["data"]["author_member_id"] == member_id_of("writer")
@@ -313,6 +314,10 @@ async def test_schedule_takes_the_next_slot_or_a_time_that_keeps_the_rules(
     assert_problem(
         await act(client, third["id"], "schedule", publish_at=1700000000), 422, field="publish_at"
     )
+    for far in ("9999-12-31T23:59:59Z", "2099-01-01T08:00:00+08:00"):
+        assert_problem(
+            await act(client, third["id"], "schedule", publish_at=far), 422, field="publish_at"
+        )
     assert_problem(await act(client, third["id"], "schedule", by="writer"), 403)
 
 

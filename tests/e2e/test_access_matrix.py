@@ -72,6 +72,13 @@ EVENT = {
 }
 CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
 LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
+SERIES = {
+    "title": "Morning brief",
+    "kind": "brief",
+    "rrule": "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=0;BYSECOND=0",
+    "body_template": "Brief of {date}",
+    "starts_at": "2027-01-04T08:00:00+08:00",
+}
 Body = Callable[[World], Any] | None
 # Nothing listens on the discard port; no test here sends to it but a ping, which fails there.
 WEBHOOK_URL = "http://127.0.0.1:9/hook"
@@ -149,6 +156,40 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("POST", "/v1/communities/{cid}/content", lambda w: CONTENT, ("401", "404", "201", "201")),
     ("GET", "/v1/communities/{cid}/content", None, ("401", "404", "200", "200")),
     ("GET", "/v1/content/{content_id}", None, ("401", "404", "200", "200")),
+    # The owner's item walks the workflow, one row after the other; a plain member may do
+    # none of it (not the author, not an editor).
+    (
+        "PATCH",
+        "/v1/content/{content_id}",
+        lambda w: {"title": "Edited"},
+        ("401", "404", "403", "200"),
+    ),
+    ("POST", "/v1/content/{content_id}/submit", None, ("401", "404", "403", "200")),
+    ("POST", "/v1/content/{content_id}/approve", None, ("401", "404", "403", "200")),
+    ("POST", "/v1/content/{content_id}/schedule", None, ("401", "404", "403", "200")),
+    ("POST", "/v1/content/{content_id}/publish", None, ("401", "404", "403", "200")),
+    ("POST", "/v1/content/{content_id}/archive", None, ("401", "404", "403", "200")),
+    # The role is checked before the state: the member is refused, the owner told it is too late.
+    ("POST", "/v1/content/{content_id}/reject", None, ("401", "404", "403", "409")),
+    # The member votes as themselves in something that is not a poll; the owner may not vote
+    # in the member's name.
+    (
+        "POST",
+        "/v1/content/{content_id}/votes",
+        lambda w: {"member_id": w.member_id, "option": "A"},
+        ("401", "404", "409", "403"),
+    ),
+    ("GET", "/v1/communities/{cid}/calendar", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/publishing-rules", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/publishing-rules",
+        lambda w: {},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/screening", None, ("401", "404", "403", "200")),
+    ("PUT", "/v1/communities/{cid}/screening", lambda w: {}, ("401", "404", "403", "200")),
+    ("POST", "/v1/communities/{cid}/series", lambda w: SERIES, ("401", "404", "403", "201")),
     ("POST", "/v1/communities/{cid}/events", lambda w: EVENT, ("401", "404", "403", "201")),
     ("GET", "/v1/communities/{cid}/events", None, ("401", "404", "200", "200")),
     ("GET", "/v1/events/{event_id}", None, ("401", "404", "200", "200")),

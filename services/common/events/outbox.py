@@ -43,27 +43,6 @@ class Outbox:
         self.source = f"huoli/{source}"
         self.committed = asyncio.Event()
 
-    async def add_many(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
-        """Write many events into the session's transaction in one statement (a bulk change,
-        such as a tier-policy run over thousands of members, emits one event per member)."""
-        if not events:
-            return
-        now = utc_now()
-        rows = []
-        for event in events:
-            envelope = self._envelope(event)
-            rows.append(
-                {
-                    "event_id": envelope.id,
-                    "topic": event.kafka_topic(),
-                    "message_key": event.community(),
-                    "payload": envelope.model_dump_json(),
-                    "created_at": now,
-                }
-            )
-        await session.execute(insert(self.table), rows)
-        on_commit(session, self.committed.set)
-
     def _envelope(self, event: DomainEvent) -> CloudEvent:
         return CloudEvent(
             source=self.source,
@@ -96,18 +75,30 @@ class Outbox:
         if time is not None:
             envelope_fields["time"] = time
         envelope = CloudEvent(**envelope_fields)
-        await session.execute(
-            insert(self.table).values(
-                event_id=envelope.id,
-                topic=event.kafka_topic(),
-                # One community's events share a key, so they stay in order on one partition.
-                message_key=community_id,
-                payload=envelope.model_dump_json(),
-                created_at=utc_now(),
-            )
-        )
+        await session.execute(insert(self.table).values(**self._row(event, envelope)))
         on_commit(session, self.committed.set)
         return envelope
+
+    async def add_many(self, session: AsyncSession, events: Sequence[DomainEvent]) -> None:
+        """`add` for many events, in one INSERT: a batch job (a publisher releasing hundreds of
+        items, a tier-policy run moving thousands of members) pays one round trip, not one per
+        event."""
+        if not events:
+            return
+        rows = [self._row(event, self._envelope(event)) for event in events]
+        await session.execute(insert(self.table), rows)
+        on_commit(session, self.committed.set)
+
+    @staticmethod
+    def _row(event: DomainEvent, envelope: CloudEvent) -> dict[str, Any]:
+        return {
+            "event_id": envelope.id,
+            "topic": event.kafka_topic(),
+            # One community's events share a key, so they stay in order on one partition.
+            "message_key": event.community(),
+            "payload": envelope.model_dump_json(),
+            "created_at": utc_now(),
+        }
 
 
 class OutboxRelay:

@@ -3,6 +3,8 @@ so that a rule can neither flood the calendar nor stall the worker, and expanded
 community's timezone (a daily 08:00 brief stays at 08:00 local across daylight-saving changes).
 """
 
+import asyncio
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from itertools import islice, pairwise
@@ -10,7 +12,7 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from services.common.errors import InvalidInput
+from services.common.errors import InvalidInput, ServiceBusy
 
 MAX_RULE_LENGTH = 500
 ALLOWED_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
@@ -19,6 +21,12 @@ MIN_OCCURRENCE_GAP = timedelta(hours=1)
 # A rule must have an occurrence within this long of its start (it is checked over this span).
 VALIDATION_SPAN = timedelta(days=366 * 2)
 OCCURRENCES_CHECKED = 100
+# dateutil walks period by period to the year 9999 looking for a first occurrence of a rule
+# that can never occur (BYYEARDAY=400 daily: millions of days), whatever its UNTIL. A new rule
+# is therefore checked in a thread, given this long, and one at a time per process: a rule
+# that takes longer is refused; the abandoned walk ends on its own.
+CHECK_SECONDS = 2.0
+_CHECKING = threading.BoundedSemaphore(1)
 
 
 class InvalidRecurrence(InvalidInput):
@@ -84,3 +92,25 @@ def occurrences(rule: rrule, *, after: datetime, until: datetime) -> Iterator[da
             return
         if moment > after:
             yield moment
+
+
+async def check_recurrence(text: str, *, starts_at: datetime, zone: ZoneInfo) -> rrule:
+    """`parse_recurrence` for a rule from a request: bounded in time and one at a time."""
+    if not _CHECKING.acquire(blocking=False):
+        raise ServiceBusy(
+            "Another recurrence rule is being checked; try again shortly.",
+            headers={"Retry-After": "2"},
+        )
+
+    def parse() -> rrule:
+        try:
+            return parse_recurrence(text, starts_at=starts_at, zone=zone)
+        finally:
+            _CHECKING.release()
+
+    try:
+        return await asyncio.wait_for(asyncio.to_thread(parse), CHECK_SECONDS)
+    except TimeoutError as exc:
+        raise InvalidRecurrence(
+            "This rule takes too long to expand (it may never occur); simplify it."
+        ) from exc

@@ -1,5 +1,6 @@
 """The content use cases. They change state and write events; the caller commits once."""
 
+import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -10,6 +11,7 @@ from services.common.auth import Actor
 from services.common.errors import InvalidInput
 from services.common.events.catalogue import (
     ContentApproved,
+    ContentArchived,
     ContentCreated,
     ContentFlagged,
     ContentPublished,
@@ -67,7 +69,12 @@ from services.content.domain.publishing import (
     parse_clock,
 )
 from services.content.domain.screening import screener_for
-from services.content.domain.series import occurrences, parse_recurrence
+from services.content.domain.series import (
+    InvalidRecurrence,
+    check_recurrence,
+    occurrences,
+    parse_recurrence,
+)
 from services.content.storage import repository
 from services.content.storage.tables import (
     ContentItem,
@@ -78,7 +85,13 @@ from services.content.storage.tables import (
     membership,
 )
 
+logger = logging.getLogger(__name__)
+
 POLL_MIN_OPTIONS = 2
+# How far ahead an item may be scheduled, and where a series may start: bounds that keep the
+# date arithmetic (and a series' expansion from its start) finite.
+SCHEDULE_HORIZON = timedelta(days=5 * 366)
+SERIES_START_PAST = timedelta(days=1)
 # Erased authors and actors leave this behind.
 ERASED = "erased"
 
@@ -88,6 +101,13 @@ class InvalidPoll(InvalidInput):
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail, field="poll_options")
+
+
+class OutOfRange(InvalidInput):
+    status, slug = 422, "out-of-range"
+
+    def __init__(self, field: str, allowed: str) -> None:
+        super().__init__(f"{field} must be {allowed}.", field=field)
 
 
 class InvalidRules(InvalidInput):
@@ -470,6 +490,8 @@ async def schedule_content(
     # A day on either side covers the gap and the local day, whatever the offset.
     margin = timedelta(days=2)
     if wanted is not None:
+        if wanted > now + SCHEDULE_HORIZON:
+            raise OutOfRange("publish_at", "at most five years ahead")
         if wanted <= now:
             raise PublishingRuleBroken(
                 "in_the_past", f"{wanted.isoformat()} has passed; publish now instead."
@@ -556,6 +578,15 @@ async def archive_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> 
     _require_editor(access)
     item.status = target("archive", item.status, ContentStatus.ARCHIVED)
     item.updated_at = utc_now()
+    await uow.outbox.add(
+        uow.session,
+        ContentArchived(
+            community_id=item.community_id,
+            content_id=item.id,
+            archived_by=actor.id,
+            archived_at=item.updated_at,
+        ),
+    )
     return item
 
 
@@ -568,8 +599,9 @@ async def publish_due_items(
     items = await repository.claim_due_items(
         uow.session, now=now, late_before=now - late_after, limit=limit
     )
-    for item in items:
-        await uow.outbox.add(uow.session, _published(item, scheduled_at=item.publish_at))
+    await uow.outbox.add_many(
+        uow.session, [_published(item, scheduled_at=item.publish_at) for item in items]
+    )
     return len(items)
 
 
@@ -603,10 +635,12 @@ async def create_series(
 ) -> tuple[Series, int]:
     """A recurring series; its occurrences within the window are made at once."""
     zone, rules = await _calendar_context(uow.session, community_id)
-    parse_recurrence(series_create.rrule, starts_at=series_create.starts_at, zone=zone)
+    now = utc_now()
+    if not now - SERIES_START_PAST <= series_create.starts_at <= now + SCHEDULE_HORIZON:
+        raise OutOfRange("starts_at", "from a day ago to five years ahead")
+    await check_recurrence(series_create.rrule, starts_at=series_create.starts_at, zone=zone)
     if series_create.kind == ContentKind.POLL:
         raise InvalidInput("A series cannot be made of polls.", field="kind")
-    now = utc_now()
     series = Series(
         id=new_id("ser"),
         community_id=community_id,
@@ -626,9 +660,14 @@ async def materialize_all_series(*, uow: UnitOfWork, now: datetime, window: time
     made = 0
     for series in await repository.all_series(uow.session):
         zone, rules = await _calendar_context(uow.session, series.community_id)
-        made += await materialize_series(
-            uow=uow, series=series, now=now, window=window, zone=zone, rules=rules
-        )
+        try:
+            made += await materialize_series(
+                uow=uow, series=series, now=now, window=window, zone=zone, rules=rules
+            )
+        except InvalidRecurrence:
+            # Checked when the series was made; should a stored rule stop reading (a newer
+            # dateutil, say), one bad series must not stop the others.
+            logger.warning("series %s: its rule no longer reads; skipped", series.id)
     return made
 
 

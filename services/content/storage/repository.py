@@ -199,9 +199,15 @@ async def claim_due_items(
         .execution_options(synchronize_session=False)
     )
     claimed = set((await session.execute(claim)).scalars().all())
+    # The rows are what the UPDATE made them; the loaded copies are detached and brought to
+    # the same values here rather than read again one by one.
+    for item in candidates:
+        session.expunge(item)
     published = [item for item in candidates if item.id in claimed]
     for item in published:
-        await session.refresh(item)
+        assert item.publish_at is not None
+        item.status, item.published_at, item.updated_at = ContentStatus.PUBLISHED, now, now
+        item.late = item.publish_at < late_before
     return published
 
 

@@ -18,6 +18,7 @@ from services.common.events.catalogue.base import (
 )
 from services.common.events.catalogue.content import (
     ContentApproved,
+    ContentArchived,
     ContentCreated,
     ContentFlagged,
     ContentPublished,
@@ -82,6 +83,7 @@ __all__ = [
     "CommunityCreated",
     "CommunityUpdated",
     "ContentApproved",
+    "ContentArchived",
     "ContentCreated",
     "ContentFlagged",
     "ContentPublished",

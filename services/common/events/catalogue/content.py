@@ -150,3 +150,17 @@ class ContentScheduled(DomainEvent):
     publish_at: datetime
     series_id: str | None = None
     scheduled_by: str | None = None
+
+
+@register
+class ContentArchived(DomainEvent):
+    """A published item was taken off the calendar."""
+
+    type = "content.archived"
+    source = "content"
+    subject_field = "content_id"
+
+    community_id: str
+    content_id: str
+    archived_by: str
+    archived_at: datetime
