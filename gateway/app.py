@@ -26,6 +26,7 @@ from gateway.limits import rate_limiter
 from gateway.openapi import MergedOpenApi
 from gateway.partners.routes import router as partners_router
 from gateway.proxy import UpstreamProxy, build_client
+from gateway.routing import template_for
 from gateway.settings import GatewaySettings
 from gateway.storage import repository
 from gateway.storage import webhooks as webhook_repository
@@ -42,6 +43,8 @@ from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.logs import configure_logging
 from services.common.membership import membership_handlers
+from services.common.metrics import RequestMetricsMiddleware
+from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
 
@@ -113,7 +116,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         )
     install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
     app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestMetricsMiddleware, component="gateway", template_for=template_for)
     app.include_router(router)
+    app.include_router(metrics_router)
     app.include_router(partners_router, prefix="/v1")
     app.include_router(webhooks_router, prefix="/v1")
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)

@@ -83,19 +83,22 @@ def template_pattern(template: str) -> str:
     return "[^/]+".join(re.escape(literal) for literal in literals)
 
 
-def _compile(paths: Mapping[str, tuple[str, ...]]) -> tuple[re.Pattern[str], dict[str, str]]:
-    # One alternation, one match per request; the named group that matched names the upstream.
-    groups: dict[str, str] = {}
+def _compile(
+    paths: Mapping[str, tuple[str, ...]],
+) -> tuple[re.Pattern[str], dict[str, tuple[str, str]]]:
+    # One alternation, one match per request; the named group that matched names the upstream
+    # and the template.
+    groups: dict[str, tuple[str, str]] = {}
     alternatives: list[str] = []
     for upstream, templates in paths.items():
         for template in templates:
             group = f"r{len(groups)}"
-            groups[group] = upstream
+            groups[group] = (upstream, template)
             alternatives.append(f"(?P<{group}>{template_pattern(template)})")
     return re.compile("|".join(alternatives)), groups
 
 
-_TABLE, _UPSTREAM_OF_GROUP = _compile(PATHS)
+_TABLE, _ROUTE_OF_GROUP = _compile(PATHS)
 
 
 def upstream_for(path: str) -> str | None:
@@ -103,7 +106,15 @@ def upstream_for(path: str) -> str | None:
     match = _TABLE.fullmatch(path)
     if match is None or match.lastgroup is None:
         return None
-    return _UPSTREAM_OF_GROUP[match.lastgroup]
+    return _ROUTE_OF_GROUP[match.lastgroup][0]
+
+
+def template_for(path: str) -> str | None:
+    """The path template a proxied path matches (`/v1/events/{event_id}`), for metrics."""
+    match = _TABLE.fullmatch(path)
+    if match is None or match.lastgroup is None:
+        return None
+    return _ROUTE_OF_GROUP[match.lastgroup][1]
 
 
 def has_dot_segment(path: str) -> bool:

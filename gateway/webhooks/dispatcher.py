@@ -42,6 +42,7 @@ from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES
 from services.common.events.consumer import InboxConsumer, PoisonMessage
 from services.common.events.envelope import CloudEvent
 from services.common.ids import new_id
+from services.common.metrics import WEBHOOK_FAILURES
 from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -192,6 +193,13 @@ class Outcome:
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
 
+    def failure_kind(self) -> str:
+        """A bounded label for metrics: `3xx`, `4xx`, `5xx`, or `no_response` (refused,
+        timed out, blocked)."""
+        if self.status_code is None:
+            return "no_response"
+        return f"{self.status_code // 100}xx"
+
 
 def next_delay(
     schedule: Sequence[float], attempts_made: int, retry_after_seconds: float | None
@@ -315,6 +323,8 @@ class WebhookSender:
 
     async def _attempt(self, delivery: Row[Any]) -> None:
         outcome = await self._send(delivery)
+        if not outcome.succeeded:
+            WEBHOOK_FAILURES.labels(outcome.failure_kind()).inc()
         await self._outcomes.put((delivery, outcome))
 
     async def _send(self, delivery: Row[Any]) -> Outcome:

@@ -7,6 +7,7 @@ several apps in one interpreter (the tests) share them without registering twice
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
@@ -68,9 +69,17 @@ class RequestMetricsMiddleware:
     """Observe every HTTP request's latency under its route template (`/v1/events/{event_id}`),
     never the raw path."""
 
-    def __init__(self, app: ASGIApp, *, component: str) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        component: str,
+        template_for: Callable[[str], str | None] | None = None,
+    ) -> None:
         self.app = app
         self.component = component
+        # For paths no route of this app names (the gateway's proxy), the template they match.
+        self.template_for = template_for
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -84,11 +93,17 @@ class RequestMetricsMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 REQUEST_DURATION.labels(
-                    self.component, scope["method"], _route_of(scope), str(status)
+                    self.component, scope["method"], self._route(scope), str(status)
                 ).observe(time.perf_counter() - started)
             await send(message)
 
         await self.app(scope, receive, observe_start)
+
+    def _route(self, scope: Scope) -> str:
+        route = _route_of(scope)
+        if route == UNMATCHED_ROUTE and self.template_for is not None:
+            return self.template_for(scope["path"]) or UNMATCHED_ROUTE
+        return route
 
 
 def _route_of(scope: Scope) -> str:
