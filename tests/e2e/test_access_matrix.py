@@ -415,7 +415,13 @@ KEY_MATRIX: list[tuple[str, str, Body, tuple[str, str, str]]] = [
     ("GET", "/v1/communities/{cid}/members/{mid}", None, ("403", "200", "403")),
     ("POST", "/v1/activities", activity, ("403", "202", "403")),
     ("GET", "/v1/communities/{cid}/content", None, ("403", "200", "403")),
-    ("POST", "/v1/communities/{cid}/content", lambda w: CONTENT, ("403", "201", "403")),
+    # A partner posts as itself; member content would need the member it speaks for.
+    (
+        "POST",
+        "/v1/communities/{cid}/content",
+        lambda w: {**CONTENT, "source": "partner"},
+        ("403", "201", "403"),
+    ),
     ("GET", "/v1/content/{content_id}", None, ("403", "200", "404")),
     ("POST", "/v1/communities/{cid}/events", lambda w: EVENT, ("403", "201", "403")),
     ("GET", "/v1/communities/{cid}/events", None, ("403", "200", "403")),
