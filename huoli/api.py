@@ -39,6 +39,7 @@ def development_token(user_id: str, roles: tuple[str, ...] = ()) -> str:
 
 class HuoliApi:
     def __init__(self, base_url: str, token: str) -> None:
+        self.base_url = base_url
         self.client = httpx.Client(
             base_url=base_url.rstrip("/") + "/v1",
             headers={"Authorization": f"Bearer {token}"},
@@ -53,7 +54,7 @@ class HuoliApi:
 
     def as_user(self, token: str) -> "HuoliApi":
         """The same API, acting as another person."""
-        return HuoliApi(str(self.client.base_url).removesuffix("/v1"), token)
+        return HuoliApi(self.base_url, token)
 
     def request(
         self,

@@ -6,8 +6,11 @@ huoli leaderboard cmt_… --period week
 huoli health cmt_…
 huoli tier-policy cmt_…            # a dry run: the table of moves it would make
 huoli tier-policy cmt_… --apply    # the real run
+huoli seed                         # a demo community with a month of data, via the API
+huoli replay --check               # rebuild every score from scoring's ledger, compare only
 """
 
+import asyncio
 from typing import Annotated
 
 import typer
@@ -20,6 +23,8 @@ from huoli.seed import SeedPlan, seed_community, total_work
 from services.common.components import GATEWAY, SERVICES
 from services.common.migrations import upgrade_to_head
 from services.common.settings import ServiceSettings
+from services.scoring.replay import replay as replay_ledger
+from services.scoring.settings import ScoringSettings
 
 # Every component with a database of its own.
 MIGRATED = (*SERVICES, GATEWAY)
@@ -191,7 +196,7 @@ def seed(
             progress.update(task, advance=done, description=f"seeding {label}")
 
         try:
-            result = seed_community(api, plan, step)
+            result = seed_community(api, plan, step=step, token_for=development_token)
         except ApiError as error:
             raise _fail(error) from error
     console.print(
@@ -201,3 +206,19 @@ def seed(
         f"{len(result.content_ids)} content items"
     )
     console.print(f"next: huoli leaderboard {result.community_id} --as {act_as}")
+
+
+@app.command()
+def replay(
+    check: Annotated[bool, typer.Option("--check", help="compare only; write nothing")] = False,
+) -> None:
+    """Rebuild every score from scoring's ledger (`SCORING_DATABASE_URL`): the same fold the
+    consumer runs, so the result is identical; `--check` lists differences instead."""
+    url = ScoringSettings().resolved_database_url()
+    differences = asyncio.run(replay_ledger(url, check=check))
+    for difference in differences[:50]:
+        console.print(difference)
+    if check and differences:
+        console.print(f"[red]{len(differences)} difference(s) from the ledger[/red]")
+        raise typer.Exit(1)
+    console.print("scores match the ledger" if check else "scores rebuilt from the ledger")

@@ -3,13 +3,15 @@ three tiers, people with Chinese names and roles, a month of activities, events 
 registrations and check-ins, and content on the calendar."""
 
 import random
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
-from huoli.api import HuoliApi, development_token
+from huoli.api import ApiError, HuoliApi
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘"
 GIVEN_NAMES = (
@@ -62,11 +64,26 @@ class SeedResult:
 
 Step = Callable[[str, int], None]
 """Reports progress: a label and how many units of work were just done."""
+TokenFor = Callable[[str], str]
+"""A bearer token acting as the given user (members register themselves for events)."""
 
 
 def total_work(plan: SeedPlan) -> int:
     """The units `seed_community` reports, so a progress bar knows its length."""
     return 3 + plan.members + plan.activities + len(EVENTS) + len(CONTENT)
+
+
+def eventually(call: Callable[[], Any], *, seconds: float = 60) -> Any:
+    """Content, events and scoring learn of a new community or member through the broker, a
+    moment after members answered: retry what they refuse as unknown (404) until they know."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            return call()
+        except ApiError as error:
+            if error.status != 404 or time.monotonic() > deadline:
+                raise
+        time.sleep(0.2)
 
 
 def chinese_names(rng: random.Random, count: int) -> Iterator[str]:
@@ -79,7 +96,7 @@ def chinese_names(rng: random.Random, count: int) -> Iterator[str]:
         yield name
 
 
-def seed_community(api: HuoliApi, plan: SeedPlan, step: Step) -> SeedResult:
+def seed_community(api: HuoliApi, plan: SeedPlan, *, step: Step, token_for: TokenFor) -> SeedResult:
     """Create the demo community with `api` acting as its owner."""
     rng = random.Random(plan.seed)
     run = uuid.uuid4().hex[:6]
@@ -116,8 +133,13 @@ def seed_community(api: HuoliApi, plan: SeedPlan, step: Step) -> SeedResult:
             api.put(f"/communities/{cid}/members/{member['id']}/role", {"role": STAFF_ROLES[index]})
         step("members", 1)
 
+    # Scoring refuses activities of members it does not know yet.
+    last = result.member_ids[-1]
+    eventually(lambda: api.get(f"/communities/{cid}/members/{last}/engagement"))
     result.activities = _activities(api, cid, result.member_ids, plan=plan, rng=rng, step=step)
-    result.event_ids = _events(api, cid, result.member_ids, run=run, rng=rng, step=step)
+    result.event_ids = _events(
+        api, cid, result.member_ids, run=run, rng=rng, step=step, token_for=token_for
+    )
     result.content_ids = _content(api, cid, step)
     return result
 
@@ -171,7 +193,14 @@ def _post_activities(api: HuoliApi, batch: list[dict[str, Any]], step: Step) -> 
 
 
 def _events(
-    api: HuoliApi, cid: str, members: list[str], *, run: str, rng: random.Random, step: Step
+    api: HuoliApi,
+    cid: str,
+    members: list[str],
+    *,
+    run: str,
+    rng: random.Random,
+    step: Step,
+    token_for: TokenFor,
 ) -> list[str]:
     now = datetime.now(UTC).replace(microsecond=0)
     ids = []
@@ -190,13 +219,15 @@ def _events(
             body["location"] = location
         else:
             body["url"] = "https://meeting.example.com/huoli-demo"
-        event = api.post(f"/communities/{cid}/events", body)
+        event = eventually(partial(api.post, f"/communities/{cid}/events", body))
         api.post(f"/events/{event['id']}/publish")
         for position, member_id in enumerate(rng.sample(members, k=min(25, len(members)))):
-            user = api.as_user(development_token(f"demo-{run}-{members.index(member_id)}"))
+            user = api.as_user(token_for(f"demo-{run}-{members.index(member_id)}"))
             with user:
-                registration = user.post(
-                    f"/events/{event['id']}/registrations", {"member_id": member_id}
+                registration = eventually(
+                    partial(
+                        user.post, f"/events/{event['id']}/registrations", {"member_id": member_id}
+                    )
                 )
                 if index == 0 and registration["status"] == "confirmed" and position % 4:
                     user.post(
@@ -211,10 +242,14 @@ def _events(
 def _content(api: HuoliApi, cid: str, step: Step) -> list[str]:
     ids = []
     for kind, title, body in CONTENT:
-        item = api.post(
-            f"/communities/{cid}/content",
-            {"kind": kind, "title": title, "body": body, "source": "official", "tags": ["精选"]},
-        )
+        content = {
+            "kind": kind,
+            "title": title,
+            "body": body,
+            "source": "official",
+            "tags": ["精选"],
+        }
+        item = eventually(partial(api.post, f"/communities/{cid}/content", content))
         api.post(f"/content/{item['id']}/submit")
         api.post(f"/content/{item['id']}/approve")
         # No time: the next free slot under the community's publishing rules.
