@@ -130,7 +130,8 @@ def health(
             report = api.get(f"/communities/{community_id}/health")
         except ApiError as error:
             raise _fail(error) from error
-    table = Table(title=f"{community_id} · stage: {report.get('stage')}")
+    console.print(f"{community_id}: lifecycle stage [bold]{report.get('stage')}[/bold]")
+    table = Table(title="health alerts")
     table.add_column("alert")
     table.add_column("detail")
     for alert in report.get("alerts", []):
