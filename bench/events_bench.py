@@ -1,6 +1,8 @@
 """Registrations per second through the gateway: one hot event everyone races for (every
 registration takes the same event's row lock) and the same load spread over many events, on
 SQLite and on PostgreSQL; after each run the confirmed and waitlisted counts are checked exact.
+The members joining first are timed too: joins per second through the gateway (their row shows
+the members who joined as "confirmed").
 
 One run per backend starts the whole system as processes (embedded broker, the four services and
 the gateway, one uvicorn worker each), creates a community through the gateway, lets `--members`
@@ -105,24 +107,32 @@ async def bounded(concurrency: int, calls: list[Any]) -> list[Any]:
 
 
 async def setup_community(
-    gateway: httpx.AsyncClient, members: int
-) -> tuple[str, list[tuple[str, str]]]:
+    gateway: httpx.AsyncClient, members: int, concurrency: int
+) -> tuple[str, list[tuple[str, str]], float, list[float]]:
+    """The community and its members (user, member id); the joins' wall time and latencies:
+    the members issue's joins per second through the gateway."""
     owner = auth("bench-owner")
     created = await gateway.post("/v1/communities", json={"name": "压测社群"}, headers=owner)
     created.raise_for_status()
     community_id: str = created.json()["id"]
     users = [f"bench-{index:05d}" for index in range(members)]
 
+    latencies: list[float] = []
+
     async def join(user: str) -> tuple[str, str]:
+        started = time.perf_counter()
         joined = await gateway.post(
             f"/v1/communities/{community_id}/members",
             json={"user_id": user, "display_name": user},
             headers=auth(user),
         )
+        latencies.append(time.perf_counter() - started)
         joined.raise_for_status()
         return user, joined.json()["id"]
 
-    joined = await bounded(16, [lambda user=user: join(user) for user in users])
+    started = time.perf_counter()
+    joined = await bounded(concurrency, [lambda user=user: join(user) for user in users])
+    join_seconds = time.perf_counter() - started
     deadline = time.monotonic() + 60
     pending = list(users)
     while pending:  # the events service learns of members through the broker
@@ -142,7 +152,7 @@ async def setup_community(
             raise RuntimeError(f"{len(pending)} members never reached the events service")
         if pending:
             await asyncio.sleep(0.5)
-    return community_id, joined
+    return community_id, joined, join_seconds, latencies
 
 
 async def create_event(gateway: httpx.AsyncClient, community_id: str, capacity: int) -> str:
@@ -231,7 +241,22 @@ async def measure(stack: Stack, backend: str, args: argparse.Namespace) -> list[
             max_connections=args.concurrency, max_keepalive_connections=args.concurrency
         ),
     ) as gateway:
-        community_id, joined = await setup_community(gateway, args.members)
+        community_id, joined, seconds, latencies = await setup_community(
+            gateway, args.members, args.concurrency
+        )
+        # Joins into one community: each takes its tiers' lock and counts the seats.
+        results.append(
+            Result(
+                backend,
+                "joins (1 community)",
+                len(joined),
+                seconds,
+                statistics.median(latencies) * 1000,
+                percentile(latencies, 0.99),
+                len(joined),
+                0,
+            )
+        )
 
         hot = await create_event(gateway, community_id, args.capacity)
         seconds, latencies = await register_all(
