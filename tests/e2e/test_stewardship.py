@@ -253,3 +253,88 @@ async def test_tiers_and_invites_through_the_gateway(system: System) -> None:
         assert owner_row["referral_count"] == 1
 
     await eventually(referral_counted)
+
+
+async def test_erasure_reaches_every_service_and_keeps_the_counts(system: System) -> None:
+    """A user's personal data erased through the gateway: afterwards no service answers with
+    their name, and the content, the registration and the score they left are still counted."""
+    owner, user = system.auth("owner"), f"eve-{uuid.uuid4().hex[:6]}"
+    name = "夏娃 Eve 🍎"
+    created = await system.gateway.post("/v1/communities", json={"name": "擦除测试"}, headers=owner)
+    cid = created.json()["id"]
+    joined = await system.gateway.post(
+        f"/v1/communities/{cid}/members",
+        json={"user_id": user, "display_name": name},
+        headers=system.auth(user),
+    )
+    assert joined.status_code == 201, joined.text
+    mid = joined.json()["id"]
+
+    async def everyone_knows_her() -> tuple[str, str]:
+        story = await system.gateway.post(
+            f"/v1/communities/{cid}/content",
+            json={"kind": "user_story", "title": "我的故事", "body": "你好", "source": "member"},
+            headers=system.auth(user),
+        )
+        assert story.status_code == 201, story.text
+        event = await system.gateway.post(
+            f"/v1/communities/{cid}/events", json=EVENT, headers=owner
+        )
+        assert event.status_code == 201, event.text
+        return story.json()["id"], event.json()["id"]
+
+    content_id, event_id = await eventually(everyone_knows_her, timeout=30)
+    published = await system.gateway.post(f"/v1/events/{event_id}/publish", headers=owner)
+    assert published.status_code == 200, published.text
+    registered = await system.gateway.post(
+        f"/v1/events/{event_id}/registrations", json={"member_id": mid}, headers=system.auth(user)
+    )
+    assert registered.status_code == 201, registered.text
+    activity = {
+        "id": f"erase-{mid}",
+        "community_id": cid,
+        "member_id": mid,
+        "type": "message",
+        "occurred_at": datetime.now(UTC).isoformat(),
+    }
+
+    async def scored() -> None:
+        posted = await system.gateway.post("/v1/activities", json=[activity], headers=owner)
+        assert posted.json()["accepted"] + posted.json()["duplicates"] == 1, posted.text
+        board = await system.gateway.get(
+            f"/v1/communities/{cid}/leaderboard", params={"period": "all"}, headers=owner
+        )
+        assert [item["display_name"] for item in board.json()["items"]] == [name]
+
+    await eventually(scored, timeout=30)
+
+    erased = await system.gateway.delete(
+        f"/v1/users/{user}/personal-data", headers=system.auth(user)
+    )
+    assert erased.status_code == 202, erased.text
+
+    reads = {
+        "member": f"/v1/communities/{cid}/members/{mid}",
+        "members": f"/v1/communities/{cid}/members",
+        "content": f"/v1/content/{content_id}",
+        "registrations": f"/v1/events/{event_id}/registrations",
+        "leaderboard": f"/v1/communities/{cid}/leaderboard?period=all",
+        "engagement": f"/v1/communities/{cid}/members/{mid}/engagement",
+    }
+
+    async def forgotten_everywhere() -> dict[str, Any]:
+        answers = {}
+        for what, path in reads.items():
+            response = await system.gateway.get(path, headers=owner)
+            assert response.status_code == 200, (what, response.text)
+            assert "夏娃" not in response.text and user not in response.text, (what, response.text)
+            answers[what] = response.json()
+        return answers
+
+    answers = await eventually(forgotten_everywhere, timeout=60)
+    # What she left is still counted: her story, her seat, her score.
+    assert answers["content"]["id"] == content_id
+    assert len(answers["registrations"]["items"]) == 1
+    assert [item["member_id"] for item in answers["leaderboard"]["items"]] == [mid]
+    report = await system.gateway.get(f"/v1/events/{event_id}/report", headers=owner)
+    assert report.json()["registered"] == 1, report.text
