@@ -5,6 +5,7 @@ scope, one that lacks it, and one for another community. And a service reached d
 around the gateway, believes no one."""
 
 import itertools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,7 +17,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from gateway.partners.routes import router as partners_router
-from gateway.routing import LOCAL_PATHS, PATHS
+from gateway.routing import LOCAL_PATHS, PATHS, template_pattern
 from gateway.scopes import SCOPES, scope_needed
 from gateway.webhooks.routes import router as webhooks_router
 from services.common.auth import signed_actor_headers
@@ -320,6 +321,65 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("GET", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "200")),
     ("GET", "/v1/webhooks/{webhook_id}/deliveries", None, ("401", "404", "404", "200")),
     ("POST", "/v1/webhooks/{webhook_id}/ping", None, ("401", "404", "404", "202")),
+    (
+        "POST",
+        "/v1/webhooks/{webhook_id}/redeliver",
+        lambda w: {"since": _SINCE},
+        ("401", "404", "404", "202"),
+    ),
+    (
+        "POST",
+        "/v1/webhooks/{webhook_id}/deliveries/dlv_nope/redeliver",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    (
+        "PATCH",
+        "/v1/webhooks/{webhook_id}",
+        lambda w: {"url": WEBHOOK_URL},
+        ("401", "404", "404", "200"),
+    ),
+    ("DELETE", "/v1/api-keys/key_nope", None, ("401", "404", "404", "404")),
+    ("GET", "/v1/me/memberships", None, ("401", "200", "200", "200")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}",
+        lambda w: {"name": "Access 矩阵"},
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/tiers/tier_nope",
+        lambda w: {"name": "Renamed"},
+        ("401", "404", "403", "404"),
+    ),
+    # The member is already in: nothing to approve or reject, once past the role check.
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/approve",
+        None,
+        ("401", "404", "403", "409"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/reject",
+        None,
+        ("401", "404", "403", "409"),
+    ),
+    (
+        "PUT",
+        "/v1/communities/{cid}/members/{mid}/role",
+        lambda w: {"role": "member"},
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/members/mbr_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    # Last: the webhook goes.
+    ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
 CASES = [
     pytest.param(method, path, body, caller, expected, id=f"{method} {path} as {caller}")
@@ -810,6 +870,23 @@ def test_every_route_has_a_row_for_keys() -> None:
     assert sorted(set(rows) - served) == [], "rows in KEY_MATRIX for routes nobody serves"
 
 
+def test_every_route_has_a_row_for_people() -> None:
+    served = served_routes()
+    covered: set[tuple[str, str]] = set()
+    for method, path, *_ in MATRIX:
+        # A row's placeholders ({cid}, {published_event_id}) and literal ids (reg_nope) alike
+        # stand for one path segment.
+        url = re.sub(r"\{[^/{}]+\}", "x", path)
+        matched = {
+            (method, template)
+            for served_method, template in served
+            if served_method == method and re.fullmatch(template_pattern(template), url)
+        }
+        assert matched, f"{method} {path} is served by nobody"
+        covered |= matched
+    assert sorted(served - covered) == [], "routes with no row in MATRIX"
+
+
 def outcome(response: httpx.Response) -> str:
     if response.status_code == 202 and "rejected" in response.json():
         rejected = response.json()["rejected"]
@@ -881,6 +958,17 @@ async def test_each_route_answers_each_kind_of_key_as_expected(
     assert outcome(response) == expected, response.text
     if response.status_code >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json().get("type", "") if response.status_code >= 400 else ""
+    if expected == "404":
+        # Another community's item, to a key, is one that does not exist.
+        assert problem.endswith("-not-found"), response.text
+    if caller == "key-elsewhere" and expected == "403":
+        assert problem.endswith(("community-not-covered", "not-for-api-keys", "people-only"))
+    if scope_needed(method, url) is None and expected == "403":
+        # Refused by the gateway for being a key, whatever the key.
+        assert problem.endswith(("not-for-api-keys", "people-only")), response.text
+    elif caller == "key-without-scope" and expected == "403":
+        assert problem.endswith("scope-required"), response.text
 
 
 async def test_a_partner_pushes_activities_and_reads_members_with_one_key(
