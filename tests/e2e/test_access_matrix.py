@@ -1,8 +1,9 @@
-"""Who may do what, through the gateway on the real processes: every /v1 route, called by an
-anonymous client, a stranger to the community, a plain member and its owner, answers only as
-the table says; so does every route a partner may use, called with an API key that has the
-scope, one that lacks it, and one for another community. And a service reached directly,
-around the gateway, believes no one."""
+"""Who may do what, through the gateway on the real processes: every /v1 route (every method
+of every service and of the gateway itself), called by an anonymous client, a stranger to the
+community, a plain member and its owner, answers only as the table says; so does every route
+called with an API key of the community lacking the scope, one with it, and one for another
+community. Two tests fail for a route without rows. And a service reached directly, around the
+gateway, believes no one."""
 
 import itertools
 import re
