@@ -51,6 +51,7 @@ class World:
     webhook_id: str
     key_content_id: str
     key_event_id: str
+    elsewhere_id: str
 
 
 def fresh(prefix: str) -> str:
@@ -465,6 +466,7 @@ async def world(system: System) -> World:
         webhook.json()["id"],
         key_content.json()["id"],
         key_event.json()["id"],
+        elsewhere.json()["id"],
     )
 
 
@@ -970,6 +972,36 @@ async def test_each_route_answers_each_kind_of_key_as_expected(
         assert problem.endswith(("not-for-api-keys", "people-only")), response.text
     elif caller == "key-without-scope" and expected == "403":
         assert problem.endswith("scope-required"), response.text
+
+
+async def test_a_key_reaches_no_member_of_another_community_through_its_own(
+    system: System, world: World
+) -> None:
+    listed = await system.gateway.get(
+        f"/v1/communities/{world.elsewhere_id}/members", headers=system.auth(STRANGER)
+    )
+    assert listed.status_code == 200, listed.text
+    theirs = listed.json()["items"][0]["id"]
+    key = {"X-API-Key": world.keys["key-with-scope"]}
+    ours = f"/v1/communities/{world.community_id}/members/{theirs}"
+    asked = [
+        await system.gateway.get(ours, headers=key),
+        await system.gateway.get(f"{ours}/engagement", headers=key),
+        await system.gateway.post(f"{ours}/points", json={"delta": 5, "reason": "x"}, headers=key),
+        await system.gateway.post(
+            f"/v1/events/{world.published_event_id}/registrations",
+            json={"member_id": theirs},
+            headers=key,
+        ),
+    ]
+    assert [answer.status_code for answer in asked] == [404] * 4, [a.text for a in asked]
+    pushed = await system.gateway.post(
+        "/v1/activities",
+        json=[{**activity(world)[0], "member_id": theirs}],
+        headers=key,
+    )
+    assert pushed.status_code == 202, pushed.text
+    assert pushed.json()["accepted"] == 0, pushed.text
 
 
 async def test_a_partner_pushes_activities_and_reads_members_with_one_key(
