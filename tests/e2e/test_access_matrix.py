@@ -1,10 +1,12 @@
-"""Who may do what, through the gateway on the real processes: every /v1 route, called by an
-anonymous client, a stranger to the community, a plain member and its owner, answers only as
-the table says; so does every route a partner may use, called with an API key that has the
-scope, one that lacks it, and one for another community. And a service reached directly,
-around the gateway, believes no one."""
+"""Who may do what, through the gateway on the real processes: every /v1 route (every method
+of every service and of the gateway itself), called by an anonymous client, a stranger to the
+community, a plain member and its owner, answers only as the table says; so does every route
+called with an API key of the community lacking the scope, one with it, and one for another
+community. Two tests fail for a route without rows. And a service reached directly, around the
+gateway, believes no one."""
 
 import itertools
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,9 +15,14 @@ from typing import Any
 
 import httpx
 import pytest
+from fastapi.routing import APIRoute
 
-from gateway.scopes import SCOPES
+from gateway.partners.routes import router as partners_router
+from gateway.routing import LOCAL_PATHS, PATHS, template_pattern
+from gateway.scopes import SCOPES, scope_needed
+from gateway.webhooks.routes import router as webhooks_router
 from services.common.auth import signed_actor_headers
+from services.common.components import SERVICES
 from tests.e2e.conftest import INTERNAL_SECRET, System
 from tests.support import eventually
 
@@ -42,6 +49,9 @@ class World:
     challenge_id: str
     keys: dict[str, str]
     webhook_id: str
+    key_content_id: str
+    key_event_id: str
+    elsewhere_id: str
 
 
 def fresh(prefix: str) -> str:
@@ -70,6 +80,7 @@ EVENT = {
     "starts_at": _STARTS.isoformat(),
     "ends_at": (_STARTS + timedelta(hours=2)).isoformat(),
 }
+_SINCE = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
 LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
 SERIES = {
@@ -312,6 +323,65 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("GET", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "200")),
     ("GET", "/v1/webhooks/{webhook_id}/deliveries", None, ("401", "404", "404", "200")),
     ("POST", "/v1/webhooks/{webhook_id}/ping", None, ("401", "404", "404", "202")),
+    (
+        "POST",
+        "/v1/webhooks/{webhook_id}/redeliver",
+        lambda w: {"since": _SINCE},
+        ("401", "404", "404", "202"),
+    ),
+    (
+        "POST",
+        "/v1/webhooks/{webhook_id}/deliveries/dlv_nope/redeliver",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    (
+        "PATCH",
+        "/v1/webhooks/{webhook_id}",
+        lambda w: {"url": WEBHOOK_URL},
+        ("401", "404", "404", "200"),
+    ),
+    ("DELETE", "/v1/api-keys/key_nope", None, ("401", "404", "404", "404")),
+    ("GET", "/v1/me/memberships", None, ("401", "200", "200", "200")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}",
+        lambda w: {"name": "Access 矩阵"},
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/tiers/tier_nope",
+        lambda w: {"name": "Renamed"},
+        ("401", "404", "403", "404"),
+    ),
+    # The member is already in: nothing to approve or reject, once past the role check.
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/approve",
+        None,
+        ("401", "404", "403", "409"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/reject",
+        None,
+        ("401", "404", "403", "409"),
+    ),
+    (
+        "PUT",
+        "/v1/communities/{cid}/members/{mid}/role",
+        lambda w: {"role": "member"},
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/members/mbr_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    # Last: the webhook goes.
+    ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
 CASES = [
     pytest.param(method, path, body, caller, expected, id=f"{method} {path} as {caller}")
@@ -363,11 +433,23 @@ async def world(system: System) -> World:
     elsewhere = await system.gateway.post(
         "/v1/communities", json={"name": "Elsewhere"}, headers=system.auth(STRANGER)
     )
+    # Two keys with one scope each, so that every route has one lacking its scope.
     keys = {
         "key-with-scope": await make_key(system, OWNER, cid, sorted(SCOPES)),
-        "key-without-scope": await make_key(system, OWNER, cid, ["scoring:write"]),
+        "key-scoring-write": await make_key(system, OWNER, cid, ["scoring:write"]),
+        "key-members-read": await make_key(system, OWNER, cid, ["members:read"]),
         "key-elsewhere": await make_key(system, STRANGER, elsewhere.json()["id"], sorted(SCOPES)),
     }
+    # A content item and a draft event of the partner's own, for the key rows to walk through
+    # their workflows.
+    partner = {"X-API-Key": keys["key-with-scope"]}
+    key_content = await system.gateway.post(
+        f"/v1/communities/{cid}/content", json={**CONTENT, "source": "partner"}, headers=partner
+    )
+    key_event = await system.gateway.post(
+        f"/v1/communities/{cid}/events", json=EVENT, headers=partner
+    )
+    assert [key_content.status_code, key_event.status_code] == [201, 201], key_content.text
     webhook = await system.gateway.post(
         "/v1/webhooks", json=webhook_request_for(cid), headers=owner
     )
@@ -382,6 +464,9 @@ async def world(system: System) -> World:
         challenge.json()["id"],
         keys,
         webhook.json()["id"],
+        key_content.json()["id"],
+        key_event.json()["id"],
+        elsewhere.json()["id"],
     )
 
 
@@ -407,53 +492,402 @@ async def make_key(system: System, user: str, community_id: str, scopes: list[st
 
 
 KEY_CALLERS = ("key-without-scope", "key-with-scope", "key-elsewhere")
-# Partner-facing routes (and some no key may call), answered to: a key lacking the scope, a key
-# with it, a key with every scope for another community. Paths naming an event rather than its
-# community are refused by the service (404), which admits a partner to its key's communities.
-KEY_MATRIX: list[tuple[str, str, Body, tuple[str, str, str]]] = [
-    ("GET", "/v1/communities/{cid}/members", None, ("403", "200", "403")),
-    ("GET", "/v1/communities/{cid}/members/{mid}", None, ("403", "200", "403")),
-    ("POST", "/v1/activities", activity, ("403", "202", "403")),
-    ("GET", "/v1/communities/{cid}/content", None, ("403", "200", "403")),
-    # A partner posts as itself; member content would need the member it speaks for.
+NO_KEY = ("403", "403", "403")
+# Every /v1 route of every service and of the gateway itself, by method and path template,
+# answered to: a key of the community lacking the scope the route needs, a key of the community
+# with every scope, and a key with every scope for another community. A route gateway.scopes does
+# not list is refused to every key (403): keys never create communities, join, approve, sanction
+# or remove people, erase personal data, or manage keys and webhooks. Paths naming an item (a
+# content item, an event, a challenge) rather than its community pass the gateway and are
+# refused by the service (404), which admits a partner only to its key's communities. The
+# optional last field names the World attribute a parameter takes instead of the default.
+KeyRow = tuple[str, str, Body, tuple[str, str, str], dict[str, str]]
+KEY_MATRIX: list[KeyRow] = [
+    # Members: reads inside the key's community only.
+    ("POST", "/v1/communities", lambda w: {"name": "Another"}, NO_KEY, {}),
+    ("GET", "/v1/communities", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}", None, ("403", "200", "403"), {}),
+    ("PATCH", "/v1/communities/{community_id}", lambda w: {"name": "Renamed"}, NO_KEY, {}),
     (
         "POST",
-        "/v1/communities/{cid}/content",
-        lambda w: {**CONTENT, "source": "partner"},
-        ("403", "201", "403"),
+        "/v1/communities/{community_id}/members",
+        lambda w: {"user_id": fresh("u"), "display_name": "New"},
+        NO_KEY,
+        {},
     ),
-    ("GET", "/v1/content/{content_id}", None, ("403", "200", "404")),
-    ("POST", "/v1/communities/{cid}/events", lambda w: EVENT, ("403", "201", "403")),
-    ("GET", "/v1/communities/{cid}/events", None, ("403", "200", "403")),
-    ("GET", "/v1/events/{event_id}", None, ("403", "200", "404")),
-    ("GET", "/v1/communities/{cid}/leaderboard", None, ("403", "200", "403")),
+    ("GET", "/v1/communities/{community_id}/members", None, ("403", "200", "403"), {}),
     (
         "GET",
-        "/v1/communities/{cid}/members/{mid}/engagement",
+        "/v1/communities/{community_id}/members/{member_id}",
         None,
         ("403", "200", "403"),
+        {},
     ),
-    # No key may create communities, join people or manage keys.
-    ("POST", "/v1/communities", lambda w: {"name": "Another"}, ("403", "403", "403")),
-    ("GET", "/v1/communities", None, ("403", "403", "403")),
+    (
+        "PATCH",
+        "/v1/communities/{community_id}/members/{member_id}",
+        lambda w: {"display_name": "Renamed by a key"},
+        NO_KEY,
+        {},
+    ),
+    ("POST", "/v1/communities/{community_id}/members/{member_id}/approve", None, NO_KEY, {}),
+    ("POST", "/v1/communities/{community_id}/members/{member_id}/reject", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/members/{member_id}/role",
+        lambda w: {"role": "admin"},
+        NO_KEY,
+        {},
+    ),
     (
         "POST",
-        "/v1/communities/{cid}/members",
-        lambda w: {"user_id": fresh("u"), "display_name": "New"},
-        ("403", "403", "403"),
+        "/v1/communities/{community_id}/members/{member_id}/sanctions",
+        lambda w: {"kind": "warn", "reason": "key"},
+        NO_KEY,
+        {},
     ),
-    ("GET", "/v1/api-keys", None, ("403", "403", "403")),
-    ("POST", "/v1/api-keys", key_request, ("403", "403", "403")),
-    ("POST", "/v1/webhooks", webhook_request, ("403", "403", "403")),
-    ("GET", "/v1/webhooks/{webhook_id}", None, ("403", "403", "403")),
-    # The catalogue is for partners too.
-    ("GET", "/v1/event-types", None, ("200", "200", "200")),
+    ("GET", "/v1/communities/{community_id}/members/{member_id}/sanctions", None, NO_KEY, {}),
+    ("DELETE", "/v1/communities/{community_id}/members/{member_id}", None, NO_KEY, {}),
+    ("GET", "/v1/me/memberships", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/tiers", None, ("403", "200", "403"), {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/tiers",
+        lambda w: {"name": fresh("tier"), "rank": next(TIER_RANKS)},
+        NO_KEY,
+        {},
+    ),
+    (
+        "PATCH",
+        "/v1/communities/{community_id}/tiers/{tier_id}",
+        lambda w: {"name": "Renamed"},
+        NO_KEY,
+        {},
+    ),
+    ("POST", "/v1/communities/{community_id}/invites", lambda w: {}, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/sanction-ladder", None, ("403", "200", "403"), {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/sanction-ladder",
+        lambda w: {"warnings_before_mute": 5},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/tier-policy", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/tier-policy",
+        lambda w: {"scheduled": False},
+        NO_KEY,
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/tier-policy/run",
+        lambda w: {"dry_run": True},
+        NO_KEY,
+        {},
+    ),
+    ("DELETE", "/v1/users/{user_id}/personal-data", None, NO_KEY, {}),
+    # Content: the key's own item walks the workflow, row after row.
+    (
+        "POST",
+        "/v1/communities/{community_id}/content",
+        lambda w: {**CONTENT, "source": "partner"},
+        ("403", "201", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/content", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/content/{content_id}", None, ("403", "200", "404"), {}),
+    (
+        "PATCH",
+        "/v1/content/{content_id}",
+        lambda w: {"title": "Edited by a key"},
+        ("403", "200", "404"),
+        {"content_id": "key_content_id"},
+    ),
+    (
+        "POST",
+        "/v1/content/{content_id}/submit",
+        None,
+        ("403", "200", "404"),
+        {"content_id": "key_content_id"},
+    ),
+    (
+        "POST",
+        "/v1/content/{content_id}/approve",
+        None,
+        ("403", "200", "404"),
+        {"content_id": "key_content_id"},
+    ),
+    (
+        "POST",
+        "/v1/content/{content_id}/schedule",
+        None,
+        ("403", "200", "404"),
+        {"content_id": "key_content_id"},
+    ),
+    (
+        "POST",
+        "/v1/content/{content_id}/publish",
+        None,
+        ("403", "200", "404"),
+        {"content_id": "key_content_id"},
+    ),
+    (
+        "POST",
+        "/v1/content/{content_id}/archive",
+        None,
+        ("403", "200", "404"),
+        {"content_id": "key_content_id"},
+    ),
+    # Too late to reject an archived item: the key got past authorization.
+    (
+        "POST",
+        "/v1/content/{content_id}/reject",
+        None,
+        ("403", "409", "404"),
+        {"content_id": "key_content_id"},
+    ),
+    # A partner may not vote in a member's name.
+    (
+        "POST",
+        "/v1/content/{content_id}/votes",
+        lambda w: {"member_id": w.member_id, "option": "A"},
+        ("403", "403", "404"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/calendar", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/publishing-rules", None, ("403", "200", "403"), {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/publishing-rules",
+        lambda w: {},
+        ("403", "200", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/screening", None, ("403", "200", "403"), {}),
+    ("PUT", "/v1/communities/{community_id}/screening", lambda w: {}, ("403", "200", "403"), {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/series",
+        lambda w: SERIES,
+        ("403", "201", "403"),
+        {},
+    ),
+    # Events: the key's own draft event is published, run and finally cancelled.
+    (
+        "POST",
+        "/v1/communities/{community_id}/events",
+        lambda w: EVENT,
+        ("403", "201", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/events", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/events.ics", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/events/{event_id}", None, ("403", "200", "404"), {}),
+    (
+        "POST",
+        "/v1/events/{event_id}/publish",
+        None,
+        ("403", "200", "404"),
+        {"event_id": "key_event_id"},
+    ),
+    (
+        "POST",
+        "/v1/events/{event_id}/registrations",
+        lambda w: {"member_id": w.member_id},
+        ("403", "201", "404"),
+        {"event_id": "key_event_id"},
+    ),
+    (
+        "GET",
+        "/v1/events/{event_id}/registrations",
+        None,
+        ("403", "200", "404"),
+        {"event_id": "key_event_id"},
+    ),
+    (
+        "POST",
+        "/v1/events/{event_id}/registrations/{registration_id}/confirm",
+        None,
+        ("403", "404", "404"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/events/{event_id}/registrations/{registration_id}",
+        None,
+        ("403", "404", "404"),
+        {},
+    ),
+    # The event starts in a week: check-in is not open yet.
+    (
+        "POST",
+        "/v1/events/{event_id}/check-ins",
+        lambda w: {"member_id": w.member_id, "code": "000000"},
+        ("403", "409", "404"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/events/{event_id}/feedback",
+        lambda w: {"member_id": w.member_id, "rating": 5},
+        ("403", "403", "404"),
+        {},
+    ),
+    ("GET", "/v1/events/{event_id}/report", None, ("403", "200", "404"), {}),
+    (
+        "POST",
+        "/v1/events/{event_id}/lottery/commit",
+        lambda w: LOTTERY,
+        ("403", "201", "404"),
+        {"event_id": "key_event_id"},
+    ),
+    ("POST", "/v1/events/{event_id}/lottery/{lottery_id}/draw", None, ("403", "404", "404"), {}),
+    (
+        "POST",
+        "/v1/events/{event_id}/lottery",
+        lambda w: LOTTERY,
+        ("403", "201", "404"),
+        {"event_id": "key_event_id"},
+    ),
+    (
+        "POST",
+        "/v1/events/{event_id}/cancel",
+        lambda w: {"reason": "key"},
+        ("403", "200", "404"),
+        {"event_id": "key_event_id"},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/challenges",
+        lambda w: CHALLENGE,
+        ("403", "201", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/challenges/{challenge_id}/check-ins",
+        lambda w: {"member_id": w.member_id, "date": "2999-01-01"},
+        ("403", "409", "404"),
+        {},
+    ),
+    ("GET", "/v1/challenges/{challenge_id}/streaks", None, ("403", "200", "404"), {}),
+    # Scoring.
+    ("POST", "/v1/activities", activity, ("403", "202", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/leaderboard", None, ("403", "200", "403"), {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/members/{member_id}/engagement",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/members/{member_id}/points",
+        lambda w: {"delta": 5, "reason": "partner"},
+        ("403", "200", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/scoring-rules", None, ("403", "200", "403"), {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/scoring-rules",
+        lambda w: {"half_life_days": 14},
+        ("403", "200", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/metrics", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/health", None, ("403", "200", "403"), {}),
+    # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
+    ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
+    ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
+    ("GET", "/v1/api-keys", None, NO_KEY, {}),
+    ("DELETE", "/v1/api-keys/{key_id}", None, NO_KEY, {}),
+    ("POST", "/v1/webhooks", webhook_request, NO_KEY, {}),
+    ("GET", "/v1/webhooks", None, NO_KEY, {}),
+    ("GET", "/v1/webhooks/{webhook_id}", None, NO_KEY, {}),
+    ("PATCH", "/v1/webhooks/{webhook_id}", lambda w: {"url": WEBHOOK_URL}, NO_KEY, {}),
+    ("GET", "/v1/webhooks/{webhook_id}/deliveries", None, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver",
+        None,
+        NO_KEY,
+        {},
+    ),
+    ("POST", "/v1/webhooks/{webhook_id}/redeliver", lambda w: {"since": _SINCE}, NO_KEY, {}),
+    ("POST", "/v1/webhooks/{webhook_id}/ping", None, NO_KEY, {}),
+    ("DELETE", "/v1/webhooks/{webhook_id}", None, NO_KEY, {}),
 ]
 KEY_CASES = [
-    pytest.param(method, path, body, caller, expected, id=f"{method} {path} as {caller}")
-    for method, path, body, answers in KEY_MATRIX
+    pytest.param(method, path, body, caller, expected, ids, id=f"{method} {path} as {caller}")
+    for method, path, body, answers, ids in KEY_MATRIX
     for caller, expected in zip(KEY_CALLERS, answers, strict=True)
 ]
+# What a parameter stands for when a row names no World attribute: the world's own items, or an
+# id nothing has (a key is refused before it would matter).
+DEFAULT_IDS = {
+    "community_id": "community_id",
+    "member_id": "member_id",
+    "content_id": "content_id",
+    "event_id": "published_event_id",
+    "challenge_id": "challenge_id",
+    "webhook_id": "webhook_id",
+}
+UNKNOWN_IDS = {
+    "user_id": "mx-erasable",
+    "tier_id": "tier_nope",
+    "registration_id": "reg_nope",
+    "lottery_id": "lot_nope",
+    "key_id": "key_nope",
+    "delivery_id": "dlv_nope",
+}
+
+
+def served_routes() -> set[tuple[str, str]]:
+    """Every (method, path template) under /v1 that a service or the gateway itself serves."""
+    served: set[tuple[str, str]] = set()
+    for service in SERVICES:
+        settings = service.load_settings_class()(environment="test")
+        document = service.load_app_factory()(settings).openapi()
+        for template, operations in document["paths"].items():
+            if template.startswith("/v1/"):
+                served |= {(method.upper(), template) for method in operations}
+    for router in (partners_router, webhooks_router):
+        for route in router.routes:
+            if isinstance(route, APIRoute):
+                served |= {(method, f"/v1{route.path}") for method in route.methods or ()}
+    return served
+
+
+def test_every_route_has_a_row_for_keys() -> None:
+    rows = [(method, template) for method, template, *_ in KEY_MATRIX]
+    assert len(rows) == len(set(rows)), "a route has two rows for keys"
+    served = served_routes()
+    templates = {template for _, template in served}
+    assert templates >= {t for paths in PATHS.values() for t in paths} | set(LOCAL_PATHS)
+    assert sorted(served - set(rows)) == [], "routes with no row in KEY_MATRIX"
+    assert sorted(set(rows) - served) == [], "rows in KEY_MATRIX for routes nobody serves"
+
+
+def test_every_route_has_a_row_for_people() -> None:
+    served = served_routes()
+    covered: set[tuple[str, str]] = set()
+    for method, path, *_ in MATRIX:
+        # A row's placeholders ({cid}, {published_event_id}) and literal ids (reg_nope) alike
+        # stand for one path segment.
+        url = re.sub(r"\{[^/{}]+\}", "x", path)
+        matched = {
+            (method, template)
+            for served_method, template in served
+            if served_method == method and re.fullmatch(template_pattern(template), url)
+        }
+        assert matched, f"{method} {path} is served by nobody"
+        covered |= matched
+    assert sorted(served - covered) == [], "routes with no row in MATRIX"
 
 
 def outcome(response: httpx.Response) -> str:
@@ -496,8 +930,18 @@ async def test_each_route_answers_each_kind_of_caller_as_expected(
         assert response.json()["type"].endswith("-not-found")
 
 
-@pytest.mark.parametrize(("method", "path", "body", "caller", "expected"), KEY_CASES)
-async def test_each_partner_route_answers_each_kind_of_key_as_expected(
+def key_for(world: World, caller: str, method: str, url: str) -> str:
+    """The key a caller stands for; "without the scope" picks a key of the community lacking
+    the one this route needs."""
+    if caller != "key-without-scope":
+        return world.keys[caller]
+    need = scope_needed(method, url)
+    lacking = "key-scoring-write" if need and need.scope == "members:read" else "key-members-read"
+    return world.keys[lacking]
+
+
+@pytest.mark.parametrize(("method", "path", "body", "caller", "expected", "ids"), KEY_CASES)
+async def test_each_route_answers_each_kind_of_key_as_expected(
     system: System,
     world: World,
     method: str,
@@ -505,20 +949,59 @@ async def test_each_partner_route_answers_each_kind_of_key_as_expected(
     body: Body,
     caller: str,
     expected: str,
+    ids: dict[str, str],
 ) -> None:
-    url = path.format(
-        cid=world.community_id,
-        mid=world.member_id,
-        content_id=world.content_id,
-        event_id=world.event_id,
-        webhook_id=world.webhook_id,
-    )
+    values = {name: getattr(world, attribute) for name, attribute in DEFAULT_IDS.items()}
+    values |= UNKNOWN_IDS | {name: getattr(world, attribute) for name, attribute in ids.items()}
+    url = path.format(**values)
+    key = key_for(world, caller, method, url)
     response = await system.gateway.request(
-        method, url, json=body(world) if body else None, headers={"X-API-Key": world.keys[caller]}
+        method, url, json=body(world) if body else None, headers={"X-API-Key": key}
     )
     assert outcome(response) == expected, response.text
     if response.status_code >= 400:
         assert response.headers["content-type"].startswith("application/problem+json")
+    problem = response.json().get("type", "") if response.status_code >= 400 else ""
+    if expected == "404":
+        # Another community's item, to a key, is one that does not exist.
+        assert problem.endswith("-not-found"), response.text
+    if caller == "key-elsewhere" and expected == "403":
+        assert problem.endswith(("community-not-covered", "not-for-api-keys", "people-only"))
+    if scope_needed(method, url) is None and expected == "403":
+        # Refused by the gateway for being a key, whatever the key.
+        assert problem.endswith(("not-for-api-keys", "people-only")), response.text
+    elif caller == "key-without-scope" and expected == "403":
+        assert problem.endswith("scope-required"), response.text
+
+
+async def test_a_key_reaches_no_member_of_another_community_through_its_own(
+    system: System, world: World
+) -> None:
+    listed = await system.gateway.get(
+        f"/v1/communities/{world.elsewhere_id}/members", headers=system.auth(STRANGER)
+    )
+    assert listed.status_code == 200, listed.text
+    theirs = listed.json()["items"][0]["id"]
+    key = {"X-API-Key": world.keys["key-with-scope"]}
+    ours = f"/v1/communities/{world.community_id}/members/{theirs}"
+    asked = [
+        await system.gateway.get(ours, headers=key),
+        await system.gateway.get(f"{ours}/engagement", headers=key),
+        await system.gateway.post(f"{ours}/points", json={"delta": 5, "reason": "x"}, headers=key),
+        await system.gateway.post(
+            f"/v1/events/{world.published_event_id}/registrations",
+            json={"member_id": theirs},
+            headers=key,
+        ),
+    ]
+    assert [answer.status_code for answer in asked] == [404] * 4, [a.text for a in asked]
+    pushed = await system.gateway.post(
+        "/v1/activities",
+        json=[{**activity(world)[0], "member_id": theirs}],
+        headers=key,
+    )
+    assert pushed.status_code == 202, pushed.text
+    assert pushed.json()["accepted"] == 0, pushed.text
 
 
 async def test_a_partner_pushes_activities_and_reads_members_with_one_key(
