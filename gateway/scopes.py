@@ -22,7 +22,7 @@ SCOPES: dict[str, str] = {
     ACTIVITIES_WRITE: "Push member activity (POST /v1/activities).",
     MEMBERS_READ: "Read communities, tiers and members.",
     CONTENT_READ: "Read content, calendars and polls.",
-    CONTENT_WRITE: "Create, edit, submit, schedule and publish content (votes are members' own: no key votes).",
+    CONTENT_WRITE: "Create, edit, submit, schedule and publish content (a vote is a member's own).",
     EVENTS_READ: "Read events, registrations, reports, challenges and calendars.",
     EVENTS_WRITE: "Create and run events: registrations, check-ins, feedback, lotteries.",
     SCORING_READ: "Read leaderboards, engagement, metrics and health.",
