@@ -385,6 +385,11 @@ def main() -> None:
         default=None,
         help="an empty database for part 1 (e.g. PostgreSQL); default SQLite in a temp dir",
     )
+    parser.add_argument(
+        "--consume-only",
+        action="store_true",
+        help="run part 1 (bare consumer vs the ledger consumer) and stop",
+    )
     options = parser.parse_args()
     stop_on_signals()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
@@ -401,6 +406,8 @@ def main() -> None:
             print(f"\n1. consume {options.events} activity.recorded ({backend})")
             print(f"   bare aiokafka consumer      {bare:>10,.0f} events/s")
             print(f"   scoring ledger consumer     {scoring:>10,.0f} events/s")
+            if options.consume_only:
+                return
 
             # The service's database, migrated and seeded before it starts.
             database_url = f"sqlite+aiosqlite:///{workdir / 'scoring.db'}"
