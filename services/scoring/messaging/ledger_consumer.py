@@ -36,6 +36,7 @@ logger = logging.getLogger(__name__)
 # statements, small enough that requests queued behind it wait well under a second.
 MAX_BATCH_RECORDS = 1000
 BATCH_ATTEMPTS = 3
+SQLITE_CACHE_KIB = 64 * 1024
 
 Decoded = tuple[ConsumerRecord[bytes, bytes], CloudEvent, DomainEvent]
 
@@ -95,6 +96,12 @@ class BatchInboxConsumer(InboxConsumer):
 
     async def _apply_batch(self, decoded: Sequence[Decoded]) -> None:
         async with self.sessions() as session:
+            connection = await session.connection()
+            if connection.dialect.name == "sqlite":
+                # A batch touches thousands of index pages (ledger, boards, scores); SQLite's
+                # default 2 MB page cache re-reads them from the OS every batch. Per connection,
+                # so set on whichever one this batch got (a no-op when already set).
+                await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
             fresh = await self._claim(session, decoded)
             if fresh:
                 uow = UnitOfWork(session=session, outbox=self.outbox)
