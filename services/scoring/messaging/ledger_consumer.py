@@ -17,7 +17,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.events.catalogue import DomainEvent
@@ -112,13 +111,11 @@ class BatchInboxConsumer(InboxConsumer):
     async def _claim(self, session: AsyncSession, decoded: Sequence[Decoded]) -> list[Decoded]:
         """Record the batch's new event ids in the inbox; the events not seen before."""
         inbox = self.inbox
-        ids = list(dict.fromkeys(envelope.id for _, envelope, _ in decoded))
-        seen: set[str] = set()
-        for part in batches.chunks(ids):
-            query = select(inbox.c.event_id).where(
-                inbox.c.consumer == self.group_id, inbox.c.event_id.in_(list(part))
-            )
-            seen.update((await session.execute(query)).scalars())
+        keys = [(self.group_id, envelope.id) for _, envelope, _ in decoded]
+        rows_seen = await batches.select_keyed(
+            session, inbox, ("consumer", "event_id"), keys, columns=("event_id",)
+        )
+        seen: set[str] = {row[0] for row in rows_seen}
         fresh: list[Decoded] = []
         now = utc_now()
         rows = []

@@ -86,12 +86,6 @@ async def _execute_many(
         for index, name in enumerate(names)
         if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
     ]
-    if dialect.name == "postgresql":
-        marks = ", ".join(f"${index + 1}" for index in range(len(names)))
-    else:
-        marks = ", ".join("?" * len(names))
-    # Identifiers come from the table's metadata, never from input; values are parameters.
-    sql = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({marks}) {tail}"  # noqa: S608
     getter = itemgetter(*names)
     # A batch's rows share a few instants (when it was recorded, processed): each converted once.
     converted: list[dict[Any, Any] | None] = [
@@ -115,9 +109,33 @@ async def _execute_many(
         params.append(values)
     if keys:
         # In key order, each row's page is next to the last one's: SQLite's B-tree work for
-        # a batch of upserts drops by about a third. Keys are distinct, so order changes nothing.
+        # a batch of upserts drops by about a third. The sort is stable: rows with one key
+        # keep their order.
         positions = [names.index(name) for name in keys]
         params.sort(key=itemgetter(*positions))
+        distinct = len({tuple(row[i] for i in positions) for row in params}) == len(params)
+    else:
+        distinct = "DO UPDATE" not in tail
+    columns = ", ".join(names)
+    # Identifiers and types come from the table's metadata, never from input; values are
+    # parameters.
+    if dialect.name == "postgresql" and distinct:
+        # One statement with a column array each: asyncpg's executemany is a round of the
+        # protocol per row. (One statement may not update a row twice, hence `distinct`.)
+        arrays = ", ".join(
+            f"${index + 1}::{table.c[name].type.compile(dialect=dialect)}[]"
+            for index, name in enumerate(names)
+        )
+        sql = f"INSERT INTO {table.name} ({columns}) SELECT * FROM unnest({arrays}) {tail}"  # noqa: S608
+        await connection.exec_driver_sql(
+            sql, tuple(list(column) for column in zip(*params, strict=True))
+        )
+        return True
+    if dialect.name == "postgresql":
+        marks = ", ".join(f"${index + 1}" for index in range(len(names)))
+    else:
+        marks = ", ".join("?" * len(names))
+    sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) {tail}"  # noqa: S608
     await connection.exec_driver_sql(sql, params)
     return True
 
