@@ -1,7 +1,7 @@
 """The set-based queries a batch of activities needs: load its state in a few IN queries,
 write it back in a few multi-row upserts, whatever the batch's size."""
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -107,21 +107,23 @@ async def _execute_many(
                     values[index] = seen[value] = process(value)
             values = tuple(values)
         params.append(values)
+    key_of: Callable[[tuple[Any, ...]], Any] | None = None
     if keys:
         # In key order, each row's page is next to the last one's: SQLite's B-tree work for
         # a batch of upserts drops by about a third. The sort is stable: rows with one key
         # keep their order.
-        positions = [names.index(name) for name in keys]
-        params.sort(key=itemgetter(*positions))
-        distinct = len({tuple(row[i] for i in positions) for row in params}) == len(params)
-    else:
-        distinct = "DO UPDATE" not in tail
+        key_of = itemgetter(*(names.index(name) for name in keys))
+        params.sort(key=key_of)
     columns = ", ".join(names)
     # Identifiers and types come from the table's metadata, never from input; values are
     # parameters.
-    if dialect.name == "postgresql" and distinct:
+    if dialect.name == "postgresql" and (
+        "DO UPDATE" not in tail
+        or (key_of is not None and len(set(map(key_of, params))) == len(params))
+    ):
         # One statement with a column array each: asyncpg's executemany is a round of the
-        # protocol per row. (One statement may not update a row twice, hence `distinct`.)
+        # protocol per row. One statement may not update a row twice: rows sharing a key
+        # go row by row below.
         arrays = ", ".join(
             f"${index + 1}::{table.c[name].type.compile(dialect=dialect)}[]"
             for index, name in enumerate(names)
