@@ -128,7 +128,10 @@ async def outbox_events(event_type: str) -> list[dict[str, Any]]:
     runtime = app().state.runtime
     async with runtime.read_sessions() as session:
         table = messaging.outbox
-        rows = (await session.execute(select(table.c.payload))).scalars().all()
+        # In the order they were written: without ORDER BY, PostgreSQL returns a row the relay
+        # has since marked published (a new row version) after the rows written later.
+        query = select(table.c.payload).order_by(table.c.seq)
+        rows = (await session.execute(query)).scalars().all()
     found = [CloudEvent.model_validate_json(payload) for payload in rows]
     return [event.data for event in found if event.type == event_type]
 

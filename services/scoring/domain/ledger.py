@@ -9,6 +9,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from services.scoring.domain import rules
@@ -223,18 +224,25 @@ def _reach_level(fold: Fold, score: ScoreState, at: datetime, *, announce: bool)
 
 
 def _post_to_boards(fold: Fold, entry: LedgerRow) -> None:
-    day = datetime.fromisoformat(entry.local_day).date() if entry.local_day else None
-    scopes = [COMMUNITY_SCOPE] if entry.tier_id is None else [COMMUNITY_SCOPE, entry.tier_id]
+    scopes = (COMMUNITY_SCOPE,) if entry.tier_id is None else (COMMUNITY_SCOPE, entry.tier_id)
+    added = fold.board_added
+    for period, start in period_starts(entry.local_day):
+        for scope in scopes:
+            added[(entry.community_id, period, start, scope, entry.member_id)] += entry.points_milli
+
+
+@lru_cache(maxsize=4096)
+def period_starts(local_day: str) -> tuple[tuple[str, str], ...]:
+    """The boards' periods containing a local day, with the day each starts (all time: "");
+    a batch's entries share a handful of days, so each is worked out once."""
+    day = datetime.fromisoformat(local_day).date() if local_day else None
+    starts: list[tuple[str, str]] = []
     for period in Period:
         if period == Period.ALL:
-            start = rules.ALL_TIME_START
-        elif day is None:
-            continue
-        else:
-            start = rules.period_start_on(period, day).isoformat()
-        for scope in scopes:
-            key = (entry.community_id, period.value, start, scope, entry.member_id)
-            fold.board_added[key] += entry.points_milli
+            starts.append((period.value, rules.ALL_TIME_START))
+        elif day is not None:
+            starts.append((period.value, rules.period_start_on(period, day).isoformat()))
+    return tuple(starts)
 
 
 def _earn_badges(fold: Fold, entry: LedgerRow, state: "TypeState") -> None:

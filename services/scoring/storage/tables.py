@@ -46,6 +46,8 @@ class LedgerEntry(ScoringTable, table=True):
     __table_args__ = (
         Index("ix_ledger_entry_community_occurred", "community_id", "occurred_at"),
         Index("ix_ledger_entry_community_seq", "community_id", "seq"),
+        # Each batch numbers its entries after max(seq): an index lookup, not a scan.
+        Index("ix_ledger_entry_seq", "seq"),
         UniqueConstraint("community_id", "activity_id"),
     )
 
