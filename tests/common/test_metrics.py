@@ -71,7 +71,7 @@ async def test_outbox_gauges_follow_the_relay(client: httpx.AsyncClient) -> None
         )
 
     # The sampler runs at start-up and every few seconds; the relay publishes within a second.
-    await eventually(drained, timeout=30)
+    await eventually(drained, timeout=60)
 
 
 async def test_a_dead_letter_and_the_consumer_lag_are_counted(

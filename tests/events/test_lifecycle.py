@@ -28,7 +28,9 @@ service = events_service(scheduler_poll_seconds=3600)
 async def outbox_events(service: Service, event_type: str) -> list[dict[str, Any]]:
     outbox = messaging.outbox
     async with service.app.state.runtime.read_sessions() as session:
-        payloads = (await session.execute(select(outbox.c.payload))).scalars().all()
+        # In write order: PostgreSQL returns rows the relay updated in another order otherwise.
+        query = select(outbox.c.payload).order_by(outbox.c.seq)
+        payloads = (await session.execute(query)).scalars().all()
     events = [orjson.loads(payload) for payload in payloads]
     return [event for event in events if event["type"] == event_type]
 
