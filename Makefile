@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks token lock clean
+.PHONY: run test lint format migrate bench bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks bench-scale-out token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -81,6 +81,10 @@ bench-webhooks: $(STAMP)
 ## Options: make bench-content BENCH_ARGS="--items 2000 --communities 20 --backend postgresql"
 bench-content: $(STAMP)
 	$(BIN)/python bench/content_bench.py $(BENCH_ARGS)
+
+## Options: make bench-scale-out BENCH_ARGS="--events 50000 --instances 1,2"
+bench-scale-out: $(STAMP)
+	$(BIN)/python bench/scale_out_bench.py $(BENCH_ARGS)
 
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)

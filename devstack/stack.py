@@ -100,6 +100,38 @@ class Stack:
         )
         return process
 
+    def start_replica(self, name: str, *, extra_env: Mapping[str, str] | None = None) -> str:
+        """Start another instance of a component on a port of its own, with the first one's
+        database and environment; returns its key (`<name>-2`, …) in `processes` and `ports`.
+
+        A gateway replica sends each upstream to that service's latest replica, when it has one,
+        so two gateways can front two separate sets of instances."""
+        component = next(c for c in (*SERVICES, GATEWAY) if c.name == name)
+        number = 2
+        while f"{name}-{number}" in self.ports:
+            number += 1
+        key = f"{name}-{number}"
+        self.ports[key] = free_port()
+        upstreams: dict[str, str] = {}
+        if component is GATEWAY:
+            for service in SERVICES:
+                replicas = [k for k in self.ports if k.startswith(f"{service.name}-")]
+                if replicas:
+                    upstreams[upstream_url_variable(service)] = self.url(replicas[-1])
+        process = ManagedProcess(
+            key,
+            uvicorn_argv(component.app, self.ports[key]),
+            env=self.environment({**upstreams, **(extra_env or {})}),
+            output=self._output_for(key),
+            colour=next(self._colour),
+        ).start()
+        self.processes[key] = process
+        wait_for_http(
+            f"{self.url(key)}/readyz" if component is not GATEWAY else f"{self.url(key)}/healthz",
+            process=process,
+        )
+        return key
+
     def start_all(self) -> None:
         self.start_broker()
         for component in SERVICES:

@@ -23,6 +23,7 @@ from services.common.events.catalogue import DomainEvent
 from services.common.events.consumer import InboxConsumer, PoisonMessage
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.failpoints import failpoint
+from services.common.metrics import record_consumer_lag
 from services.common.runtime import ServiceRuntime
 from services.common.service import ConsumerSpec
 from services.common.unit_of_work import UnitOfWork
@@ -68,9 +69,16 @@ class BatchInboxConsumer(InboxConsumer):
             records = [record for part in fetched.values() for record in part]
             await self.process_batch(records)
             failpoint(f"{self.group_id}.before_offset_commit")
-            await consumer.commit(
-                {partition: part[-1].offset + 1 for partition, part in fetched.items()}
-            )
+            next_offsets = {partition: part[-1].offset + 1 for partition, part in fetched.items()}
+            await consumer.commit(next_offsets)
+            for partition, next_offset in next_offsets.items():
+                record_consumer_lag(
+                    self.group_id,
+                    partition.topic,
+                    partition.partition,
+                    next_offset=next_offset,
+                    log_end=consumer.highwater(partition),
+                )
 
     async def process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         decoded: list[Decoded] = []
