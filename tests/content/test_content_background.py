@@ -4,7 +4,7 @@ materialization, and the consumers of activities (engagement) and erasure."""
 
 import asyncio
 from collections import Counter
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -186,11 +186,24 @@ async def test_a_series_materializes_its_window_once_under_the_rules(
             422,
             field="starts_at",
         )
+    asked_at = datetime.now(ZoneInfo("Asia/Shanghai"))
     created = await client.post(path, json=series, headers=actor("editor"))
+    answered_at = datetime.now(ZoneInfo("Asia/Shanghai"))
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["id"].startswith("ser_")
-    assert body["materialized"] in {14, 15}  # the default 14-day window, from tomorrow 08:00
+
+    def mornings_within_the_window(now: datetime) -> int:
+        # The default window is 14 days from now: 13 mornings from tomorrow's, or 14 once
+        # today's 08:00 has passed (the 14th morning is then inside the window too).
+        end = now + timedelta(days=14)
+        first = datetime.combine(tomorrow, time(8), tzinfo=ZoneInfo("Asia/Shanghai"))
+        return sum(1 for day in range(16) if first + timedelta(days=day) <= end)
+
+    assert body["materialized"] in {
+        mornings_within_the_window(asked_at),
+        mornings_within_the_window(answered_at),
+    }
     calendar = (
         await client.get(
             f"/v1/communities/{SHANGHAI}/calendar", params={"limit": 50}, headers=actor("reader")
