@@ -32,7 +32,7 @@ from services.common.events.catalogue import (
     UserErased,
 )
 from services.common.events.envelope import CloudEvent
-from services.common.membership import change_membership
+from services.common.membership import ERASED_DISPLAY_NAME, change_membership
 from services.common.unit_of_work import UnitOfWork
 from services.scoring import replay
 from services.scoring.domain import rules
@@ -723,7 +723,7 @@ async def test_erasure_anonymises_names_and_keeps_counts(
         UserErased(community_id=cid, member_id="m-eva", user_id="eva", erased_at=datetime.now(UTC))
     )
     eva = await engagement(api, cid, "m-eva")
-    assert eva["display_name"] == "已注销成员 (erased)"
+    assert eva["display_name"] == ERASED_DISPLAY_NAME
     assert (eva["all_time_points"], eva["activity_count"]) == (3.0, 1)
     board = await api.get(f"/v1/communities/{cid}/leaderboard", headers=actor("reader"))
-    assert board.json()["items"][0]["display_name"] == "已注销成员 (erased)"
+    assert board.json()["items"][0]["display_name"] == ERASED_DISPLAY_NAME

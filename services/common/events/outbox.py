@@ -43,13 +43,14 @@ class Outbox:
         self.source = f"huoli/{source}"
         self.committed = asyncio.Event()
 
-    def _envelope(self, event: DomainEvent) -> CloudEvent:
+    def _envelope(self, event: DomainEvent, **overrides: Any) -> CloudEvent:
         return CloudEvent(
             source=self.source,
             type=event.type,
             subject=event.subject(),
             communityid=event.community(),
             data=event.model_dump(mode="json"),
+            **overrides,
         )
 
     async def add(
@@ -62,19 +63,10 @@ class Outbox:
     ) -> CloudEvent:
         """Write `event` into the session's transaction; the event names its own community
         (the Kafka key) and subject. `event_id` and `time` override the envelope's defaults."""
-        community_id = event.community()
-        envelope_fields: dict[str, Any] = {
-            "source": self.source,
-            "type": event.type,
-            "subject": event.subject(),
-            "communityid": community_id,
-            "data": event.model_dump(mode="json"),
+        overrides = {
+            name: value for name, value in (("id", event_id), ("time", time)) if value is not None
         }
-        if event_id is not None:
-            envelope_fields["id"] = event_id
-        if time is not None:
-            envelope_fields["time"] = time
-        envelope = CloudEvent(**envelope_fields)
+        envelope = self._envelope(event, **overrides)
         await session.execute(insert(self.table).values(**self._row(event, envelope)))
         on_commit(session, self.committed.set)
         return envelope

@@ -17,6 +17,7 @@ from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.membership import (
     ADMIN,
+    ERASED_DISPLAY_NAME,
     OWNER,
     CommunityNotFound,
     communities_of,
@@ -50,7 +51,6 @@ ACTIVITY_EVENT_NAMESPACE = uuid.UUID("6f1f4a52-93b5-4c39-9a43-5d4c3f0a7e21")
 ACTIVITY_WRITERS = frozenset({OWNER, ADMIN})
 # Who may change a community's rules and award or redeem points.
 OPERATORS = frozenset({OWNER, ADMIN})
-ERASED_NAME = "已注销成员 (erased)"
 
 
 def activity_event_id(community_id: str, activity_id: str) -> str:
@@ -169,7 +169,9 @@ async def erase_member(*, session: AsyncSession, event: UserErased) -> None:
         session,
         community_id=event.community_id,
         member_id=event.member_id,
-        display_name=ERASED_NAME,
+        # The same placeholder and tombstone members gave the membership.
+        display_name=ERASED_DISPLAY_NAME,
+        user_id=event.replacement_user_id or f"erased-{event.member_id}",
     )
 
 

@@ -368,13 +368,13 @@ async def add_adjustment(session: AsyncSession, values: dict[str, Any]) -> None:
 
 
 async def anonymise_member(
-    session: AsyncSession, *, community_id: str, member_id: str, display_name: str
+    session: AsyncSession, *, community_id: str, member_id: str, display_name: str, user_id: str
 ) -> None:
     """Drop what identifies a member (name, user id, free-form attrs); keep every count."""
     await session.execute(
         update(profile_table)
         .where(profile_table.c.community_id == community_id, profile_table.c.member_id == member_id)
-        .values(display_name=display_name, user_id=f"erased:{member_id}")
+        .values(display_name=display_name, user_id=user_id)
     )
     await session.execute(
         update(ledger_table)
