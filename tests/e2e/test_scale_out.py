@@ -1,7 +1,7 @@
 """Two instances of every service and two gateways on PostgreSQL and the real broker: they serve
 the same data, the scoring instances share the ledger's partitions, one is killed mid-stream and
-the other takes its partitions over with every activity applied exactly once, and a scheduled
-job (the content publisher) runs once, not once per instance.
+the other takes its partitions over with every activity applied exactly once, and the scheduled
+jobs (the content publisher, the tier policy, event completion) run once, not once per instance.
 
 PostgreSQL only: SQLite is one file per service, not how one scales out."""
 
@@ -74,6 +74,9 @@ async def scaled(
             "LOG_LEVEL": "INFO",
             "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
             "GATEWAY_RATE_LIMIT_BURST": "100000",
+            # Both instances of each scheduler poll often, so they race for the same work.
+            "MEMBERS_TIER_POLICY_POLL_SECONDS": "0.3",
+            "EVENTS_SCHEDULER_POLL_SECONDS": "0.3",
         },
         database_urls=database_urls,
         log_dir=workdir / "logs",
@@ -368,14 +371,24 @@ async def test_the_publisher_publishes_once_with_two_content_instances(
 async def published_event_ids(bootstrap_servers: str, item_ids: set[str]) -> dict[str, list[str]]:
     """The CloudEvent ids of each item's content.published records, reading the topic to its
     end."""
+    return await event_ids_by(
+        bootstrap_servers, "huoli.content", "content.published", "content_id", item_ids
+    )
+
+
+async def event_ids_by(
+    bootstrap_servers: str, topic: str, event_type: str, field: str, wanted: set[str]
+) -> dict[str, list[str]]:
+    """The CloudEvent ids of the `event_type` records on `topic` whose `data[field]` is one of
+    `wanted`, reading the topic to its end: a job that ran twice shows as two ids."""
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap_servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        partitions = [TopicPartition("huoli.content", p) for p in range(PARTITIONS)]
+        partitions = [TopicPartition(topic, p) for p in range(PARTITIONS)]
         consumer.assign(partitions)
         await consumer.seek_to_beginning(*partitions)
         ends = await consumer.end_offsets(partitions)
-        found: dict[str, list[str]] = {item_id: [] for item_id in item_ids}
+        found: dict[str, list[str]] = {key: [] for key in wanted}
 
         async def behind() -> bool:
             return any([await consumer.position(p) < ends[p] for p in partitions])
@@ -385,9 +398,100 @@ async def published_event_ids(bootstrap_servers: str, item_ids: set[str]) -> dic
             for records in batches.values():
                 for record in records:
                     event = orjson.loads(record.value)
-                    content_id = event.get("data", {}).get("content_id")
-                    if event.get("type") == "content.published" and content_id in found:
-                        found[content_id].append(event["id"])
+                    key = event.get("data", {}).get(field)
+                    if event.get("type") == event_type and key in found:
+                        found[key].append(event["id"])
         return found
     finally:
         await consumer.stop()
+
+
+# Long enough for both instances' schedulers (polling every 0.3 s) to have passed the work many
+# times: a second run would be on the topic by then.
+SETTLE_SECONDS = 3.0
+
+
+async def test_the_scheduled_tier_policy_runs_once_with_two_members_instances(
+    scaled: ScaledSystem,
+) -> None:
+    community_id = await create_community(scaled.gateway_a, "定时升降级")
+    base = f"/v1/communities/{community_id}"
+    tiers = (await scaled.gateway_a.get(f"{base}/tiers", headers=OWNER)).json()["items"]
+    [core] = [tier["id"] for tier in tiers]
+    lower = await scaled.gateway_b.post(
+        f"{base}/tiers", json={"name": "二群", "rank": 2}, headers=OWNER
+    )
+    assert lower.status_code == 201, lower.text
+    members = []
+    for n in range(5):
+        joined = await scaled.gateway_a.post(
+            f"{base}/members",
+            json={"user_id": f"sched-{n}", "display_name": f"成员 {n}", "tier_id": core},
+            headers=OWNER,
+        )
+        assert joined.status_code == 201, joined.text
+        members.append(joined.json()["id"])
+    # Demotion only: it needs no scores, and a second run in the same period would demote two
+    # more of the five.
+    policy = {"promote_top": 0, "demote_bottom": 2, "purge_inactive_days": 0, "scheduled": True}
+    put = await scaled.gateway_b.put(f"{base}/tier-policy", json=policy, headers=OWNER)
+    assert put.status_code == 200, put.text
+
+    async with KafkaProbe(scaled.bootstrap_servers) as probe:
+        await probe.events(
+            "huoli.members",
+            type="member.tier_changed",
+            count=2,
+            where=lambda event: event["communityid"] == community_id,
+            timeout=30,
+        )
+    await asyncio.sleep(SETTLE_SECONDS)
+    moved = await event_ids_by(
+        scaled.bootstrap_servers, "huoli.members", "member.tier_changed", "member_id", set(members)
+    )
+    assert sorted(len(set(ids)) for ids in moved.values()) == [0, 0, 0, 1, 1], moved
+    listed = await scaled.gateway_a.get(f"{base}/members", params={"limit": 50}, headers=OWNER)
+    in_core = [m for m in listed.json()["items"] if m["tier_id"] == core and m["role"] != "owner"]
+    assert len(in_core) == 3
+
+
+async def test_an_ended_event_is_completed_once_with_two_events_instances(
+    scaled: ScaledSystem,
+) -> None:
+    community_id = await create_community(scaled.gateway_a, "活动收尾")
+    now = datetime.now(UTC)
+    fields = {
+        "title": "周末读书会 📚",
+        "kind": "salon",
+        "format": "offline",
+        "location": "上海 · 咖啡馆",
+        "starts_at": (now - timedelta(hours=2)).isoformat(),
+        "ends_at": (now + timedelta(seconds=2)).isoformat(),
+    }
+
+    async def created_event() -> str:
+        created = await scaled.gateway_b.post(
+            f"/v1/communities/{community_id}/events", json=fields, headers=OWNER
+        )
+        assert created.status_code == 201, created.text
+        event_id: str = created.json()["id"]
+        return event_id
+
+    event_id = await eventually(created_event, timeout=30, interval=0.3)  # events learns of it
+    published = await scaled.gateway_a.post(f"/v1/events/{event_id}/publish", headers=OWNER)
+    assert published.status_code == 200, published.text
+
+    async with KafkaProbe(scaled.bootstrap_servers) as probe:
+        await probe.events(
+            "huoli.events",
+            type="event.completed",
+            where=lambda event: event["data"]["event_id"] == event_id,
+            timeout=30,
+        )
+    await asyncio.sleep(SETTLE_SECONDS)
+    completed = await event_ids_by(
+        scaled.bootstrap_servers, "huoli.events", "event.completed", "event_id", {event_id}
+    )
+    assert {key: len(set(ids)) for key, ids in completed.items()} == {event_id: 1}, completed
+    got = await scaled.gateway_b.get(f"/v1/events/{event_id}", headers=OWNER)
+    assert got.json()["status"] == "completed"
