@@ -1,7 +1,8 @@
 """Two instances of every service and two gateways on PostgreSQL and the real broker: they serve
 the same data, the scoring instances share the ledger's partitions, one is killed mid-stream and
 the other takes its partitions over with every activity applied exactly once, and the scheduled
-jobs (the content publisher, the tier policy, event completion) run once, not once per instance.
+jobs (the content publisher, the tier policy, event completion, webhook retries) run once, not
+once per instance.
 
 PostgreSQL only: SQLite is one file per service, not how one scales out."""
 
@@ -18,6 +19,7 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, TopicPartition
 from aiokafka.partitioner import DefaultPartitioner
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from devstack.stack import SERVICES, Stack
@@ -26,6 +28,7 @@ from services.common.components import GATEWAY
 from services.common.db import create_engine
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_host_url
 from tests.e2e.conftest import INTERNAL_SECRET, JWT_SECRET
+from tests.gateway.fakes import serving
 from tests.support import KafkaProbe, eventually
 
 pytestmark = pytest.mark.e2e
@@ -77,6 +80,9 @@ async def scaled(
             # Both instances of each scheduler poll often, so they race for the same work.
             "MEMBERS_TIER_POLICY_POLL_SECONDS": "0.3",
             "EVENTS_SCHEDULER_POLL_SECONDS": "0.3",
+            # Webhooks to the test's own receiver on loopback, retried within seconds.
+            "WEBHOOK_ALLOW_PRIVATE_URLS": "1",
+            "GATEWAY_WEBHOOK_RETRY_SCHEDULE_SECONDS": "[0, 0.5, 1, 2, 4]",
         },
         database_urls=database_urls,
         log_dir=workdir / "logs",
@@ -495,3 +501,61 @@ async def test_an_ended_event_is_completed_once_with_two_events_instances(
     assert {key: len(set(ids)) for key, ids in completed.items()} == {event_id: 1}, completed
     got = await scaled.gateway_b.get(f"/v1/events/{event_id}", headers=OWNER)
     assert got.json()["status"] == "completed"
+
+
+async def test_webhook_retries_are_sent_once_with_two_gateways(scaled: ScaledSystem) -> None:
+    """Both gateways consume and send; each delivery's first attempt is refused, so each is
+    retried from the persisted schedule, which either gateway may pick up: every webhook-id
+    arrives exactly twice (the refusal, then the success), never once more per gateway."""
+    community_id = await create_community(scaled.gateway_a, "回调重试")
+    requests: dict[str, list[int]] = {}  # webhook-id → the statuses answered, in order
+    joined_ids: dict[str, str] = {}  # webhook-id → the member the member.joined named
+
+    receiver = FastAPI()
+
+    @receiver.post("/hook")
+    async def hook(request: Request) -> Response:
+        body = orjson.loads(await request.body())
+        webhook_id = request.headers["webhook-id"]
+        answered = requests.setdefault(webhook_id, [])
+        answered.append(503 if not answered else 204)
+        joined_ids[webhook_id] = body["data"].get("member_id", "")
+        return Response(status_code=answered[-1])
+
+    async with serving(receiver) as receiver_url:
+
+        async def subscribed() -> None:
+            created = await scaled.gateway_a.post(
+                "/v1/webhooks",
+                json={
+                    "url": f"{receiver_url}/hook",
+                    "event_types": ["member.joined"],
+                    "community_id": community_id,
+                },
+                headers=OWNER,
+            )
+            assert created.status_code == 201, created.text
+
+        await eventually(subscribed, timeout=30, interval=0.3)  # the gateway learns of it
+        member_ids = []
+        for n in range(6):
+            gateway = (scaled.gateway_a, scaled.gateway_b)[n % 2]
+            user = f"hook-{n}-{community_id[-6:]}"
+            joined = await gateway.post(
+                f"/v1/communities/{community_id}/members",
+                json={"user_id": user, "display_name": f"回调 {n} 🔔"},
+                headers=auth(user),
+            )
+            assert joined.status_code == 201, joined.text
+            member_ids.append(joined.json()["id"])
+
+        async def every_join_delivered() -> None:
+            delivered = {joined_ids[w] for w, statuses in requests.items() if 204 in statuses}
+            assert set(member_ids) <= delivered, (member_ids, requests)
+
+        await eventually(every_join_delivered, timeout=60, interval=0.2)
+        # Past the rest of the schedule: a delivery sent by both gateways would show by now.
+        await asyncio.sleep(SETTLE_SECONDS + 4)
+    mine = {w: statuses for w, statuses in requests.items() if joined_ids[w] in member_ids}
+    assert len(mine) == len(member_ids), requests
+    assert all(statuses == [503, 204] for statuses in mine.values()), requests
