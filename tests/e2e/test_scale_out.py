@@ -1,8 +1,8 @@
 """Two instances of every service and two gateways on PostgreSQL and the real broker: they serve
 the same data, the scoring instances share the ledger's partitions, one is killed mid-stream and
 the other takes its partitions over with every activity applied exactly once, and the scheduled
-jobs (the content publisher, the tier policy, event completion, webhook retries) run once, not
-once per instance.
+jobs (the content publisher, the tier policy, event completion, period close, webhook retries)
+run once, not once per instance.
 
 PostgreSQL only: SQLite is one file per service, not how one scales out."""
 
@@ -80,6 +80,7 @@ async def scaled(
             # Both instances of each scheduler poll often, so they race for the same work.
             "MEMBERS_TIER_POLICY_POLL_SECONDS": "0.3",
             "EVENTS_SCHEDULER_POLL_SECONDS": "0.3",
+            "SCORING_PERIOD_CLOSE_POLL_SECONDS": "0.3",
             # Webhooks to the test's own receiver on loopback, retried within seconds.
             "WEBHOOK_ALLOW_PRIVATE_URLS": "1",
             "GATEWAY_WEBHOOK_RETRY_SCHEDULE_SECONDS": "[0, 0.5, 1, 2, 4]",
@@ -559,3 +560,48 @@ async def test_webhook_retries_are_sent_once_with_two_gateways(scaled: ScaledSys
     mine = {w: statuses for w, statuses in requests.items() if joined_ids[w] in member_ids}
     assert len(mine) == len(member_ids), requests
     assert all(statuses == [503, 204] for statuses in mine.values()), requests
+
+
+async def test_period_close_is_announced_once_with_two_scoring_instances(
+    scaled: ScaledSystem,
+) -> None:
+    stack = scaled.stack
+    running = [p for key, p in stack.processes.items() if key.startswith("scoring") and p.alive]
+    if len(running) < 2:
+        # The takeover test killed the second instance: start another.
+        await asyncio.to_thread(stack.start_replica, "scoring")
+    community_id = await create_community(scaled.gateway_a, "周期结算")
+    engine = create_engine(scaled.scoring_database_url)
+    try:
+
+        async def known_to_scoring() -> None:
+            async with engine.begin() as connection:
+                # Backdated, so the day, week and month before today all had the community:
+                # each is due to close now, and the clockworks of both instances race for it.
+                moved = await connection.execute(
+                    text("UPDATE community SET created_at = :at WHERE id = :cid"),
+                    {"at": datetime.now(UTC) - timedelta(days=40), "cid": community_id},
+                )
+                assert moved.rowcount == 1
+
+        await eventually(known_to_scoring, timeout=30, interval=0.3)
+    finally:
+        await engine.dispose()
+
+    async with KafkaProbe(scaled.bootstrap_servers) as probe:
+        await probe.events(
+            "huoli.scoring",
+            type="leaderboard.period_closed",
+            count=3,
+            where=lambda event: event["data"]["community_id"] == community_id,
+            timeout=30,
+        )
+    await asyncio.sleep(SETTLE_SECONDS)
+    closed = await event_ids_by(
+        scaled.bootstrap_servers,
+        "huoli.scoring",
+        "leaderboard.period_closed",
+        "community_id",
+        {community_id},
+    )
+    assert len(set(closed[community_id])) == 3, closed
