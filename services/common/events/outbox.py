@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -16,7 +17,7 @@ from typing import Any
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.db import on_commit
@@ -132,6 +133,8 @@ class OutboxRelay:
         # Set at shutdown, once the server has answered its last request: one more pass
         # publishes what those requests wrote, then the relay ends.
         self.stopping = stopping or asyncio.Event()
+        # One advisory lock per service's outbox (PostgreSQL's keys are 64-bit integers).
+        self._lock_key = zlib.crc32(f"{outbox.source}/outbox".encode())
 
     async def run(self) -> None:
         backoff = 0.2
@@ -179,20 +182,36 @@ class OutboxRelay:
         again at once (a query per wake-up that almost always finds nothing), the caller
         waits for the next commit, which has already signalled if it happened meanwhile.
         """
-        table = self.outbox.table
         total = 0
         while True:
-            async with self.read_sessions() as session:
-                rows = (
-                    await session.execute(
-                        select(table.c.seq, table.c.topic, table.c.message_key, table.c.payload)
-                        .where(table.c.published_at.is_(None))
-                        .order_by(table.c.seq)
-                        .limit(RELAY_BATCH)
-                    )
-                ).all()
-            if not rows:
+            published, went_back = await self._publish_batch()
+            total += published
+            if went_back:
+                await self._replay_recent()
+                return total, True
+            if published < RELAY_BATCH:
                 return total, False
+
+    async def _publish_batch(self) -> tuple[int, bool]:
+        """Send one batch of pending rows and mark them published; returns how many, and
+        whether the broker's offsets went back (it lost acknowledged messages)."""
+        async with self.sessions() as session:
+            if session.get_bind().dialect.name == "postgresql":
+                # Replicas of a service share its outbox. The relay holding this lock (until its
+                # transaction ends) is the only one reading and sending, so a row goes out once
+                # and in seq order; another replica's relay waits here, then finds it published.
+                await session.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": self._lock_key}
+                )
+                rows = await self._pending(session)
+            else:
+                # SQLite: reading in the write session would hold the database's write lock
+                # through the send. Replicas on one SQLite file may both send a row; the
+                # consumers' inboxes drop the copy.
+                async with self.read_sessions() as reading:
+                    rows = await self._pending(reading)
+            if not rows:
+                return 0, False
             producer = await self.kafka.producer()
             pending_acks = [
                 await producer.send(
@@ -203,19 +222,24 @@ class OutboxRelay:
                 for row in rows
             ]
             acks = await asyncio.gather(*pending_acks)
-            async with self.sessions() as session:
-                await session.execute(
-                    update(table)
-                    .where(table.c.seq.in_([row.seq for row in rows]))
-                    .values(published_at=utc_now())
-                )
-                await session.commit()
-            total += len(rows)
-            if self._offsets_went_back(acks):
-                await self._replay_recent()
-                return total, True
-            if len(rows) < RELAY_BATCH:
-                return total, False
+            table = self.outbox.table
+            await session.execute(
+                update(table)
+                .where(table.c.seq.in_([row.seq for row in rows]))
+                .values(published_at=utc_now())
+            )
+            await session.commit()
+        return len(rows), self._offsets_went_back(acks)
+
+    async def _pending(self, session: AsyncSession) -> Sequence[Any]:
+        table = self.outbox.table
+        query = (
+            select(table.c.seq, table.c.topic, table.c.message_key, table.c.payload)
+            .where(table.c.published_at.is_(None))
+            .order_by(table.c.seq)
+            .limit(RELAY_BATCH)
+        )
+        return (await session.execute(query)).all()
 
     def _offsets_went_back(self, acks: list[RecordMetadata]) -> bool:
         batch_start: dict[TopicPartition, int] = {}
