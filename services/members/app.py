@@ -9,7 +9,7 @@ from services.common.service import create_service_app
 from services.members.api import erasure, invites, roles, sanctions, tier_policy, tiers
 from services.members.api.routes import router
 from services.members.messaging.engagement import ENGAGEMENT_CONSUMER
-from services.members.messaging.scheduler import tier_policy_worker
+from services.members.messaging.scheduler import activity_pruning_worker, tier_policy_worker
 from services.members.settings import MembersSettings
 from services.members.storage.tables import messaging
 
@@ -32,5 +32,11 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             erasure.router,
         ],
         consumers=[ENGAGEMENT_CONSUMER],
-        workers=[tier_policy_worker(settings.tier_policy_poll_seconds)],
+        workers=[
+            tier_policy_worker(settings.tier_policy_poll_seconds),
+            activity_pruning_worker(
+                keep_days=settings.activity_days_kept,
+                interval_seconds=settings.prune_interval_seconds,
+            ),
+        ],
     )

@@ -338,3 +338,52 @@ async def test_the_scheduled_run_happens_once_with_two_instances_and_after_a_res
     )
     assert {item["id"] for item in members.json()["items"]} >= set(risers[1:])
     assert risers[0] not in {item["id"] for item in members.json()["items"]}
+
+
+async def test_old_engagement_days_are_pruned_past_the_longest_window(
+    two_instances: tuple[httpx.AsyncClient, list[Any], str],
+) -> None:
+    client, apps, _database_url = two_instances
+    defaults, longer, without = [(await create_community(client))["id"] for _ in range(3)]
+    for cid, policy in ((defaults, {}), (longer, {"demote_every_days": 200})):
+        put = await client.put(
+            f"/v1/communities/{cid}/tier-policy", json=policy, headers=actor("owner")
+        )
+        assert put.status_code == 200, put.text
+    today = utc_now().date()
+    days_ago = (10, 89, 91, 150, 201, 203)
+    sessions = apps[0].state.runtime.sessions
+    async with sessions() as session:
+        for cid in (defaults, longer, without):
+            for ago in days_ago:
+                await engagement._add_to_day(
+                    session, community_id=cid, member_id="m1", day=today - timedelta(ago), points=1
+                )
+        await session.commit()
+
+    async def kept() -> dict[str, list[int]]:
+        table = engagement.ACTIVITY_DAY
+        async with sessions() as session:
+            rows = (await session.execute(select(table.c.community_id, table.c.day))).all()
+        by_community: dict[str, list[int]] = {cid: [] for cid in (defaults, longer, without)}
+        for cid, day in rows:
+            by_community[cid].append((today - day).days)
+        return {cid: sorted(ages) for cid, ages in by_community.items()}
+
+    async with sessions() as session:
+        deleted = await engagement.prune_activity_days(
+            session, today=today, keep_days=90, default_window_days=14
+        )
+        await session.commit()
+    # 90 days for the default windows (with a policy or without); 200 + 2 for the longer one.
+    assert await kept() == {
+        defaults: [10, 89],
+        longer: [10, 89, 91, 150, 201],
+        without: [10, 89],
+    }
+    assert deleted == 4 + 1 + 4
+    async with sessions() as session:
+        again = await engagement.prune_activity_days(
+            session, today=today, keep_days=90, default_window_days=14
+        )
+    assert again == 0

@@ -1,15 +1,15 @@
 """The engagement projection: weighted activity per member per day, and each member's last
 activity, kept from `activity.recorded`."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, or_, update
+from sqlalchemy import Table, delete, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.members.storage.tables import ActivityDay, Membership
+from services.members.storage.tables import ActivityDay, Membership, TierPolicy
 
 ACTIVITY_DAY: Table = ActivityDay.__table__  # type: ignore[attr-defined]
 
@@ -58,3 +58,40 @@ async def _add_to_day(
         set_={"score": ACTIVITY_DAY.c.score + statement.excluded.score},
     )
     await session.execute(statement)
+
+
+async def prune_activity_days(
+    session: AsyncSession, *, today: date, keep_days: int, default_window_days: int
+) -> int:
+    """Delete the days no tier-policy window reaches any more; returns how many rows.
+
+    A community keeps `keep_days`, or its policy's longest step period and two days more
+    (windows start at a local day, rows are UTC days) when that is longer; a community without
+    a policy keeps what the default policy's window needs. A window made longer later fills
+    up from then on with what was kept."""
+    deleted = 0
+    windows = (
+        await session.execute(
+            select(
+                col(TierPolicy.community_id),
+                col(TierPolicy.promote_every_days),
+                col(TierPolicy.demote_every_days),
+            )
+        )
+    ).all()
+    for community_id, promote_days, demote_days in windows:
+        kept = max(keep_days, max(promote_days, demote_days) + 2)
+        result = await session.execute(
+            delete(ACTIVITY_DAY).where(
+                ACTIVITY_DAY.c.community_id == community_id,
+                ACTIVITY_DAY.c.day < today - timedelta(days=kept),
+            )
+        )
+        deleted += int(getattr(result, "rowcount", 0))
+    without_policy = await session.execute(
+        delete(ACTIVITY_DAY).where(
+            ACTIVITY_DAY.c.day < today - timedelta(days=max(keep_days, default_window_days + 2)),
+            ACTIVITY_DAY.c.community_id.not_in(select(col(TierPolicy.community_id))),
+        )
+    )
+    return deleted + int(getattr(without_policy, "rowcount", 0))
