@@ -190,6 +190,21 @@ async def test_activities_cross_kafka_into_leaderboards_once(
         "grace",
     ]
     assert standings(await leaderboard(client, cid, limit=2)) == all_time[:2]
+    # The caller's own line, also when the top shown stops above them; a tie on score ranks
+    # by member id (m-eve ties m-carol and comes after her).
+    assert board["own"] == {
+        "rank": 3,
+        "member_id": "m-alice",
+        "display_name": "alice",
+        "score": 3.0,
+    }
+    assert (await leaderboard(client, cid, limit=1))["own"]["rank"] == 3
+    for user, rank in (("eve", 5), ("carol", 4), ("grace", 6), ("dave", 1)):
+        response = await client.get(
+            f"/v1/communities/{cid}/leaderboard", params={"limit": 1}, headers=actor(user)
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["own"]["rank"] == rank, user
     this_period = [(rank - 1, member, score) for rank, member, score in all_time[1:]]
     for period in ("day", "week", "month"):
         board = await leaderboard(client, cid, period=period, limit=200)

@@ -12,6 +12,7 @@ transaction so that only the one that cannot be applied goes to the dead-letter 
 """
 
 import asyncio
+import gc
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -42,6 +43,29 @@ BATCH_ATTEMPTS = 3
 SQLITE_CACHE_KIB = 64 * 1024
 SQLITE_CHECKPOINT_PAGES = 16_000  # 64 MB of WAL at 4 KiB pages
 
+# A batch allocates some 100 objects per event (envelopes, rows, parameters), nearly all freed
+# by reference counting. At CPython's default thresholds (700, 10, 10) that still sets off
+# ~55 young collections per 1,000 events and, as the batch's live objects are promoted, full
+# collections that walk every object the process holds (modules, pydantic schemas, the
+# metadata): measured at about a quarter of the consumer's CPU time. Freezing what exists when
+# the consumer starts takes those out of every later collection, and a larger first threshold
+# collects young objects every 20,000 allocations instead of every 700. Cycles are still
+# collected, only in fewer, larger passes.
+GC_THRESHOLDS = (20_000, 20, 20)
+_gc_tuned = False
+
+
+def tune_gc_for_batches() -> None:
+    """Once per process: freeze the objects alive at start-up and raise the young threshold."""
+    global _gc_tuned  # noqa: PLW0603 - a process-wide setting, applied once
+    if _gc_tuned:
+        return
+    _gc_tuned = True
+    gc.collect()  # what is garbage now is collected, not frozen for the process's lifetime
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
+
+
 Decoded = tuple[ConsumerRecord[bytes, bytes], CloudEvent, DomainEvent]
 
 
@@ -62,6 +86,7 @@ class BatchInboxConsumer(InboxConsumer):
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         max_records = self.batch_records()
+        tune_gc_for_batches()
         while not self.stopping.is_set():
             fetched = await consumer.getmany(timeout_ms=200, max_records=max_records)
             if not fetched:

@@ -143,16 +143,28 @@ async def board_top(
     scope: str,
     limit: int,
 ) -> Sequence[BoardRow]:
-    """The top of a board: a range scan of its index, then the names of those few members."""
+    """The top of a board: a range scan of its index in board order, each of those few rows
+    joined to its member's name by the projection's unique (community, member) index. One
+    statement: a second one naming the members in an IN list cost another round trip and a
+    compile of a list as long as the board's top."""
+    names = profile_table.alias("names")
     query = (
-        select(board_table.c.member_id, board_table.c.score_milli)
+        select(board_table.c.member_id, names.c.display_name, board_table.c.score_milli)
+        .select_from(
+            board_table.outerjoin(
+                names,
+                and_(
+                    names.c.community_id == board_table.c.community_id,
+                    names.c.member_id == board_table.c.member_id,
+                ),
+            )
+        )
         .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
         .order_by(board_table.c.score_milli.desc(), board_table.c.member_id.asc())
         .limit(limit)
     )
     rows = (await session.execute(query)).all()
-    names = await display_names(session, community_id, [row.member_id for row in rows])
-    return [BoardRow(row.member_id, names.get(row.member_id), row.score_milli) for row in rows]
+    return [BoardRow(row.member_id, row.display_name, row.score_milli) for row in rows]
 
 
 async def board_score(
@@ -188,15 +200,16 @@ async def board_rank(
         select(func.count())
         .select_from(board_table)
         .where(board, board_table.c.score_milli > score_milli)
+        .scalar_subquery()
     )
     tied = (
         select(func.count())
         .select_from(board_table)
         .where(board, board_table.c.score_milli == score_milli, board_table.c.member_id < member_id)
+        .scalar_subquery()
     )
-    ahead = int((await session.execute(higher)).scalar_one())
-    ahead += int((await session.execute(tied)).scalar_one())
-    return ahead + 1
+    # Both counts in one statement (one round trip); each is still its own index range.
+    return int((await session.execute(select(higher + tied))).scalar_one()) + 1
 
 
 async def board_size(
