@@ -40,7 +40,7 @@ from services.common.events.catalogue import ALL_TOPICS
 from services.common.events.consumer import InboxConsumer
 from services.common.events.housekeeping import prune_messaging_tables
 from services.common.events.kafka import KafkaLink
-from services.common.events.outbox import Outbox
+from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.logs import configure_logging
 from services.common.membership import membership_handlers
 from services.common.metrics import RequestMetricsMiddleware
@@ -155,6 +155,7 @@ def _open_runtime(
         logger.warning("WEBHOOK_ALLOW_PRIVATE_URLS is set: webhooks may reach private addresses")
     sender = WebhookSender(
         sessions=sessions,
+        outbox=outbox,
         allow_private_urls=settings.webhook_allow_private_urls,
         retry_schedule_seconds=settings.webhook_retry_schedule_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
@@ -201,11 +202,21 @@ def _open_runtime(
 def _background_jobs(
     settings: GatewaySettings, runtime: GatewayRuntime
 ) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
-    """Pruning, the webhook sender, and the consumers: the membership projection and the
-    webhooks' fan-out."""
+    """Pruning, the webhook sender, the outbox relay (the gateway's own events, such as
+    `webhook.disabled`), and the consumers: the membership projection and the webhooks'
+    fan-out."""
+    relay = OutboxRelay(
+        outbox=runtime.outbox,
+        sessions=runtime.sessions,
+        read_sessions=runtime.read_sessions,
+        kafka=runtime.kafka,
+        poll_seconds=settings.outbox_poll_seconds,
+        replay_window_seconds=settings.outbox_replay_window_seconds,
+    )
     jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("pruning", lambda: _prune_forever(settings, runtime.sessions)),
         ("webhook sender", runtime.webhooks.run),
+        ("outbox relay", relay.run),
     ]
     if runtime.jwks is not None:
         jobs.append(("JWKS refresh", runtime.jwks.run))

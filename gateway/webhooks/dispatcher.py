@@ -35,12 +35,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.storage import webhooks as repository
 from gateway.storage.webhooks import FAILED, PENDING, SUCCEEDED
-from gateway.webhooks.schemas import WebhookDisabled
 from gateway.webhooks.signing import signature_header
 from gateway.webhooks.ssrf import GuardedResolver, UnsafeWebhookUrl, checked_url
-from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES
+from services.common.components import GATEWAY
+from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES, WebhookDisabled, topic_of
 from services.common.events.consumer import InboxConsumer, PoisonMessage
 from services.common.events.envelope import CloudEvent
+from services.common.events.outbox import Outbox
 from services.common.ids import new_id
 from services.common.metrics import WEBHOOK_FAILURES
 from services.common.unit_of_work import UnitOfWork
@@ -53,6 +54,9 @@ LEASE = timedelta(seconds=60)
 # Honoured Retry-After is capped: a receiver cannot park a delivery for longer than this.
 MAX_RETRY_AFTER_SECONDS = 36000.0
 WEBHOOKS_GROUP = "gateway.webhooks"
+# The gateway's own events were fanned out in the transaction that wrote them to the outbox;
+# reading them back from Kafka would only find their deliveries there already.
+FANNED_OUT_TOPICS = tuple(topic for topic in ALL_TOPICS if topic != topic_of(GATEWAY.name))
 USER_AGENT = "Huoli-Webhooks/1.0"
 
 
@@ -142,7 +146,7 @@ class FanOutConsumer(InboxConsumer):
 
         super().__init__(
             group_id=WEBHOOKS_GROUP,
-            topics=ALL_TOPICS,
+            topics=FANNED_OUT_TOPICS,
             handlers=dict.fromkeys(EVENT_TYPES.values(), unused),
             **options,
         )
@@ -242,6 +246,7 @@ class WebhookSender:
         self,
         *,
         sessions: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
         allow_private_urls: bool,
         retry_schedule_seconds: Sequence[float],
         timeout_seconds: float,
@@ -249,6 +254,7 @@ class WebhookSender:
         concurrency: int = 64,
     ) -> None:
         self._sessions = sessions
+        self._outbox = outbox
         self._allow_private = allow_private_urls
         self._schedule = tuple(retry_schedule_seconds)
         self._timeout = timeout_seconds
@@ -425,7 +431,7 @@ class WebhookSender:
                 reason = disabled.get(endpoint_id)
                 if reason is not None and endpoint.enabled:
                     endpoint_changes.update(enabled=False, disabled_reason=reason)
-                    await announce_disabled(session, endpoint, reason=reason, now=now)
+                    await announce_disabled(session, self._outbox, endpoint, reason=reason, now=now)
                     logger.warning("webhook %s disabled: %s", endpoint_id, reason)
                 if endpoint_changes:
                     await repository.update_endpoint(session, endpoint_id, endpoint_changes)
@@ -457,9 +463,11 @@ class WebhookSender:
 
 
 async def announce_disabled(
-    session: AsyncSession, endpoint: Row[Any], *, reason: str, now: datetime
+    session: AsyncSession, outbox: Outbox, endpoint: Row[Any], *, reason: str, now: datetime
 ) -> None:
-    """`webhook.disabled`, to the other endpoints subscribed to it."""
+    """`webhook.disabled`: on Kafka through the outbox, and to the other endpoints subscribed to
+    it, both in the transaction that disables the endpoint. The delivery's webhook-id is the
+    event's id, so a receiver can match it with the event as other consumers see it."""
     event = WebhookDisabled(
         webhook_id=endpoint.id,
         community_id=endpoint.community_id,
@@ -467,6 +475,7 @@ async def announce_disabled(
         reason=reason,
         disabled_at=now,
     )
-    body = payload(WebhookDisabled.type, now, event.model_dump(mode="json"))
-    announcement = Announced(new_id("evt"), WebhookDisabled.type, endpoint.community_id, body)
+    envelope = await outbox.add(session, event, event_id=new_id("evt"), time=now)
+    body = payload(WebhookDisabled.type, now, envelope.data)
+    announcement = Announced(envelope.id, WebhookDisabled.type, endpoint.community_id, body)
     await fan_out(session, [announcement], exclude=endpoint.id)

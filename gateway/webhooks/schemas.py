@@ -113,6 +113,7 @@ class EventTypeList(BaseModel):
 
 
 # --- the gateway's own event types, delivered by webhooks only ---------------------------------
+# (`webhook.disabled` is published on Kafka too, so it is in the catalogue with the others.)
 
 
 class WebhookPing(BaseModel):
@@ -122,19 +123,6 @@ class WebhookPing(BaseModel):
     webhook_id: str
 
 
-class WebhookDisabled(BaseModel):
-    """An endpoint was disabled (it answered 410, or failed for 5 days): sent to the other
-    endpoints subscribed to it, of the same community or of every community."""
-
-    type: ClassVar[str] = "webhook.disabled"
-    webhook_id: str
-    community_id: str | None
-    url: str
-    reason: str
-    disabled_at: datetime
-
-
 GATEWAY_EVENT_TYPES: dict[str, type[BaseModel]] = {
     WebhookPing.type: WebhookPing,
-    WebhookDisabled.type: WebhookDisabled,
 }

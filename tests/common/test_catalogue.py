@@ -11,6 +11,7 @@ from services.common.events.catalogue import (
     ActivityRecorded,
     DomainEvent,
     MemberJoined,
+    WebhookDisabled,
     register,
 )
 from services.common.service import ConsumerSpec
@@ -24,6 +25,19 @@ def test_every_event_type_is_exported_from_the_package_and_lives_in_its_sources_
     for event_class in EVENT_TYPES.values():
         assert getattr(catalogue, event_class.__name__) is event_class
         assert event_class.__module__.rsplit(".", 1)[0] == "services.common.events.catalogue"
+
+
+def test_a_disabled_webhook_of_every_community_has_no_partition_key() -> None:
+    def disabled(community_id: str | None) -> WebhookDisabled:
+        return WebhookDisabled(
+            webhook_id="wh_1", community_id=community_id, url="https://x.test/h", reason="410",
+            disabled_at=NOW,
+        )  # fmt: skip
+
+    assert WebhookDisabled.kafka_topic() == "huoli.gateway"
+    assert disabled("c1").community() == "c1"
+    assert disabled(None).community() == ""
+    assert disabled(None).subject() == "wh_1"
 
 
 def test_an_event_knows_its_community_and_subject() -> None:

@@ -23,11 +23,18 @@ from gateway.storage.tables import membership, webhook_endpoint
 from gateway.storage.webhooks import prune_deliveries
 from gateway.webhooks.dispatcher import next_delay, retry_after
 from services.common.components import GATEWAY
-from services.common.events.catalogue import MemberJoined
+from services.common.events.catalogue import MemberJoined, topic_of
 from services.common.events.envelope import CloudEvent
 from tests.conftest import MigratedDatabases
 from tests.gateway.fakes import bearer, free_port, gateway_settings, serving
-from tests.support import assert_problem, eventually, publish_raw, running_service, seed_membership
+from tests.support import (
+    KafkaProbe,
+    assert_problem,
+    eventually,
+    publish_raw,
+    running_service,
+    seed_membership,
+)
 
 ADMIN = bearer("root", roles=("platform_admin",))
 OWNER = bearer("olga")
@@ -359,6 +366,17 @@ async def test_410_disables_the_endpoint_and_tells_the_others(
     assert announcement["verified_by"] == [watcher["secret"]]
     [item] = await deliveries(gateway, gone["id"])
     assert item["status"] == "failed" and item["attempts"] == 1
+    # The same event reaches Kafka through the gateway's outbox, under the id it was sent with.
+    [published] = await KafkaProbe(gateway.broker).events(
+        topic_of(GATEWAY.name),
+        type="webhook.disabled",
+        where=lambda event: event["subject"] == gone["id"],
+    )
+    assert published["id"] == announcement["headers"]["webhook-id"]
+    assert published["source"] == f"huoli/{GATEWAY.name}"
+    assert published["communityid"] == "c1"
+    assert published["data"] == announcement["body"]["data"]
+    assert published["data"]["url"] == receiver.url
 
 
 async def test_five_days_of_failure_disable_an_endpoint(

@@ -42,6 +42,7 @@ from services.common.events.catalogue.events import (
     RegistrationPromoted,
     RegistrationWaitlisted,
 )
+from services.common.events.catalogue.gateway import WebhookDisabled
 from services.common.events.catalogue.members import (
     CommunityCreated,
     CommunityUpdated,
@@ -122,6 +123,7 @@ __all__ = [
     "ScreeningHit",
     "SegmentChanged",
     "UserErased",
+    "WebhookDisabled",
     "dlq_topic",
     "parse",
     "register",

@@ -6,7 +6,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.common.events.envelope import CloudEvent
 
-SOURCES = ("members", "content", "events", "scoring", "activities")
+SOURCES = ("members", "content", "events", "scoring", "activities", "gateway")
 
 
 def topic_of(source: str) -> str:
