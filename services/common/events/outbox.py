@@ -95,7 +95,7 @@ class Outbox:
         }
 
 
-_TRACEPARENT_KEY = '"traceparent":"'
+_TRACEPARENT_KEY = '"traceparent":'
 _TRACEPARENT_LENGTH = 55
 
 
@@ -104,14 +104,14 @@ def _trace_headers(payload: str) -> list[tuple[str, bytes]] | None:
     that read the W3C header rather than the envelope.
 
     Found by position rather than by parsing the JSON, which the relay would otherwise do for
-    every row: the envelope is our own compact serialization with `traceparent` before `data`,
-    and a quote inside any string value is escaped, so the first unescaped key is the envelope's.
-    The value is checked all the same.
+    every row: the envelope is our own compact serialization, which always writes `traceparent`
+    (null when there is none) before `data`, and a quote inside any string value is escaped, so
+    the first such key is the envelope's. The value is checked all the same.
     """
     start = payload.find(_TRACEPARENT_KEY)
     if start < 0:
         return None
-    start += len(_TRACEPARENT_KEY)
+    start += len(_TRACEPARENT_KEY) + 1  # past the opening quote (or the "n" of null)
     traceparent = valid_traceparent(payload[start : start + _TRACEPARENT_LENGTH])
     return [(TRACEPARENT_HEADER, traceparent.encode())] if traceparent else None
 
