@@ -117,6 +117,14 @@ async def outbox_envelopes(engine: Any) -> list[CloudEvent]:
         return [CloudEvent.model_validate_json(payload) for payload in payloads]
 
 
+def _about(value: bytes, community_id: str) -> bool:
+    # Other tests share the session's broker, and some publish on this topic what is not JSON.
+    try:
+        return bool(orjson.loads(value)["data"]["community_id"] == community_id)
+    except (orjson.JSONDecodeError, KeyError, TypeError):
+        return False
+
+
 async def test_a_requests_trace_reaches_kafka_the_consumer_and_the_events_it_writes(
     engine: Any, broker: str
 ) -> None:
@@ -158,7 +166,7 @@ async def test_a_requests_trace_reaches_kafka_the_consumer_and_the_events_it_wri
         [record] = await KafkaProbe(broker).records(
             TOPIC,
             count=1,
-            where=lambda r: orjson.loads(r.value)["data"]["community_id"] == community_id,
+            where=lambda r: _about(r.value, community_id),
         )
         assert orjson.loads(record.value)["traceparent"] == TRACEPARENT
         assert dict(record.headers)["traceparent"] == TRACEPARENT.encode()
