@@ -8,6 +8,12 @@ target for a fixed time at a fixed concurrency, from a closed-loop load generato
 process so it shares an event loop with nothing it measures, and prints one table.
 
     .venv/bin/python bench/gateway_bench.py [--seconds 10] [--concurrency 1,64,200] [--warmup 2]
+        [--tracing none|console|otlp]
+
+`--tracing` sets OTEL_EXPORTER for the members service and the gateways: `console` records
+every request's spans and writes them, batched, to the processes' log in the temporary
+directory, which is what tracing costs short of the network; `none` (the default) only passes
+the trace context on.
 
 Every process it starts is stopped on exit, also on Ctrl-C or SIGTERM.
 """
@@ -68,7 +74,7 @@ def uvicorn_process(
 
 
 @contextmanager
-def running_system(workdir: Path, secret: str) -> Iterator[dict[str, str]]:
+def running_system(workdir: Path, secret: str, tracing: str = "none") -> Iterator[dict[str, str]]:
     """Start broker, members and both gateways; yields base URLs by name; stops them all."""
     with ExitStack() as stack:
         log = stack.enter_context((workdir / "processes.log").open("a", encoding="utf-8"))
@@ -78,6 +84,7 @@ def running_system(workdir: Path, secret: str) -> Iterator[dict[str, str]]:
             "HUOLI_ENV": "development",
             "LOG_LEVEL": "WARNING",
             "HUOLI_INTERNAL_SECRET": INTERNAL_SECRET,
+            "OTEL_EXPORTER": tracing,
         }
         broker = EmbeddedBroker(output=log).start()
         stack.callback(broker.stop)
@@ -187,6 +194,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--concurrency", default="1,64,200", help="comma-separated concurrencies to run"
     )
+    parser.add_argument(
+        "--tracing",
+        choices=("none", "console", "otlp"),
+        default="none",
+        help="OTEL_EXPORTER for the services and gateways (console: spans to the log file)",
+    )
     args = parser.parse_args(argv)
     concurrencies = [int(part) for part in args.concurrency.split(",") if part.strip()]
     stop_on_signals()
@@ -197,14 +210,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"gateway bench: {args.seconds:g} s per target after {args.warmup:g} s warm-up, "
         f"concurrency {','.join(map(str, concurrencies))}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}",
+        f"Python {platform.python_version()}, tracing {args.tracing}",
         flush=True,
     )
     with tempfile.TemporaryDirectory(prefix="huoli-bench-") as tmp:
         workdir = Path(tmp)
         with (
             reporting_failures(workdir / "processes.log"),
-            running_system(workdir, secret) as urls,
+            running_system(workdir, secret, args.tracing) as urls,
             LoadGenerator() as generator,
         ):
             targets = prepare_targets(urls, token)

@@ -47,6 +47,7 @@ from services.common.metrics import RequestMetricsMiddleware
 from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
+from services.common.tracing import configure_tracing, shutdown_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -58,7 +59,10 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
+        configure_logging(
+            settings.log_level, format=settings.log_format, service=settings.service_name
+        )
+        configure_tracing(settings.otel_exporter, service_name=settings.service_name)
         if settings.uses_development_secret:
             logger.warning(
                 "JWT_SECRET is not set: using the fixed development secret (%s mode); "
@@ -82,6 +86,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             await asyncio.gather(*tasks, return_exceptions=True)
             for close in closers:
                 await close()
+            shutdown_tracing()  # flushes the spans still batched
 
     # The gateway's own routes are not the API: /openapi.json and /docs serve the merged one.
     app = FastAPI(
@@ -110,11 +115,19 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
                 "Idempotency-Key",
                 "X-API-Key",
                 "X-Request-ID",
+                "traceparent",
+                "tracestate",
             ],
-            expose_headers=["X-Request-ID", "Retry-After", "Location", "Idempotent-Replayed"],
+            expose_headers=[
+                "X-Request-ID",
+                "X-Trace-ID",
+                "Retry-After",
+                "Location",
+                "Idempotent-Replayed",
+            ],
             max_age=600,
         )
-    install_edge_middleware(app, max_body_bytes=settings.max_body_bytes)
+    install_edge_middleware(app, max_body_bytes=settings.max_body_bytes, edge=True)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestMetricsMiddleware, component="gateway", template_for=template_for)
     app.include_router(router)

@@ -26,6 +26,7 @@ from gateway.auth import ActorSigner, Identity
 from gateway.settings import GatewaySettings
 from services.common.errors import problem_response
 from services.common.middleware import current_request_id
+from services.common.tracing import current_traceparent
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,9 @@ _NOT_FORWARDED = frozenset(
         b"idempotency-key",
         b"x-actor-assertion",
         b"x-request-id",
+        # Replaced by the request's own trace context, which the caller's may not be (an
+        # invalid one, or none, starts a new trace; with tracing on, the gateway's span).
+        b"traceparent",
         b"x-forwarded-for",
         b"x-forwarded-proto",
         b"content-length",
@@ -189,6 +193,9 @@ def forwarded_headers(
     ]
     headers.extend(actor_headers)
     headers.append((b"x-request-id", current_request_id().encode()))
+    traceparent = current_traceparent()
+    if traceparent is not None:
+        headers.append((b"traceparent", traceparent.encode()))
     # The gateway is the edge: a client-supplied X-Forwarded-For would be a claim, not a fact.
     if request.client is not None:
         headers.append((b"x-forwarded-for", request.client.host.encode()))

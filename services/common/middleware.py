@@ -11,6 +11,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.errors import PayloadTooLarge, internal_error_response, render
+from services.common.tracing import TraceContextMiddleware
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's id is echoed into logs and headers, so only a bounded, printable token is trusted.
@@ -53,11 +54,13 @@ class RequestIdMiddleware:
             request_id_var.reset(token)
 
 
-def install_edge_middleware(app: Starlette, *, max_body_bytes: int) -> None:
-    """The middleware every service and the gateway run, outermost first: the request id, so
-    that everything after it logs and answers with the id; unexpected errors; body limits."""
+def install_edge_middleware(app: Starlette, *, max_body_bytes: int, edge: bool = False) -> None:
+    """The middleware every service and the gateway run, outermost first: the request id and
+    the trace context, so that everything after them logs and answers with both; unexpected
+    errors; body limits. `edge` (the gateway) starts a trace for a request that has none."""
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
+    app.add_middleware(TraceContextMiddleware, edge=edge)
     app.add_middleware(RequestIdMiddleware)
 
 

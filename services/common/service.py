@@ -31,6 +31,7 @@ from services.common.migrations import upgrade_to_head
 from services.common.openapi import problem_openapi
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.settings import ServiceSettings
+from services.common.tracing import configure_tracing, shutdown_tracing
 from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,10 @@ def create_service_app(
 ) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(settings.log_level)
+        configure_logging(
+            settings.log_level, format=settings.log_format, service=settings.service_name
+        )
+        configure_tracing(settings.otel_exporter, service_name=settings.service_name)
         database_url = settings.resolved_database_url()
         if settings.run_migrations_on_startup:
             await asyncio.to_thread(
@@ -125,6 +129,7 @@ def create_service_app(
             await kafka.close()
             await engine.dispose()
             await read_engine.dispose()
+            shutdown_tracing()  # flushes the spans still batched
 
     # No redirect_slashes: its 307 would point the caller at this service's own address, past
     # the gateway; a path with a trailing slash is a 404 like any other unknown path.

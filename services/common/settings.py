@@ -12,6 +12,9 @@ from typing import Literal, Self
 from pydantic import AliasChoices, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from services.common.logs import LogFormat
+from services.common.tracing import Exporter
+
 VAR_DIR = Path("var")
 
 Environment = Literal["development", "test", "production"]
@@ -64,6 +67,13 @@ class ServiceSettings(BaseSettings):
     service_name: str = "service"
     environment: Environment = Field(default="development", validation_alias=shared("HUOLI_ENV"))
     log_level: str = Field(default="INFO", validation_alias=shared("LOG_LEVEL"))
+    # "json": one JSON object per line with the request and trace ids, for a log collector;
+    # "text" (the default) reads better in a terminal.
+    log_format: LogFormat = Field(default="text", validation_alias=shared("LOG_FORMAT"))
+    # Where spans go: nowhere (the default; the trace context is still passed on), the
+    # process's stdout, or an OTLP/HTTP collector named by the standard OTEL_EXPORTER_OTLP_*
+    # variables.
+    otel_exporter: Exporter = Field(default="none", validation_alias=shared("OTEL_EXPORTER"))
     # Shared with the gateway only: proves that the X-Actor-* headers were set by it.
     internal_secret: str = Field(default="", validation_alias=shared("HUOLI_INTERNAL_SECRET"))
     database_url: str = ""

@@ -13,6 +13,7 @@ from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
+from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -24,6 +25,7 @@ from services.common.events.outbox import Outbox
 from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
 from services.common.metrics import DEAD_LETTERS, record_consumer_lag
+from services.common.tracing import TRACEPARENT_HEADER, traced, valid_traceparent
 from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -124,6 +126,24 @@ class InboxConsumer:
             return
         if event is None:
             return  # a type this consumer does not handle
+        # The handler runs in the trace of the event's cause: its logs name that trace, and the
+        # events it writes carry it on.
+        with traced(
+            f"{envelope.type} process",
+            _traceparent(record, envelope),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "kafka",
+                "messaging.consumer.group.name": self.group_id,
+                "messaging.destination.name": record.topic,
+                "messaging.message.id": envelope.id,
+            },
+        ):
+            await self._apply_with_retries(record, envelope, event)
+
+    async def _apply_with_retries(
+        self, record: ConsumerRecord[bytes, bytes], envelope: CloudEvent, event: DomainEvent
+    ) -> None:
         last_error: Exception | None = None
         for attempt in range(self.max_attempts):
             try:
@@ -197,6 +217,17 @@ class InboxConsumer:
             record.offset,
             error,
         )
+
+
+def _traceparent(record: ConsumerRecord[bytes, bytes], envelope: CloudEvent) -> str | None:
+    """The trace context of the message: its W3C header, else the envelope's extension (a
+    message written by hand, or by a producer that sets only one of them)."""
+    for key, value in record.headers or ():
+        if key == TRACEPARENT_HEADER:
+            return valid_traceparent(value.decode("latin-1")) or valid_traceparent(
+                envelope.traceparent
+            )
+    return valid_traceparent(envelope.traceparent)
 
 
 __all__ = ["HandlerRegistry", "InboxConsumer", "TopicPartition"]

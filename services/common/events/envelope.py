@@ -20,4 +20,8 @@ class CloudEvent(BaseModel):
     subject: str | None = None
     datacontenttype: Literal["application/json"] = "application/json"
     communityid: str | None = None
+    # The CloudEvents distributed-tracing extension: the W3C trace context of the request (or
+    # event) that caused this one. Stored with the outbox row, so it links the event to its
+    # cause however late the relay publishes it. Before `data`, so the relay finds it at once.
+    traceparent: str | None = None
     data: dict[str, Any]

@@ -25,6 +25,7 @@ from services.common.events.catalogue import DomainEvent
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.kafka import KafkaLink
 from services.common.events.tables import MessagingTables
+from services.common.tracing import TRACEPARENT_HEADER, current_traceparent, valid_traceparent
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +52,7 @@ class Outbox:
             subject=event.subject(),
             communityid=event.community(),
             data=event.model_dump(mode="json"),
+            traceparent=current_traceparent(),
             **overrides,
         )
 
@@ -92,6 +94,27 @@ class Outbox:
             "payload": envelope.model_dump_json(),
             "created_at": utc_now(),
         }
+
+
+_TRACEPARENT_KEY = '"traceparent":'
+_TRACEPARENT_LENGTH = 55
+
+
+def _trace_headers(payload: str) -> list[tuple[str, bytes]] | None:
+    """The Kafka headers that carry the envelope's trace context, for consumers (and tools)
+    that read the W3C header rather than the envelope.
+
+    Found by position rather than by parsing the JSON, which the relay would otherwise do for
+    every row: the envelope is our own compact serialization, which always writes `traceparent`
+    (null when there is none) before `data`, and a quote inside any string value is escaped, so
+    the first such key is the envelope's. The value is checked all the same.
+    """
+    start = payload.find(_TRACEPARENT_KEY)
+    if start < 0:
+        return None
+    start += len(_TRACEPARENT_KEY) + 1  # past the opening quote (or the "n" of null)
+    traceparent = valid_traceparent(payload[start : start + _TRACEPARENT_LENGTH])
+    return [(TRACEPARENT_HEADER, traceparent.encode())] if traceparent else None
 
 
 class OutboxRelay:
@@ -218,6 +241,7 @@ class OutboxRelay:
                     row.topic,
                     value=row.payload.encode(),
                     key=row.message_key.encode() if row.message_key else None,
+                    headers=_trace_headers(row.payload),
                 )
                 for row in rows
             ]

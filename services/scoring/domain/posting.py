@@ -14,6 +14,7 @@ from services.common.events.catalogue import (
 )
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.ids import new_id
+from services.common.tracing import current_traceparent
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import rules
 from services.scoring.domain.ledger import (
@@ -158,6 +159,7 @@ async def add_events(
             "subject": event.subject(),
             "communityid": event.community(),
             "data": event.model_dump(mode="json"),
+            "traceparent": current_traceparent(),
         }
         if event_id is not None:
             fields["id"] = event_id
