@@ -218,14 +218,7 @@ def _background_jobs(
     """Pruning, the webhook sender, the outbox relay (the gateway's own events, such as
     `webhook.disabled`), and the consumers: the membership projection and the webhooks'
     fan-out."""
-    relay = OutboxRelay(
-        outbox=runtime.outbox,
-        sessions=runtime.sessions,
-        read_sessions=runtime.read_sessions,
-        kafka=runtime.kafka,
-        poll_seconds=settings.outbox_poll_seconds,
-        replay_window_seconds=settings.outbox_replay_window_seconds,
-    )
+    relay = OutboxRelay.of(runtime, settings)
     jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
         ("pruning", lambda: _prune_forever(settings, runtime.sessions)),
         ("webhook sender", runtime.webhooks.run),

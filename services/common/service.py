@@ -85,15 +85,7 @@ def create_service_app(
         )
         app.state.runtime = runtime
         stopping = runtime.stopping
-        relay = OutboxRelay(
-            outbox=outbox,
-            sessions=runtime.sessions,
-            read_sessions=runtime.read_sessions,
-            kafka=kafka,
-            poll_seconds=settings.outbox_poll_seconds,
-            replay_window_seconds=settings.outbox_replay_window_seconds,
-            stopping=stopping,
-        )
+        relay = OutboxRelay.of(runtime, settings, stopping)
         # Jobs that finish their work in hand at shutdown; the others are cancelled.
         graceful = [_supervised("outbox relay", relay.run, stopping)]
         jobs: list[Coroutine[Any, Any, None]] = []

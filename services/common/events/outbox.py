@@ -12,7 +12,7 @@ import time
 import zlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from aiokafka import TopicPartition
 from aiokafka.errors import KafkaError
@@ -25,6 +25,7 @@ from services.common.events.catalogue import DomainEvent
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.kafka import KafkaLink
 from services.common.events.tables import MessagingTables
+from services.common.settings import ServiceSettings
 from services.common.tracing import TRACEPARENT_HEADER, current_traceparent, valid_traceparent
 
 logger = logging.getLogger(__name__)
@@ -117,6 +118,19 @@ def _trace_headers(payload: str) -> list[tuple[str, bytes]] | None:
     return [(TRACEPARENT_HEADER, traceparent.encode())] if traceparent else None
 
 
+class RelayRuntime(Protocol):
+    """What a relay needs of a process's runtime (a service's or the gateway's)."""
+
+    @property
+    def outbox(self) -> Outbox: ...
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def read_sessions(self) -> async_sessionmaker[AsyncSession]: ...
+    @property
+    def kafka(self) -> KafkaLink: ...
+
+
 class OutboxRelay:
     """Publishes pending outbox rows in order; backs off and reconnects while the broker is away.
 
@@ -158,6 +172,24 @@ class OutboxRelay:
         self.stopping = stopping or asyncio.Event()
         # One advisory lock per service's outbox (PostgreSQL's keys are 64-bit integers).
         self._lock_key = zlib.crc32(f"{outbox.source}/outbox".encode())
+
+    @classmethod
+    def of(
+        cls,
+        runtime: "RelayRuntime",
+        settings: ServiceSettings,
+        stopping: asyncio.Event | None = None,
+    ) -> "OutboxRelay":
+        """The relay of a process's outbox, configured by its settings."""
+        return cls(
+            outbox=runtime.outbox,
+            sessions=runtime.sessions,
+            read_sessions=runtime.read_sessions,
+            kafka=runtime.kafka,
+            poll_seconds=settings.outbox_poll_seconds,
+            replay_window_seconds=settings.outbox_replay_window_seconds,
+            stopping=stopping,
+        )
 
     async def run(self) -> None:
         backoff = 0.2
