@@ -13,9 +13,12 @@ import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from fastapi import FastAPI
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from services.common.auth import signed_actor_headers
 from services.common.components import Component
+from services.common.db import create_engine
 from services.common.events.catalogue import CommunityCreated, MemberJoined
 from services.common.membership import MembershipTables, save_community, save_membership
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
@@ -241,3 +244,20 @@ async def published_record(bootstrap_servers: str, topic: str, *, subject: str) 
 
     [record] = await KafkaProbe(bootstrap_servers).records(topic, count=1, where=about_subject)
     return record
+
+
+def schema_engine(metadata: MetaData) -> Any:
+    """A fixture: an engine on a fresh database of each backend with `metadata`'s tables
+    created; assign it to the fixture's name: `engine = schema_engine(metadata)`."""
+
+    @pytest.fixture
+    async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+        engine = create_engine(database_url)
+        async with engine.begin() as connection:
+            await connection.run_sync(metadata.create_all)
+        try:
+            yield engine
+        finally:
+            await engine.dispose()
+
+    return engine

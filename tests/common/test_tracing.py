@@ -7,7 +7,7 @@ import io
 import json
 import logging
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from types import SimpleNamespace
 from typing import Any
 
@@ -17,7 +17,7 @@ import pytest
 from fastapi import FastAPI, status
 from sqlalchemy import MetaData, select
 
-from services.common.db import create_engine, session_factory
+from services.common.db import session_factory
 from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import CommunityCreated
 from services.common.events.consumer import InboxConsumer
@@ -39,7 +39,7 @@ from services.common.tracing import (
     valid_traceparent,
 )
 from services.common.unit_of_work import UnitOfWork
-from tests.support import KafkaProbe
+from tests.support import KafkaProbe, schema_engine
 
 TOPIC = "huoli.members"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -50,15 +50,7 @@ metadata = MetaData()
 messaging = messaging_tables(metadata)
 
 
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[Any]:
-    engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
+engine = schema_engine(metadata)
 
 
 @pytest.fixture
@@ -211,7 +203,7 @@ async def test_with_tracing_on_the_request_runs_in_a_span_that_is_the_callers_ch
     assert server_span_id != CALLER_SPAN_ID
 
     shutdown_tracing()  # flushes the batch
-    exported = [json.loads(span) for span in _json_objects(spans.getvalue())]
+    exported = _json_objects(spans.getvalue())
     [server] = [span for span in exported if span["kind"] == "SpanKind.SERVER"]
     assert server["context"]["trace_id"] == f"0x{TRACE_ID}"
     assert server["context"]["span_id"] == f"0x{server_span_id}"
@@ -219,21 +211,15 @@ async def test_with_tracing_on_the_request_runs_in_a_span_that_is_the_callers_ch
     assert server["resource"]["attributes"]["service.name"] == "test"
 
 
-def _json_objects(text: str) -> list[str]:
+def _json_objects(text: str) -> list[Any]:
     """The console exporter writes indented JSON objects one after another."""
     decoder = json.JSONDecoder()
-    objects, position = [], 0
-    while (position := _skip_space(text, position)) < len(text):
-        _value, end = decoder.raw_decode(text, position)
-        objects.append(text[position:end])
-        position = end
+    objects, rest = [], text.strip()
+    while rest:
+        value, end = decoder.raw_decode(rest)
+        objects.append(value)
+        rest = rest[end:].lstrip()
     return objects
-
-
-def _skip_space(text: str, position: int) -> int:
-    while position < len(text) and text[position].isspace():
-        position += 1
-    return position
 
 
 @pytest.mark.parametrize(

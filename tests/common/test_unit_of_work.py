@@ -2,7 +2,6 @@
 boundary for consumer handlers; on_commit callbacks; pruning of the outbox and inbox. On SQLite
 and PostgreSQL."""
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -13,7 +12,7 @@ from fastapi import FastAPI, status
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from services.common.db import create_engine, on_commit, session_factory
+from services.common.db import on_commit, session_factory
 from services.common.errors import Conflict, install_problem_handlers
 from services.common.events.catalogue import CommunityCreated
 from services.common.events.consumer import InboxConsumer
@@ -25,7 +24,7 @@ from services.common.events.tables import messaging_tables
 from services.common.service import UnitOfWorkDep
 from services.common.settings import ServiceSettings
 from services.common.unit_of_work import UnitOfWork
-from tests.support import assert_problem
+from tests.support import assert_problem, schema_engine
 
 metadata = MetaData()
 parent = Table("parent", metadata, Column("id", Integer, primary_key=True))
@@ -44,15 +43,7 @@ child = Table(
 messaging = messaging_tables(metadata)
 
 
-@pytest.fixture
-async def engine(database_url: str) -> AsyncIterator[object]:
-    engine = create_engine(database_url)
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
-    try:
-        yield engine
-    finally:
-        await engine.dispose()
+engine = schema_engine(metadata)
 
 
 def boundary_app(engine: object) -> FastAPI:
