@@ -67,11 +67,14 @@ from services.scoring.domain import rules  # noqa: E402
 from services.scoring.messaging.handlers import LEDGER_CONSUMER, apply_batch  # noqa: E402
 from services.scoring.messaging.ledger_consumer import BatchInboxConsumer  # noqa: E402
 from services.scoring.settings import ScoringSettings  # noqa: E402
-from services.scoring.storage.batches import board_table, score_table  # noqa: E402
+from services.scoring.storage import ranks  # noqa: E402
+from services.scoring.storage.batches import board_table, bucket_table, score_table  # noqa: E402
 from services.scoring.storage.tables import membership, messaging  # noqa: E402
 
 ALEMBIC_INI = ROOT / "services" / "scoring" / "alembic.ini"
 OWNER = "bench-owner"
+BOARD_COLUMNS = ("community_id", "period", "period_start", "scope", "member_id")
+BUCKET_COLUMNS = ("community_id", "period", "period_start", "scope", "bucket")
 TYPES = ("message", "reply", "reaction", "share", "content_view", "checkin")
 
 
@@ -297,9 +300,17 @@ async def seed(database_url: str, community_id: str, members: int, *, ranked: bo
                 }
                 for i in range(members)
             ]
+            scores_on_board = {
+                tuple(row[name] for name in BOARD_COLUMNS): row["score_milli"] for row in boards
+            }
+            buckets = [
+                dict(zip(BUCKET_COLUMNS, key, strict=True), members=count)
+                for key, count in ranks.buckets_of_boards(scores_on_board).items()
+            ]
             for start in range(0, members, 5000):
                 await session.execute(insert(board_table), boards[start : start + 5000])
                 await session.execute(insert(score_table), scores[start : start + 5000])
+            await session.execute(insert(bucket_table), buckets)
         await session.commit()
     await engine.dispose()
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db_ops import insert_if_absent
 from services.scoring.domain import rules as scoring_rules
-from services.scoring.storage import batches
+from services.scoring.storage import batches, ranks
 from services.scoring.storage.tables import (
     ActivityReceipt,
     CommunityTally,
@@ -38,6 +38,7 @@ adjustment_table = PointsAdjustment.__table__  # type: ignore[attr-defined]
 close_table = PeriodClose.__table__  # type: ignore[attr-defined]
 alert_table = HealthAlert.__table__  # type: ignore[attr-defined]
 board_table = batches.board_table
+bucket_table = batches.bucket_table
 type_table = batches.type_table
 badge_table = batches.badge_table
 daily_active_table = batches.daily_active_table
@@ -183,6 +184,15 @@ async def board_score(
     return None if value is None else int(value)
 
 
+def _buckets(community_id: str, period: str, period_start: str, scope: str) -> Any:
+    return and_(
+        bucket_table.c.community_id == community_id,
+        bucket_table.c.period == period,
+        bucket_table.c.period_start == period_start,
+        bucket_table.c.scope == scope,
+    )
+
+
 async def board_rank(
     session: AsyncSession,
     *,
@@ -193,14 +203,27 @@ async def board_rank(
     member_id: str,
     score_milli: int,
 ) -> int:
-    """A member's rank on a board: two counts over index ranges (higher scores; equal scores
-    with a smaller member id), never a scan of the board."""
+    """A member's rank on a board, one statement: those ahead of them are the members with
+    higher scores, and those with equal ones and a smaller member id. On an all-time board the
+    higher scores outside the member's bucket are the sums of the buckets above it, so the cost
+    is bounded by the bucket, not by the rank (storage/ranks.py); on a period's board they are
+    a count over its index."""
     board = _board(community_id, period, period_start, scope)
+    higher_scores = [board_table.c.score_milli > score_milli]
+    above: Any = 0
+    if period == ranks.BUCKETED:
+        bucket = ranks.bucket_of(score_milli)
+        higher_scores.append(board_table.c.score_milli < ranks.bucket_bounds(bucket)[1])
+        above = (
+            select(func.coalesce(func.sum(bucket_table.c.members), 0))
+            .where(
+                _buckets(community_id, period, period_start, scope),
+                bucket_table.c.bucket > bucket,
+            )
+            .scalar_subquery()
+        )
     higher = (
-        select(func.count())
-        .select_from(board_table)
-        .where(board, board_table.c.score_milli > score_milli)
-        .scalar_subquery()
+        select(func.count()).select_from(board_table).where(board, *higher_scores).scalar_subquery()
     )
     tied = (
         select(func.count())
@@ -208,18 +231,24 @@ async def board_rank(
         .where(board, board_table.c.score_milli == score_milli, board_table.c.member_id < member_id)
         .scalar_subquery()
     )
-    # Both counts in one statement (one round trip); each is still its own index range.
-    return int((await session.execute(select(higher + tied))).scalar_one()) + 1
+    return int((await session.execute(select(above + higher + tied))).scalar_one()) + 1
 
 
 async def board_size(
     session: AsyncSession, *, community_id: str, period: str, period_start: str, scope: str
 ) -> int:
-    query = (
-        select(func.count())
-        .select_from(board_table)
-        .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
-    )
+    """How many members have points on a board (on an all-time board, the sum of its
+    buckets)."""
+    if period == ranks.BUCKETED:
+        query = select(func.coalesce(func.sum(bucket_table.c.members), 0)).where(
+            _buckets(community_id, period, period_start, scope)
+        )
+    else:
+        query = (
+            select(func.count())
+            .select_from(board_table)
+            .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
+        )
     return int((await session.execute(query)).scalar_one())
 
 
