@@ -135,21 +135,11 @@ def _board(community_id: str, period: str, period_start: str, scope: str) -> Any
     )
 
 
-async def board_top(
-    session: AsyncSession,
-    *,
-    community_id: str,
-    period: str,
-    period_start: str,
-    scope: str,
-    limit: int,
-) -> Sequence[BoardRow]:
-    """The top of a board: a range scan of its index in board order, each of those few rows
-    joined to its member's name by the projection's unique (community, member) index. One
-    statement: a second one naming the members in an IN list cost another round trip and a
-    compile of a list as long as the board's top."""
+def _named_rows(community_id: str, period: str, period_start: str, scope: str) -> Any:
+    """A board's rows, each joined to its member's name by the projection's unique
+    (community, member) index."""
     names = profile_table.alias("names")
-    query = (
+    return (
         select(board_table.c.member_id, names.c.display_name, board_table.c.score_milli)
         .select_from(
             board_table.outerjoin(
@@ -160,7 +150,25 @@ async def board_top(
                 ),
             )
         )
-        .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
+        .where(_board(community_id, period, period_start, scope))
+    )
+
+
+async def board_top(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    period: str,
+    period_start: str,
+    scope: str,
+    limit: int,
+) -> Sequence[BoardRow]:
+    """The top of a board: a range scan of its index in board order, names joined, one
+    statement (a second one naming the members in an IN list cost another round trip and a
+    compile of a list as long as the board's top)."""
+    query = (
+        _named_rows(community_id, period, period_start, scope)
+        .where(board_table.c.score_milli > 0)
         .order_by(board_table.c.score_milli.desc(), board_table.c.member_id.asc())
         .limit(limit)
     )
@@ -168,7 +176,7 @@ async def board_top(
     return [BoardRow(row.member_id, row.display_name, row.score_milli) for row in rows]
 
 
-async def board_score(
+async def board_standing(
     session: AsyncSession,
     *,
     community_id: str,
@@ -176,12 +184,13 @@ async def board_score(
     period_start: str,
     scope: str,
     member_id: str,
-) -> int | None:
-    query = select(board_table.c.score_milli).where(
-        _board(community_id, period, period_start, scope), board_table.c.member_id == member_id
+) -> BoardRow | None:
+    """A member's row on a board with their name, one statement (None: not on it)."""
+    query = _named_rows(community_id, period, period_start, scope).where(
+        board_table.c.member_id == member_id
     )
-    value = (await session.execute(query)).scalar_one_or_none()
-    return None if value is None else int(value)
+    row = (await session.execute(query)).first()
+    return None if row is None else BoardRow(row.member_id, row.display_name, row.score_milli)
 
 
 def _buckets(community_id: str, period: str, period_start: str, scope: str) -> Any:
@@ -250,18 +259,6 @@ async def board_size(
             .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
         )
     return int((await session.execute(query)).scalar_one())
-
-
-async def display_names(
-    session: AsyncSession, community_id: str, member_ids: Sequence[str]
-) -> dict[str, str]:
-    if not member_ids:
-        return {}
-    query = select(profile_table.c.member_id, profile_table.c.display_name).where(
-        profile_table.c.community_id == community_id,
-        profile_table.c.member_id.in_(list(member_ids)),
-    )
-    return {row.member_id: row.display_name for row in await session.execute(query)}
 
 
 async def get_community(session: AsyncSession, community_id: str) -> Any:
