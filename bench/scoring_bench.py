@@ -12,7 +12,7 @@
    a probe beside the load.
 
     .venv/bin/python bench/scoring_bench.py [--events 100000] [--ingest-seconds 20]
-        [--concurrency 4] [--batch 500] [--members 100000] [--read-seconds 5]
+        [--concurrency 4] [--batch 500] [--rate 5000] [--members 100000] [--read-seconds 5]
 
 SQLite in a temporary directory (the default database). Every process it starts is stopped on
 exit, also on Ctrl-C or SIGTERM.
@@ -415,6 +415,13 @@ def main() -> None:
     parser.add_argument("--ingest-seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="activities a second to offer (an open loop, at most --concurrency POSTs in"
+        " flight); default: a closed loop of --concurrency",
+    )
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--read-seconds", type=float, default=5)
     parser.add_argument(
@@ -515,12 +522,16 @@ def main() -> None:
                 )
             )
             prober.start()
-            measured = generator.measure(call, options.concurrency, options.ingest_seconds, 2)
+            posts_per_second = options.rate / options.batch if options.rate else None
+            measured = generator.measure(
+                call, options.concurrency, options.ingest_seconds, 2, posts_per_second
+            )
             prober.join()
             latencies.sort()
+            offered = f"offered {options.rate:,.0f}/s, " if options.rate else ""
             print(
                 f"\n3. ingest through the gateway: {options.batch} activities a POST, "
-                f"c={options.concurrency}, {options.ingest_seconds:g} s"
+                f"{offered}c={options.concurrency}, {options.ingest_seconds:g} s"
             )
             print(
                 f"   {measured.per_second * options.batch:>10,.0f} activities/s "
