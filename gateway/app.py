@@ -33,6 +33,7 @@ from gateway.storage import webhooks as webhook_repository
 from gateway.storage.tables import membership, messaging
 from gateway.webhooks.dispatcher import FanOutConsumer, WebhookSender
 from gateway.webhooks.routes import router as webhooks_router
+from services.common.background import cancel_all, drain, supervised
 from services.common.components import GATEWAY
 from services.common.db import create_engine, session_factory
 from services.common.errors import install_problem_handlers
@@ -43,7 +44,7 @@ from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.logs import configure_logging
 from services.common.membership import membership_handlers
-from services.common.metrics import RequestMetricsMiddleware
+from services.common.metrics import RequestMetricsMiddleware, sample_outbox_forever
 from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
@@ -76,14 +77,21 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
             )
         runtime, closers = _open_runtime(settings, app, database_url)
         app.state.runtime = runtime
-        jobs = _background_jobs(settings, runtime)
-        tasks = [asyncio.create_task(_supervised(name, run)) for name, run in jobs]
+        stopping = asyncio.Event()
+        graceful, others = _background_jobs(settings, runtime, stopping)
+        graceful_tasks = [
+            asyncio.create_task(supervised(name, run, stopping)) for name, run in graceful
+        ]
+        tasks = [asyncio.create_task(supervised(name, run, stopping)) for name, run in others]
         try:
             yield
         finally:
-            for task in tasks:
-                task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            # As a service stops: the relay publishes what is pending (a `webhook.disabled`
+            # would otherwise wait for the next start), the consumers finish their batch and
+            # leave their groups; the rest is cancelled.
+            stopping.set()
+            await cancel_all(tasks)
+            await drain(graceful_tasks, grace_seconds=settings.shutdown_grace_seconds)
             for close in closers:
                 await close()
             shutdown_tracing()  # flushes the spans still batched
@@ -212,28 +220,37 @@ def _open_runtime(
     return runtime, closers
 
 
+Job = tuple[str, Callable[[], Awaitable[None]]]
+
+
 def _background_jobs(
-    settings: GatewaySettings, runtime: GatewayRuntime
-) -> list[tuple[str, Callable[[], Awaitable[None]]]]:
-    """Pruning, the webhook sender, the outbox relay (the gateway's own events, such as
-    `webhook.disabled`), and the consumers: the membership projection and the webhooks'
-    fan-out."""
-    relay = OutboxRelay.of(runtime, settings)
-    jobs: list[tuple[str, Callable[[], Awaitable[None]]]] = [
+    settings: GatewaySettings, runtime: GatewayRuntime, stopping: asyncio.Event
+) -> tuple[list[Job], list[Job]]:
+    """The jobs given time to finish at shutdown (the outbox relay, for the gateway's own
+    events such as `webhook.disabled`, and the consumers: the membership projection and the
+    webhooks' fan-out), and the others (pruning, the webhook sender, the outbox gauges, the
+    JWKS refresh)."""
+    relay = OutboxRelay.of(runtime, settings, stopping)
+    graceful: list[Job] = [("outbox relay", relay.run)]
+    others: list[Job] = [
         ("pruning", lambda: _prune_forever(settings, runtime.sessions)),
         ("webhook sender", runtime.webhooks.run),
-        ("outbox relay", relay.run),
+        (
+            "outbox metrics",
+            lambda: sample_outbox_forever(runtime.read_sessions, messaging, GATEWAY.name),
+        ),
     ]
     if runtime.jwks is not None:
-        jobs.append(("JWKS refresh", runtime.jwks.run))
+        others.append(("JWKS refresh", runtime.jwks.run))
     if not settings.run_consumers:
-        return jobs
+        return graceful, others
     shared: dict[str, Any] = {
         "sessions": runtime.sessions,
         "outbox": runtime.outbox,
         "tables": messaging,
         "kafka": runtime.kafka,
         "max_attempts": settings.consumer_max_attempts,
+        "stopping": stopping,
     }
     handlers = membership_handlers(membership)
     membership_consumer = InboxConsumer(
@@ -243,9 +260,9 @@ def _background_jobs(
         **shared,
     )
     webhooks_consumer = FanOutConsumer(wake=runtime.webhooks.wake, **shared)
-    jobs.append((f"consumer {MEMBERSHIP_GROUP}", membership_consumer.run))
-    jobs.append((f"consumer {webhooks_consumer.group_id}", webhooks_consumer.run))
-    return jobs
+    graceful.append((f"consumer {MEMBERSHIP_GROUP}", membership_consumer.run))
+    graceful.append((f"consumer {webhooks_consumer.group_id}", webhooks_consumer.run))
+    return graceful, others
 
 
 async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:
@@ -262,15 +279,3 @@ async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:
         if deleted:
             logger.info("pruned %d idempotency records, old deliveries and inbox rows", deleted)
         await asyncio.sleep(settings.prune_interval_seconds)
-
-
-async def _supervised(name: str, run: Callable[[], Awaitable[None]]) -> None:
-    """Keep a background job alive: an unexpected error is logged and the job restarted."""
-    while True:
-        try:
-            await run()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            logger.exception("%s crashed; restarting in 1 s", name)
-            await asyncio.sleep(1)

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -120,10 +121,12 @@ def _route_of(scope: Scope) -> str:
     return "/".join(prefix) + template if prefix else template
 
 
-async def sample_outbox(runtime: ServiceRuntime, tables: MessagingTables, component: str) -> None:
+async def sample_outbox(
+    read_sessions: async_sessionmaker[AsyncSession], tables: MessagingTables, component: str
+) -> None:
     """Set the outbox gauges from the table: how many rows wait and since when."""
     outbox = tables.outbox
-    async with runtime.read_sessions() as session:
+    async with read_sessions() as session:
         waiting, oldest = (
             await session.execute(
                 select(func.count(), func.min(outbox.c.created_at)).where(
@@ -136,15 +139,21 @@ async def sample_outbox(runtime: ServiceRuntime, tables: MessagingTables, compon
     OUTBOX_OLDEST_AGE.labels(component).set(max(age, 0.0))
 
 
+async def sample_outbox_forever(
+    read_sessions: async_sessionmaker[AsyncSession], tables: MessagingTables, component: str
+) -> None:
+    while True:
+        try:
+            await sample_outbox(read_sessions, tables, component)
+        except Exception:
+            # A database hiccup costs one sample, not the worker's restart noise.
+            logger.debug("outbox sample failed", exc_info=True)
+        await asyncio.sleep(OUTBOX_SAMPLE_SECONDS)
+
+
 def outbox_metrics_worker(tables: MessagingTables, component: str) -> WorkerSpec:
     async def sample_forever(runtime: ServiceRuntime) -> None:
-        while True:
-            try:
-                await sample_outbox(runtime, tables, component)
-            except Exception:
-                # A database hiccup costs one sample, not the worker's restart noise.
-                logger.debug("outbox sample failed", exc_info=True)
-            await asyncio.sleep(OUTBOX_SAMPLE_SECONDS)
+        await sample_outbox_forever(runtime.read_sessions, tables, component)
 
     return WorkerSpec(name="outbox metrics", run=sample_forever)
 

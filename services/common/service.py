@@ -3,7 +3,7 @@ migrates the database, then runs the outbox relay, the service's consumers and i
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import ActorVerifier
+from services.common.background import cancel_all, drain, supervised
 from services.common.db import create_engine, session_factory
 from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import ALL_TOPICS, dlq_topic
@@ -87,14 +88,14 @@ def create_service_app(
         stopping = runtime.stopping
         relay = OutboxRelay.of(runtime, settings, stopping)
         # Jobs that finish their work in hand at shutdown; the others are cancelled.
-        graceful = [_supervised("outbox relay", relay.run, stopping)]
+        graceful = [supervised("outbox relay", relay.run, stopping)]
         jobs: list[Coroutine[Any, Any, None]] = []
         for worker in (
             *workers,
             *housekeeping_workers(tables, settings),
             outbox_metrics_worker(tables, settings.service_name),
         ):
-            job = _supervised(worker.name, partial(worker.run, runtime), stopping)
+            job = supervised(worker.name, partial(worker.run, runtime), stopping)
             (graceful if worker.graceful else jobs).append(job)
         for spec in consumers if settings.run_consumers else ():
             consumer = InboxConsumer(
@@ -108,7 +109,7 @@ def create_service_app(
                 max_attempts=settings.consumer_max_attempts,
                 stopping=stopping,
             )
-            graceful.append(_supervised(f"consumer {spec.group_id}", consumer.run, stopping))
+            graceful.append(supervised(f"consumer {spec.group_id}", consumer.run, stopping))
         graceful_tasks = [asyncio.create_task(job) for job in graceful]
         tasks = [asyncio.create_task(job) for job in jobs]
         try:
@@ -116,8 +117,8 @@ def create_service_app(
         finally:
             # uvicorn runs this once it has answered the requests in flight.
             stopping.set()
-            await _stop(tasks)
-            await _drain(graceful_tasks, grace_seconds=settings.shutdown_grace_seconds)
+            await cancel_all(tasks)
+            await drain(graceful_tasks, grace_seconds=settings.shutdown_grace_seconds)
             await kafka.close()
             await engine.dispose()
             await read_engine.dispose()
@@ -142,50 +143,6 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix="/v1")
     return app
-
-
-async def _supervised(
-    name: str, run: Callable[[], Awaitable[None]], stopping: asyncio.Event
-) -> None:
-    """Keep a background worker alive: an unexpected error is logged and the worker restarted,
-    until the service stops."""
-    while not stopping.is_set():
-        try:
-            await run()
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            if stopping.is_set():
-                logger.warning("%s failed while stopping", name, exc_info=True)
-                return
-            logger.exception("%s crashed; restarting in 1 s", name)
-            await asyncio.sleep(1)
-
-
-async def _drain(tasks: list[asyncio.Task[None]], *, grace_seconds: float) -> None:
-    """Let graceful workers finish their work in hand; cancel what is still running after the
-    grace period."""
-    if not tasks:
-        return
-    _done, pending = await asyncio.wait(tasks, timeout=grace_seconds)
-    if pending:
-        logger.warning(
-            "%d workers did not finish within %s s; cancelling", len(pending), grace_seconds
-        )
-        await _stop(list(pending))
-
-
-async def _stop(tasks: list[asyncio.Task[None]]) -> None:
-    """Cancel the workers until they end: aiokafka can turn a cancellation that lands inside a
-    connection attempt into a KafkaError, which the workers treat as an outage and retry."""
-    pending = set(tasks)
-    for _ in range(20):
-        if not pending:
-            return
-        for task in pending:
-            task.cancel()
-        _done, pending = await asyncio.wait(pending, timeout=0.5)
-    logger.error("%d background workers did not stop", len(pending))
 
 
 async def _runtime(request: Request) -> ServiceRuntime:

@@ -15,7 +15,7 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI, Request, Response
-from sqlalchemy import update
+from sqlalchemy import insert, update
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from gateway.app import create_app
@@ -500,3 +500,43 @@ async def test_finished_deliveries_leave_the_log_after_its_retention(
         await session.commit()
     assert (kept, pruned) == (0, 1)
     assert await deliveries(gateway, created["id"]) == []
+
+
+async def test_the_gateway_publishes_its_pending_events_as_it_stops(
+    upstream_urls: dict[str, str], broker: str
+) -> None:
+    """The gateway's outbox relay has a last pass at shutdown, as a service's has: an event
+    written just before (here without waking the relay, which polls every 2 s) is on Kafka once
+    the gateway has stopped, not at its next start."""
+    settings = gateway_settings(
+        upstream_urls,
+        kafka_bootstrap_servers=broker,
+        run_consumers=False,
+        outbox_poll_seconds=2.0,
+    )
+    app = create_app(settings)
+    envelope = CloudEvent(
+        source=f"huoli/{GATEWAY.name}",
+        type="webhook.disabled",
+        subject=f"wh_{uuid.uuid4().hex}",
+        communityid="c1",
+        data={},
+    )
+    async with running_service(app):
+        runtime = app.state.runtime
+        async with runtime.sessions() as session:
+            await session.execute(
+                insert(runtime.outbox.table).values(
+                    event_id=envelope.id,
+                    topic=topic_of(GATEWAY.name),
+                    message_key="c1",
+                    payload=envelope.model_dump_json(),
+                    created_at=datetime.now(UTC),
+                )
+            )
+            await session.commit()
+    # The app has stopped: nothing publishes any more; the event is there or it is lost.
+    [published] = await KafkaProbe(broker).events(
+        topic_of(GATEWAY.name), type="webhook.disabled", where=lambda e: e["id"] == envelope.id
+    )
+    assert published["subject"] == envelope.subject
