@@ -45,7 +45,7 @@ TierId = Annotated[str | None, Query(min_length=1, max_length=40, pattern=r"^[A-
 
 @router.post("/activities", status_code=status.HTTP_202_ACCEPTED)
 async def record_activities(
-    activity_batch: ActivityBatch, uow: UnitOfWorkDep, actor: ActorDep
+    activity_batch: ActivityBatch, uow: UnitOfWorkDep, reads: ReadSessionDep, actor: ActorDep
 ) -> ActivitiesAccepted:
     """Accept up to 1000 activities; an id seen before in the same community (or earlier in the
     batch) is a duplicate.
@@ -57,7 +57,9 @@ async def record_activities(
     minutes in the future (`in_future`) are listed in `rejected` (by index) and not recorded;
     the rest are.
     """
-    result = await use_cases.record_activities(uow=uow, actor=actor, activities=activity_batch)
+    result = await use_cases.record_activities(
+        uow=uow, reads=reads, actor=actor, activities=activity_batch
+    )
     return ActivitiesAccepted.model_validate(result, from_attributes=True)
 
 

@@ -62,14 +62,15 @@ def activity_event_id(community_id: str, activity_id: str) -> str:
 
 
 async def record_activities(
-    *, uow: UnitOfWork, actor: Actor, activities: Sequence[ActivityCreate]
+    *, uow: UnitOfWork, reads: AsyncSession, actor: Actor, activities: Sequence[ActivityCreate]
 ) -> IngestResult:
     """Accept each activity id once per community and emit `activity.recorded` for it; scoring
     happens when the event comes back from Kafka. Items are refused one by one (unknown
     community or member, a type scoring does not know, a time too far ahead); the rest are
-    accepted."""
+    accepted. The checks read through `reads`, so on SQLite the write lock is held only for
+    the receipts and the events (the consumer's batches queue behind every POST)."""
     session, now = uow.session, utc_now()
-    rejected = await _rejections(session, actor, activities, now)
+    rejected = await _rejections(reads, actor, activities, now)
     admissible: dict[tuple[str, str], ActivityCreate] = {}
     for index, activity in enumerate(activities):
         if index not in rejected:
