@@ -18,7 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import ActorSigner, TokenVerifier
 from gateway.edge import IdentifyMiddleware, SecurityHeadersMiddleware
-from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
+from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, ServicePathRoute, proxy, router
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.jwks import JwksKeys
 from gateway.keys import ApiKeyAuthenticator
@@ -98,6 +98,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # A redirect would answer for paths the services own; /v1 paths are forwarded as sent.
         redirect_slashes=False,
         lifespan=lifespan,
+        # First: what most calls are, a service's path (see ServicePathRoute).
+        routes=[ServicePathRoute()],
     )
     install_problem_handlers(app)
     # Innermost first: idempotency needs the caller; the caller's 401/429 need CORS headers
@@ -134,6 +136,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(partners_router, prefix="/v1")
     app.include_router(webhooks_router, prefix="/v1")
+    # Last: every other /v1 path, which the proxy answers with 404 or 405.
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app
 
