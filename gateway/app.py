@@ -47,7 +47,7 @@ from services.common.metrics import RequestMetricsMiddleware
 from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
-from services.common.tracing import configure_tracing, shutdown_tracing
+from services.common.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing, shutdown_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -100,6 +100,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         lifespan=lifespan,
         # First: what most calls are, a service's path (see ServicePathRoute).
         routes=[ServicePathRoute()],
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
     install_problem_handlers(app)
     # Innermost first: idempotency needs the caller; the caller's 401/429 need CORS headers

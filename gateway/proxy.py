@@ -198,9 +198,11 @@ def forwarded_headers(
     if traceparent is not None:
         headers.append((b"traceparent", traceparent.encode()))
     # The gateway is the edge: a client-supplied X-Forwarded-For would be a claim, not a fact.
-    if request.client is not None:
-        headers.append((b"x-forwarded-for", request.client.host.encode()))
-    headers.append((b"x-forwarded-proto", request.url.scheme.encode()))
+    # Read from the scope: `request.url` builds the whole URL, a tenth of the proxy's own CPU.
+    client = request.scope.get("client")
+    if client is not None:
+        headers.append((b"x-forwarded-for", client[0].encode()))
+    headers.append((b"x-forwarded-proto", request.scope.get("scheme", "http").encode()))
     return headers
 
 
