@@ -232,11 +232,12 @@ def relayed_response(upstream: UpstreamAnswer, *, method: str, upstream_base: st
     """
     body = b"" if upstream.status_code in _BODILESS_STATUSES else upstream.content
     internal = upstream_base.encode()
-    headers = [
-        (name.lower(), _relative(value, internal) if name.lower() == b"location" else value)
-        for name, value in upstream.raw_headers
-        if not _is_hop_by_hop(name.lower()) and name.lower() not in _NOT_RELAYED
-    ]
+    headers: list[tuple[bytes, bytes]] = []
+    for raw_name, value in upstream.raw_headers:
+        name = raw_name.lower()
+        if name in _NOT_RELAYED or _is_hop_by_hop(name):
+            continue
+        headers.append((name, _relative(value, internal) if name == b"location" else value))
     if upstream.status_code not in _BODILESS_STATUSES and upstream.status_code >= 200:
         if method == "HEAD":
             # A HEAD answer announces the length a GET would have; it has no body of its own.
