@@ -178,10 +178,11 @@ class ServicePathRoute(Route):
 
     The app lists it first, so such a path reaches the proxy without being matched against
     each of the gateway's own routes in turn (FastAPI's router tries every route, and each
-    included router's routes, until one matches): that was about a tenth of the gateway's CPU
-    per proxied call (issue 10). No path the gateway serves itself is a service's
-    (tests/gateway/test_gateway_routing.py), so it takes nothing from them. Every other /v1 path
-    reaches the proxy through the catch-all route listed last, which answers 404 or 405.
+    included router's routes, until one matches): that was about a tenth of the gateway's
+    samples in a profile at concurrency 1 (issue 10). No path the gateway serves itself is a
+    service's (tests/gateway/test_gateway_routing.py), so it takes nothing from them. Every
+    other /v1 path reaches the proxy through the catch-all route listed last, which answers
+    404 or 405.
     """
 
     def __init__(self) -> None:

@@ -63,7 +63,9 @@ _provider: TracerProvider | None = None
 
 # For `FastAPI(telemetry=...)`. FastAPI's own OpenTelemetry, on by default, records a request
 # only when OpenTelemetry's global providers are set, which Huoli never does (above), and finds
-# that out anew on every request: a tenth of the gateway's own CPU per proxied call (issue 10).
+# that out anew on every request: about 12 of the 73 µs of CPU the gateway's own code (its
+# middleware, routing and proxy; not the HTTP server and client) spent on a proxied call
+# (issue 10).
 FASTAPI_TELEMETRY_OFF: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
