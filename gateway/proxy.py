@@ -380,7 +380,7 @@ class _AiohttpSender:
             raise RuntimeError("the upstream client has been closed")
         present = {name for name, _ in headers}
         sent = [
-            (name.decode("latin-1"), value.decode("latin-1"))
+            (name.decode("latin-1"), _header_text(value))
             for name, value in (
                 *(header for header in self._defaults if header[0] not in present),
                 *headers,
@@ -397,6 +397,15 @@ class _AiohttpSender:
         ) as response:
             body = await response.read()
             return UpstreamAnswer(response.status, list(response.raw_headers), body)
+
+
+def _header_text(value: bytes) -> str:
+    """A header value as aiohttp takes it: it sends text as UTF-8, so UTF-8 bytes are decoded as
+    such and leave unchanged; anything else is read as Latin-1, as httpx-aiohttp did."""
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
 
 class UpstreamProxy:
