@@ -18,7 +18,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import ActorSigner, TokenVerifier
 from gateway.edge import IdentifyMiddleware, SecurityHeadersMiddleware
-from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, proxy, router
+from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, ServicePathRoute, proxy, router
 from gateway.idempotency import IdempotencyMiddleware
 from gateway.jwks import JwksKeys
 from gateway.keys import ApiKeyAuthenticator
@@ -48,7 +48,7 @@ from services.common.metrics import RequestMetricsMiddleware, sample_outbox_fore
 from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware
 from services.common.migrations import upgrade_to_head
-from services.common.tracing import configure_tracing, shutdown_tracing
+from services.common.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing, shutdown_tracing
 
 logger = logging.getLogger(__name__)
 
@@ -106,6 +106,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # A redirect would answer for paths the services own; /v1 paths are forwarded as sent.
         redirect_slashes=False,
         lifespan=lifespan,
+        # First: what most calls are, a service's path (see ServicePathRoute).
+        routes=[ServicePathRoute()],
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
     install_problem_handlers(app)
     # Innermost first: idempotency needs the caller; the caller's 401/429 need CORS headers
@@ -142,6 +145,7 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(partners_router, prefix="/v1")
     app.include_router(webhooks_router, prefix="/v1")
+    # Last: every other /v1 path, which the proxy answers with 404 or 405.
     app.add_route("/v1/{path:path}", proxy, methods=PROXIED_METHODS, include_in_schema=False)
     return app
 

@@ -32,7 +32,7 @@ from services.common.migrations import upgrade_to_head
 from services.common.openapi import problem_openapi
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.settings import ServiceSettings
-from services.common.tracing import configure_tracing, shutdown_tracing
+from services.common.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing, shutdown_tracing
 from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -132,6 +132,7 @@ def create_service_app(
         version="1.0.0",
         lifespan=lifespan,
         redirect_slashes=False,
+        telemetry=FASTAPI_TELEMETRY_OFF,
     )
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     install_problem_handlers(app)

@@ -80,6 +80,16 @@ async def test_the_verified_identity_replaces_whatever_the_client_claims(
     assert received["x-forwarded-proto"] == ["http"]
 
 
+async def test_a_header_value_in_utf_8_reaches_the_service_byte_for_byte(
+    gateway: httpx.AsyncClient,
+) -> None:
+    note = "读书会 café".encode()
+    response = await gateway.get("/v1/communities", headers={**bearer("alice"), "X-Note": note})
+    assert response.status_code == 200, response.text
+    # The fake reads header bytes as Latin-1, as Starlette does.
+    assert echoed_headers(response)["x-note"] == [note.decode("latin-1")]
+
+
 async def test_the_forwarded_identity_carries_an_assertion_a_service_accepts(
     gateway: httpx.AsyncClient,
 ) -> None:
