@@ -5,11 +5,10 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import JSON, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.common.db import UtcDateTime
 from services.scoring.domain import rules
 from services.scoring.domain.ledger import Fold, LedgerRow, ScoreState, TypeState
 from services.scoring.storage.tables import (
@@ -64,6 +63,20 @@ def _fills_defaults(table: Table, given: Iterable[str]) -> bool:
     )
 
 
+def _bind_processor(column_type: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The column type's bind processor; for JSON, one that knows the text of `{}` (most
+    ledger rows' attrs), which `json.dumps` would otherwise write again for every row."""
+    process: Callable[[Any], Any] | None = column_type._cached_bind_processor(dialect)
+    if process is None or not isinstance(column_type, JSON):
+        return process
+    serialize, empty = process, process({})
+
+    def process_json(value: Any) -> Any:
+        return empty if type(value) is dict and not value else serialize(value)
+
+    return process_json
+
+
 async def _execute_many(
     session: AsyncSession,
     table: Table,
@@ -84,27 +97,26 @@ async def _execute_many(
     processors = [
         (index, process)
         for index, name in enumerate(names)
-        if (process := table.c[name].type._cached_bind_processor(dialect)) is not None
+        if (process := _bind_processor(table.c[name].type, dialect)) is not None
     ]
     getter = itemgetter(*names)
-    # A batch's rows share a few instants (when it was recorded, processed): each converted once.
-    converted: list[dict[Any, Any] | None] = [
-        {} if isinstance(table.c[names[index]].type, UtcDateTime) else None
-        for index, _ in processors
-    ]
+    # A batch's rows share a few values (the instant it was recorded or processed, a
+    # half-life): a value that is the very object the row before had is converted once. By
+    # identity, not equality: hashing an aware datetime costs about what converting it does.
+    last_in: list[Any] = [_MISSING] * len(processors)
+    last_out: list[Any] = [None] * len(processors)
     params: list[tuple[Any, ...]] = []
     for row in rows:
         values = getter(row) if len(names) > 1 else (row[names[0]],)
         if processors:
             values = list(values)
-            for (index, process), seen in zip(processors, converted, strict=True):
+            for slot, (index, process) in enumerate(processors):
                 value = values[index]
-                if seen is None:
-                    values[index] = process(value)
-                elif (known := seen.get(value, _MISSING)) is not _MISSING:
-                    values[index] = known
+                if value is last_in[slot]:
+                    values[index] = last_out[slot]
                 else:
-                    values[index] = seen[value] = process(value)
+                    last_in[slot] = value
+                    values[index] = last_out[slot] = process(value)
             values = tuple(values)
         params.append(values)
     key_of: Callable[[tuple[Any, ...]], Any] | None = None
@@ -223,7 +235,9 @@ async def select_keyed(
     statement each. Written as the driver's SQL: compiling a thousand-row VALUES through
     SQLAlchemy costs more than running it. Values come back as the column types read them.
     """
-    wanted = sorted(set(keys))
+    # dict.fromkeys, not set: it keeps the caller's order, and keys that come sorted (most
+    # do) sort again in one pass.
+    wanted = sorted(dict.fromkeys(keys))
     if not wanted:
         return []
     connection = await session.connection()
