@@ -439,7 +439,14 @@ async def write_fold(session: AsyncSession, fold: Fold, ledger_rows: Sequence[Le
             "community_id": community_id,
             "member_id": member_id,
             "activity_type": activity_type,
-            **{name: getattr(state, name) for name in TYPE_COLUMNS},
+            # TYPE_COLUMNS, written out: a getattr per name costs three times as much.
+            "count": state.count,
+            "points_milli": state.points_milli,
+            "capped": state.capped,
+            "cooled_down": state.cooled_down,
+            "last_credited_at": state.last_credited_at,
+            "cap_day": state.cap_day,
+            "cap_day_count": state.cap_day_count,
         }
         for (community_id, member_id, activity_type), state in fold.types.items()
         if state.touched
