@@ -99,17 +99,19 @@ async def _execute_many(
         for index, name in enumerate(names)
         if (process := _bind_processor(table.c[name].type, dialect)) is not None
     ]
-    getter = itemgetter(*names)
-    # A batch's rows share a few values (the instant it was recorded or processed, a
-    # half-life): a value that is the very object the row before had is converted once. By
-    # identity, not equality: hashing an aware datetime costs about what converting it does.
-    last_in: list[Any] = [_MISSING] * len(processors)
-    last_out: list[Any] = [None] * len(processors)
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        values = getter(row) if len(names) > 1 else (row[names[0]],)
-        if processors:
-            values = list(values)
+    getter: Callable[[dict[str, Any]], tuple[Any, ...]] = (
+        itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    )
+    params = list(map(getter, rows))
+    if processors:
+        # A batch's rows share a few values (the instant it was recorded or processed, a
+        # half-life): a value that is the very object the row before had is converted once.
+        # By identity, not equality: hashing an aware datetime costs about what converting
+        # it does.
+        last_in: list[Any] = [_MISSING] * len(processors)
+        last_out: list[Any] = [None] * len(processors)
+        for position, row_values in enumerate(params):
+            values = list(row_values)
             for slot, (index, process) in enumerate(processors):
                 value = values[index]
                 if value is last_in[slot]:
@@ -117,8 +119,7 @@ async def _execute_many(
                 else:
                     last_in[slot] = value
                     values[index] = last_out[slot] = process(value)
-            values = tuple(values)
-        params.append(values)
+            params[position] = tuple(values)
     key_of: Callable[[tuple[Any, ...]], Any] | None = None
     if keys:
         # In key order, each row's page is next to the last one's: SQLite's B-tree work for
