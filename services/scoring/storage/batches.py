@@ -2,6 +2,7 @@
 write it back in a few multi-row upserts, whatever the batch's size."""
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from itertools import chain
 from operator import itemgetter
 from typing import Any, TypeVar
 
@@ -254,20 +255,26 @@ async def select_keyed(
         sql = f"WITH w({names}) AS (VALUES {keys_sql}) SELECT {selected} FROM w JOIN {table.name} AS t ON {matches}"  # noqa: S608, E501
         if lock and dialect.name == "postgresql":
             sql += " FOR UPDATE OF t"
-        flat = tuple(value for key in part for value in key)
+        flat = tuple(chain.from_iterable(part))
         result = await connection.exec_driver_sql(sql, flat)
         # Read as SQLAlchemy reads these columns (SQLite's datetimes are text, say).
+        # Only the columns with a processor are touched (most have none).
         processors = [
-            table.c[name].type._cached_result_processor(dialect, described[1])
-            for name, described in zip(columns, result.cursor.description, strict=True)
-        ]
-        for row in result:
-            found.append(
-                tuple(
-                    value if process is None else process(value)
-                    for value, process in zip(row, processors, strict=True)
-                )
+            (index, process)
+            for index, (name, described) in enumerate(
+                zip(columns, result.cursor.description, strict=True)
             )
+            if (process := table.c[name].type._cached_result_processor(dialect, described[1]))
+            is not None
+        ]
+        if not processors:
+            found.extend(map(tuple, result))
+            continue
+        for row in result:
+            values = list(row)
+            for index, process in processors:
+                values[index] = process(values[index])
+            found.append(tuple(values))
     return found
 
 
