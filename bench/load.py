@@ -59,8 +59,16 @@ class LoadGenerator:
     def __exit__(self, *_exc: object) -> None:
         self.close()
 
-    def measure(self, call: Call, concurrency: int, seconds: float, warmup: float) -> Measured:
-        self._connection.send((call, concurrency, seconds, warmup))
+    def measure(
+        self,
+        call: Call,
+        concurrency: int,
+        seconds: float,
+        warmup: float,
+        rate: float | None = None,
+    ) -> Measured:
+        """`rate` (requests a second) makes it an open loop, see `_load`."""
+        self._connection.send((call, concurrency, seconds, warmup, rate))
         try:
             measured: dict[str, Any] = self._connection.recv()
         except EOFError:
@@ -95,9 +103,14 @@ def _serve(connection: Connection) -> None:
         connection.close()
 
 
-async def _load(call: Call, concurrency: int, seconds: float, warmup: float) -> dict[str, Any]:
+async def _load(
+    call: Call, concurrency: int, seconds: float, warmup: float, rate: float | None
+) -> dict[str, Any]:
     """Closed loop: `concurrency` workers, each sending its next request when the last answered.
-    Only requests both sent and answered inside the measured window count."""
+    With a `rate`, an open loop: request k is due at k / rate seconds, sent then by a free
+    worker (at most `concurrency` in flight) and timed from when it was due, so a request held
+    up behind slow ones counts its wait. Only requests both due and answered inside the
+    measured window count."""
     connector = aiohttp.TCPConnector(limit=concurrency, limit_per_host=concurrency)
     timeout = aiohttp.ClientTimeout(total=30)
     headers = {**call.headers, **({"Content-Type": "application/json"} if call.body else {})}
@@ -116,8 +129,13 @@ async def _load(call: Call, concurrency: int, seconds: float, warmup: float) -> 
 
         async def worker() -> None:
             nonlocal errors, answered_total
-            while (sent := time.perf_counter()) < measure_until:
-                body = call.body.replace("{n}", f"{run}-{next(counter)}") if call.body else None
+            while True:
+                n = next(counter)
+                sent = started + n / rate if rate else time.perf_counter()
+                if sent >= measure_until:
+                    break
+                await asyncio.sleep(sent - time.perf_counter())
+                body = call.body.replace("{n}", f"{run}-{n}") if call.body else None
                 try:
                     async with session.request(call.method, call.url, data=body) as response:
                         await response.read()

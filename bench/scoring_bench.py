@@ -12,7 +12,7 @@
    a probe beside the load.
 
     .venv/bin/python bench/scoring_bench.py [--events 100000] [--ingest-seconds 20]
-        [--concurrency 4] [--batch 500] [--members 100000] [--read-seconds 5]
+        [--concurrency 4] [--batch 500] [--rate 5000] [--members 100000] [--read-seconds 5]
 
 SQLite in a temporary directory (the default database). Every process it starts is stopped on
 exit, also on Ctrl-C or SIGTERM.
@@ -67,11 +67,14 @@ from services.scoring.domain import rules  # noqa: E402
 from services.scoring.messaging.handlers import LEDGER_CONSUMER, apply_batch  # noqa: E402
 from services.scoring.messaging.ledger_consumer import BatchInboxConsumer  # noqa: E402
 from services.scoring.settings import ScoringSettings  # noqa: E402
-from services.scoring.storage.batches import board_table, score_table  # noqa: E402
+from services.scoring.storage import ranks  # noqa: E402
+from services.scoring.storage.batches import board_table, bucket_table, score_table  # noqa: E402
 from services.scoring.storage.tables import membership, messaging  # noqa: E402
 
 ALEMBIC_INI = ROOT / "services" / "scoring" / "alembic.ini"
 OWNER = "bench-owner"
+BOARD_COLUMNS = ("community_id", "period", "period_start", "scope", "member_id")
+BUCKET_COLUMNS = ("community_id", "period", "period_start", "scope", "bucket")
 TYPES = ("message", "reply", "reaction", "share", "content_view", "checkin")
 
 
@@ -297,9 +300,17 @@ async def seed(database_url: str, community_id: str, members: int, *, ranked: bo
                 }
                 for i in range(members)
             ]
+            scores_on_board = {
+                tuple(row[name] for name in BOARD_COLUMNS): row["score_milli"] for row in boards
+            }
+            buckets = [
+                dict(zip(BUCKET_COLUMNS, key, strict=True), members=count)
+                for key, count in ranks.buckets_of_boards(scores_on_board).items()
+            ]
             for start in range(0, members, 5000):
                 await session.execute(insert(board_table), boards[start : start + 5000])
                 await session.execute(insert(score_table), scores[start : start + 5000])
+            await session.execute(insert(bucket_table), buckets)
         await session.commit()
     await engine.dispose()
 
@@ -404,6 +415,13 @@ def main() -> None:
     parser.add_argument("--ingest-seconds", type=float, default=20)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument(
+        "--rate",
+        type=float,
+        default=None,
+        help="activities a second to offer (an open loop, at most --concurrency POSTs in"
+        " flight); default: a closed loop of --concurrency",
+    )
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--read-seconds", type=float, default=5)
     parser.add_argument(
@@ -451,41 +469,44 @@ def main() -> None:
             token = issue_token(OWNER, secret=secret)
             urls = stack.enter_context(running_system(workdir, broker.bootstrap_servers, secret))
             generator = stack.enter_context(LoadGenerator())
+            # m-0 has the lowest score (rank = members): the deepest own rank; m-{middle}
+            # ranks about 5 % down.
             middle = options.members // 2
-            reader = actor_headers(f"u-{middle}")
             print(f"\n2. reads at the service, {options.members:,} ranked members")
-            for name, params in (
-                ("top-50 + own rank", "?period=all&limit=50"),
-                ("top-1 + own rank", "?period=all&limit=1"),
+            for name, params, viewer in (
+                ("top-50, own rank ~5%", "?period=all&limit=50", middle),
+                ("top-50, own rank last", "?period=all&limit=50", 0),
+                ("top-1, own rank last", "?period=all&limit=1", 0),
             ):
                 for concurrency in (1, 16):
                     read = generator.measure(
                         Call(
                             url=f"{urls['scoring']}/v1/communities/cmty_read/leaderboard{params}",
-                            headers=reader,
+                            headers=actor_headers(f"u-{viewer}"),
                         ),
                         concurrency,
                         options.read_seconds,
                         1,
                     )
                     print(
-                        f"   {name:<18} c={concurrency:<3} {read.per_second:>8,.0f} req/s  "
+                        f"   {name:<22} c={concurrency:<3} {read.per_second:>8,.0f} req/s  "
                         f"p50 {read.p50_ms:6.2f} ms  p99 {read.p99_ms:6.2f} ms  "
                         f"errors {read.errors}"
                     )
-            engagement = generator.measure(
-                Call(
-                    url=f"{urls['scoring']}/v1/communities/cmty_read/members/m-{middle}/engagement",
-                    headers=reader,
-                ),
-                1,
-                options.read_seconds,
-                1,
-            )
-            print(
-                f"   engagement (rank) c=1   {engagement.per_second:>8,.0f} req/s  "
-                f"p50 {engagement.p50_ms:6.2f} ms  p99 {engagement.p99_ms:6.2f} ms"
-            )
+            for name, viewer in (("engagement, rank ~5%", middle), ("engagement, rank last", 0)):
+                engagement = generator.measure(
+                    Call(
+                        url=f"{urls['scoring']}/v1/communities/cmty_read/members/m-{viewer}/engagement",
+                        headers=actor_headers(f"u-{viewer}"),
+                    ),
+                    1,
+                    options.read_seconds,
+                    1,
+                )
+                print(
+                    f"   {name:<22} c=1   {engagement.per_second:>8,.0f} req/s  "
+                    f"p50 {engagement.p50_ms:6.2f} ms  p99 {engagement.p99_ms:6.2f} ms"
+                )
             call = Call(
                 url=f"{urls['gateway']}/v1/activities",
                 method="POST",
@@ -501,12 +522,16 @@ def main() -> None:
                 )
             )
             prober.start()
-            measured = generator.measure(call, options.concurrency, options.ingest_seconds, 2)
+            posts_per_second = options.rate / options.batch if options.rate else None
+            measured = generator.measure(
+                call, options.concurrency, options.ingest_seconds, 2, posts_per_second
+            )
             prober.join()
             latencies.sort()
+            offered = f"offered {options.rate:,.0f}/s, " if options.rate else ""
             print(
                 f"\n3. ingest through the gateway: {options.batch} activities a POST, "
-                f"c={options.concurrency}, {options.ingest_seconds:g} s"
+                f"{offered}c={options.concurrency}, {options.ingest_seconds:g} s"
             )
             print(
                 f"   {measured.per_second * options.batch:>10,.0f} activities/s "

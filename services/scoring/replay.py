@@ -23,7 +23,7 @@ from services.common.db import create_engine, session_factory
 from services.scoring.domain import rules
 from services.scoring.domain.ledger import Fold, LedgerRow, ScoreState, fold_entry
 from services.scoring.settings import ScoringSettings
-from services.scoring.storage import batches
+from services.scoring.storage import batches, ranks
 from services.scoring.storage.repository import (
     adjustment_table,
     half_life_table,
@@ -139,9 +139,19 @@ def fold_snapshot(fold: Fold) -> Snapshot:
         for key, state in fold.types.items()
     }
     boards = {key: (value,) for key, value in fold.board_added.items()}
+    buckets = {
+        key: (members,) for key, members in ranks.buckets_of_boards(fold.board_added).items()
+    }
     active = dict.fromkeys(fold.daily_active, ())
     counts = {key: (value,) for key, value in fold.daily_counts.items()}
-    return {"scores": scores, "types": types, "boards": boards, "active": active, "counts": counts}
+    return {
+        "scores": scores,
+        "types": types,
+        "boards": boards,
+        "buckets": buckets,
+        "active": active,
+        "counts": counts,
+    }
 
 
 async def stored_snapshot(session: AsyncSession, community_id: str) -> Snapshot:
@@ -161,11 +171,25 @@ async def stored_snapshot(session: AsyncSession, community_id: str) -> Snapshot:
         ("community_id", "period", "period_start", "scope", "member_id"),
         ("score_milli",),
     )
+    buckets = await read(
+        batches.bucket_table,
+        ("community_id", "period", "period_start", "scope", "bucket"),
+        ("members",),
+    )
+    # A bucket emptied by members moving up is kept as 0; it holds nobody, as if absent.
+    buckets = {key: value for key, value in buckets.items() if value != (0,)}
     active = await read(batches.daily_active_table, ("community_id", "day", "member_id"), ())
     counts = await read(
         batches.daily_count_table, ("community_id", "day", "activity_type"), ("count",)
     )
-    return {"scores": scores, "types": types, "boards": boards, "active": active, "counts": counts}
+    return {
+        "scores": scores,
+        "types": types,
+        "boards": boards,
+        "buckets": buckets,
+        "active": active,
+        "counts": counts,
+    }
 
 
 def differences(stored: Snapshot, rebuilt: Snapshot) -> list[str]:
@@ -199,6 +223,7 @@ async def replace_derived(session: AsyncSession, community_id: str, fold: Fold) 
         batches.score_table,
         batches.type_table,
         batches.board_table,
+        batches.bucket_table,
         batches.daily_active_table,
         batches.daily_count_table,
     ):

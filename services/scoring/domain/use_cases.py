@@ -218,14 +218,16 @@ async def get_leaderboard(
     ]
     own: Standing | None = None
     if viewer_member_id is not None:
-        score = await repository.board_score(session, member_id=viewer_member_id, **board)
-        if score is not None and score > 0:
+        standing = await repository.board_standing(session, member_id=viewer_member_id, **board)
+        if standing is not None and standing.score_milli > 0:
             rank = await repository.board_rank(
-                session, member_id=viewer_member_id, score_milli=score, **board
+                session, member_id=viewer_member_id, score_milli=standing.score_milli, **board
             )
-            names = await repository.display_names(session, community_id, [viewer_member_id])
             own = Standing(
-                rank, viewer_member_id, names.get(viewer_member_id), rules.from_milli(score)
+                rank,
+                viewer_member_id,
+                standing.display_name,
+                rules.from_milli(standing.score_milli),
             )
     return Leaderboard(
         period=period,

@@ -1,7 +1,7 @@
 """The set-based queries a batch of activities needs: load its state in a few IN queries,
 write it back in a few multi-row upserts, whatever the batch's size."""
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from itertools import chain
 from operator import itemgetter
 from typing import Any, TypeVar
@@ -11,9 +11,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.domain import rules
-from services.scoring.domain.ledger import Fold, LedgerRow, ScoreState, TypeState
+from services.scoring.domain.ledger import (
+    COMMUNITY_SCOPE,
+    BoardKey,
+    Fold,
+    LedgerRow,
+    ScoreState,
+    TypeState,
+)
+from services.scoring.storage import ranks
 from services.scoring.storage.tables import (
     Badge,
+    BoardBucket,
     BoardEntry,
     DailyActive,
     DailyTypeCount,
@@ -28,6 +37,7 @@ ledger_table: Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 score_table: Table = MemberScore.__table__  # type: ignore[attr-defined]
 type_table: Table = MemberTypeStat.__table__  # type: ignore[attr-defined]
 board_table: Table = BoardEntry.__table__  # type: ignore[attr-defined]
+bucket_table: Table = BoardBucket.__table__  # type: ignore[attr-defined]
 badge_table: Table = Badge.__table__  # type: ignore[attr-defined]
 rules_table: Table = ScoringRules.__table__  # type: ignore[attr-defined]
 daily_active_table: Table = DailyActive.__table__  # type: ignore[attr-defined]
@@ -466,24 +476,16 @@ async def write_fold(session: AsyncSession, fold: Fold, ledger_rows: Sequence[Le
         keys=("community_id", "member_id", "activity_type"),
         replace=TYPE_COLUMNS,
     )
-    board_rows = [
-        {
-            "community_id": community_id,
-            "period": period,
-            "period_start": start,
-            "scope": scope,
-            "member_id": member_id,
-            "score_milli": added,
-        }
-        for (community_id, period, start, scope, member_id), added in fold.board_added.items()
-    ]
-    await upsert(
-        session,
-        board_table,
-        board_rows,
-        keys=("community_id", "period", "period_start", "scope", "member_id"),
-        add=("score_milli",),
-    )
+    # What each touched member's all-time score on the community's board was before the batch:
+    # the score total as stored (the same credits make both).
+    known = {
+        (s.community_id, ranks.BUCKETED, rules.ALL_TIME_START, COMMUNITY_SCOPE, s.member_id): (
+            s.score_milli - s.added_score_milli
+        )
+        for s in fold.scores.values()
+        if s.touched
+    }
+    await add_to_boards(session, fold.board_added, known)
     await insert_ignoring_duplicates(
         session,
         daily_active_table,
@@ -509,4 +511,59 @@ async def write_fold(session: AsyncSession, fold: Fold, ledger_rows: Sequence[Le
             {"community_id": c, "member_id": m, "badge": badge, "awarded_at": at}
             for c, m, badge, at in fold.new_badges
         ],
+    )
+
+
+BOARD_KEY = ("community_id", "period", "period_start", "scope", "member_id")
+
+
+async def add_to_boards(
+    session: AsyncSession, added: Mapping[BoardKey, int], known: Mapping[BoardKey, int]
+) -> None:
+    """Add points to members' board rows, and on the all-time boards move members between
+    score buckets to match (storage/ranks.py): those boards only grow, while a period's board
+    holds only who was active in it, so a count over its index stays short. `known` holds
+    scores the caller has at hand (the community's all-time board is the members' score
+    totals); the other all-time rows' scores are read first, one keyed lookup for the batch."""
+    if not added:
+        return
+    growing = [key for key, points in added.items() if points and key[1] == ranks.BUCKETED]
+    before = dict(known)
+    unknown = [key for key in growing if key not in before]
+    for row in await select_keyed(
+        session, board_table, BOARD_KEY, unknown, columns=(*BOARD_KEY, "score_milli")
+    ):
+        before[(row[0], row[1], row[2], row[3], row[4])] = row[5]
+    await upsert(
+        session,
+        board_table,
+        [
+            dict(zip(BOARD_KEY, key, strict=True), score_milli=points)
+            for key, points in added.items()
+        ],
+        keys=BOARD_KEY,
+        add=("score_milli",),
+    )
+    moves = []
+    for key in growing:
+        old = before.get(key, 0)
+        moves.append(((key[0], key[1], key[2], key[3]), old, old + added[key]))
+    await upsert(
+        session,
+        bucket_table,
+        [
+            {
+                "community_id": community_id,
+                "period": period,
+                "period_start": start,
+                "scope": scope,
+                "bucket": bucket,
+                "members": delta,
+            }
+            for (community_id, period, start, scope, bucket), delta in sorted(
+                ranks.bucket_changes(moves).items()
+            )
+        ],
+        keys=("community_id", "period", "period_start", "scope", "bucket"),
+        add=("members",),
     )

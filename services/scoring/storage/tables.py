@@ -154,6 +154,21 @@ Index(
 )
 
 
+class BoardBucket(ScoringTable, table=True):
+    """How many members of a board have a score in one bucket (storage/ranks.py): a member's
+    rank adds up the buckets above theirs and counts only within their own, so it costs the
+    same at rank 100,000 as at rank 10 (a count over the board's index grows with the rank)."""
+
+    __tablename__ = "board_bucket"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: str = Field(primary_key=True, max_length=10)
+    scope: str = Field(primary_key=True, max_length=ID_LENGTH)
+    bucket: int = Field(primary_key=True)
+    members: int = Field(default=0)
+
+
 class ScoringRules(ScoringTable, table=True):
     """A community's own rules; a community without a row scores with the defaults."""
 
