@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import DateTime, Dialect, MetaData, TypeDecorator, event
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -169,3 +170,26 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def bind_processor(self, dialect: Dialect) -> Callable[[Any], Any] | None:
+        """On SQLite, the text SQLAlchemy's DATETIME would store, in one step: its processor
+        fills a `%`-format from a dict of the parts, a cost batch writes of thousands of rows
+        notice (a third more than `isoformat`). Any other storage format goes the usual way."""
+        stored = self.impl_instance.dialect_impl(dialect)
+        if dialect.name != "sqlite" or getattr(stored, "_storage_format", None) != _SQLITE_FORMAT:
+            return super().bind_processor(dialect)
+        return _sqlite_utc_text
+
+
+# The default storage format, the only one `_sqlite_utc_text` writes.
+_SQLITE_FORMAT = sqlite.DATETIME._storage_format
+
+
+def _sqlite_utc_text(value: datetime | None) -> str | None:
+    """`UtcDateTime`'s bind value on SQLite: `YYYY-MM-DD HH:MM:SS.ffffff` in UTC (the
+    isoformat without its `+00:00`), exactly as the default DATETIME storage format writes it."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetimes are ambiguous; store aware ones")
+    return value.astimezone(UTC).isoformat(" ", "microseconds")[:26]

@@ -56,6 +56,8 @@ Timestamp = Annotated[
 
 
 def _bounded_json_object(value: dict[str, Any]) -> dict[str, Any]:
+    if not value:
+        return value  # `{}`, as most activities' attrs are: nothing to check, 2 bytes as JSON
     _check_json_value(value, path=(), depth=1)
     # Safe now: what orjson would refuse (wide integers, lone surrogates, depth) is gone.
     size = len(orjson.dumps(value))

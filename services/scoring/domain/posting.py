@@ -12,9 +12,7 @@ from services.common.events.catalogue import (
     LevelReached,
     SegmentChanged,
 )
-from services.common.events.envelope import CloudEvent, utc_now
 from services.common.ids import new_id
-from services.common.tracing import current_traceparent
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import rules
 from services.scoring.domain.ledger import (
@@ -150,31 +148,8 @@ async def add_events(
     must not cost thousands of statements."""
     if not events:
         return
-    outbox, created_at = uow.outbox, utc_now()
-    rows = []
-    for event, event_id in events:
-        fields: dict[str, object] = {
-            "source": outbox.source,
-            "type": event.type,
-            "subject": event.subject(),
-            "communityid": event.community(),
-            "data": event.model_dump(mode="json"),
-            "traceparent": current_traceparent(),
-        }
-        if event_id is not None:
-            fields["id"] = event_id
-        if time_of is not None:
-            fields["time"] = time_of(event)
-        envelope = CloudEvent.model_validate(fields)
-        rows.append(
-            {
-                "event_id": envelope.id,
-                "topic": event.kafka_topic(),
-                "message_key": event.community(),
-                "payload": envelope.model_dump_json(),
-                "created_at": created_at,
-            }
-        )
+    outbox = uow.outbox
+    rows = outbox.rows(events, time_of=time_of)
     await batches.insert_rows(uow.session, outbox.table, rows)
     on_commit(uow.session, outbox.committed.set)
 
