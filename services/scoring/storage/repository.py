@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, literal, select, update
+from sqlalchemy import Table, and_, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db_ops import insert_if_absent
@@ -127,12 +127,15 @@ async def accept_receipts(
 # --- leaderboards ------------------------------------------------------------------------------
 
 
-def _board(community_id: str, period: str, period_start: str, scope: str) -> Any:
+def _board(
+    community_id: str, period: str, period_start: str, scope: str, *, table: Table = board_table
+) -> Any:
+    """One board's rows of `table` (its entries, or its buckets)."""
     return and_(
-        board_table.c.community_id == community_id,
-        board_table.c.period == period,
-        board_table.c.period_start == period_start,
-        board_table.c.scope == scope,
+        table.c.community_id == community_id,
+        table.c.period == period,
+        table.c.period_start == period_start,
+        table.c.scope == scope,
     )
 
 
@@ -194,15 +197,6 @@ async def board_standing(
     return None if row is None else BoardRow(row.member_id, row.display_name, row.score_milli)
 
 
-def _buckets(community_id: str, period: str, period_start: str, scope: str) -> Any:
-    return and_(
-        bucket_table.c.community_id == community_id,
-        bucket_table.c.period == period,
-        bucket_table.c.period_start == period_start,
-        bucket_table.c.scope == scope,
-    )
-
-
 async def board_rank(
     session: AsyncSession,
     *,
@@ -227,7 +221,7 @@ async def board_rank(
         above = (
             select(func.coalesce(func.sum(bucket_table.c.members), 0))
             .where(
-                _buckets(community_id, period, period_start, scope),
+                _board(community_id, period, period_start, scope, table=bucket_table),
                 bucket_table.c.bucket > bucket,
             )
             .scalar_subquery()
@@ -251,7 +245,7 @@ async def board_size(
     buckets)."""
     if period == ranks.BUCKETED:
         query = select(func.coalesce(func.sum(bucket_table.c.members), 0)).where(
-            _buckets(community_id, period, period_start, scope)
+            _board(community_id, period, period_start, scope, table=bucket_table)
         )
     else:
         query = (
