@@ -105,6 +105,25 @@ async def _execute_many(
     names = list(rows[0])
     if _fills_defaults(table, names):
         return False
+    getter: Callable[[dict[str, Any]], tuple[Any, ...]] = (
+        itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    )
+    await _execute_values(session, table, names, list(map(getter, rows)), tail, keys=keys)
+    return True
+
+
+async def _execute_values(
+    session: AsyncSession,
+    table: Table,
+    names: Sequence[str],
+    params: list[tuple[Any, ...]],
+    tail: str,
+    *,
+    keys: Sequence[str] = (),
+    in_key_order: bool = False,
+) -> None:
+    """`_execute_many` for rows given as tuples in the order of `names` (no defaults filled);
+    `in_key_order` when the caller sorted them by `keys` already."""
     connection = await session.connection()
     dialect = connection.dialect
     processors = [
@@ -112,10 +131,6 @@ async def _execute_many(
         for index, name in enumerate(names)
         if (process := _bind_processor(table.c[name].type, dialect)) is not None
     ]
-    getter: Callable[[dict[str, Any]], tuple[Any, ...]] = (
-        itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    )
-    params = list(map(getter, rows))
     if processors:
         # A batch's rows share a few values (the instant it was recorded or processed, a
         # half-life): a value that is the very object the row before had is converted once.
@@ -139,7 +154,8 @@ async def _execute_many(
         # a batch of upserts drops by about a third. The sort is stable: rows with one key
         # keep their order.
         key_of = itemgetter(*(names.index(name) for name in keys))
-        params.sort(key=key_of)
+        if not in_key_order:
+            params.sort(key=key_of)
     columns = ", ".join(names)
     # Identifiers and types come from the table's metadata, never from input; values are
     # parameters.
@@ -158,14 +174,13 @@ async def _execute_many(
         await connection.exec_driver_sql(
             sql, tuple(list(column) for column in zip(*params, strict=True))
         )
-        return True
+        return
     if dialect.name == "postgresql":
         marks = ", ".join(f"${index + 1}" for index in range(len(names)))
     else:
         marks = ", ".join("?" * len(names))
     sql = f"INSERT INTO {table.name} ({columns}) VALUES ({marks}) {tail}"  # noqa: S608
     await connection.exec_driver_sql(sql, params)
-    return True
 
 
 async def upsert(
@@ -181,11 +196,7 @@ async def upsert(
     row's `add` columns to the stored ones. One executemany for the lot."""
     if not rows:
         return
-    changes = [f"{name} = excluded.{name}" for name in replace]
-    changes += [f"{name} = {table.name}.{name} + excluded.{name}" for name in add]
-    conflict = f"ON CONFLICT ({', '.join(keys)}) DO " + (
-        f"UPDATE SET {', '.join(changes)}" if changes else "NOTHING"
-    )
+    conflict = _on_conflict(table, keys, replace, add)
     if await _execute_many(session, table, rows, conflict, keys=keys):
         return
     statement = dialect_insert(session, table)
@@ -198,6 +209,32 @@ async def upsert(
     )
     for part in chunks(rows, 1000):
         await session.execute(statement, list(part))
+
+
+def _on_conflict(
+    table: Table, keys: Sequence[str], replace: Iterable[str], add: Iterable[str]
+) -> str:
+    changes = [f"{name} = excluded.{name}" for name in replace]
+    changes += [f"{name} = {table.name}.{name} + excluded.{name}" for name in add]
+    return f"ON CONFLICT ({', '.join(keys)}) DO " + (
+        f"UPDATE SET {', '.join(changes)}" if changes else "NOTHING"
+    )
+
+
+async def add_to_rows(
+    session: AsyncSession,
+    table: Table,
+    names: Sequence[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    keys: Sequence[str],
+    add: Sequence[str],
+) -> None:
+    """`upsert(…, add=…)` for rows already in key order as tuples of `names`: a batch's
+    thousands of board rows skip being dicts and being sorted again."""
+    if rows:
+        conflict = _on_conflict(table, keys, (), add)
+        await _execute_values(session, table, names, rows, conflict, keys=keys, in_key_order=True)
 
 
 async def insert_ignoring_duplicates(
@@ -547,13 +584,11 @@ async def add_to_boards(
         session, board_table, BOARD_KEY, unknown, columns=(*BOARD_KEY, "score_milli")
     ):
         before[(row[0], row[1], row[2], row[3], row[4])] = row[5]
-    await upsert(
+    await add_to_rows(
         session,
         board_table,
-        [
-            dict(zip(BOARD_KEY, key, strict=True), score_milli=points)
-            for key, points in added.items()
-        ],
+        (*BOARD_KEY, "score_milli"),
+        [(*key, points) for key, points in sorted(added.items())],
         keys=BOARD_KEY,
         add=("score_milli",),
     )

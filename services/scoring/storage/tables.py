@@ -44,7 +44,6 @@ class ActivityReceipt(ScoringTable, table=True):
 class LedgerEntry(ScoringTable, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (
-        Index("ix_ledger_entry_community_occurred", "community_id", "occurred_at"),
         Index("ix_ledger_entry_community_seq", "community_id", "seq"),
         # Each batch numbers its entries after max(seq): an index lookup, not a scan.
         Index("ix_ledger_entry_seq", "seq"),
@@ -83,7 +82,6 @@ class MemberScore(ScoringTable, table=True):
 
     __tablename__ = "member_score"
     __table_args__ = (
-        Index("ix_member_score_board", "community_id", "score_milli", "member_id"),
         Index("ix_member_score_engagement", "community_id", "engagement_key", "member_id"),
     )
 
