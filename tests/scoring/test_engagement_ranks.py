@@ -168,7 +168,7 @@ async def test_engagement_rank_matches_a_sort_across_batches_and_a_rekey(api: ob
 
 async def test_the_migration_counts_the_engagement_keys_already_kept(database_url: str) -> None:
     config = alembic_config(ini_path=SCORING.alembic_ini, database_url=database_url)
-    await asyncio.to_thread(command.upgrade, config, "9b3f0c1d2e47")  # before engagement_bucket
+    await asyncio.to_thread(command.upgrade, config, "4c2d8e6f1a93")  # before engagement_bucket
     keys = {
         ("c1", "m-a"): 3.0,
         ("c1", "m-b"): math.nextafter(3.0, math.inf),  # shares m-a's bucket

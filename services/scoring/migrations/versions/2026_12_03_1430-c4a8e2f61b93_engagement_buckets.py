@@ -2,7 +2,7 @@
 engagement rank costs the same at any depth
 
 Revision ID: c4a8e2f61b93
-Revises: 9b3f0c1d2e47
+Revises: 4c2d8e6f1a93
 Create Date: 2026-12-03 14:30:00.000000
 """
 
@@ -15,7 +15,7 @@ import sqlmodel
 from alembic import op
 
 revision: str = "c4a8e2f61b93"
-down_revision: str | None = "9b3f0c1d2e47"
+down_revision: str | None = "4c2d8e6f1a93"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
