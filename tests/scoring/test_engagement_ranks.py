@@ -71,7 +71,7 @@ def test_key_buckets_are_ordered_and_hold_their_keys() -> None:
     assert ranks.key_bucket_of(3.0) == 3 * K
     assert ranks.key_bucket_of(math.nextafter(3.0, -math.inf)) == 3 * K - 1
     # 32 buckets per doubling of the score: one spans about 2.2 % of its scores.
-    assert ranks.key_bucket_of(21.0) - ranks.key_bucket_of(20.0) == K  # type: ignore[operator]
+    assert (ranks.key_bucket_of(20.0), ranks.key_bucket_of(21.0)) == (20 * K, 21 * K)
     assert ranks.key_bucket_of(rules.NO_SCORE) is None
 
 
