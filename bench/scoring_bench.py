@@ -68,7 +68,12 @@ from services.scoring.messaging.handlers import LEDGER_CONSUMER, apply_batch  # 
 from services.scoring.messaging.ledger_consumer import BatchInboxConsumer  # noqa: E402
 from services.scoring.settings import ScoringSettings  # noqa: E402
 from services.scoring.storage import ranks  # noqa: E402
-from services.scoring.storage.batches import board_table, bucket_table, score_table  # noqa: E402
+from services.scoring.storage.batches import (  # noqa: E402
+    board_table,
+    bucket_table,
+    key_bucket_table,
+    score_table,
+)
 from services.scoring.storage.tables import membership, messaging  # noqa: E402
 
 ALEMBIC_INI = ROOT / "services" / "scoring" / "alembic.ini"
@@ -311,6 +316,16 @@ async def seed(database_url: str, community_id: str, members: int, *, ranked: bo
                 await session.execute(insert(board_table), boards[start : start + 5000])
                 await session.execute(insert(score_table), scores[start : start + 5000])
             await session.execute(insert(bucket_table), buckets)
+            key_buckets = ranks.key_bucket_changes(
+                (community_id, rules.NO_SCORE, row["engagement_key"]) for row in scores
+            )
+            await session.execute(
+                insert(key_bucket_table),
+                [
+                    {"community_id": c, "bucket": bucket, "members": count}
+                    for (c, bucket), count in key_buckets.items()
+                ],
+            )
         await session.commit()
     await engine.dispose()
 

@@ -5,8 +5,9 @@ community), with what the rules made of each activity then (credited points or c
 cooled down, the half-life, the member's tier and the local day). Folding it again with the
 same code the consumer runs (`domain.ledger.fold_entry`), plus the points adjustments and
 half-life changes, rebuilds member scores, engagement keys, points, levels, the per-type
-breakdown, every leaderboard and the daily tallies — identically. `--check` compares the
-rebuild with what is stored and writes nothing; without it the derived tables are replaced.
+breakdown, every leaderboard, the rank buckets and the daily tallies — identically. `--check`
+compares the rebuild with what is stored and writes nothing; without it the derived tables are
+replaced.
 Badges, segments and period closes are records of what was announced and are kept.
 """
 
@@ -142,6 +143,13 @@ def fold_snapshot(fold: Fold) -> Snapshot:
     buckets = {
         key: (members,) for key, members in ranks.buckets_of_boards(fold.board_added).items()
     }
+    key_buckets = {
+        key: (members,)
+        for key, members in ranks.key_bucket_changes(
+            (state.community_id, rules.NO_SCORE, state.engagement_key)
+            for state in fold.scores.values()
+        ).items()
+    }
     active = dict.fromkeys(fold.daily_active, ())
     counts = {key: (value,) for key, value in fold.daily_counts.items()}
     return {
@@ -149,6 +157,7 @@ def fold_snapshot(fold: Fold) -> Snapshot:
         "types": types,
         "boards": boards,
         "buckets": buckets,
+        "engagement_buckets": key_buckets,
         "active": active,
         "counts": counts,
     }
@@ -178,6 +187,8 @@ async def stored_snapshot(session: AsyncSession, community_id: str) -> Snapshot:
     )
     # A bucket emptied by members moving up is kept as 0; it holds nobody, as if absent.
     buckets = {key: value for key, value in buckets.items() if value != (0,)}
+    key_buckets = await read(batches.key_bucket_table, ("community_id", "bucket"), ("members",))
+    key_buckets = {key: value for key, value in key_buckets.items() if value != (0,)}
     active = await read(batches.daily_active_table, ("community_id", "day", "member_id"), ())
     counts = await read(
         batches.daily_count_table, ("community_id", "day", "activity_type"), ("count",)
@@ -187,6 +198,7 @@ async def stored_snapshot(session: AsyncSession, community_id: str) -> Snapshot:
         "types": types,
         "boards": boards,
         "buckets": buckets,
+        "engagement_buckets": key_buckets,
         "active": active,
         "counts": counts,
     }
@@ -224,6 +236,7 @@ async def replace_derived(session: AsyncSession, community_id: str, fold: Fold) 
         batches.type_table,
         batches.board_table,
         batches.bucket_table,
+        batches.key_bucket_table,
         batches.daily_active_table,
         batches.daily_count_table,
     ):

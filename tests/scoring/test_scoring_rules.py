@@ -699,6 +699,7 @@ async def test_replay_rebuilds_every_score_identically(
         stored = await replay.stored_snapshot(session, cid)
         rebuilt = replay.fold_snapshot(await replay.rebuild_community(session, cid))
     assert stored["scores"], "the live run stored scores"
+    assert stored["engagement_buckets"], "and engagement buckets"
     assert replay.differences(stored, rebuilt) == []
     before = await engagement(api, cid, "m-r1")
     async with runtime.sessions() as session:

@@ -58,7 +58,9 @@ class LedgerRow:
 @dataclass
 class ScoreState:
     """A member's row of `member_score`; `added_*` are what this batch adds to the additive
-    columns (written as increments, so an award landing meanwhile is not lost)."""
+    columns (written as increments, so an award landing meanwhile is not lost), and
+    `loaded_engagement_key` the key as it was stored before the batch (NO_SCORE for a member
+    without a row): what the batch moves the member's engagement bucket from."""
 
     community_id: str
     member_id: str
@@ -77,6 +79,7 @@ class ScoreState:
     added_points_milli: int = 0
     added_level_milli: int = 0
     touched: bool = False
+    loaded_engagement_key: float = rules.NO_SCORE
 
 
 @dataclass

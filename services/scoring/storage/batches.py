@@ -26,6 +26,7 @@ from services.scoring.storage.tables import (
     BoardEntry,
     DailyActive,
     DailyTypeCount,
+    EngagementBucket,
     LedgerEntry,
     MemberScore,
     MemberTypeStat,
@@ -38,6 +39,7 @@ score_table: Table = MemberScore.__table__  # type: ignore[attr-defined]
 type_table: Table = MemberTypeStat.__table__  # type: ignore[attr-defined]
 board_table: Table = BoardEntry.__table__  # type: ignore[attr-defined]
 bucket_table: Table = BoardBucket.__table__  # type: ignore[attr-defined]
+key_bucket_table: Table = EngagementBucket.__table__  # type: ignore[attr-defined]
 badge_table: Table = Badge.__table__  # type: ignore[attr-defined]
 rules_table: Table = ScoringRules.__table__  # type: ignore[attr-defined]
 daily_active_table: Table = DailyActive.__table__  # type: ignore[attr-defined]
@@ -415,7 +417,10 @@ async def load_scores(
         columns=("community_id", "member_id", *SCORE_COLUMNS),
         lock=lock,
     )
-    return {(row[0], row[1]): ScoreState(row[0], row[1], *row[2:]) for row in rows}
+    found = {(row[0], row[1]): ScoreState(row[0], row[1], *row[2:]) for row in rows}
+    for state in found.values():
+        state.loaded_engagement_key = state.engagement_key
+    return found
 
 
 TYPE_COLUMNS = (
@@ -523,6 +528,14 @@ async def write_fold(session: AsyncSession, fold: Fold, ledger_rows: Sequence[Le
         if s.touched
     }
     await add_to_boards(session, fold.board_added, known)
+    await add_to_engagement_buckets(
+        session,
+        ranks.key_bucket_changes(
+            (s.community_id, s.loaded_engagement_key, s.engagement_key)
+            for s in fold.scores.values()
+            if s.touched
+        ),
+    )
     await insert_ignoring_duplicates(
         session,
         daily_active_table,
@@ -600,5 +613,21 @@ async def add_to_boards(
             )
         ],
         keys=("community_id", "period", "period_start", "scope", "bucket"),
+        add=("members",),
+    )
+
+
+async def add_to_engagement_buckets(
+    session: AsyncSession, changes: Mapping[tuple[str, int], int]
+) -> None:
+    """Add members to (or, negative, take them from) communities' engagement buckets."""
+    await upsert(
+        session,
+        key_bucket_table,
+        [
+            {"community_id": community_id, "bucket": bucket, "members": delta}
+            for (community_id, bucket), delta in sorted(changes.items())
+        ],
+        keys=("community_id", "bucket"),
         add=("members",),
     )

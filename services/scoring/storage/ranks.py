@@ -11,11 +11,19 @@ Buckets are floating-point-like: scores below 2**BITS thousandths (0.128 points)
 above, each doubling of the score is split into 2**(BITS-1) buckets, so a bucket spans about
 1.6 % of its scores. Its members are those scoring within that 1.6 %, however long the board,
 except for ties: members with exactly one score are one range of the index.
+
+The engagement rank works the same way with `engagement_bucket`: a member's engagement key
+(log2 of the decaying score at the decay epoch, domain/rules.py) falls in bucket
+floor(key * KEY_BUCKETS), 32 buckets per doubling of the score (each spans about 2.2 % of its
+scores); members with no score are in none.
 """
 
+import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Hashable, Iterable, Mapping
+from typing import TypeVar
 
+from services.scoring.domain import rules
 from services.scoring.domain.models import Period
 
 # The boards that keep buckets: all time (a period's board holds only who was active in it).
@@ -25,6 +33,15 @@ _HALF = 1 << (BITS - 1)
 
 BoardOf = tuple[str, str, str, str]  # community, period, period start, scope
 BucketKey = tuple[str, str, str, str, int]
+Group = TypeVar("Group", bound=Hashable)
+Value = TypeVar("Value")
+
+# Engagement buckets per doubling of the score: a power of two, so key * KEY_BUCKETS and
+# bucket / KEY_BUCKETS are exact in floating point and a key always lies inside its bucket's
+# bounds. Keys beyond ±KEY_BUCKET_LIMIT / KEY_BUCKETS (millions of doublings: none a real score
+# reaches) share the outermost buckets, which are open-ended, so the column stays a 32-bit int.
+KEY_BUCKETS = 32
+KEY_BUCKET_LIMIT = 1 << 30
 
 
 def bucket_of(score_milli: int) -> int:
@@ -42,22 +59,63 @@ def bucket_bounds(bucket: int) -> tuple[int, int]:
     return mantissa << shift, (mantissa + 1) << shift
 
 
+def key_bucket_of(key: float) -> int | None:
+    """The engagement bucket of a key (None: no score, in no bucket); larger keys never fall
+    in a smaller bucket."""
+    if key <= rules.NO_SCORE:
+        return None
+    scaled = key * KEY_BUCKETS
+    if scaled >= KEY_BUCKET_LIMIT:
+        return KEY_BUCKET_LIMIT
+    if scaled < -KEY_BUCKET_LIMIT:
+        return -KEY_BUCKET_LIMIT
+    return math.floor(scaled)
+
+
+def key_bucket_bounds(bucket: int) -> tuple[float, float]:
+    """The keys in an engagement bucket: [low, high)."""
+    low = -math.inf if bucket <= -KEY_BUCKET_LIMIT else bucket / KEY_BUCKETS
+    high = math.inf if bucket >= KEY_BUCKET_LIMIT else (bucket + 1) / KEY_BUCKETS
+    return low, high
+
+
+def moves_to_changes(
+    moves: Iterable[tuple[Group, Value, Value]], bucket: Callable[[Value], int | None]
+) -> dict[tuple[Group, int], int]:
+    """What a bucket table gains and loses when members' values move from `before` to
+    `after`, per (group, bucket); `bucket` gives a value's bucket (None: in none). Buckets with
+    no net change are left out."""
+    changes: dict[tuple[Group, int], int] = defaultdict(int)
+    for group, before, after in moves:
+        old, new = bucket(before), bucket(after)
+        if old == new:
+            continue
+        if old is not None:
+            changes[(group, old)] -= 1
+        if new is not None:
+            changes[(group, new)] += 1
+    return {key: delta for key, delta in changes.items() if delta}
+
+
+def _score_bucket(score_milli: int) -> int | None:
+    return bucket_of(score_milli) if score_milli > 0 else None
+
+
 def bucket_changes(
     moves: Iterable[tuple[BoardOf, int, int]],
 ) -> dict[BucketKey, int]:
     """What `board_bucket` gains and loses when members' scores move from `before` to `after`
     (0: not on the board), per (board, bucket); buckets with no net change are left out."""
-    changes: dict[BucketKey, int] = defaultdict(int)
-    for board, before, after in moves:
-        old = bucket_of(before) if before > 0 else None
-        new = bucket_of(after) if after > 0 else None
-        if old == new:
-            continue
-        if old is not None:
-            changes[(*board, old)] -= 1
-        if new is not None:
-            changes[(*board, new)] += 1
-    return {key: delta for key, delta in changes.items() if delta}
+    return {
+        (*board, bucket): delta
+        for (board, bucket), delta in moves_to_changes(moves, _score_bucket).items()
+    }
+
+
+def key_bucket_changes(moves: Iterable[tuple[str, float, float]]) -> dict[tuple[str, int], int]:
+    """What `engagement_bucket` gains and loses when members' keys move from `before` to
+    `after` (NO_SCORE: in no bucket), per (community, bucket)."""
+    return moves_to_changes(moves, key_bucket_of)
 
 
 def buckets_of_boards(scores: Mapping[tuple[str, str, str, str, str], int]) -> dict[BucketKey, int]:

@@ -1,11 +1,12 @@
 """Every query the scoring service makes."""
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, func, literal, select, update
+from sqlalchemy import Table, and_, delete, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db_ops import insert_if_absent
@@ -39,6 +40,7 @@ close_table = PeriodClose.__table__  # type: ignore[attr-defined]
 alert_table = HealthAlert.__table__  # type: ignore[attr-defined]
 board_table = batches.board_table
 bucket_table = batches.bucket_table
+key_bucket_table = batches.key_bucket_table
 type_table = batches.type_table
 badge_table = batches.badge_table
 daily_active_table = batches.daily_active_table
@@ -264,21 +266,61 @@ async def get_community(session: AsyncSession, community_id: str) -> Any:
 async def engagement_rank(
     session: AsyncSession, *, community_id: str, member_id: str, key: float
 ) -> int:
-    """Rank by the decaying engagement score: counts over the (community, key) index."""
+    """Rank by the decaying engagement score, one statement: those ahead are the members with
+    a higher key and those with an equal one and a smaller member id. Higher keys outside the
+    member's bucket are the sums of the buckets above it (storage/ranks.py), so the cost is
+    bounded by the bucket, not by the rank."""
     base = score_table.c.community_id == community_id
-    higher = (
-        select(func.count())
-        .select_from(score_table)
-        .where(base, score_table.c.engagement_key > key)
+    buckets = [key_bucket_table.c.community_id == community_id]
+    bucket = ranks.key_bucket_of(key)
+    # No score: everyone with one is ahead, and all of them are in buckets.
+    higher: Any = 0
+    if bucket is not None:
+        buckets.append(key_bucket_table.c.bucket > bucket)
+        higher_keys = [score_table.c.engagement_key > key]
+        high = ranks.key_bucket_bounds(bucket)[1]
+        if high != math.inf:
+            higher_keys.append(score_table.c.engagement_key < high)
+        higher = (
+            select(func.count())
+            .select_from(score_table)
+            .where(base, *higher_keys)
+            .scalar_subquery()
+        )
+    above = (
+        select(func.coalesce(func.sum(key_bucket_table.c.members), 0))
+        .where(*buckets)
+        .scalar_subquery()
     )
     tied = (
         select(func.count())
         .select_from(score_table)
         .where(base, score_table.c.engagement_key == key, score_table.c.member_id < member_id)
+        .scalar_subquery()
     )
-    ahead = int((await session.execute(higher)).scalar_one())
-    ahead += int((await session.execute(tied)).scalar_one())
-    return ahead + 1
+    return int((await session.execute(select(above + higher + tied))).scalar_one()) + 1
+
+
+async def recount_engagement_buckets(session: AsyncSession, *, community_id: str) -> None:
+    """Count a community's engagement buckets again from its members' keys (after a re-key
+    moved them all). The old counts go first: on PostgreSQL that waits for a batch that moved
+    members between them, so the keys read next include its; a batch's members added after
+    the read land on the new counts, which are added to, not replaced."""
+    await session.execute(
+        delete(key_bucket_table).where(key_bucket_table.c.community_id == community_id)
+    )
+    keys = await session.execute(
+        select(score_table.c.engagement_key).where(
+            score_table.c.community_id == community_id,
+            score_table.c.engagement_key > scoring_rules.NO_SCORE,
+        )
+    )
+    await batches.add_to_engagement_buckets(
+        session,
+        ranks.key_bucket_changes(
+            (community_id, scoring_rules.NO_SCORE, key) for key in keys.scalars()
+        ),
+    )
 
 
 async def type_stats(session: AsyncSession, *, community_id: str, member_id: str) -> Sequence[Any]:
@@ -329,7 +371,8 @@ async def rekey_community(
 ) -> None:
     """Move every member's engagement key to a new half-life, scores unchanged at `at`: one
     UPDATE when the rule changes, never a nightly rewrite; the arithmetic is
-    `scoring_rules.rekey`'s, term for term, so a replay computes the same keys."""
+    `scoring_rules.rekey`'s, term for term, so a replay computes the same keys. The keys all
+    move, so the community's engagement buckets are counted again."""
     old_term, new_term = scoring_rules.rekey_terms(at, old, new)
     key = score_table.c.engagement_key
     await session.execute(
@@ -342,6 +385,7 @@ async def rekey_community(
         .where(score_table.c.community_id == community_id)
         .values(half_life_days=new)
     )
+    await recount_engagement_buckets(session, community_id=community_id)
     await batches.insert_rows(
         session,
         half_life_table,

@@ -167,6 +167,20 @@ class BoardBucket(ScoringTable, table=True):
     members: int = Field(default=0)
 
 
+class EngagementBucket(ScoringTable, table=True):
+    """How many members of a community have an engagement key in one bucket
+    (storage/ranks.py): the engagement rank adds up the buckets above a member's and counts
+    only within their own, as an all-time board's rank does with `board_bucket`. Keys change
+    only when a member scores (a batch moves them between buckets) and when the half-life
+    changes (the community's buckets are counted again); decay moves no one."""
+
+    __tablename__ = "engagement_bucket"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    bucket: int = Field(primary_key=True)
+    members: int = Field(default=0)
+
+
 class ScoringRules(ScoringTable, table=True):
     """A community's own rules; a community without a row scores with the defaults."""
 
