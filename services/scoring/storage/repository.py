@@ -6,7 +6,18 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, literal, select, update
+from sqlalchemy import (
+    BigInteger,
+    Integer,
+    Table,
+    and_,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db_ops import insert_if_absent
@@ -129,35 +140,85 @@ async def accept_receipts(
 # --- leaderboards ------------------------------------------------------------------------------
 
 
-def _board(
-    community_id: str, period: str, period_start: str, scope: str, *, table: Table = board_table
-) -> Any:
+# The board statements are built once, with the board and the member as parameters: building
+# a select (columns, joins, an alias's column proxies) and its cache key on every request cost
+# about as much as running it.
+BOARD_COLUMNS = ("community_id", "period", "period_start", "scope")
+
+
+def _on_board(table: Table) -> Any:
     """One board's rows of `table` (its entries, or its buckets)."""
-    return and_(
-        table.c.community_id == community_id,
-        table.c.period == period,
-        table.c.period_start == period_start,
-        table.c.scope == scope,
-    )
+    return and_(*(table.c[name] == bindparam(name) for name in BOARD_COLUMNS))
 
 
-def _named_rows(community_id: str, period: str, period_start: str, scope: str) -> Any:
-    """A board's rows, each joined to its member's name by the projection's unique
-    (community, member) index."""
-    names = profile_table.alias("names")
-    return (
-        select(board_table.c.member_id, names.c.display_name, board_table.c.score_milli)
-        .select_from(
-            board_table.outerjoin(
-                names,
-                and_(
-                    names.c.community_id == board_table.c.community_id,
-                    names.c.member_id == board_table.c.member_id,
-                ),
-            )
+_names = profile_table.alias("names")
+# A board's rows, each joined to its member's name by the projection's unique
+# (community, member) index.
+_named_rows = (
+    select(board_table.c.member_id, _names.c.display_name, board_table.c.score_milli)
+    .select_from(
+        board_table.outerjoin(
+            _names,
+            and_(
+                _names.c.community_id == board_table.c.community_id,
+                _names.c.member_id == board_table.c.member_id,
+            ),
         )
-        .where(_board(community_id, period, period_start, scope))
     )
+    .where(_on_board(board_table))
+)
+# The top: a range scan of the board's index in board order, names joined, one statement (a
+# second one naming the members in an IN list cost another round trip).
+_TOP = (
+    _named_rows.where(board_table.c.score_milli > 0)
+    .order_by(board_table.c.score_milli.desc(), board_table.c.member_id.asc())
+    .limit(bindparam("limit", type_=Integer))
+)
+_STANDING = _named_rows.where(board_table.c.member_id == bindparam("member_id"))
+
+
+def _count_entries(*conditions: Any) -> Any:
+    return (
+        select(func.count())
+        .select_from(board_table)
+        .where(_on_board(board_table), *conditions)
+        .scalar_subquery()
+    )
+
+
+_SCORE = bindparam("score_milli", type_=BigInteger)
+_TIED = _count_entries(
+    board_table.c.score_milli == _SCORE, board_table.c.member_id < bindparam("member_id")
+)
+_BUCKETS_ABOVE = (
+    select(func.coalesce(func.sum(bucket_table.c.members), 0))
+    .where(_on_board(bucket_table), bucket_table.c.bucket > bindparam("bucket", type_=Integer))
+    .scalar_subquery()
+)
+# Ahead of a member: the higher scores (on an all-time board, those in the buckets above the
+# member's and those inside it), then equal scores with a smaller member id.
+_RANK_COUNTED = select(_count_entries(board_table.c.score_milli > _SCORE) + _TIED)
+_RANK_BUCKETED = select(
+    _BUCKETS_ABOVE
+    + _count_entries(
+        board_table.c.score_milli > _SCORE,
+        board_table.c.score_milli < bindparam("bucket_top", type_=BigInteger),
+    )
+    + _TIED
+)
+_SIZE_COUNTED = select(func.count()).where(_on_board(board_table), board_table.c.score_milli > 0)
+_SIZE_BUCKETED = select(func.coalesce(func.sum(bucket_table.c.members), 0)).where(
+    _on_board(bucket_table)
+)
+
+
+def _board(community_id: str, period: str, period_start: str, scope: str) -> dict[str, Any]:
+    return {
+        "community_id": community_id,
+        "period": period,
+        "period_start": period_start,
+        "scope": scope,
+    }
 
 
 async def board_top(
@@ -169,16 +230,8 @@ async def board_top(
     scope: str,
     limit: int,
 ) -> Sequence[BoardRow]:
-    """The top of a board: a range scan of its index in board order, names joined, one
-    statement (a second one naming the members in an IN list cost another round trip and a
-    compile of a list as long as the board's top)."""
-    query = (
-        _named_rows(community_id, period, period_start, scope)
-        .where(board_table.c.score_milli > 0)
-        .order_by(board_table.c.score_milli.desc(), board_table.c.member_id.asc())
-        .limit(limit)
-    )
-    rows = (await session.execute(query)).all()
+    board = _board(community_id, period, period_start, scope)
+    rows = (await session.execute(_TOP, {**board, "limit": limit})).all()
     return [BoardRow(row.member_id, row.display_name, row.score_milli) for row in rows]
 
 
@@ -192,10 +245,8 @@ async def board_standing(
     member_id: str,
 ) -> BoardRow | None:
     """A member's row on a board with their name, one statement (None: not on it)."""
-    query = _named_rows(community_id, period, period_start, scope).where(
-        board_table.c.member_id == member_id
-    )
-    row = (await session.execute(query)).first()
+    board = _board(community_id, period, period_start, scope)
+    row = (await session.execute(_STANDING, {**board, "member_id": member_id})).first()
     return None if row is None else BoardRow(row.member_id, row.display_name, row.score_milli)
 
 
@@ -209,35 +260,21 @@ async def board_rank(
     member_id: str,
     score_milli: int,
 ) -> int:
-    """A member's rank on a board, one statement: those ahead of them are the members with
-    higher scores, and those with equal ones and a smaller member id. On an all-time board the
-    higher scores outside the member's bucket are the sums of the buckets above it, so the cost
-    is bounded by the bucket, not by the rank (storage/ranks.py); on a period's board they are
-    a count over its index."""
-    board = _board(community_id, period, period_start, scope)
-    higher_scores = [board_table.c.score_milli > score_milli]
-    above: Any = 0
+    """A member's rank on a board, one statement. On an all-time board the higher scores
+    outside the member's bucket are the sums of the buckets above it, so the cost is bounded by
+    the bucket, not by the rank (storage/ranks.py); on a period's board they are a count over
+    its index."""
+    params = {
+        **_board(community_id, period, period_start, scope),
+        "member_id": member_id,
+        "score_milli": score_milli,
+    }
+    statement = _RANK_COUNTED
     if period == ranks.BUCKETED:
         bucket = ranks.bucket_of(score_milli)
-        higher_scores.append(board_table.c.score_milli < ranks.bucket_bounds(bucket)[1])
-        above = (
-            select(func.coalesce(func.sum(bucket_table.c.members), 0))
-            .where(
-                _board(community_id, period, period_start, scope, table=bucket_table),
-                bucket_table.c.bucket > bucket,
-            )
-            .scalar_subquery()
-        )
-    higher = (
-        select(func.count()).select_from(board_table).where(board, *higher_scores).scalar_subquery()
-    )
-    tied = (
-        select(func.count())
-        .select_from(board_table)
-        .where(board, board_table.c.score_milli == score_milli, board_table.c.member_id < member_id)
-        .scalar_subquery()
-    )
-    return int((await session.execute(select(above + higher + tied))).scalar_one()) + 1
+        params.update(bucket=bucket, bucket_top=ranks.bucket_bounds(bucket)[1])
+        statement = _RANK_BUCKETED
+    return int((await session.execute(statement, params)).scalar_one()) + 1
 
 
 async def board_size(
@@ -245,17 +282,9 @@ async def board_size(
 ) -> int:
     """How many members have points on a board (on an all-time board, the sum of its
     buckets)."""
-    if period == ranks.BUCKETED:
-        query = select(func.coalesce(func.sum(bucket_table.c.members), 0)).where(
-            _board(community_id, period, period_start, scope, table=bucket_table)
-        )
-    else:
-        query = (
-            select(func.count())
-            .select_from(board_table)
-            .where(_board(community_id, period, period_start, scope), board_table.c.score_milli > 0)
-        )
-    return int((await session.execute(query)).scalar_one())
+    statement = _SIZE_BUCKETED if period == ranks.BUCKETED else _SIZE_COUNTED
+    board = _board(community_id, period, period_start, scope)
+    return int((await session.execute(statement, board)).scalar_one())
 
 
 async def get_community(session: AsyncSession, community_id: str) -> Any:
