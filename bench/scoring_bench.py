@@ -391,8 +391,8 @@ def batch_body(community_id: str, size: int, members: int) -> str:
 async def probe(
     gateway: str, token: str, community_id: str, until: float, results: list[float]
 ) -> None:
-    """Every 200 ms: POST one share for the probe member, then poll the all-time board until
-    the probe's score shows it; the time from sending the POST is one sample."""
+    """Every 200 ms: POST one share for the probe member, then poll the all-time board (every
+    30 ms) until the probe's score shows it; the time from sending the POST is one sample."""
     headers = {"Authorization": f"Bearer {token}"}
     board = f"{gateway}/v1/communities/{community_id}/leaderboard"
     expected = 0.0
@@ -413,14 +413,21 @@ async def probe(
                 await asyncio.sleep(0.2)
                 continue
             while True:
-                top = (await client.get(board, params={"limit": 1}, headers=headers)).json()
+                answer = await client.get(board, params={"limit": 1}, headers=headers)
+                if answer.status_code != 200:
+                    # The probe's own polling can meet the gateway's rate limit on a long run.
+                    await asyncio.sleep(float(answer.headers.get("retry-after", "0.05")))
+                    continue
+                top = answer.json()
                 if top["items"] and top["items"][0]["score"] >= expected:
                     results.append(time.perf_counter() - sent)
                     break
                 if time.perf_counter() - sent > 60:
                     results.append(float("inf"))  # never showed within a minute
                     break
-                await asyncio.sleep(0.005)
+                # ~33 polls a second: with the load's POSTs, under the gateway's 50 a second
+                # for the one principal both use.
+                await asyncio.sleep(0.03)
             await asyncio.sleep(0.2)
 
 
