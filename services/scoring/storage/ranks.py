@@ -29,7 +29,6 @@ from services.scoring.domain.models import Period
 # The boards that keep buckets: all time (a period's board holds only who was active in it).
 BUCKETED = Period.ALL.value
 BITS = 7
-_HALF = 1 << (BITS - 1)
 
 BoardOf = tuple[str, str, str, str]  # community, period, period start, scope
 BucketKey = tuple[str, str, str, str, int]
