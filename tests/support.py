@@ -12,15 +12,17 @@ import httpx
 import orjson
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import MetaData
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import MetaData, Table, insert, select
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from services.common.auth import signed_actor_headers
 from services.common.components import Component
 from services.common.db import create_engine
 from services.common.events.catalogue import CommunityCreated, MemberJoined
 from services.common.membership import MembershipTables, save_community, save_membership
+from services.common.migrations import alembic_config
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.conftest import MigratedDatabases
 
@@ -261,3 +263,38 @@ def schema_engine(metadata: MetaData) -> Any:
             await engine.dispose()
 
     return engine
+
+
+async def rows_after_upgrade(
+    component: Component,
+    database_url: str,
+    *,
+    revision: str,
+    seed: tuple[Table, list[dict[str, Any]]],
+    read: Table,
+) -> list[Any]:
+    """A data migration's effect: migrate a fresh database to `revision`, insert the `seed`
+    rows, migrate to head, and return the rows of `read`."""
+    config = alembic_config(ini_path=component.alembic_ini, database_url=database_url)
+    await asyncio.to_thread(command.upgrade, config, revision)
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(insert(seed[0]), seed[1])
+        await asyncio.to_thread(command.upgrade, config, "head")
+        async with engine.connect() as connection:
+            return list(await connection.execute(select(read)))
+    finally:
+        await engine.dispose()
+
+
+def community_created(community_id: str) -> CommunityCreated:
+    """A `community.created` owned by alice, for tests that write one event."""
+    return CommunityCreated(
+        community_id=community_id,
+        name="读书会",
+        join_policy="open",
+        timezone="Asia/Shanghai",
+        owner_user_id="alice",
+        created_at=datetime.now(UTC),
+    )

@@ -163,45 +163,44 @@ def fold_snapshot(fold: Fold) -> Snapshot:
     }
 
 
-async def stored_snapshot(session: AsyncSession, community_id: str) -> Snapshot:
-    async def read(table: Any, keys: Sequence[str], values: Sequence[str]) -> dict[Any, Any]:
-        rows = await session.execute(select(table).where(table.c.community_id == community_id))
-        return {
-            tuple(row._mapping[k] for k in keys): tuple(row._mapping[v] for v in values)
-            for row in rows
-        }
-
-    scores = await read(batches.score_table, ("community_id", "member_id"), DERIVED_SCORE_COLUMNS)
-    types = await read(
-        batches.type_table, ("community_id", "member_id", "activity_type"), batches.TYPE_COLUMNS
-    )
-    boards = await read(
+# What `stored_snapshot` reads: per derived table, its key columns and its value columns.
+STORED: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...]]] = {
+    "scores": (batches.score_table, ("community_id", "member_id"), DERIVED_SCORE_COLUMNS),
+    "types": (
+        batches.type_table,
+        ("community_id", "member_id", "activity_type"),
+        batches.TYPE_COLUMNS,
+    ),
+    "boards": (
         batches.board_table,
         ("community_id", "period", "period_start", "scope", "member_id"),
         ("score_milli",),
-    )
-    buckets = await read(
+    ),
+    "buckets": (
         batches.bucket_table,
         ("community_id", "period", "period_start", "scope", "bucket"),
         ("members",),
-    )
-    # A bucket emptied by members moving up is kept as 0; it holds nobody, as if absent.
-    buckets = {key: value for key, value in buckets.items() if value != (0,)}
-    key_buckets = await read(batches.key_bucket_table, ("community_id", "bucket"), ("members",))
-    key_buckets = {key: value for key, value in key_buckets.items() if value != (0,)}
-    active = await read(batches.daily_active_table, ("community_id", "day", "member_id"), ())
-    counts = await read(
-        batches.daily_count_table, ("community_id", "day", "activity_type"), ("count",)
-    )
-    return {
-        "scores": scores,
-        "types": types,
-        "boards": boards,
-        "buckets": buckets,
-        "engagement_buckets": key_buckets,
-        "active": active,
-        "counts": counts,
-    }
+    ),
+    "engagement_buckets": (batches.key_bucket_table, ("community_id", "bucket"), ("members",)),
+    "active": (batches.daily_active_table, ("community_id", "day", "member_id"), ()),
+    "counts": (batches.daily_count_table, ("community_id", "day", "activity_type"), ("count",)),
+}
+# A bucket emptied by members moving on is kept at 0; it holds nobody, as if absent.
+COUNTED = frozenset({"buckets", "engagement_buckets"})
+
+
+async def stored_snapshot(session: AsyncSession, community_id: str) -> Snapshot:
+    snapshot: Snapshot = {}
+    for name, (table, keys, values) in STORED.items():
+        rows = await session.execute(select(table).where(table.c.community_id == community_id))
+        read = {
+            tuple(row._mapping[k] for k in keys): tuple(row._mapping[v] for v in values)
+            for row in rows
+        }
+        if name in COUNTED:
+            read = {key: value for key, value in read.items() if value != (0,)}
+        snapshot[name] = read
+    return snapshot
 
 
 def differences(stored: Snapshot, rebuilt: Snapshot) -> list[str]:

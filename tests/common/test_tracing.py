@@ -39,7 +39,7 @@ from services.common.tracing import (
     valid_traceparent,
 )
 from services.common.unit_of_work import UnitOfWork
-from tests.support import KafkaProbe, schema_engine
+from tests.support import KafkaProbe, community_created, schema_engine
 
 TOPIC = "huoli.members"
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -63,17 +63,6 @@ def spans() -> Iterator[io.StringIO]:
         yield exported
     finally:
         shutdown_tracing()
-
-
-def community_created(community_id: str) -> CommunityCreated:
-    return CommunityCreated(
-        community_id=community_id,
-        name="读书会",
-        join_policy="open",
-        timezone="Asia/Shanghai",
-        owner_user_id="alice",
-        created_at=utc_now(),
-    )
 
 
 def writing_app(engine: Any, outbox: Outbox) -> FastAPI:

@@ -24,7 +24,7 @@ from services.common.events.tables import messaging_tables
 from services.common.service import UnitOfWorkDep
 from services.common.settings import ServiceSettings
 from services.common.unit_of_work import UnitOfWork
-from tests.support import assert_problem, schema_engine
+from tests.support import assert_problem, community_created, schema_engine
 
 metadata = MetaData()
 parent = Table("parent", metadata, Column("id", Integer, primary_key=True))
@@ -185,17 +185,6 @@ async def test_a_request_that_gets_no_database_connection_in_time_is_told_to_ret
 def test_the_outbox_must_outlive_its_replay_window() -> None:
     with pytest.raises(ValueError, match="outbox_retention_seconds"):
         ServiceSettings(outbox_retention_seconds=60, outbox_replay_window_seconds=3600)
-
-
-def community_created(community_id: str) -> CommunityCreated:
-    return CommunityCreated(
-        community_id=community_id,
-        name="读书会",
-        join_policy="open",
-        timezone="Asia/Shanghai",
-        owner_user_id="alice",
-        created_at=utc_now(),
-    )
 
 
 def envelope_of(event: CommunityCreated) -> CloudEvent:

@@ -2,19 +2,15 @@
 every member's rank equals the rank a sort of the whole board gives, ties included, as members
 move between buckets batch after batch."""
 
-import asyncio
 import random
 import uuid
 
-from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy import select
 
 from services.common.components import SCORING
-from services.common.migrations import alembic_config
 from services.scoring.storage import batches, ranks, repository
-from tests.support import service_client
+from tests.support import rows_after_upgrade, service_client
 
 BOARD_COLUMNS = ("community_id", "period", "period_start", "scope")
 
@@ -99,27 +95,20 @@ async def test_own_rank_and_size_match_a_sort_of_the_board(api: object) -> None:
 
 
 async def test_the_migration_counts_the_all_time_boards_already_kept(database_url: str) -> None:
-    config = alembic_config(ini_path=SCORING.alembic_ini, database_url=database_url)
-    await asyncio.to_thread(command.upgrade, config, "5d1e7a2c9b40")  # before board_bucket
     scores = {"m-a": 1000, "m-b": 1001, "m-c": 5_000_000, "m-d": 0}
     rows = [
         {**dict(zip(BOARD_COLUMNS, board, strict=True)), "member_id": m, "score_milli": score}
         for board in (("c1", "all", "", "*"), ("c1", "all", "", "tier-1"), ("c1", "week", "x", "*"))
         for m, score in scores.items()
     ]
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(insert(batches.board_table), rows)
-        await asyncio.to_thread(command.upgrade, config, "head")
-        async with engine.connect() as connection:
-            table = batches.bucket_table
-            found = {
-                (row.scope, row.bucket): row.members
-                for row in await connection.execute(select(table).where(table.c.members != 0))
-            }
-    finally:
-        await engine.dispose()
+    buckets = await rows_after_upgrade(
+        SCORING,
+        database_url,
+        revision="5d1e7a2c9b40",  # before board_bucket
+        seed=(batches.board_table, rows),
+        read=batches.bucket_table,
+    )
+    found = {(row.scope, row.bucket): row.members for row in buckets if row.members != 0}
     # 1000 and 1001 share a bucket; a zero score is on no bucket; a week's board keeps none.
     expected = {ranks.bucket_of(1000): 2, ranks.bucket_of(5_000_000): 1}
     assert found == {(scope, b): n for scope in ("*", "tier-1") for b, n in expected.items()}

@@ -2,23 +2,20 @@
 PostgreSQL: every member's rank equals the rank a sort of the whole community gives, ties
 included, as batches move members between buckets and a half-life change re-keys them all."""
 
-import asyncio
 import math
 import random
 import uuid
 from datetime import UTC, datetime
 
-from alembic import command
 from fastapi import FastAPI
-from sqlalchemy import insert, select
-from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.components import SCORING
-from services.common.migrations import alembic_config
 from services.scoring.domain import rules
 from services.scoring.domain.ledger import Fold, ScoreState
 from services.scoring.storage import batches, ranks, repository
-from tests.support import service_client
+from tests.support import rows_after_upgrade, service_client
 
 
 class Running:
@@ -167,8 +164,6 @@ async def test_engagement_rank_matches_a_sort_across_batches_and_a_rekey(api: ob
 
 
 async def test_the_migration_counts_the_engagement_keys_already_kept(database_url: str) -> None:
-    config = alembic_config(ini_path=SCORING.alembic_ini, database_url=database_url)
-    await asyncio.to_thread(command.upgrade, config, "4c2d8e6f1a93")  # before engagement_bucket
     keys = {
         ("c1", "m-a"): 3.0,
         ("c1", "m-b"): math.nextafter(3.0, math.inf),  # shares m-a's bucket
@@ -182,19 +177,14 @@ async def test_the_migration_counts_the_engagement_keys_already_kept(database_ur
         {**repository.new_score_row(cid, member), "engagement_key": key}
         for (cid, member), key in keys.items()
     ]
-    engine = create_async_engine(database_url)
-    try:
-        async with engine.begin() as connection:
-            await connection.execute(insert(batches.score_table), rows)
-        await asyncio.to_thread(command.upgrade, config, "head")
-        async with engine.connect() as connection:
-            table = batches.key_bucket_table
-            found = {
-                (row.community_id, row.bucket): row.members
-                for row in await connection.execute(select(table))
-            }
-    finally:
-        await engine.dispose()
+    buckets = await rows_after_upgrade(
+        SCORING,
+        database_url,
+        revision="4c2d8e6f1a93",  # before engagement_bucket
+        seed=(batches.score_table, rows),
+        read=batches.key_bucket_table,
+    )
+    found = {(row.community_id, row.bucket): row.members for row in buckets}
     assert found == {
         ("c1", 3 * K): 2,
         ("c1", 3 * K - 1): 1,
