@@ -53,6 +53,7 @@ from bench.common import (  # noqa: E402
     stop_on_signals,
 )
 from bench.load import Call, LoadGenerator  # noqa: E402
+from bench.scoring_floor import Floor, sqlite_floor  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
 from gateway.tokens import issue_token  # noqa: E402
@@ -80,6 +81,7 @@ ALEMBIC_INI = ROOT / "services" / "scoring" / "alembic.ini"
 OWNER = "bench-owner"
 BOARD_COLUMNS = ("community_id", "period", "period_start", "scope", "member_id")
 BUCKET_COLUMNS = ("community_id", "period", "period_start", "scope", "bucket")
+CONSUME_COMMUNITIES = 50
 TYPES = ("message", "reply", "reaction", "share", "content_view", "checkin")
 
 
@@ -125,18 +127,24 @@ def activity_envelope(community_id: str, member: int, n: int, at: datetime) -> b
     return envelope.model_dump_json().encode()
 
 
+def bench_messages(count: int, communities: int) -> Iterator[tuple[bytes, bytes]]:
+    """The (key, value) of each `activity.recorded` the consume part reads."""
+    now = datetime.now(UTC)
+    rng = random.Random(7)
+    for n in range(count):
+        community = f"cmty_bench{n % communities}"
+        # Skewed like real communities: a few members do most of the talking.
+        value = activity_envelope(community, int(2000 * rng.random() ** 3), n, now)
+        yield community.encode(), value
+
+
 async def produce(bootstrap: str, topic: str, count: int, communities: int) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, max_batch_size=1 << 20)
     await producer.start()
     try:
-        now = datetime.now(UTC)
-        rng = random.Random(7)
         pending = []
-        for n in range(count):
-            community = f"cmty_bench{n % communities}"
-            # Skewed like real communities: a few members do most of the talking.
-            value = activity_envelope(community, int(2000 * rng.random() ** 3), n, now)
-            pending.append(await producer.send(topic, value=value, key=community.encode()))
+        for key, value in bench_messages(count, communities):
+            pending.append(await producer.send(topic, value=value, key=key))
             if len(pending) >= 5000:
                 await asyncio.gather(*pending)
                 pending.clear()
@@ -215,13 +223,26 @@ async def scoring_consumer(bootstrap: str, database_url: str, count: int) -> Rat
 
 def bench_consume(
     bootstrap: str, workdir: Path, count: int, database_url: str | None
-) -> tuple[Rate, Rate]:
-    database_url = database_url or f"sqlite+aiosqlite:///{workdir / 'consume.db'}"
-    upgrade_to_head(ini_path=ALEMBIC_INI, database_url=database_url)
-    asyncio.run(produce(bootstrap, "huoli.activities", count, communities=50))
+) -> tuple[Rate, Rate, Floor | None]:
+    """The bare and the ledger consumer on the same messages; on SQLite, also the floor of
+    the ledger consumer's writes (bench/scoring_floor.py) on those messages."""
+    upgrade_to_head(
+        ini_path=ALEMBIC_INI,
+        database_url=database_url or f"sqlite+aiosqlite:///{workdir / 'consume.db'}",
+    )
+    asyncio.run(produce(bootstrap, "huoli.activities", count, communities=CONSUME_COMMUNITIES))
     bare = asyncio.run(bare_consumer(bootstrap, "huoli.activities", count))
-    scoring = asyncio.run(scoring_consumer(bootstrap, database_url, count))
-    return bare, scoring
+    scoring = asyncio.run(
+        scoring_consumer(
+            bootstrap, database_url or f"sqlite+aiosqlite:///{workdir / 'consume.db'}", count
+        )
+    )
+    if database_url is not None:
+        return bare, scoring, None
+    floor_db = workdir / "floor.db"
+    upgrade_to_head(ini_path=ALEMBIC_INI, database_url=f"sqlite+aiosqlite:///{floor_db}")
+    messages = [value for _, value in bench_messages(count, CONSUME_COMMUNITIES)]
+    return bare, scoring, sqlite_floor(floor_db, messages)
 
 
 # --- seeding the service's database -----------------------------------------------------------
@@ -465,7 +486,7 @@ def main() -> None:
         with reporting_failures(workdir / "processes.log"):
             broker = EmbeddedBroker(output=log).start()
             stack.callback(broker.stop)
-            bare, scoring = bench_consume(
+            bare, scoring, floor = bench_consume(
                 broker.bootstrap_servers, workdir, options.events, options.consume_database_url
             )
             backend = (options.consume_database_url or "sqlite").split(":")[0]
@@ -477,6 +498,24 @@ def main() -> None:
                 print(
                     f"   {name:<27} {measured.per_second:>10,.0f} events/s"
                     f"   {measured.per_cpu_second:>10,.0f} events/CPU-s"
+                )
+            if floor is not None:
+                print(
+                    f"   {'floor: its rows, raw sqlite3':<27} {floor.per_second:>10,.0f} events/s"
+                    f"   (Python {floor.python_us:.0f} µs/event; statements, µs/event:"
+                )
+                print(
+                    "     "
+                    + ", ".join(
+                        f"{name} {spent:.1f}"
+                        + (
+                            f" ({floor.rows_per_event[name]:.2f} rows)"
+                            if name in floor.rows_per_event
+                            else ""
+                        )
+                        for name, spent in floor.statement_us.items()
+                    )
+                    + ")"
                 )
             if options.consume_only:
                 return
