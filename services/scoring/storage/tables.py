@@ -27,13 +27,6 @@ class ScoringTable(SQLModel, registry=registry):
     pass
 
 
-# On SQLite, tables written row by row in every batch are clustered on their primary key: a
-# table with a rowid keeps the key as a second B-tree beside the rows, one more B-tree write
-# per upsert (about a tenth of SQLite's time on a batch, measured with bench/scoring_floor.py).
-# Ignored by PostgreSQL.
-WITHOUT_ROWID: dict[str, Any] = {"sqlite_with_rowid": False}
-
-
 class ActivityReceipt(ScoringTable, table=True):
     """One row per activity id ever accepted in a community: what makes ingestion idempotent.
 
@@ -42,7 +35,6 @@ class ActivityReceipt(ScoringTable, table=True):
     """
 
     __tablename__ = "activity_receipt"
-    __table_args__ = WITHOUT_ROWID
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     activity_id: str = Field(primary_key=True, max_length=ACTIVITY_ID_LENGTH)
@@ -91,7 +83,6 @@ class MemberScore(ScoringTable, table=True):
     __tablename__ = "member_score"
     __table_args__ = (
         Index("ix_member_score_engagement", "community_id", "engagement_key", "member_id"),
-        WITHOUT_ROWID,
     )
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
@@ -117,7 +108,6 @@ class MemberTypeStat(ScoringTable, table=True):
     state cooldowns and daily caps are decided on."""
 
     __tablename__ = "member_type_stat"
-    __table_args__ = WITHOUT_ROWID
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
@@ -139,7 +129,6 @@ class BoardEntry(ScoringTable, table=True):
     and a member's rank as a count of the range above them."""
 
     __tablename__ = "board_entry"
-    __table_args__ = WITHOUT_ROWID
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     period: str = Field(primary_key=True, max_length=8)
@@ -169,7 +158,6 @@ class BoardBucket(ScoringTable, table=True):
     same at rank 100,000 as at rank 10 (a count over the board's index grows with the rank)."""
 
     __tablename__ = "board_bucket"
-    __table_args__ = WITHOUT_ROWID
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     period: str = Field(primary_key=True, max_length=8)
@@ -187,7 +175,6 @@ class EngagementBucket(ScoringTable, table=True):
     changes (the community's buckets are counted again); decay moves no one."""
 
     __tablename__ = "engagement_bucket"
-    __table_args__ = WITHOUT_ROWID
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     bucket: int = Field(primary_key=True)
@@ -262,7 +249,6 @@ class DailyActive(ScoringTable, table=True):
     """Who was active on which local day: DAU/WAU/MAU and retention count these rows."""
 
     __tablename__ = "daily_active"
-    __table_args__ = WITHOUT_ROWID
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     day: str = Field(primary_key=True, max_length=10)
@@ -271,7 +257,6 @@ class DailyActive(ScoringTable, table=True):
 
 class DailyTypeCount(ScoringTable, table=True):
     __tablename__ = "daily_type_count"
-    __table_args__ = WITHOUT_ROWID
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     day: str = Field(primary_key=True, max_length=10)
