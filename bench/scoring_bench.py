@@ -226,17 +226,11 @@ def bench_consume(
 ) -> tuple[Rate, Rate, Floor | None]:
     """The bare and the ledger consumer on the same messages; on SQLite, also the floor of
     the ledger consumer's writes (bench/scoring_floor.py) on those messages."""
-    upgrade_to_head(
-        ini_path=ALEMBIC_INI,
-        database_url=database_url or f"sqlite+aiosqlite:///{workdir / 'consume.db'}",
-    )
+    consume_url = database_url or f"sqlite+aiosqlite:///{workdir / 'consume.db'}"
+    upgrade_to_head(ini_path=ALEMBIC_INI, database_url=consume_url)
     asyncio.run(produce(bootstrap, "huoli.activities", count, communities=CONSUME_COMMUNITIES))
     bare = asyncio.run(bare_consumer(bootstrap, "huoli.activities", count))
-    scoring = asyncio.run(
-        scoring_consumer(
-            bootstrap, database_url or f"sqlite+aiosqlite:///{workdir / 'consume.db'}", count
-        )
-    )
+    scoring = asyncio.run(scoring_consumer(bootstrap, consume_url, count))
     if database_url is not None:
         return bare, scoring, None
     floor_db = workdir / "floor.db"
