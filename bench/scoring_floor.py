@@ -14,52 +14,23 @@ import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
 from services.scoring.domain import rules
-from services.scoring.domain.ledger import COMMUNITY_SCOPE, period_starts
+from services.scoring.domain.ledger import COMMUNITY_SCOPE, LedgerRow, period_starts
+from services.scoring.storage.batches import BOARD_KEY, SCORE_COLUMNS, TYPE_COLUMNS
 
 BATCH = 1000
 CONSUMER = "scoring.ledger"
+# The columns in the service's own order (the ledger row's fields, the keyed loads' columns),
+# so the floor writes what the consumer writes.
 UPSERTS = {
     "inbox_event": (("consumer", "event_id", "event_type", "processed_at"), ""),
-    "ledger_entry": (
-        (
-            "id",
-            "activity_id",
-            "community_id",
-            "member_id",
-            "activity_type",
-            "points_milli",
-            "occurred_at",
-            "recorded_at",
-            "target_member_id",
-            "content_id",
-            "attrs",
-            "seq",
-            "outcome",
-            "half_life_days",
-            "tier_id",
-            "local_day",
-        ),
-        "",
-    ),
+    "ledger_entry": (tuple(field.name for field in fields(LedgerRow)), ""),
     "member_score": (
-        (
-            "community_id",
-            "member_id",
-            "score_milli",
-            "activity_count",
-            "last_active_at",
-            "engagement_key",
-            "half_life_days",
-            "points_milli",
-            "level_milli",
-            "level",
-            "segment",
-            "was_top_quarter",
-        ),
+        ("community_id", "member_id", *SCORE_COLUMNS),
         "ON CONFLICT (community_id, member_id) DO UPDATE SET"
         " score_milli = member_score.score_milli + excluded.score_milli,"
         " activity_count = member_score.activity_count + excluded.activity_count,"
@@ -68,26 +39,13 @@ UPSERTS = {
         " last_active_at = excluded.last_active_at, engagement_key = excluded.engagement_key",
     ),
     "member_type_stat": (
-        (
-            "community_id",
-            "member_id",
-            "activity_type",
-            "count",
-            "points_milli",
-            "capped",
-            "cooled_down",
-            "last_credited_at",
-            "cap_day",
-            "cap_day_count",
-        ),
-        "ON CONFLICT (community_id, member_id, activity_type) DO UPDATE SET"
-        " count = excluded.count, points_milli = excluded.points_milli,"
-        " last_credited_at = excluded.last_credited_at, cap_day = excluded.cap_day,"
-        " cap_day_count = excluded.cap_day_count",
+        ("community_id", "member_id", "activity_type", *TYPE_COLUMNS),
+        "ON CONFLICT (community_id, member_id, activity_type) DO UPDATE SET "
+        + ", ".join(f"{name} = excluded.{name}" for name in TYPE_COLUMNS),
     ),
     "board_entry": (
-        ("community_id", "period", "period_start", "scope", "member_id", "score_milli"),
-        "ON CONFLICT (community_id, period, period_start, scope, member_id) DO UPDATE SET"
+        (*BOARD_KEY, "score_milli"),
+        f"ON CONFLICT ({', '.join(BOARD_KEY)}) DO UPDATE SET"
         " score_milli = board_entry.score_milli + excluded.score_milli",
     ),
     "daily_active": (("community_id", "day", "member_id"), "ON CONFLICT DO NOTHING"),
