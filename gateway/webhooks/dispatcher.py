@@ -153,7 +153,7 @@ class FanOutConsumer(InboxConsumer):
         self._wake = wake
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        while True:
+        while not self.stopping.is_set():
             batches = await consumer.getmany(timeout_ms=500)
             for partition, records in batches.items():
                 events: list[Announced] = []
