@@ -56,7 +56,7 @@ from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for
 from services.common.db import create_engine, session_factory  # noqa: E402
 from services.common.events.catalogue import CommunityCreated, MemberJoined  # noqa: E402
 from services.common.ids import new_id  # noqa: E402
-from services.common.membership import save_community, save_membership  # noqa: E402
+from services.common.membership.repository import save_community, save_membership  # noqa: E402
 from services.content.domain.screening import build_screener  # noqa: E402
 from services.content.storage.tables import ContentItem, membership  # noqa: E402
 

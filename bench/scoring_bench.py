@@ -62,7 +62,7 @@ from services.common.events.catalogue import ActivityRecorded, CommunityCreated,
 from services.common.events.envelope import CloudEvent  # noqa: E402
 from services.common.events.kafka import KafkaLink  # noqa: E402
 from services.common.events.outbox import Outbox  # noqa: E402
-from services.common.membership import save_community, save_membership  # noqa: E402
+from services.common.membership.repository import save_community, save_membership  # noqa: E402
 from services.common.migrations import upgrade_to_head  # noqa: E402
 from services.scoring.domain import rules  # noqa: E402
 from services.scoring.messaging.handlers import LEDGER_CONSUMER, apply_batch  # noqa: E402

@@ -33,17 +33,17 @@ from gateway.storage import webhooks as webhook_repository
 from gateway.storage.tables import membership, messaging
 from gateway.webhooks.dispatcher import FanOutConsumer, WebhookSender
 from gateway.webhooks.routes import router as webhooks_router
+from services.common.api.problems import install_problem_handlers
 from services.common.background import cancel_all, drain, supervised
 from services.common.components import GATEWAY
 from services.common.db import create_engine, session_factory
-from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import ALL_TOPICS
 from services.common.events.consumer import InboxConsumer
 from services.common.events.housekeeping import prune_messaging_tables
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.logs import configure_logging
-from services.common.membership import membership_handlers
+from services.common.membership.handlers import membership_handlers
 from services.common.metrics import RequestMetricsMiddleware, sample_outbox_forever
 from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware

@@ -9,7 +9,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.auth import Identity
 from gateway.limits import RateLimiter
-from services.common.errors import DomainError, Unauthenticated, render
+from services.common.api.problems import render
+from services.common.errors import DomainError, Unauthenticated
 
 logger = logging.getLogger(__name__)
 

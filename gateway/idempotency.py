@@ -18,7 +18,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.auth import Identity
 from gateway.edge import IDENTITY
 from gateway.storage import repository
-from services.common.errors import Conflict, InvalidInput, render
+from services.common.api.problems import render
+from services.common.errors import Conflict, InvalidInput
 
 IDEMPOTENCY_HEADER = b"idempotency-key"
 REPLAYED_HEADER = b"idempotent-replayed"

@@ -25,7 +25,7 @@ from starlette.responses import Response
 
 from gateway.auth import ActorSigner, Identity
 from gateway.settings import GatewaySettings
-from services.common.errors import problem_response
+from services.common.api.problems import problem_response
 from services.common.middleware import current_request_id
 from services.common.tracing import current_traceparent
 

@@ -21,7 +21,8 @@ from services.common.auth import signed_actor_headers
 from services.common.components import Component
 from services.common.db import create_engine
 from services.common.events.catalogue import CommunityCreated, MemberJoined
-from services.common.membership import MembershipTables, save_community, save_membership
+from services.common.membership.repository import save_community, save_membership
+from services.common.membership.tables import MembershipTables
 from services.common.migrations import alembic_config
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.conftest import MigratedDatabases

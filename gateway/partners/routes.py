@@ -9,9 +9,8 @@ from gateway.edge import identity_of
 from gateway.partners import use_cases
 from gateway.partners.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from gateway.partners.use_cases import PeopleOnly
-from services.common.fields import PathId
-from services.common.pagination import Page, PageDep, encode_cursor
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import PageDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.pagination import Page, encode_cursor
 
 router = APIRouter(tags=["partners"])
 

@@ -17,7 +17,8 @@ from gateway.keys import digest, new_api_key
 from gateway.partners.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
 from gateway.storage import repository
 from services.common.errors import Forbidden, InvalidInput, NotFound
-from services.common.membership import ADMIN, OWNER, CommunityNotFound, RoleRequired
+from services.common.membership.access import CommunityNotFound, RoleRequired
+from services.common.membership.tables import ADMIN, OWNER
 from services.common.pagination import PageParams
 
 KEY_MANAGERS = frozenset({OWNER, ADMIN})

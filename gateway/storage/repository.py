@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from gateway.storage.tables import api_key, api_key_community, idempotency_record, membership
 from services.common.db_ops import insert_if_absent
-from services.common.membership import BELONGING_STATUSES
+from services.common.membership.tables import BELONGING_STATUSES
 
 
 async def add_api_key(

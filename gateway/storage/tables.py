@@ -21,7 +21,7 @@ from sqlalchemy import (
 
 from services.common.db import NAMING_CONVENTION, UtcDateTime
 from services.common.events.tables import SequenceInteger, messaging_tables
-from services.common.membership import membership_tables
+from services.common.membership.tables import membership_tables
 
 metadata = MetaData(naming_convention=NAMING_CONVENTION)
 

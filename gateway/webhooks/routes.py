@@ -21,11 +21,10 @@ from gateway.webhooks.schemas import (
     WebhookUpdate,
     WebhookWithSecret,
 )
+from services.common.api.deps import PageDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.common.db import on_commit
 from services.common.events.catalogue import EVENT_TYPES
-from services.common.fields import PathId
-from services.common.pagination import Page, PageDep
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.pagination import Page
 from services.common.unit_of_work import UnitOfWork
 
 router = APIRouter(tags=["webhooks"])

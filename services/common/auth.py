@@ -12,9 +12,8 @@ import hashlib
 import hmac
 import time
 from collections.abc import Iterable
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import Depends, Request
 from pydantic import BaseModel
 
 from services.common.errors import Unauthenticated
@@ -182,21 +181,3 @@ class ActorVerifier:
             # Oldest first: dicts keep insertion order, which is close enough to LRU here.
             del self._verified[next(iter(self._verified))]
         self._verified[key] = (actor, expires_at)
-
-
-async def _actor(request: Request) -> Actor:
-    # The headers are read off the request rather than declared as Header() parameters: four
-    # parameters for FastAPI to solve were the largest remaining cost of a read, and clients
-    # never send these headers, so the OpenAPI document must not list them anyway.
-    headers = request.headers
-    verifier: ActorVerifier = request.app.state.actor_verifier
-    return verifier.actor(
-        actor_id=headers.get(ACTOR_ID_HEADER),
-        kind=headers.get(ACTOR_KIND_HEADER),
-        roles=headers.get(ACTOR_ROLES_HEADER),
-        assertion=headers.get(ACTOR_ASSERTION_HEADER),
-        communities=headers.get(ACTOR_COMMUNITIES_HEADER),
-    )
-
-
-ActorDep = Annotated[Actor, Depends(_actor)]

@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import orjson
-from fastapi import Path
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
@@ -30,9 +29,6 @@ ResourceId = Annotated[
     str, StringConstraints(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)
 ]
 """An id of ours (`cmty_…`, `mbr_…`) in a body."""
-
-PathId = Annotated[str, Path(min_length=1, max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)]
-"""An id of ours in a path: a malformed one is a 422, never a query."""
 
 
 def _rfc3339_text(value: Any) -> Any:

@@ -10,7 +10,8 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.errors import PayloadTooLarge, internal_error_response, render
+from services.common.api.problems import internal_error_response, render
+from services.common.errors import PayloadTooLarge
 from services.common.tracing import TraceContextMiddleware
 
 REQUEST_ID_HEADER = "x-request-id"

@@ -9,10 +9,9 @@ import binascii
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Annotated, Any, Generic, Self, TypeVar, cast
+from typing import Any, Generic, Self, TypeVar, cast
 
 import orjson
-from fastapi import Depends, Query
 from pydantic import BaseModel
 
 from services.common.errors import InvalidInput
@@ -74,13 +73,3 @@ def decode_cursor(cursor: str) -> str:
         raise InvalidInput("The cursor is not one this API returned.", field="cursor")
     after_id: str = value[0]
     return after_id
-
-
-async def _page_params(
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
-    cursor: Annotated[str | None, Query(max_length=512, pattern=r"^[A-Za-z0-9_-]+$")] = None,
-) -> PageParams:
-    return PageParams(limit=limit, after_id=decode_cursor(cursor) if cursor else None)
-
-
-PageDep = Annotated[PageParams, Depends(_page_params)]

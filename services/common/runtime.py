@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.settings import ServiceSettings
+from services.common.unit_of_work import UnitOfWork
 
 
 @dataclass
@@ -22,6 +23,10 @@ class ServiceRuntime:
     outbox: Outbox
     # Set when the service shuts down, after the server answered its last request.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def unit_of_work(self) -> UnitOfWork:
+        """A write boundary of its own: `async with runtime.unit_of_work() as uow:`."""
+        return UnitOfWork(self.sessions, self.outbox)
 
 
 @dataclass(frozen=True)

@@ -5,20 +5,18 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Coroutine, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from sqlalchemy.ext.asyncio import AsyncSession
+from fastapi import APIRouter, FastAPI
 
+from services.common.api.problems import install_problem_handlers
 from services.common.auth import ActorVerifier
 from services.common.background import cancel_all, drain, supervised
 from services.common.db import create_engine, session_factory
-from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import ALL_TOPICS, dlq_topic
-from services.common.events.consumer import HandlerRegistry, InboxConsumer
+from services.common.events.consumer import ConsumerSpec, InboxConsumer
 from services.common.events.housekeeping import housekeeping_workers
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox, OutboxRelay
@@ -33,20 +31,8 @@ from services.common.openapi import problem_openapi
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.settings import ServiceSettings
 from services.common.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing, shutdown_tracing
-from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class ConsumerSpec:
-    group_id: str
-    handlers: HandlerRegistry
-
-    @property
-    def topics(self) -> tuple[str, ...]:
-        """The topics its handlers' events arrive on: a handler is all it takes to subscribe."""
-        return tuple(sorted({event_class.kafka_topic() for event_class in self.handlers}))
 
 
 def create_service_app(
@@ -144,30 +130,3 @@ def create_service_app(
     for router in routers:
         app.include_router(router, prefix="/v1")
     return app
-
-
-async def _runtime(request: Request) -> ServiceRuntime:
-    runtime: ServiceRuntime = request.app.state.runtime
-    return runtime
-
-
-async def _unit_of_work(request: Request) -> AsyncIterator[UnitOfWork]:
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.sessions() as session:
-        yield UnitOfWork(session=session, outbox=runtime.outbox)
-        # scope="function" runs this before the response is sent: a failed commit is the
-        # caller's error response, never a 2xx for a change that was not stored.
-        await session.commit()
-
-
-async def _read_session(request: Request) -> AsyncIterator[AsyncSession]:
-    runtime: ServiceRuntime = request.app.state.runtime
-    async with runtime.read_sessions() as session:
-        yield session
-
-
-RuntimeDep = Annotated[ServiceRuntime, Depends(_runtime)]
-UnitOfWorkDep = Annotated[UnitOfWork, Depends(_unit_of_work, scope="function")]
-"""For endpoints that change state: commits once the endpoint returned, rolls back if it raised."""
-ReadSessionDep = Annotated[AsyncSession, Depends(_read_session)]
-"""For endpoints that only read: on SQLite they neither take nor wait for the write lock."""

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.common.membership import membership_consumer
+from services.common.membership.handlers import membership_consumer
 from services.common.service import create_service_app
 from services.content.api.routes import router
 from services.content.messaging.workers import content_consumers, publisher, series_materializer

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
-from services.common.membership import membership_consumer
+from services.common.membership.handlers import membership_consumer
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
 from services.scoring.api.routes import router

@@ -14,7 +14,7 @@ from services.common.events.catalogue import (
     WebhookDisabled,
     register,
 )
-from services.common.service import ConsumerSpec
+from services.common.events.consumer import ConsumerSpec
 from services.scoring.messaging.handlers import LEDGER_CONSUMER
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)

@@ -13,7 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.common.events.envelope import utc_now
-from services.common.membership import change_membership
+from services.common.membership.repository import change_membership
 from services.content.app import create_app as create_content_app
 from services.content.settings import ContentSettings
 from services.content.storage.tables import membership

@@ -17,8 +17,9 @@ import pytest
 from fastapi import FastAPI, status
 from sqlalchemy import MetaData, select
 
+from services.common.api.deps import UnitOfWorkDep
+from services.common.api.problems import install_problem_handlers
 from services.common.db import session_factory
-from services.common.errors import install_problem_handlers
 from services.common.events.catalogue import CommunityCreated
 from services.common.events.consumer import InboxConsumer
 from services.common.events.envelope import CloudEvent, utc_now
@@ -27,7 +28,6 @@ from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.events.tables import messaging_tables
 from services.common.logs import JsonFormatter
 from services.common.middleware import install_edge_middleware, request_id_var
-from services.common.service import UnitOfWorkDep
 from services.common.settings import ServiceSettings
 from services.common.tracing import (
     configure_tracing,

@@ -12,8 +12,10 @@ from fastapi import FastAPI, status
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, func, insert, select
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from services.common.api.deps import UnitOfWorkDep
+from services.common.api.problems import install_problem_handlers
 from services.common.db import on_commit, session_factory
-from services.common.errors import Conflict, install_problem_handlers
+from services.common.errors import Conflict
 from services.common.events.catalogue import CommunityCreated
 from services.common.events.consumer import InboxConsumer
 from services.common.events.envelope import CloudEvent, utc_now
@@ -21,7 +23,6 @@ from services.common.events.housekeeping import prune_messaging_tables
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.events.tables import messaging_tables
-from services.common.service import UnitOfWorkDep
 from services.common.settings import ServiceSettings
 from services.common.unit_of_work import UnitOfWork
 from tests.support import assert_problem, community_created, schema_engine

@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from services.common.events.catalogue import CommunityCreated
-from services.common.membership import save_community
+from services.common.membership.repository import save_community
 from services.events.domain.models import streak_of
 from services.events.storage.tables import membership
 from tests.events.helpers import COMMUNITY, Service, events_service

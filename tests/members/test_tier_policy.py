@@ -15,7 +15,6 @@ from sqlalchemy import func, select
 from services.common.components import MEMBERS
 from services.common.events.catalogue import ActivityRecorded
 from services.common.events.envelope import CloudEvent, utc_now
-from services.common.unit_of_work import UnitOfWork
 from services.members.domain.tier_policy import _fit, run_scheduled
 from services.members.messaging.scheduler import run_due_policies
 from services.members.storage import engagement
@@ -323,11 +322,8 @@ async def test_the_scheduled_run_happens_once_with_two_instances_and_after_a_res
 
     async def run_once(app: Any) -> list[str]:
         runtime = app.state.runtime
-        async with runtime.sessions() as session:
-            result = await run_scheduled(
-                uow=UnitOfWork(session=session, outbox=runtime.outbox), community_id=other
-            )
-            await session.commit()
+        async with runtime.unit_of_work() as uow:
+            result = await run_scheduled(uow=uow, community_id=other)
         return result.steps
 
     ran = await asyncio.gather(*(run_once(app) for app in apps))

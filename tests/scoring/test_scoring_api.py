@@ -17,7 +17,6 @@ from fastapi import FastAPI
 from services.common.components import SCORING
 from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.envelope import CloudEvent
-from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain.mapping import activities_of
 from services.scoring.domain.posting import post_activities
 from services.scoring.domain.use_cases import activity_event_id
@@ -421,13 +420,11 @@ async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
         elsewhere = event.model_copy(update={"community_id": new_community()})
         posted = []
         for each in (event, event, elsewhere):
-            async with app.state.runtime.sessions() as session:
-                uow = UnitOfWork(session=session, outbox=app.state.runtime.outbox)
+            async with app.state.runtime.unit_of_work() as uow:
                 activities = activities_of(each, CloudEvent(source="t", type=each.type, data={}))
                 posted.append(
                     await post_activities(uow=uow, activities=activities, now=datetime.now(UTC))
                 )
-                await session.commit()
         assert posted == [1, 0, 1]
         response = await api.get(f"/v1/communities/{cid}/members/m-1/engagement", headers=actor())
         body = response.json()

@@ -31,9 +31,9 @@ from services.common.events.catalogue import (
     RegistrationConfirmed,
     UserErased,
 )
+from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
 from services.common.events.envelope import CloudEvent
-from services.common.membership import ERASED_DISPLAY_NAME, change_membership
-from services.common.unit_of_work import UnitOfWork
+from services.common.membership.repository import change_membership
 from services.scoring import replay
 from services.scoring.domain import rules
 from services.scoring.domain.models import Period, Segment
@@ -92,9 +92,8 @@ async def apply(*events: DomainEvent | tuple[DomainEvent, str]) -> None:
         event, event_id = item if isinstance(item, tuple) else (item, None)
         items.append((envelope(event, event_id), event))
     runtime = app().state.runtime
-    async with runtime.sessions() as session:
-        await apply_batch(UnitOfWork(session=session, outbox=runtime.outbox), items)
-        await session.commit()
+    async with runtime.unit_of_work() as uow:
+        await apply_batch(uow, items)
 
 
 def recorded(cid: str, member: str, kind: str, at: datetime, **extra: Any) -> ActivityRecorded:
@@ -522,9 +521,8 @@ async def test_a_week_closes_once_with_its_ranking_and_top3_badges(
 
     async def close() -> bool:
         runtime = app().state.runtime
-        async with runtime.sessions() as session:
-            uow = UnitOfWork(session=session, outbox=runtime.outbox)
-            done = await close_period(
+        async with runtime.unit_of_work() as uow:
+            return await close_period(
                 uow=uow,
                 community_id=cid,
                 period=Period.WEEK,
@@ -534,8 +532,6 @@ async def test_a_week_closes_once_with_its_ranking_and_top3_badges(
                 top=3,
                 now=datetime.now(UTC),
             )
-            await session.commit()
-        return done
 
     assert [await close(), await close()] == [True, False]
     [closed] = [
@@ -591,8 +587,7 @@ async def test_segments_follow_time_and_a_wau_drop_raises_an_alert(
         ),
     )
     runtime = app().state.runtime
-    async with runtime.sessions() as session:
-        uow = UnitOfWork(session=session, outbox=runtime.outbox)
+    async with runtime.unit_of_work() as uow:
         assert await close_period(
             uow=uow,
             community_id=cid,
@@ -607,7 +602,6 @@ async def test_segments_follow_time_and_a_wau_drop_raises_an_alert(
         changed = await sweep_segments(
             uow=uow, community_id=cid, now=datetime.now(UTC) + timedelta(days=40)
         )
-        await session.commit()
     assert changed == len(members)
     [alert] = [e for e in await outbox_events("health.alert_raised") if e["community_id"] == cid]
     assert (alert["kind"], alert["previous_value"], alert["value"], alert["drop"]) == (

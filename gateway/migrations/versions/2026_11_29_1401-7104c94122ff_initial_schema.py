@@ -12,7 +12,7 @@ from alembic import op
 
 import services.common.db
 from services.common.events.migration_ops import create_messaging_tables, drop_messaging_tables
-from services.common.membership import create_membership_tables, drop_membership_tables
+from services.common.membership.tables import create_membership_tables, drop_membership_tables
 
 revision: str = "7104c94122ff"
 down_revision: str | None = None

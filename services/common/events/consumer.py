@@ -9,6 +9,7 @@ before its offset is committed, so nothing is dropped.
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
@@ -34,6 +35,17 @@ logger = logging.getLogger(__name__)
 # and the inbox row commit together.
 Handler = Callable[[UnitOfWork, Any, CloudEvent], Awaitable[None]]
 HandlerRegistry = Mapping[type[DomainEvent], Handler]
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    group_id: str
+    handlers: HandlerRegistry
+
+    @property
+    def topics(self) -> tuple[str, ...]:
+        """The topics its handlers' events arrive on: a handler is all it takes to subscribe."""
+        return tuple(sorted({event_class.kafka_topic() for event_class in self.handlers}))
 
 
 class PoisonMessage(Exception):
@@ -179,9 +191,9 @@ class InboxConsumer:
 
     async def _apply(self, envelope: CloudEvent, event: DomainEvent | None) -> None:
         handler = self.handlers[envelope.type]
-        async with self.sessions() as session:
+        async with UnitOfWork(self.sessions, self.outbox) as uow:
             first_time = await insert_if_absent(
-                session,
+                uow.session,
                 self.inbox,
                 {
                     "consumer": self.group_id,
@@ -192,8 +204,7 @@ class InboxConsumer:
             )
             if not first_time:
                 return
-            await handler(UnitOfWork(session=session, outbox=self.outbox), event, envelope)
-            await session.commit()
+            await handler(uow, event, envelope)
         failpoint(f"{self.group_id}.after_db_commit")
 
     async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: Exception) -> None:

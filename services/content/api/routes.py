@@ -5,11 +5,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from services.common.auth import ActorDep
-from services.common.fields import PathId, Timestamp
-from services.common.membership import CommunityAccess, require_member, require_role
-from services.common.pagination import Page, PageDep
-from services.common.service import ReadSessionDep, RuntimeDep, UnitOfWorkDep
+from services.common.api.deps import (
+    ActorDep,
+    PageDep,
+    PathId,
+    ReadSessionDep,
+    RuntimeDep,
+    UnitOfWorkDep,
+)
+from services.common.api.membership import require_member, require_role
+from services.common.fields import Timestamp
+from services.common.membership.access import CommunityAccess
+from services.common.pagination import Page
 from services.content.api.schemas import (
     ContentCreate,
     ContentPublic,

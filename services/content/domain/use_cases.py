@@ -23,13 +23,13 @@ from services.common.events.catalogue import (
 )
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import (
+from services.common.membership.access import (
     CommunityAccess,
     CommunityNotFound,
     RoleRequired,
     access_to_item,
-    known_member_ids,
 )
+from services.common.membership.repository import known_member_ids
 from services.common.unit_of_work import UnitOfWork
 from services.content.api.schemas import (
     ContentCreate,

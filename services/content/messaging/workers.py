@@ -6,9 +6,9 @@ import logging
 from datetime import timedelta
 
 from services.common.events.catalogue import ActivityRecorded, UserErased
+from services.common.events.consumer import ConsumerSpec
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.runtime import ServiceRuntime, WorkerSpec
-from services.common.service import ConsumerSpec
 from services.common.unit_of_work import UnitOfWork
 from services.content.domain import use_cases
 from services.content.settings import ContentSettings
@@ -24,15 +24,13 @@ async def publish_due_once(runtime: ServiceRuntime, settings: ContentSettings) -
     async with runtime.read_sessions() as session:
         if not await repository.any_due(session, now):
             return 0
-    async with runtime.sessions() as session:
-        published = await use_cases.publish_due_items(
-            uow=UnitOfWork(session=session, outbox=runtime.outbox),
+    async with runtime.unit_of_work() as uow:
+        return await use_cases.publish_due_items(
+            uow=uow,
             now=now,
             late_after=timedelta(seconds=settings.publisher_late_after_seconds),
             limit=settings.publisher_batch,
         )
-        await session.commit()
-    return published
 
 
 def publisher(settings: ContentSettings) -> WorkerSpec:
@@ -48,14 +46,10 @@ def publisher(settings: ContentSettings) -> WorkerSpec:
 
 
 async def materialize_once(runtime: ServiceRuntime, settings: ContentSettings) -> int:
-    async with runtime.sessions() as session:
-        made = await use_cases.materialize_all_series(
-            uow=UnitOfWork(session=session, outbox=runtime.outbox),
-            now=utc_now(),
-            window=timedelta(days=settings.series_window_days),
+    async with runtime.unit_of_work() as uow:
+        return await use_cases.materialize_all_series(
+            uow=uow, now=utc_now(), window=timedelta(days=settings.series_window_days)
         )
-        await session.commit()
-    return made
 
 
 def series_materializer(settings: ContentSettings) -> WorkerSpec:

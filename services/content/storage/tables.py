@@ -8,7 +8,7 @@ from sqlmodel import Field, SQLModel
 
 from services.common.db import UtcDateTime, table_registry
 from services.common.events.tables import messaging_tables
-from services.common.membership import membership_tables
+from services.common.membership.tables import membership_tables
 
 registry = table_registry()
 metadata = registry.metadata

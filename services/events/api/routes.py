@@ -4,12 +4,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response, status
 
-from services.common.auth import ActorDep
+from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.api.membership import require_member, require_role
 from services.common.errors import InvalidInput
-from services.common.fields import PathId, Timestamp
-from services.common.membership import CommunityAccess, require_member, require_role
-from services.common.pagination import Page, PageDep
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.fields import Timestamp
+from services.common.membership.access import CommunityAccess
+from services.common.pagination import Page
 from services.events.api.schemas import (
     ChallengeCheckinCreate,
     ChallengeCheckinPublic,

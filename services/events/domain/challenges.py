@@ -10,11 +10,8 @@ from services.common.auth import Actor
 from services.common.events.catalogue import ChallengeCheckedIn
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import (
-    BELONGING_STATUSES,
-    CommunityAccess,
-    access_to_item,
-)
+from services.common.membership.access import CommunityAccess, access_to_item
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.events.api.schemas import ChallengeCheckinCreate, ChallengeCreate
 from services.events.domain.models import (

@@ -2,10 +2,9 @@
 while the figures (seats, attendance, ratings, streak days) stay as they were."""
 
 from services.common.events.catalogue import UserErased
-from services.common.events.consumer import HandlerRegistry
+from services.common.events.consumer import ConsumerSpec, HandlerRegistry
 from services.common.events.envelope import CloudEvent
 from services.common.ids import new_id
-from services.common.service import ConsumerSpec
 from services.common.unit_of_work import UnitOfWork
 from services.events.domain.challenges import ERASED_PREFIX
 from services.events.storage import repository

@@ -19,7 +19,8 @@ from services.common.events.catalogue import (
 )
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import BELONGING_STATUSES, CommunityAccess
+from services.common.membership.access import CommunityAccess
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.events.domain.models import (
     SEAT_HOLDING,

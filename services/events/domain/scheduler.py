@@ -55,9 +55,8 @@ async def _in_transaction(
     outbox: Outbox,
     job: Callable[..., Awaitable[bool]],
 ) -> int:
-    async with sessions() as session:
-        changed = await job(uow=UnitOfWork(session=session, outbox=outbox))
-        await session.commit()
+    async with UnitOfWork(sessions, outbox) as uow:
+        changed = await job(uow=uow)
     return int(changed)
 
 

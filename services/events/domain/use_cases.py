@@ -15,14 +15,8 @@ from services.common.events.catalogue import (
 )
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import (
-    ADMIN,
-    EVENT_OFFICER,
-    OWNER,
-    CommunityAccess,
-    RoleRequired,
-    access_to_item,
-)
+from services.common.membership.access import CommunityAccess, RoleRequired, access_to_item
+from services.common.membership.tables import ADMIN, EVENT_OFFICER, OWNER
 from services.common.unit_of_work import UnitOfWork
 from services.events.api.schemas import EventCancel, EventCreate
 from services.events.domain.models import (

@@ -5,8 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 from pydantic import BaseModel
 
-from services.common.auth import ActorDep
-from services.common.service import UnitOfWorkDep
+from services.common.api.deps import ActorDep, UnitOfWorkDep
 from services.members.domain import erasure
 
 router = APIRouter(tags=["members"])

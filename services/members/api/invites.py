@@ -6,10 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, status
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from services.common.auth import ActorDep
+from services.common.api.deps import ActorDep, PathId, UnitOfWorkDep
 from services.common.events.envelope import utc_now
-from services.common.fields import PathId, Timestamp
-from services.common.service import UnitOfWorkDep
+from services.common.fields import Timestamp
 from services.members.domain import invites
 
 router = APIRouter(tags=["members"])

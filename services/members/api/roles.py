@@ -5,10 +5,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from services.common.auth import ActorDep
-from services.common.fields import PathId
-from services.common.pagination import Page, PageDep
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.pagination import Page
 from services.members.api.role_schemas import (
     CommunityUpdate,
     MemberDecision,

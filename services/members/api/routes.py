@@ -4,10 +4,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from services.common.auth import Actor, ActorDep
-from services.common.fields import ID_MAX_LENGTH, ID_PATTERN, PathId
-from services.common.pagination import Page, PageDep
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.auth import Actor
+from services.common.fields import ID_MAX_LENGTH, ID_PATTERN
+from services.common.pagination import Page
 from services.members.api.schemas import (
     CommunityCreate,
     CommunityPublic,

@@ -6,10 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
-from services.common.auth import ActorDep
-from services.common.fields import NoNul, PathId
-from services.common.pagination import Page, PageDep
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.fields import NoNul
+from services.common.pagination import Page
 from services.members.api.schemas import DisplayName, MemberPublic, Tag
 from services.members.domain import profile, sanctions
 from services.members.domain.sanctions import Ladder, SanctionKind

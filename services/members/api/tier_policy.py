@@ -5,9 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.auth import ActorDep
-from services.common.fields import PathId
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.members.domain import tier_policy
 from services.members.domain.tier_policy import Policy, RunResult
 

@@ -6,9 +6,8 @@ from typing import Annotated
 from fastapi import APIRouter, status
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.common.auth import ActorDep
-from services.common.fields import NoNul, PathId
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.fields import NoNul
 from services.members.api.routes import MemberDep
 from services.members.domain import tiers
 from services.members.domain.seating import DEFAULT_CAPACITY

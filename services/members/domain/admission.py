@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
-from services.common.membership import BELONGING_STATUSES, CommunityNotFound
+from services.common.membership.access import CommunityNotFound
+from services.common.membership.tables import BELONGING_STATUSES
 from services.members.domain.models import Role
 from services.members.domain.permissions import Permission, PermissionRequired, may
 from services.members.storage import repository

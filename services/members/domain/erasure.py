@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from services.common.auth import Actor
 from services.common.events.catalogue import UserErased
+from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
 from services.common.events.envelope import utc_now
-from services.common.membership import ERASED_DISPLAY_NAME
 from services.common.unit_of_work import UnitOfWork
 from services.members.domain.models import NotAllowed
 from services.members.storage import erasure as storage

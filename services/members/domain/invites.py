@@ -7,7 +7,7 @@ from services.common.auth import Actor
 from services.common.events.catalogue import InviteCreated
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import BELONGING_STATUSES
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.domain.admission import acting
 from services.members.domain.permissions import Permission

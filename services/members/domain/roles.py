@@ -17,7 +17,7 @@ from services.common.events.catalogue import (
     MemberRoleChanged,
 )
 from services.common.events.envelope import utc_now
-from services.common.membership import BELONGING_STATUSES
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.api.role_schemas import CommunityUpdate
 from services.members.domain.admission import acting

@@ -18,7 +18,7 @@ from services.common.errors import Forbidden
 from services.common.events.catalogue import MemberRemoved, MemberSanctioned
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import BELONGING_STATUSES
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.domain.admission import acting
 from services.members.domain.models import MemberStatus, Role

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Actor
 from services.common.events.catalogue import DomainEvent, MemberPurged, MemberTierChanged
 from services.common.events.envelope import utc_now
-from services.common.membership import CommunityNotFound
+from services.common.membership.access import CommunityNotFound
 from services.common.unit_of_work import UnitOfWork
 from services.members.domain.admission import acting
 from services.members.domain.permissions import Permission

@@ -10,7 +10,7 @@ from services.common.auth import Actor
 from services.common.events.catalogue import CommunityCreated, MemberJoined
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import CommunityNotFound
+from services.common.membership.access import CommunityNotFound
 from services.common.unit_of_work import UnitOfWork
 from services.members.api.schemas import CommunityCreate, MemberCreate
 from services.members.domain import admission, referrals, seating

@@ -8,8 +8,8 @@ table: the projection ranks members within one community, so only the proportion
 from collections.abc import Mapping
 
 from services.common.events.catalogue import ActivityRecorded
+from services.common.events.consumer import ConsumerSpec
 from services.common.events.envelope import CloudEvent
-from services.common.service import ConsumerSpec
 from services.common.unit_of_work import UnitOfWork
 from services.members.storage import engagement
 

@@ -8,7 +8,6 @@ import logging
 
 from services.common.events.envelope import utc_now
 from services.common.runtime import ServiceRuntime, WorkerSpec
-from services.common.unit_of_work import UnitOfWork
 from services.members.domain.tier_policy import Policy, has_due_steps, run_scheduled
 from services.members.storage import engagement
 from services.members.storage import tier_policy as storage
@@ -26,11 +25,8 @@ async def run_due_policies(runtime: ServiceRuntime) -> int:
         async with runtime.read_sessions() as session:
             if not await has_due_steps(session=session, community_id=community_id):
                 continue
-        async with runtime.sessions() as session:
-            result = await run_scheduled(
-                uow=UnitOfWork(session=session, outbox=runtime.outbox), community_id=community_id
-            )
-            await session.commit()
+        async with runtime.unit_of_work() as uow:
+            result = await run_scheduled(uow=uow, community_id=community_id)
         if result.steps:
             ran += 1
             logger.info(

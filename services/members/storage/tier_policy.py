@@ -12,7 +12,7 @@ from sqlmodel import col
 
 from services.common.db_ops import insert_if_absent
 from services.common.ids import new_id
-from services.common.membership import BELONGING_STATUSES
+from services.common.membership.tables import BELONGING_STATUSES
 from services.members.storage.tables import ActivityDay, Membership, TierPolicy, TierPolicyRun
 
 TIER_POLICY_RUN: Table = TierPolicyRun.__table__  # type: ignore[attr-defined]

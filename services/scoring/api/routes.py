@@ -5,11 +5,10 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, status
 
-from services.common.auth import ActorDep
+from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.api.membership import require_member, require_role
 from services.common.events.envelope import utc_now
-from services.common.fields import PathId
-from services.common.membership import CommunityAccess, require_member, require_role
-from services.common.service import ReadSessionDep, UnitOfWorkDep
+from services.common.membership.access import CommunityAccess
 from services.scoring.api.schemas import (
     ActivitiesAccepted,
     ActivityCreate,

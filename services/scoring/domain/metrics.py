@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.errors import InvalidInput
-from services.common.membership import CommunityNotFound
+from services.common.membership.access import CommunityNotFound
 from services.scoring.domain import rules
 from services.scoring.domain.models import ActivityType, Granularity, Stage
 from services.scoring.storage import repository

@@ -23,7 +23,7 @@ from services.common.events.catalogue import (
     SegmentChanged,
 )
 from services.common.events.envelope import utc_now
-from services.common.membership import BELONGING_STATUSES
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import metrics, rules
@@ -60,8 +60,7 @@ async def close_due_periods(
             ends_at = rules.local_midnight(current, zone)
             if community.created_at >= ends_at:
                 continue  # the community did not exist during that period
-            async with runtime.sessions() as session:
-                uow = UnitOfWork(session=session, outbox=runtime.outbox)
+            async with runtime.unit_of_work() as uow:
                 if await close_period(
                     uow=uow,
                     community_id=community.id,
@@ -73,7 +72,6 @@ async def close_due_periods(
                     now=now,
                 ):
                     closed += 1
-                await session.commit()
     return closed
 
 
@@ -273,8 +271,6 @@ async def run_clockwork(
             async with runtime.read_sessions() as session:
                 communities = await repository.all_communities(session)
             for community in communities:
-                async with runtime.sessions() as session:
-                    uow = UnitOfWork(session=session, outbox=runtime.outbox)
+                async with runtime.unit_of_work() as uow:
                     await sweep_segments(uow=uow, community_id=community.id, now=now)
-                    await session.commit()
         await asyncio.sleep(poll_seconds)

@@ -13,16 +13,12 @@ from services.common.events.catalogue import (
     PointsChanged,
     UserErased,
 )
+from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership import (
-    ADMIN,
-    ERASED_DISPLAY_NAME,
-    OWNER,
-    CommunityNotFound,
-    communities_of,
-    known_member_ids,
-)
+from services.common.membership.access import CommunityNotFound
+from services.common.membership.repository import communities_of, known_member_ids
+from services.common.membership.tables import ADMIN, OWNER
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.api.schemas import ActivityCreate, PointsChange, RulesUpdate
 from services.scoring.domain import rules

@@ -23,9 +23,8 @@ from services.common.events.catalogue import (
     RegistrationConfirmed,
     UserErased,
 )
-from services.common.events.consumer import HandlerRegistry
+from services.common.events.consumer import ConsumerSpec, HandlerRegistry
 from services.common.events.envelope import CloudEvent, utc_now
-from services.common.service import ConsumerSpec
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.domain import use_cases
 from services.scoring.domain.ledger import Activity

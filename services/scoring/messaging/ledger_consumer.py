@@ -21,12 +21,11 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.events.catalogue import DomainEvent
-from services.common.events.consumer import InboxConsumer, PoisonMessage
+from services.common.events.consumer import ConsumerSpec, InboxConsumer, PoisonMessage
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.failpoints import failpoint
 from services.common.metrics import record_consumer_lag
 from services.common.runtime import ServiceRuntime
-from services.common.service import ConsumerSpec
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.storage import batches
 from services.scoring.storage.tables import messaging
@@ -142,8 +141,8 @@ class BatchInboxConsumer(InboxConsumer):
                 await self._dead_letter(record, exc)
 
     async def _apply_batch(self, decoded: Sequence[Decoded]) -> None:
-        async with self.sessions() as session:
-            connection = await session.connection()
+        async with UnitOfWork(self.sessions, self.outbox) as uow:
+            connection = await uow.session.connection()
             if connection.dialect.name == "sqlite":
                 # A batch touches thousands of index pages (ledger, boards, scores); SQLite's
                 # default 2 MB page cache re-reads them from the OS every batch, and its
@@ -154,11 +153,9 @@ class BatchInboxConsumer(InboxConsumer):
                 await connection.exec_driver_sql(
                     f"PRAGMA wal_autocheckpoint = {SQLITE_CHECKPOINT_PAGES}"
                 )
-            fresh = await self._claim(session, decoded)
+            fresh = await self._claim(uow.session, decoded)
             if fresh:
-                uow = UnitOfWork(session=session, outbox=self.outbox)
                 await self.batch_handler(uow, [(envelope, event) for _, envelope, event in fresh])
-            await session.commit()
         failpoint(f"{self.group_id}.after_db_commit")
 
     async def _claim(self, session: AsyncSession, decoded: Sequence[Decoded]) -> list[Decoded]:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from services.common.membership import create_membership_tables, drop_membership_tables
+from services.common.membership.tables import create_membership_tables, drop_membership_tables
 
 revision: str = "c594058d028d"
 down_revision: str | None = "02513fbe62a1"

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from services.common.membership import create_membership_tables, drop_membership_tables
+from services.common.membership.tables import create_membership_tables, drop_membership_tables
 
 revision: str = "af176f794911"
 down_revision: str | None = "21b59d333e20"

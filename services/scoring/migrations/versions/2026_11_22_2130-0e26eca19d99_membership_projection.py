@@ -15,7 +15,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-from services.common.membership import create_membership_tables, drop_membership_tables
+from services.common.membership.tables import create_membership_tables, drop_membership_tables
 
 revision: str = "0e26eca19d99"
 down_revision: str | None = "fbae9ef877ee"

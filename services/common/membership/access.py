@@ -1,0 +1,87 @@
+"""Admitting a caller to a community: a member with a role, or a platform admin or partner who
+acts there without belonging. A stranger is told the community does not exist."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Actor
+from services.common.errors import Forbidden, NotFound
+from services.common.membership import repository
+from services.common.membership.tables import BELONGING_STATUSES, MembershipTables
+
+
+class CommunityNotFound(NotFound):
+    """Said alike of a community that does not exist and of one the caller is not in."""
+
+    slug = "community-not-found"
+
+    def __init__(self, community_id: str) -> None:
+        super().__init__(f"No community {community_id!r}.", community_id=community_id)
+
+
+class RoleRequired(Forbidden):
+    slug = "role-required"
+
+    def __init__(self, roles: Iterable[str]) -> None:
+        wanted = sorted(roles)
+        super().__init__(
+            f"This needs one of these community roles: {', '.join(wanted)}.", roles=wanted
+        )
+
+
+@dataclass(frozen=True)
+class CommunityAccess:
+    """The caller, admitted to a community: as a member with a role, or as a platform admin or
+    a partner whose key covers it, who are not members (then `member_id` and `role` are None)."""
+
+    community_id: str
+    actor: Actor
+    member_id: str | None
+    role: str | None
+
+    def has_role(self, roles: Iterable[str]) -> bool:
+        return self.actor.may_administer(self.community_id) or self.role in set(roles)
+
+
+async def community_access(
+    session: AsyncSession,
+    tables: MembershipTables,
+    *,
+    community_id: str,
+    actor: Actor,
+    roles: Iterable[str] | None = None,
+) -> CommunityAccess:
+    """Admit the caller to a community: CommunityNotFound if it is unknown or the caller does
+    not belong to it, RoleRequired if `roles` are given and the caller has none of them."""
+    row = await repository.admission(session, tables, community_id=community_id, user_id=actor.id)
+    if row is None:
+        raise CommunityNotFound(community_id)
+    if row.status in BELONGING_STATUSES:
+        access = CommunityAccess(community_id, actor, row.member_id, row.role)
+    elif actor.may_administer(community_id):
+        # A platform admin, or a partner whose key covers this community (the gateway has
+        # checked the key's scope for the route).
+        access = CommunityAccess(community_id, actor, None, None)
+    else:
+        raise CommunityNotFound(community_id)
+    if roles is not None and not access.has_role(roles):
+        raise RoleRequired(roles)
+    return access
+
+
+async def access_to_item(
+    session: AsyncSession,
+    tables: MembershipTables,
+    *,
+    community_id: str,
+    actor: Actor,
+    hidden: NotFound,
+) -> CommunityAccess:
+    """Admit the caller to the community an object (a content item, an event) belongs to; if
+    they may not see it, raise `hidden`, the object's own 404, so it seems not to exist."""
+    try:
+        return await community_access(session, tables, community_id=community_id, actor=actor)
+    except CommunityNotFound as exc:
+        raise hidden from exc
