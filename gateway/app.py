@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway.auth import ActorSigner, TokenVerifier
@@ -31,28 +32,19 @@ from gateway.settings import GatewaySettings
 from gateway.storage import repository
 from gateway.storage import webhooks as webhook_repository
 from gateway.storage.tables import membership, messaging
-from gateway.webhooks.dispatcher import FanOutConsumer, WebhookSender
+from gateway.webhooks.dispatcher import WEBHOOKS_GROUP, FanOutConsumer, WebhookSender
 from gateway.webhooks.routes import router as webhooks_router
 from services.common.api.problems import install_problem_handlers
-from services.common.background import cancel_all, drain, supervised
 from services.common.components import GATEWAY
-from services.common.db import create_engine, session_factory
-from services.common.events.catalogue import ALL_TOPICS
-from services.common.events.consumer import InboxConsumer
-from services.common.events.housekeeping import prune_messaging_tables
-from services.common.events.kafka import KafkaLink
-from services.common.events.outbox import Outbox, OutboxRelay
-from services.common.logs import configure_logging
-from services.common.membership.handlers import membership_handlers
-from services.common.metrics import RequestMetricsMiddleware, sample_outbox_forever
+from services.common.membership.handlers import membership_consumer
+from services.common.metrics import RequestMetricsMiddleware
 from services.common.metrics import router as metrics_router
 from services.common.middleware import install_edge_middleware
-from services.common.migrations import upgrade_to_head
-from services.common.tracing import FASTAPI_TELEMETRY_OFF, configure_tracing, shutdown_tracing
+from services.common.process import open_process, run_background
+from services.common.runtime import ServiceRuntime, WorkerSpec
+from services.common.tracing import FASTAPI_TELEMETRY_OFF
 
 logger = logging.getLogger(__name__)
-
-MEMBERSHIP_GROUP = f"{GATEWAY.name}.membership"
 
 
 def create_app(settings: GatewaySettings | None = None) -> FastAPI:
@@ -60,41 +52,28 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        configure_logging(
-            settings.log_level, format=settings.log_format, service=settings.service_name
-        )
-        configure_tracing(settings.otel_exporter, service_name=settings.service_name)
-        if settings.uses_development_secret:
-            logger.warning(
-                "JWT_SECRET is not set: using the fixed development secret (%s mode); "
-                "tokens signed with it are public knowledge",
-                settings.environment,
-            )
-        database_url = settings.resolved_database_url()
-        if settings.run_migrations_on_startup:
-            await asyncio.to_thread(
-                upgrade_to_head, ini_path=GATEWAY.alembic_ini, database_url=database_url
-            )
-        runtime, closers = _open_runtime(settings, app, database_url)
-        app.state.runtime = runtime
-        stopping = asyncio.Event()
-        graceful, others = _background_jobs(settings, runtime, stopping)
-        graceful_tasks = [
-            asyncio.create_task(supervised(name, run, stopping)) for name, run in graceful
-        ]
-        tasks = [asyncio.create_task(supervised(name, run, stopping)) for name, run in others]
-        try:
-            yield
-        finally:
-            # As a service stops: the relay publishes what is pending (a `webhook.disabled`
-            # would otherwise wait for the next start), the consumers finish their batch and
-            # leave their groups; the rest is cancelled.
-            stopping.set()
-            await cancel_all(tasks)
-            await drain(graceful_tasks, grace_seconds=settings.shutdown_grace_seconds)
-            for close in closers:
-                await close()
-            shutdown_tracing()  # flushes the spans still batched
+        async with open_process(
+            settings=settings, alembic_ini=GATEWAY.alembic_ini, tables=messaging
+        ) as core:
+            if settings.uses_development_secret:
+                logger.warning(
+                    "JWT_SECRET is not set: using the fixed development secret (%s mode); "
+                    "tokens signed with it are public knowledge",
+                    settings.environment,
+                )
+            runtime, closers = _open_runtime(settings, app, core)
+            app.state.runtime = runtime
+            try:
+                async with run_background(
+                    core,
+                    tables=messaging,
+                    consumers=[membership_consumer(GATEWAY.name, membership)],
+                    workers=_workers(settings, runtime),
+                ):
+                    yield
+            finally:
+                for close in closers:
+                    await close()
 
     # The gateway's own routes are not the API: /openapi.json and /docs serve the merged one.
     app = FastAPI(
@@ -151,14 +130,9 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
 
 
 def _open_runtime(
-    settings: GatewaySettings, app: FastAPI, database_url: str
+    settings: GatewaySettings, app: FastAPI, core: ServiceRuntime
 ) -> tuple[GatewayRuntime, list[Callable[[], Awaitable[Any]]]]:
-    """What the running gateway holds, and how to close it, in order."""
-    engine = create_engine(database_url)
-    read_engine = create_engine(database_url, read_only=True)
-    sessions = session_factory(engine)
-    read_sessions = session_factory(read_engine)
-    kafka = KafkaLink(settings, ALL_TOPICS)
+    """What the running gateway holds beside the process core, and how to close it, in order."""
     client = build_client(settings)
     retry_client = build_client(settings, pooled=False)
     upstreams = settings.upstream_urls()
@@ -167,7 +141,6 @@ def _open_runtime(
         rate=settings.rate_limit_per_second,
         burst=settings.rate_limit_burst,
     )
-    outbox = Outbox(messaging, source=GATEWAY.name)
     jwks = None
     if settings.jwt_jwks_url:
         jwks = JwksKeys(
@@ -179,8 +152,8 @@ def _open_runtime(
     if settings.webhook_allow_private_urls:
         logger.warning("WEBHOOK_ALLOW_PRIVATE_URLS is set: webhooks may reach private addresses")
     sender = WebhookSender(
-        sessions=sessions,
-        outbox=outbox,
+        sessions=core.sessions,
+        outbox=core.outbox,
         allow_private_urls=settings.webhook_allow_private_urls,
         retry_schedule_seconds=settings.webhook_retry_schedule_seconds,
         timeout_seconds=settings.webhook_timeout_seconds,
@@ -197,7 +170,7 @@ def _open_runtime(
         ),
         jwks=jwks,
         keys=ApiKeyAuthenticator(
-            sessions=read_sessions, cache_seconds=settings.api_key_cache_seconds
+            sessions=core.read_sessions, cache_seconds=settings.api_key_cache_seconds
         ),
         limiter=limiter,
         proxy=UpstreamProxy(
@@ -207,69 +180,57 @@ def _open_runtime(
             retry_client=retry_client,
         ),
         openapi=MergedOpenApi(client=client, upstreams=upstreams, local=app),
-        sessions=sessions,
-        read_sessions=read_sessions,
-        outbox=outbox,
-        kafka=kafka,
+        sessions=core.sessions,
+        read_sessions=core.read_sessions,
+        outbox=core.outbox,
+        kafka=core.kafka,
         webhooks=sender,
     )
     closers: list[Callable[[], Awaitable[Any]]] = [
-        kafka.close,
         limiter.close,
         client.aclose,
         retry_client.aclose,
-        engine.dispose,
-        read_engine.dispose,
     ]
     return runtime, closers
 
 
-Job = tuple[str, Callable[[], Awaitable[None]]]
-
-
-def _background_jobs(
-    settings: GatewaySettings, runtime: GatewayRuntime, stopping: asyncio.Event
-) -> tuple[list[Job], list[Job]]:
-    """The jobs given time to finish at shutdown (the outbox relay, for the gateway's own
-    events such as `webhook.disabled`, and the consumers: the membership projection and the
-    webhooks' fan-out), and the others (pruning, the webhook sender, the outbox gauges, the
-    JWKS refresh)."""
-    relay = OutboxRelay.of(runtime, settings, stopping)
-    graceful: list[Job] = [("outbox relay", relay.run)]
-    others: list[Job] = [
-        ("pruning", lambda: _prune_forever(settings, runtime.sessions)),
-        ("webhook sender", runtime.webhooks.run),
-        (
-            "outbox metrics",
-            lambda: sample_outbox_forever(runtime.read_sessions, messaging, GATEWAY.name),
-        ),
+def _workers(settings: GatewaySettings, runtime: GatewayRuntime) -> list[WorkerSpec]:
+    """The gateway's own background jobs beside the process core's: the webhooks' fan-out
+    consumer (graceful: it finishes its batch at shutdown), the webhook sender, the pruning of
+    idempotency records and old deliveries, and the JWKS refresh."""
+    workers = [
+        WorkerSpec("webhook sender", lambda _core: runtime.webhooks.run()),
+        WorkerSpec("pruning", lambda core: _prune_forever(settings, core.sessions)),
     ]
     if runtime.jwks is not None:
-        others.append(("JWKS refresh", runtime.jwks.run))
-    if not settings.run_consumers:
-        return graceful, others
-    shared: dict[str, Any] = {
-        "sessions": runtime.sessions,
-        "outbox": runtime.outbox,
-        "tables": messaging,
-        "kafka": runtime.kafka,
-        "max_attempts": settings.consumer_max_attempts,
-        "stopping": stopping,
-    }
-    handlers = membership_handlers(membership)
-    membership_consumer = InboxConsumer(
-        group_id=MEMBERSHIP_GROUP,
-        topics=sorted({event.kafka_topic() for event in handlers}),
-        handlers=handlers,
-        **shared,
-    )
-    webhooks_consumer = FanOutConsumer(wake=runtime.webhooks.wake, **shared)
-    graceful.append((f"consumer {MEMBERSHIP_GROUP}", membership_consumer.run))
-    graceful.append((f"consumer {webhooks_consumer.group_id}", webhooks_consumer.run))
-    return graceful, others
+        jwks = runtime.jwks
+        workers.append(WorkerSpec("JWKS refresh", lambda _core: jwks.run()))
+    if settings.run_consumers:
+        workers.append(
+            WorkerSpec(f"consumer {WEBHOOKS_GROUP}", _fan_out(settings, runtime), graceful=True)
+        )
+    return workers
 
 
-async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:
+def _fan_out(
+    settings: GatewaySettings, runtime: GatewayRuntime
+) -> Callable[[ServiceRuntime], Awaitable[None]]:
+    async def run(core: ServiceRuntime) -> None:
+        consumer = FanOutConsumer(
+            wake=runtime.webhooks.wake,
+            sessions=core.sessions,
+            kafka=core.kafka,
+            max_attempts=settings.consumer_max_attempts,
+            stopping=core.stopping,
+        )
+        await consumer.run()
+
+    return run
+
+
+async def _prune_forever(
+    settings: GatewaySettings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
     while True:
         now = datetime.now(UTC)
         async with sessions() as session:
@@ -279,7 +240,6 @@ async def _prune_forever(settings: GatewaySettings, sessions: Any) -> None:
                 created_before=now - timedelta(seconds=settings.webhook_log_retention_seconds),
             )
             await session.commit()
-        deleted += await prune_messaging_tables(sessions, messaging, settings)
         if deleted:
-            logger.info("pruned %d idempotency records, old deliveries and inbox rows", deleted)
+            logger.info("pruned %d idempotency records and old deliveries", deleted)
         await asyncio.sleep(settings.prune_interval_seconds)

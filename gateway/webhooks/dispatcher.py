@@ -29,7 +29,6 @@ from typing import Any
 
 import aiohttp
 import orjson
-from aiokafka import AIOKafkaConsumer
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -39,12 +38,12 @@ from gateway.webhooks.signing import signature_header
 from gateway.webhooks.ssrf import GuardedResolver, UnsafeWebhookUrl, checked_url
 from services.common.components import GATEWAY
 from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES, WebhookDisabled, topic_of
-from services.common.events.consumer import InboxConsumer, PoisonMessage
+from services.common.events.consumer import ConsumerLoop, EventReader, Records
 from services.common.events.envelope import CloudEvent
+from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.ids import new_id
 from services.common.metrics import WEBHOOK_FAILURES
-from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -135,39 +134,40 @@ def announced(envelope: CloudEvent) -> Announced:
     )
 
 
-class FanOutConsumer(InboxConsumer):
-    """The `gateway.webhooks` consumer: every type in the catalogue, a whole batch of a
-    partition turned into deliveries in one transaction. It needs no inbox rows: a delivery is
-    unique per (endpoint, event), so a redelivered event adds nothing."""
+class FanOutConsumer:
+    """The `gateway.webhooks` consumer: every type in the catalogue, each batch the loop polls
+    turned into deliveries in one transaction. It needs no inbox rows: a delivery is unique per
+    (endpoint, event), so a redelivered event adds nothing."""
 
-    def __init__(self, *, wake: Callable[[], None], **options: Any) -> None:
-        async def unused(_uow: UnitOfWork, _event: Any, _envelope: CloudEvent) -> None:
-            raise NotImplementedError
-
-        super().__init__(
+    def __init__(
+        self,
+        *,
+        wake: Callable[[], None],
+        sessions: async_sessionmaker[AsyncSession],
+        kafka: KafkaLink,
+        max_attempts: int,
+        stopping: asyncio.Event,
+    ) -> None:
+        self.group_id = WEBHOOKS_GROUP
+        self.sessions = sessions
+        self.max_attempts = max_attempts
+        self._wake = wake
+        self.reader = EventReader(group_id=WEBHOOKS_GROUP, handled_types=EVENT_TYPES, kafka=kafka)
+        self.loop = ConsumerLoop(
             group_id=WEBHOOKS_GROUP,
             topics=FANNED_OUT_TOPICS,
-            handlers=dict.fromkeys(EVENT_TYPES.values(), unused),
-            **options,
+            kafka=kafka,
+            stopping=stopping,
+            apply=self.fan_out,
         )
-        self._wake = wake
 
-    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        while not self.stopping.is_set():
-            batches = await consumer.getmany(timeout_ms=500)
-            for partition, records in batches.items():
-                events: list[Announced] = []
-                for record in records:
-                    try:
-                        envelope, event = self._decode(record)
-                    except PoisonMessage as exc:
-                        await self._dead_letter(record, exc)
-                        continue
-                    if event is not None:
-                        events.append(announced(envelope))
-                if events:
-                    await self._deliver(events)
-                await consumer.commit({partition: records[-1].offset + 1})
+    async def run(self) -> None:
+        await self.loop.run()
+
+    async def fan_out(self, records: Records) -> None:
+        events = [announced(envelope) for _, envelope, _ in await self.reader.handled(records)]
+        if events:
+            await self._deliver(events)
 
     async def _deliver(self, events: list[Announced]) -> None:
         for attempt in range(self.max_attempts):

@@ -8,7 +8,7 @@ before its offset is committed, so nothing is dropped.
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,31 +52,40 @@ class PoisonMessage(Exception):
     """The message can never be processed (not an envelope, or data that breaks its schema)."""
 
 
-class InboxConsumer:
+Records = Sequence[ConsumerRecord[bytes, bytes]]
+# Applies (or dead-letters) every record of a batch before it returns; the loop then commits.
+BatchApplier = Callable[[Records], Awaitable[None]]
+Decoded = tuple[ConsumerRecord[bytes, bytes], CloudEvent, DomainEvent]
+
+
+class ConsumerLoop:
+    """The one consumer loop: connects, polls, hands each batch to `apply`, commits the offsets
+    and reports the lag; reconnects after a broker outage; ends after the batch in hand once
+    `stopping` is set, leaving the group so another replica takes its partitions at once.
+
+    The inbox consumer, scoring's batch consumer and the webhook fan-out differ only in their
+    `apply`."""
+
     def __init__(
         self,
         *,
         group_id: str,
         topics: Sequence[str],
-        handlers: HandlerRegistry,
-        sessions: async_sessionmaker[AsyncSession],
-        outbox: Outbox,
-        tables: MessagingTables,
         kafka: KafkaLink,
-        max_attempts: int,
-        stopping: asyncio.Event | None = None,
+        stopping: asyncio.Event,
+        apply: BatchApplier,
+        max_records: int | None = None,
+        poll_timeout_ms: int = 500,
+        on_started: Callable[[], None] | None = None,
     ) -> None:
         self.group_id = group_id
         self.topics = tuple(topics)
-        self.handlers = {event_class.type: handler for event_class, handler in handlers.items()}
-        self.sessions = sessions
-        self.outbox = outbox
-        self.inbox = tables.inbox
         self.kafka = kafka
-        self.max_attempts = max_attempts
-        # Set at shutdown: the consumer ends after the batch in hand, its offsets committed,
-        # and leaves the group so another replica takes its partitions at once.
-        self.stopping = stopping or asyncio.Event()
+        self.stopping = stopping
+        self.apply = apply
+        self.max_records = max_records
+        self.poll_timeout_ms = poll_timeout_ms
+        self.on_started = on_started
 
     def _new_consumer(self) -> AIOKafkaConsumer:
         return AIOKafkaConsumer(
@@ -101,6 +110,8 @@ class InboxConsumer:
                 await self.kafka.producer()  # ensures the topics exist before subscribing
                 await consumer.start()
                 backoff = 0.2
+                if self.on_started is not None:
+                    self.on_started()
                 await self._consume(consumer)
             except (TimeoutError, KafkaError, OSError) as exc:
                 logger.warning("consumer %s lost Kafka (%r); reconnecting", self.group_id, exc)
@@ -115,13 +126,16 @@ class InboxConsumer:
 
     async def _consume(self, consumer: AIOKafkaConsumer) -> None:
         while not self.stopping.is_set():
-            batches = await consumer.getmany(timeout_ms=500)
-            for partition, records in batches.items():
-                for record in records:
-                    await self.process(record)
-                failpoint(f"{self.group_id}.before_offset_commit")
-                next_offset = records[-1].offset + 1
-                await consumer.commit({partition: next_offset})
+            fetched = await consumer.getmany(
+                timeout_ms=self.poll_timeout_ms, max_records=self.max_records
+            )
+            if not fetched:
+                continue
+            await self.apply([record for part in fetched.values() for record in part])
+            failpoint(f"{self.group_id}.before_offset_commit")
+            next_offsets = {partition: part[-1].offset + 1 for partition, part in fetched.items()}
+            await consumer.commit(next_offsets)
+            for partition, next_offset in next_offsets.items():
                 record_consumer_lag(
                     self.group_id,
                     partition.topic,
@@ -130,11 +144,108 @@ class InboxConsumer:
                     log_end=consumer.highwater(partition),
                 )
 
+
+class EventReader:
+    """Turns records into events of the types a consumer handles; what can never be read goes
+    to `<topic>.dlq` with the error attached."""
+
+    def __init__(self, *, group_id: str, handled_types: Iterable[str], kafka: KafkaLink) -> None:
+        self.group_id = group_id
+        self.handled_types = frozenset(handled_types)
+        self.kafka = kafka
+
+    def decode(self, record: ConsumerRecord[bytes, bytes]) -> tuple[CloudEvent, DomainEvent | None]:
+        """The envelope and its event (None for a type this consumer does not handle)."""
+        try:
+            envelope = CloudEvent.model_validate_json(record.value or b"")
+        except ValidationError as exc:
+            raise PoisonMessage(f"not a CloudEvents envelope: {exc}") from exc
+        if envelope.type not in self.handled_types:
+            return envelope, None
+        try:
+            return envelope, parse(envelope)
+        except ValidationError as exc:
+            raise PoisonMessage(f"data does not match {envelope.type}: {exc}") from exc
+
+    async def handled(self, records: Records) -> list[Decoded]:
+        """The records' events this consumer handles; poison is dead-lettered on the way."""
+        decoded: list[Decoded] = []
+        for record in records:
+            try:
+                envelope, event = self.decode(record)
+            except PoisonMessage as exc:
+                await self.dead_letter(record, exc)
+                continue
+            if event is not None:
+                decoded.append((record, envelope, event))
+        return decoded
+
+    async def dead_letter(self, record: ConsumerRecord[bytes, bytes], error: Exception) -> None:
+        producer = await self.kafka.producer()
+        headers = [
+            *(record.headers or ()),
+            ("huoli-error", repr(error)[:4000].encode()),
+            ("huoli-consumer", self.group_id.encode()),
+            ("huoli-original-partition", str(record.partition).encode()),
+            ("huoli-original-offset", str(record.offset).encode()),
+        ]
+        await producer.send_and_wait(
+            dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
+        )
+        DEAD_LETTERS.labels(self.group_id, record.topic).inc()
+        logger.error(
+            "consumer %s sent %s[%d]@%d to the DLQ: %r",
+            self.group_id,
+            record.topic,
+            record.partition,
+            record.offset,
+            error,
+        )
+
+
+class InboxConsumer:
+    """Applies each event in a transaction of its own, together with its inbox row."""
+
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        topics: Sequence[str],
+        handlers: HandlerRegistry,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        tables: MessagingTables,
+        kafka: KafkaLink,
+        max_attempts: int,
+        stopping: asyncio.Event | None = None,
+    ) -> None:
+        self.group_id = group_id
+        self.handlers = {event_class.type: handler for event_class, handler in handlers.items()}
+        self.sessions = sessions
+        self.outbox = outbox
+        self.inbox = tables.inbox
+        self.max_attempts = max_attempts
+        self.reader = EventReader(group_id=group_id, handled_types=self.handlers, kafka=kafka)
+        self.loop = ConsumerLoop(
+            group_id=group_id,
+            topics=topics,
+            kafka=kafka,
+            stopping=stopping or asyncio.Event(),
+            apply=self.process_all,
+        )
+
+    async def run(self) -> None:
+        await self.loop.run()
+
+    async def process_all(self, records: Records) -> None:
+        for record in records:
+            await self.process(record)
+
     async def process(self, record: ConsumerRecord[bytes, bytes]) -> None:
         try:
-            envelope, event = self._decode(record)
+            envelope, event = self.reader.decode(record)
         except PoisonMessage as exc:
-            await self._dead_letter(record, exc)
+            await self.reader.dead_letter(record, exc)
             return
         if event is None:
             return  # a type this consumer does not handle
@@ -173,23 +284,9 @@ class InboxConsumer:
                 )
                 await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
         assert last_error is not None
-        await self._dead_letter(record, last_error)
+        await self.reader.dead_letter(record, last_error)
 
-    def _decode(
-        self, record: ConsumerRecord[bytes, bytes]
-    ) -> tuple[CloudEvent, DomainEvent | None]:
-        try:
-            envelope = CloudEvent.model_validate_json(record.value or b"")
-        except ValidationError as exc:
-            raise PoisonMessage(f"not a CloudEvents envelope: {exc}") from exc
-        if envelope.type not in self.handlers:
-            return envelope, None
-        try:
-            return envelope, parse(envelope)
-        except ValidationError as exc:
-            raise PoisonMessage(f"data does not match {envelope.type}: {exc}") from exc
-
-    async def _apply(self, envelope: CloudEvent, event: DomainEvent | None) -> None:
+    async def _apply(self, envelope: CloudEvent, event: DomainEvent) -> None:
         handler = self.handlers[envelope.type]
         async with UnitOfWork(self.sessions, self.outbox) as uow:
             first_time = await insert_if_absent(
@@ -207,28 +304,6 @@ class InboxConsumer:
             await handler(uow, event, envelope)
         failpoint(f"{self.group_id}.after_db_commit")
 
-    async def _dead_letter(self, record: ConsumerRecord[bytes, bytes], error: Exception) -> None:
-        producer = await self.kafka.producer()
-        headers = [
-            *(record.headers or ()),
-            ("huoli-error", repr(error)[:4000].encode()),
-            ("huoli-consumer", self.group_id.encode()),
-            ("huoli-original-partition", str(record.partition).encode()),
-            ("huoli-original-offset", str(record.offset).encode()),
-        ]
-        await producer.send_and_wait(
-            dlq_topic(record.topic), value=record.value, key=record.key, headers=headers
-        )
-        DEAD_LETTERS.labels(self.group_id, record.topic).inc()
-        logger.error(
-            "consumer %s sent %s[%d]@%d to the DLQ: %r",
-            self.group_id,
-            record.topic,
-            record.partition,
-            record.offset,
-            error,
-        )
-
 
 def _traceparent(record: ConsumerRecord[bytes, bytes], envelope: CloudEvent) -> str | None:
     """The trace context of the message: its W3C header, else the envelope's extension (a
@@ -241,4 +316,12 @@ def _traceparent(record: ConsumerRecord[bytes, bytes], envelope: CloudEvent) -> 
     return valid_traceparent(envelope.traceparent)
 
 
-__all__ = ["HandlerRegistry", "InboxConsumer", "TopicPartition"]
+__all__ = [
+    "BatchApplier",
+    "ConsumerLoop",
+    "Decoded",
+    "EventReader",
+    "HandlerRegistry",
+    "InboxConsumer",
+    "TopicPartition",
+]

@@ -14,17 +14,18 @@ transaction so that only the one that cannot be applied goes to the dead-letter 
 import asyncio
 import gc
 import logging
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
 
-from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
-from sqlalchemy.ext.asyncio import AsyncSession
+from aiokafka import ConsumerRecord
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.events.catalogue import DomainEvent
-from services.common.events.consumer import ConsumerSpec, InboxConsumer, PoisonMessage
+from services.common.events.consumer import ConsumerLoop, ConsumerSpec, Decoded, EventReader
 from services.common.events.envelope import CloudEvent, utc_now
+from services.common.events.kafka import KafkaLink
+from services.common.events.outbox import Outbox
+from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
-from services.common.metrics import record_consumer_lag
 from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.storage import batches
@@ -69,17 +70,52 @@ def tune_gc_for_batches() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-Decoded = tuple[ConsumerRecord[bytes, bytes], CloudEvent, DomainEvent]
+# What the consumer hands the ledger: the batch's new events, in one unit of work.
+BatchHandler = Callable[[UnitOfWork, Sequence[tuple[CloudEvent, DomainEvent]]], Awaitable[None]]
 
 
-class BatchInboxConsumer(InboxConsumer):
-    """An inbox consumer whose spec has one batch handler instead of per-event ones."""
+class BatchInboxConsumer:
+    """The `scoring.ledger` consumer: the one consumer loop, applying each batch it polls with
+    the batch handler in one transaction."""
 
-    def __init__(self, *, spec: ConsumerSpec, batch_handler: Any, **kwargs: Any) -> None:
-        super().__init__(
-            group_id=spec.group_id, topics=spec.topics, handlers=spec.handlers, **kwargs
-        )
+    def __init__(
+        self,
+        *,
+        spec: ConsumerSpec,
+        batch_handler: BatchHandler,
+        sessions: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
+        tables: MessagingTables,
+        kafka: KafkaLink,
+        stopping: asyncio.Event | None = None,
+        on_started: Callable[[], None] | None = None,
+    ) -> None:
+        self.group_id = spec.group_id
         self.batch_handler = batch_handler
+        self.sessions = sessions
+        self.outbox = outbox
+        self.inbox = tables.inbox
+        self.reader = EventReader(
+            group_id=spec.group_id,
+            handled_types=(event_class.type for event_class in spec.handlers),
+            kafka=kafka,
+        )
+
+        def started() -> None:
+            tune_gc_for_batches()
+            if on_started is not None:
+                on_started()
+
+        self.loop = ConsumerLoop(
+            group_id=spec.group_id,
+            topics=spec.topics,
+            kafka=kafka,
+            stopping=stopping or asyncio.Event(),
+            apply=self.process_batch,
+            max_records=self.batch_records(),
+            poll_timeout_ms=200,
+            on_started=started,
+        )
 
     def batch_records(self) -> int:
         """The most records one batch takes, by what a batch locks on this database."""
@@ -87,37 +123,11 @@ class BatchInboxConsumer(InboxConsumer):
         dialect = getattr(getattr(bind, "dialect", None), "name", None)
         return MAX_BATCH_RECORDS_POSTGRESQL if dialect == "postgresql" else MAX_BATCH_RECORDS
 
-    async def _consume(self, consumer: AIOKafkaConsumer) -> None:
-        max_records = self.batch_records()
-        tune_gc_for_batches()
-        while not self.stopping.is_set():
-            fetched = await consumer.getmany(timeout_ms=200, max_records=max_records)
-            if not fetched:
-                continue
-            records = [record for part in fetched.values() for record in part]
-            await self.process_batch(records)
-            failpoint(f"{self.group_id}.before_offset_commit")
-            next_offsets = {partition: part[-1].offset + 1 for partition, part in fetched.items()}
-            await consumer.commit(next_offsets)
-            for partition, next_offset in next_offsets.items():
-                record_consumer_lag(
-                    self.group_id,
-                    partition.topic,
-                    partition.partition,
-                    next_offset=next_offset,
-                    log_end=consumer.highwater(partition),
-                )
+    async def run(self) -> None:
+        await self.loop.run()
 
     async def process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
-        decoded: list[Decoded] = []
-        for record in records:
-            try:
-                envelope, event = self._decode(record)
-            except PoisonMessage as exc:
-                await self._dead_letter(record, exc)
-                continue
-            if event is not None:
-                decoded.append((record, envelope, event))
+        decoded = await self.reader.handled(records)
         if not decoded:
             return
         for attempt in range(BATCH_ATTEMPTS):
@@ -138,7 +148,7 @@ class BatchInboxConsumer(InboxConsumer):
             try:
                 await self._apply_batch([(record, envelope, event)])
             except Exception as exc:
-                await self._dead_letter(record, exc)
+                await self.reader.dead_letter(record, exc)
 
     async def _apply_batch(self, decoded: Sequence[Decoded]) -> None:
         async with UnitOfWork(self.sessions, self.outbox) as uow:
@@ -189,7 +199,9 @@ class BatchInboxConsumer(InboxConsumer):
         return fresh
 
 
-def batch_consumer_worker(spec: ConsumerSpec, batch_handler: Any) -> Any:
+def batch_consumer_worker(
+    spec: ConsumerSpec, batch_handler: BatchHandler
+) -> Callable[[ServiceRuntime], Awaitable[None]]:
     """A `WorkerSpec.run` running the batch consumer on the service's runtime."""
 
     async def run(runtime: ServiceRuntime) -> None:
@@ -203,7 +215,6 @@ def batch_consumer_worker(spec: ConsumerSpec, batch_handler: Any) -> Any:
             outbox=runtime.outbox,
             tables=messaging,
             kafka=runtime.kafka,
-            max_attempts=runtime.settings.consumer_max_attempts,
             stopping=runtime.stopping,
         )
         await consumer.run()
@@ -211,4 +222,4 @@ def batch_consumer_worker(spec: ConsumerSpec, batch_handler: Any) -> Any:
     return run
 
 
-__all__ = ["BatchInboxConsumer", "TopicPartition", "batch_consumer_worker"]
+__all__ = ["BatchHandler", "BatchInboxConsumer", "batch_consumer_worker"]
