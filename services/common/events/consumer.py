@@ -224,6 +224,7 @@ class InboxConsumer:
         self.sessions = sessions
         self.outbox = outbox
         self.inbox = tables.inbox
+        self.kafka = kafka
         self.max_attempts = max_attempts
         self.reader = EventReader(group_id=group_id, handled_types=self.handlers, kafka=kafka)
         self.loop = ConsumerLoop(
