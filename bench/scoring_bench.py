@@ -64,18 +64,19 @@ from services.common.events.kafka import KafkaLink  # noqa: E402
 from services.common.events.outbox import Outbox  # noqa: E402
 from services.common.membership.repository import save_community, save_membership  # noqa: E402
 from services.common.migrations import upgrade_to_head  # noqa: E402
-from services.scoring.domain import rules  # noqa: E402
-from services.scoring.messaging.handlers import LEDGER_CONSUMER, apply_batch  # noqa: E402
+from services.scoring.engagement import rules as engagement_rules  # noqa: E402
+from services.scoring.leaderboards import rules as ranks  # noqa: E402
+from services.scoring.ledger.handlers import LEDGER_CONSUMER, apply_batch  # noqa: E402
 from services.scoring.messaging.ledger_consumer import BatchInboxConsumer  # noqa: E402
 from services.scoring.settings import ScoringSettings  # noqa: E402
-from services.scoring.storage import ranks  # noqa: E402
-from services.scoring.storage.batches import (  # noqa: E402
+from services.scoring.tables import (  # noqa: E402  # noqa: E402
     board_table,
     bucket_table,
     key_bucket_table,
+    membership,
+    messaging,
     score_table,
 )
-from services.scoring.storage.tables import membership, messaging  # noqa: E402
 
 ALEMBIC_INI = ROOT / "services" / "scoring" / "alembic.ini"
 OWNER = "bench-owner"
@@ -305,8 +306,8 @@ async def seed(database_url: str, community_id: str, members: int, *, ranked: bo
                     "score_milli": (i * 7919) % 1_000_000 + 1,
                     "activity_count": 1,
                     "last_active_at": now,
-                    "engagement_key": rules.add_to_key(
-                        rules.NO_SCORE, (i * 7919) % 1_000_000 + 1, now, 14
+                    "engagement_key": engagement_rules.add_to_key(
+                        engagement_rules.NO_SCORE, (i * 7919) % 1_000_000 + 1, now, 14
                     ),
                     "half_life_days": 14.0,
                     "points_milli": 0,
@@ -329,7 +330,7 @@ async def seed(database_url: str, community_id: str, members: int, *, ranked: bo
                 await session.execute(insert(score_table), scores[start : start + 5000])
             await session.execute(insert(bucket_table), buckets)
             key_buckets = ranks.key_bucket_changes(
-                (community_id, rules.NO_SCORE, row["engagement_key"]) for row in scores
+                (community_id, engagement_rules.NO_SCORE, row["engagement_key"]) for row in scores
             )
             await session.execute(
                 insert(key_bucket_table),

@@ -18,9 +18,10 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from services.scoring.domain import rules
-from services.scoring.domain.ledger import COMMUNITY_SCOPE, LedgerRow, period_starts
-from services.scoring.storage.batches import BOARD_KEY, SCORE_COLUMNS, TYPE_COLUMNS
+from services.scoring.leaderboards.rules import COMMUNITY_SCOPE
+from services.scoring.ledger.repository import BOARD_KEY, SCORE_COLUMNS, TYPE_COLUMNS
+from services.scoring.ledger.rules import LedgerRow, period_starts
+from services.scoring.scoring_rules import rules as scoring_rules
 
 BATCH = 1000
 CONSUMER = "scoring.ledger"
@@ -93,7 +94,7 @@ def _rows(messages: Sequence[bytes], seq: int, recorded: str) -> dict[str, list[
         community, member, kind = data["community_id"], data["member_id"], data["activity_type"]
         occurred = data["occurred_at"].replace("T", " ")[:26]
         day = occurred[:10]
-        points = rules.DEFAULT_RULES.weight_milli(kind)
+        points = scoring_rules.DEFAULT_RULES.weight_milli(kind)
         inbox.append((CONSUMER, envelope["id"], envelope["type"], recorded))
         entry: tuple[Any, ...] = (f"led{seq:020d}", data["activity_id"], community, member)
         entry += (kind, points, occurred, recorded, None, None, "{}", seq, "credited", 14.0)

@@ -23,7 +23,7 @@ from huoli.seed import SeedPlan, seed_community, total_work
 from services.common.components import GATEWAY, SERVICES
 from services.common.migrations import upgrade_to_head
 from services.common.settings import ServiceSettings
-from services.scoring.replay import replay as replay_ledger
+from services.scoring.replay.service import replay as replay_ledger
 from services.scoring.settings import ScoringSettings
 
 # Every component with a database of its own.

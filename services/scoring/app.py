@@ -8,11 +8,16 @@ from fastapi import FastAPI
 from services.common.membership.handlers import membership_consumer
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
-from services.scoring.api.routes import router
-from services.scoring.domain.period_close import run_clockwork
-from services.scoring.messaging.handlers import LEDGER_WORKER
+from services.scoring.engagement.routes import router as engagement_router
+from services.scoring.ingestion.routes import router as ingestion_router
+from services.scoring.leaderboards.routes import router as leaderboards_router
+from services.scoring.ledger.handlers import LEDGER_WORKER
+from services.scoring.metrics.routes import router as metrics_router
+from services.scoring.periods.workers import run_clockwork
+from services.scoring.points.routes import router as points_router
+from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
-from services.scoring.storage.tables import membership, messaging
+from services.scoring.tables import membership, messaging
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
@@ -33,7 +38,15 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         description="The activity ledger, engagement scores and leaderboards.",
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
-        routers=[router],
+        # In the order the endpoints have always been listed in the OpenAPI document.
+        routers=[
+            ingestion_router,
+            leaderboards_router,
+            engagement_router,
+            points_router,
+            scoring_rules_router,
+            metrics_router,
+        ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership)],
         workers=[

@@ -15,7 +15,7 @@ from services.common.events.catalogue import (
     register,
 )
 from services.common.events.consumer import ConsumerSpec
-from services.scoring.messaging.handlers import LEDGER_CONSUMER
+from services.scoring.ledger.handlers import LEDGER_CONSUMER
 
 NOW = datetime(2026, 11, 22, tzinfo=UTC)
 

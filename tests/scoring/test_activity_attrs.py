@@ -19,7 +19,7 @@ from services.common.events.catalogue import ActivityRecorded
 from services.common.fields import JSON_OBJECT_MAX_BYTES, JSON_OBJECT_MAX_DEPTH
 from services.scoring.app import create_app
 from services.scoring.settings import ScoringSettings
-from services.scoring.storage.tables import membership
+from services.scoring.tables import membership
 from tests.support import (
     KafkaProbe,
     actor,

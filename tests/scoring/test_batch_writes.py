@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, Column, Float, Integer, MetaData, String, Table, insert, text
 
 from services.common.db import UtcDateTime, create_engine, session_factory
-from services.scoring.storage import batches
+from services.scoring.ledger import repository as batches
 
 
 def table(name: str, metadata: MetaData) -> Table:

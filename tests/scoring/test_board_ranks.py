@@ -9,7 +9,10 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from services.common.components import SCORING
-from services.scoring.storage import batches, ranks, repository
+from services.scoring import tables
+from services.scoring.leaderboards import repository
+from services.scoring.leaderboards import rules as ranks
+from services.scoring.ledger import repository as batches
 from tests.support import rows_after_upgrade, service_client
 
 BOARD_COLUMNS = ("community_id", "period", "period_start", "scope")
@@ -73,7 +76,7 @@ async def test_own_rank_and_size_match_a_sort_of_the_board(api: object) -> None:
     async with runtime.sessions() as session:
         for board in boards:
             where = dict(zip(BOARD_COLUMNS, board, strict=True))
-            table = batches.board_table
+            table = tables.board_table
             rows = (
                 await session.execute(
                     select(table.c.member_id, table.c.score_milli).where(
@@ -105,8 +108,8 @@ async def test_the_migration_counts_the_all_time_boards_already_kept(database_ur
         SCORING,
         database_url,
         revision="5d1e7a2c9b40",  # before board_bucket
-        seed=(batches.board_table, rows),
-        read=batches.bucket_table,
+        seed=(tables.board_table, rows),
+        read=tables.bucket_table,
     )
     found = {(row.scope, row.bucket): row.members for row in buckets if row.members != 0}
     # 1000 and 1001 share a bucket; a zero score is on no bucket; a week's board keeps none.

@@ -12,9 +12,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.components import SCORING
-from services.scoring.domain import rules
-from services.scoring.domain.ledger import Fold, ScoreState
-from services.scoring.storage import batches, ranks, repository
+from services.scoring import tables
+from services.scoring.engagement import repository
+from services.scoring.engagement import rules as engagement_rules
+from services.scoring.leaderboards import rules as ranks
+from services.scoring.ledger import repository as batches
+from services.scoring.ledger.rules import Fold, ScoreState
+from services.scoring.points import repository as points_repository
+from services.scoring.scoring_rules import repository as scoring_rules_repository
 from tests.support import rows_after_upgrade, service_client
 
 
@@ -49,7 +54,7 @@ EDGES = [
     1e300,
     1.7e308,
     -1e299,
-    math.nextafter(rules.NO_SCORE, math.inf),
+    math.nextafter(engagement_rules.NO_SCORE, math.inf),
 ]
 
 
@@ -69,17 +74,21 @@ def test_key_buckets_are_ordered_and_hold_their_keys() -> None:
     assert ranks.key_bucket_of(math.nextafter(3.0, -math.inf)) == 3 * K - 1
     # 32 buckets per doubling of the score: one spans about 2.2 % of its scores.
     assert (ranks.key_bucket_of(20.0), ranks.key_bucket_of(21.0)) == (20 * K, 21 * K)
-    assert ranks.key_bucket_of(rules.NO_SCORE) is None
+    assert ranks.key_bucket_of(engagement_rules.NO_SCORE) is None
 
 
 def test_key_bucket_changes_move_members_and_drop_no_ops() -> None:
     changes = ranks.key_bucket_changes(
         [
-            ("c", rules.NO_SCORE, 1.0),  # scores for the first time: into bucket 32
+            ("c", engagement_rules.NO_SCORE, 1.0),  # scores for the first time: into bucket 32
             ("c", 1.0, 1.01),  # within one bucket
             ("c", 2.0, 1.0),  # from bucket 64 to 32
-            ("d", rules.NO_SCORE, rules.NO_SCORE),  # still no score: in no bucket
-            ("d", -1.0, rules.NO_SCORE),
+            (
+                "d",
+                engagement_rules.NO_SCORE,
+                engagement_rules.NO_SCORE,
+            ),  # still no score: in no bucket
+            ("d", -1.0, engagement_rules.NO_SCORE),
         ]
     )
     assert changes == {("c", K): 2, ("c", 2 * K): -1, ("d", -K): -1}
@@ -98,7 +107,7 @@ async def write_keys(session: AsyncSession, cid: str, keys: dict[str, float]) ->
 
 
 async def assert_ranks_match_a_sort(session: AsyncSession, cid: str) -> None:
-    table = batches.score_table
+    table = tables.score_table
     rows = (
         await session.execute(
             select(table.c.member_id, table.c.engagement_key).where(table.c.community_id == cid)
@@ -112,14 +121,14 @@ async def assert_ranks_match_a_sort(session: AsyncSession, cid: str) -> None:
         )
         assert rank == expected, (member, key)
     # The buckets are exactly the counts of the keys, none lost or left over.
-    buckets = batches.key_bucket_table
+    buckets = tables.key_bucket_table
     stored = {
         row.bucket: row.members
         for row in await session.execute(
             select(buckets).where(buckets.c.community_id == cid, buckets.c.members != 0)
         )
     }
-    counted = ranks.key_bucket_changes((cid, rules.NO_SCORE, key) for _, key in rows)
+    counted = ranks.key_bucket_changes((cid, engagement_rules.NO_SCORE, key) for _, key in rows)
     assert stored == {bucket: n for (_, bucket), n in counted.items()}
 
 
@@ -134,7 +143,7 @@ async def test_engagement_rank_matches_a_sort_across_batches_and_a_rekey(api: ob
     pool = [*EDGES[:12], 7.5, 7.5, 7.5, 9.0]
 
     def draw() -> float:
-        return rng.choice((*pool, rules.NO_SCORE, rng.uniform(-40.0, 40.0)))
+        return rng.choice((*pool, engagement_rules.NO_SCORE, rng.uniform(-40.0, 40.0)))
 
     async def batch(n: int) -> None:
         async with runtime.sessions() as session:
@@ -151,7 +160,9 @@ async def test_engagement_rank_matches_a_sort_across_batches_and_a_rekey(api: ob
     # A half-life change moves every key by the same terms, not by whole buckets.
     async with runtime.sessions() as session:
         at = datetime(2026, 12, 3, 14, 0, 0, 123456, tzinfo=UTC)
-        await repository.rekey_community(session, community_id=cid, at=at, old=14.0, new=3.0)
+        await scoring_rules_repository.rekey_community(
+            session, community_id=cid, at=at, old=14.0, new=3.0
+        )
         await session.commit()
     async with runtime.sessions() as session:
         await assert_ranks_match_a_sort(session, cid)
@@ -169,20 +180,20 @@ async def test_the_migration_counts_the_engagement_keys_already_kept(database_ur
         ("c1", "m-b"): math.nextafter(3.0, math.inf),  # shares m-a's bucket
         ("c1", "m-c"): math.nextafter(3.0, -math.inf),  # the bucket below
         ("c1", "m-d"): -12.25,
-        ("c1", "m-e"): rules.NO_SCORE,  # no score: in no bucket
+        ("c1", "m-e"): engagement_rules.NO_SCORE,  # no score: in no bucket
         ("c1", "m-f"): 1e300,
         ("c2", "m-a"): 3.0,
     }
     rows = [
-        {**repository.new_score_row(cid, member), "engagement_key": key}
+        {**points_repository.new_score_row(cid, member), "engagement_key": key}
         for (cid, member), key in keys.items()
     ]
     buckets = await rows_after_upgrade(
         SCORING,
         database_url,
         revision="4c2d8e6f1a93",  # before engagement_bucket
-        seed=(batches.score_table, rows),
-        read=batches.key_bucket_table,
+        seed=(tables.score_table, rows),
+        read=tables.key_bucket_table,
     )
     found = {(row.community_id, row.bucket): row.members for row in buckets}
     assert found == {

@@ -17,10 +17,10 @@ from fastapi import FastAPI
 from services.common.components import SCORING
 from services.common.events.catalogue import ActivityRecorded, MemberJoined
 from services.common.events.envelope import CloudEvent
-from services.scoring.domain.mapping import activities_of
-from services.scoring.domain.posting import post_activities
-from services.scoring.domain.use_cases import activity_event_id
-from services.scoring.storage.tables import membership
+from services.scoring.ingestion.service import activity_event_id
+from services.scoring.ledger.mapping import activities_of
+from services.scoring.ledger.service import post_activities
+from services.scoring.tables import membership
 from tests.support import (
     KafkaProbe,
     actor,

@@ -34,12 +34,18 @@ from services.common.events.catalogue import (
 from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
 from services.common.events.envelope import CloudEvent
 from services.common.membership.repository import change_membership
-from services.scoring import replay
-from services.scoring.domain import rules
-from services.scoring.domain.models import Period, Segment
-from services.scoring.domain.period_close import close_period, sweep_segments
-from services.scoring.messaging.handlers import apply_batch
-from services.scoring.storage.tables import membership, messaging
+from services.scoring.engagement import rules as engagement_rules
+from services.scoring.ledger.handlers import apply_batch
+from services.scoring.periods import rules as periods_rules
+from services.scoring.periods.rules import Period
+from services.scoring.periods.service import close_period
+from services.scoring.points import rules as points_rules
+from services.scoring.replay import repository as replay_repository
+from services.scoring.replay import service as replay
+from services.scoring.segments import rules as segments_rules
+from services.scoring.segments.rules import Segment
+from services.scoring.segments.service import sweep_segments
+from services.scoring.tables import membership, messaging
 from tests.support import actor, assert_problem, seed_membership, service_client
 
 OWNER = "owner"
@@ -147,9 +153,9 @@ def test_the_engagement_key_orders_members_as_their_decayed_scores_at_any_time()
     }
     keys = {}
     for member, history in histories.items():
-        key = rules.NO_SCORE
+        key = engagement_rules.NO_SCORE
         for at, milli in history:
-            key = rules.add_to_key(key, milli, at, 14)
+            key = engagement_rules.add_to_key(key, milli, at, 14)
         keys[member] = key
     for days_later in (30, 60, 400, 4000):
         now = start + timedelta(days=days_later)
@@ -161,14 +167,18 @@ def test_the_engagement_key_orders_members_as_their_decayed_scores_at_any_time()
             for member, history in histories.items()
         }
         for member, key in keys.items():
-            assert math.isclose(rules.score_at(key, now, 14), direct[member], rel_tol=1e-9)
+            assert math.isclose(
+                engagement_rules.score_at(key, now, 14), direct[member], rel_tol=1e-9
+            )
         by_key = sorted(keys, key=keys.__getitem__, reverse=True)
         assert by_key == sorted(direct, key=direct.__getitem__, reverse=True)
     # A new half-life leaves the score as it is at the moment of the change.
     at = start + timedelta(days=31)
-    moved = rules.rekey(keys["steady"], at, 14, 3)
-    assert math.isclose(rules.score_at(moved, at, 3), rules.score_at(keys["steady"], at, 14))
-    assert rules.score_at(moved, at + timedelta(days=3), 3) < rules.score_at(
+    moved = engagement_rules.rekey(keys["steady"], at, 14, 3)
+    assert math.isclose(
+        engagement_rules.score_at(moved, at, 3), engagement_rules.score_at(keys["steady"], at, 14)
+    )
+    assert engagement_rules.score_at(moved, at + timedelta(days=3), 3) < engagement_rules.score_at(
         keys["steady"], at + timedelta(days=3), 14
     )
 
@@ -178,7 +188,7 @@ def test_segments_levels_and_periods() -> None:
 
     def segment(score: float, quiet_days: float | None, **kw: Any) -> Segment:
         last = None if quiet_days is None else now - timedelta(days=quiet_days)
-        return rules.segment_for(
+        return segments_rules.segment_for(
             score=score, last_active_at=last, now=now, was_top_quarter=kw.get("top", False)
         )
 
@@ -190,7 +200,7 @@ def test_segments_levels_and_periods() -> None:
     assert segment(2, 40) == Segment.DORMANT
     assert segment(2, 100) == Segment.CHURNED
     assert segment(0, None) == Segment.SILENT
-    assert [rules.level_for(p * 1000) for p in (0, 9, 10, 50, 149, 150, 40000)] == [
+    assert [points_rules.level_for(p * 1000) for p in (0, 9, 10, 50, 149, 150, 40000)] == [
         1,
         1,
         2,
@@ -203,11 +213,11 @@ def test_segments_levels_and_periods() -> None:
     # a new month) there, still Sunday in UTC.
     late = datetime(2026, 11, 29, 17, tzinfo=UTC)
     shanghai, utc = ZoneInfo("Asia/Shanghai"), ZoneInfo("UTC")
-    assert rules.period_key(Period.DAY, late, shanghai) == "2026-11-30"
-    assert rules.period_key(Period.WEEK, late, shanghai) == "2026-11-30"
-    assert rules.period_key(Period.WEEK, late, utc) == "2026-11-23"
-    assert rules.period_key(Period.MONTH, late, shanghai) == "2026-11-01"
-    assert rules.period_key(Period.ALL, late, shanghai) == ""
+    assert periods_rules.period_key(Period.DAY, late, shanghai) == "2026-11-30"
+    assert periods_rules.period_key(Period.WEEK, late, shanghai) == "2026-11-30"
+    assert periods_rules.period_key(Period.WEEK, late, utc) == "2026-11-23"
+    assert periods_rules.period_key(Period.MONTH, late, shanghai) == "2026-11-01"
+    assert periods_rules.period_key(Period.ALL, late, shanghai) == ""
 
 
 # --- other services' events count as activities ----------------------------------------------
@@ -510,9 +520,11 @@ async def test_a_week_closes_once_with_its_ranking_and_top3_badges(
 ) -> None:
     cid = await community(*(f"w{i}" for i in range(5)))
     zone = ZoneInfo("Asia/Shanghai")
-    week = rules.period_start_on(Period.WEEK, rules.local_day(datetime.now(UTC), zone))
+    week = periods_rules.period_start_on(
+        Period.WEEK, periods_rules.local_day(datetime.now(UTC), zone)
+    )
     previous = week - timedelta(days=7)
-    at = rules.local_midnight(previous, zone) + timedelta(days=2)
+    at = periods_rules.local_midnight(previous, zone) + timedelta(days=2)
     await apply(
         *(recorded(cid, f"m-w{i}", "checkin", at + timedelta(minutes=i)) for i in range(5)),
         *(recorded(cid, f"m-w{i}", "share", at) for i in range(3)),
@@ -527,8 +539,8 @@ async def test_a_week_closes_once_with_its_ranking_and_top3_badges(
                 community_id=cid,
                 period=Period.WEEK,
                 start=previous,
-                starts_at=rules.local_midnight(previous, zone),
-                ends_at=rules.local_midnight(week, zone),
+                starts_at=periods_rules.local_midnight(previous, zone),
+                ends_at=periods_rules.local_midnight(week, zone),
                 top=3,
                 now=datetime.now(UTC),
             )
@@ -557,10 +569,10 @@ async def test_segments_follow_time_and_a_wau_drop_raises_an_alert(
     members = [f"s{i}" for i in range(8)]
     cid = await community(*members)
     zone = ZoneInfo("Asia/Shanghai")
-    today = rules.local_day(datetime.now(UTC), zone)
-    week = rules.period_start_on(Period.WEEK, today)
+    today = periods_rules.local_day(datetime.now(UTC), zone)
+    week = periods_rules.period_start_on(Period.WEEK, today)
     two_ago, one_ago = week - timedelta(days=14), week - timedelta(days=7)
-    joined_at = rules.local_midnight(two_ago, zone)
+    joined_at = periods_rules.local_midnight(two_ago, zone)
     await apply(
         *(
             MemberJoined(
@@ -578,11 +590,11 @@ async def test_segments_follow_time_and_a_wau_drop_raises_an_alert(
     day_in = timedelta(days=1, hours=3)
     await apply(
         *(
-            recorded(cid, f"m-{m}", "message", rules.local_midnight(two_ago, zone) + day_in)
+            recorded(cid, f"m-{m}", "message", periods_rules.local_midnight(two_ago, zone) + day_in)
             for m in members
         ),
         *(
-            recorded(cid, f"m-{m}", "reply", rules.local_midnight(one_ago, zone) + day_in)
+            recorded(cid, f"m-{m}", "reply", periods_rules.local_midnight(one_ago, zone) + day_in)
             for m in members[:4]
         ),
     )
@@ -593,8 +605,8 @@ async def test_segments_follow_time_and_a_wau_drop_raises_an_alert(
             community_id=cid,
             period=Period.WEEK,
             start=one_ago,
-            starts_at=rules.local_midnight(one_ago, zone),
-            ends_at=rules.local_midnight(week, zone),
+            starts_at=periods_rules.local_midnight(one_ago, zone),
+            ends_at=periods_rules.local_midnight(week, zone),
             top=10,
             now=datetime.now(UTC),
         )
@@ -690,17 +702,19 @@ async def test_replay_rebuilds_every_score_identically(
 
     runtime = app().state.runtime
     async with runtime.sessions() as session:
-        stored = await replay.stored_snapshot(session, cid)
+        stored = await replay_repository.stored_snapshot(session, cid)
         rebuilt = replay.fold_snapshot(await replay.rebuild_community(session, cid))
     assert stored["scores"], "the live run stored scores"
     assert stored["engagement_buckets"], "and engagement buckets"
     assert replay.differences(stored, rebuilt) == []
     before = await engagement(api, cid, "m-r1")
     async with runtime.sessions() as session:
-        await replay.replace_derived(session, cid, await replay.rebuild_community(session, cid))
+        await replay_repository.replace_derived(
+            session, cid, await replay.rebuild_community(session, cid)
+        )
         await session.commit()
     async with runtime.sessions() as session:
-        assert await replay.stored_snapshot(session, cid) == stored
+        assert await replay_repository.stored_snapshot(session, cid) == stored
     after = await engagement(api, cid, "m-r1")
     assert (after["breakdown"], after["rank"], after["points"]) == (
         before["breakdown"],

@@ -28,8 +28,8 @@ from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
 from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
-from services.scoring.storage import batches
-from services.scoring.storage.tables import messaging
+from services.scoring.ledger import repository as batches
+from services.scoring.tables import messaging
 
 logger = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 from services.common.migrations import run_env
 from services.scoring.settings import ScoringSettings
-from services.scoring.storage.tables import metadata
+from services.scoring.tables import metadata
 
 run_env(
     target_metadata=metadata,

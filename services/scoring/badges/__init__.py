@@ -1,0 +1,1 @@
+"""Badges: what earns each, and the badges a member holds."""

@@ -1,0 +1,1 @@
+"""Erasure: anonymising an erased member in scoring's data."""

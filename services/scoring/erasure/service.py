@@ -1,0 +1,19 @@
+"""Following `user.erased`: anonymise the member in scoring's data."""
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.events.catalogue import UserErased
+from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME, erased_user_id
+from services.scoring.erasure import repository
+
+
+async def erase_member(*, session: AsyncSession, event: UserErased) -> None:
+    """Anonymise an erased user's membership in scoring's data; their counts stay."""
+    await repository.anonymise_member(
+        session,
+        community_id=event.community_id,
+        member_id=event.member_id,
+        # The same placeholder and tombstone members gave the membership.
+        display_name=ERASED_DISPLAY_NAME,
+        user_id=event.replacement_user_id or erased_user_id(event.member_id),
+    )

@@ -1,0 +1,1 @@
+"""Ingestion: partners report activities (POST /activities), accepted once per id."""

@@ -1,0 +1,1 @@
+"""Leaderboards: boards per period and tier, ranks, and the score buckets that keep ranks cheap."""

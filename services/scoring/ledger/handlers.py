@@ -1,0 +1,104 @@
+"""What the scoring service does with the events it consumes.
+
+The ledger consumer (`scoring.ledger`) takes them in batches (messaging/ledger_consumer.py):
+`LEDGER_EVENTS` lists the types it subscribes to and `apply_batch` applies a batch of them in one
+transaction. The membership projection is kept by the shared per-event consumer
+(`scoring.membership`).
+"""
+
+from collections.abc import Awaitable, Callable, Sequence
+
+from services.common.events.catalogue import (
+    ActivityRecorded,
+    AttendanceCheckedIn,
+    ChallengeCheckedIn,
+    ContentApproved,
+    ContentPublished,
+    DomainEvent,
+    FeedbackSubmitted,
+    MemberJoined,
+    MemberLeft,
+    MemberRemoved,
+    PollVoted,
+    RegistrationConfirmed,
+    UserErased,
+)
+from services.common.events.consumer import ConsumerSpec, HandlerRegistry
+from services.common.events.envelope import CloudEvent, utc_now
+from services.common.unit_of_work import UnitOfWork
+from services.scoring.erasure import service as erasure_service
+from services.scoring.ledger.mapping import activities_of
+from services.scoring.ledger.rules import Activity
+from services.scoring.ledger.service import post_activities
+from services.scoring.messaging.ledger_consumer import batch_consumer_worker
+from services.scoring.metrics import repository as metrics_repository
+
+LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
+    ActivityRecorded,
+    ContentPublished,
+    ContentApproved,
+    RegistrationConfirmed,
+    AttendanceCheckedIn,
+    FeedbackSubmitted,
+    ChallengeCheckedIn,
+    PollVoted,
+    MemberJoined,
+    MemberLeft,
+    MemberRemoved,
+    UserErased,
+)
+
+
+# What the batch consumer (messaging/ledger_consumer.py) calls with each batch of new events, in
+# the batch's transaction: the unit of work commits once the handler returns.
+BatchHandler = Callable[[UnitOfWork, Sequence[tuple[CloudEvent, DomainEvent]]], Awaitable[None]]
+
+
+async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainEvent]]) -> None:
+    """Apply a batch of events: their activities in one posting, then joins, departures and
+    erasures (in the batch's order)."""
+    activities: list[Activity] = []
+    changes: list[dict[str, object]] = []
+    erasures: list[UserErased] = []
+    for envelope, event in items:
+        activities.extend(activities_of(event, envelope))
+        if isinstance(event, MemberJoined):
+            changes.append(_change(envelope, event.member_id, event.community_id, "joined", event))
+        elif isinstance(event, (MemberLeft, MemberRemoved)):
+            changes.append(_change(envelope, event.member_id, event.community_id, "left", event))
+        elif isinstance(event, UserErased):
+            erasures.append(event)
+    await post_activities(uow=uow, activities=activities, now=utc_now())
+    await metrics_repository.record_membership_changes(uow.session, changes)
+    for erased in erasures:
+        await erasure_service.erase_member(session=uow.session, event=erased)
+
+
+def _change(
+    envelope: CloudEvent, member_id: str, community_id: str, kind: str, event: DomainEvent
+) -> dict[str, object]:
+    at = getattr(event, "joined_at", None) or getattr(event, "left_at", None)
+    at = at or getattr(event, "removed_at", None) or envelope.time
+    return {
+        "event_id": envelope.id,
+        "community_id": community_id,
+        "member_id": member_id,
+        "kind": kind,
+        "occurred_at": at,
+    }
+
+
+async def _applied_in_batches(uow: UnitOfWork, event: DomainEvent, envelope: CloudEvent) -> None:
+    """Per-event entry point: the same effect as a batch of one."""
+    await apply_batch(uow, [(envelope, event)])
+
+
+LEDGER_HANDLERS: HandlerRegistry = dict.fromkeys(LEDGER_EVENTS, _applied_in_batches)
+
+
+LEDGER_CONSUMER = ConsumerSpec(group_id="scoring.ledger", handlers=LEDGER_HANDLERS)
+
+
+# Typed here, so the handler the consumer gets is checked against `BatchHandler`.
+LEDGER_BATCH_HANDLER: BatchHandler = apply_batch
+LEDGER_WORKER = batch_consumer_worker(LEDGER_CONSUMER, LEDGER_BATCH_HANDLER)

@@ -1,0 +1,299 @@
+"""Posting activities: the rules decide what each is worth, then every measure folds it in.
+
+The fold works on plain in-memory state that the caller loaded for a whole batch and writes
+back with set-based upserts; the live consumer and the replay run the same `fold_entry`, so a
+replay of the ledger in its order reproduces every score exactly.
+"""
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from functools import lru_cache
+from typing import Any
+
+from services.common.events.catalogue.vocabulary import ActivityType
+from services.scoring.badges import rules as badges_rules
+from services.scoring.badges.rules import Badge
+from services.scoring.engagement import rules as engagement_rules
+from services.scoring.leaderboards.rules import COMMUNITY_SCOPE, BoardKey
+from services.scoring.periods import rules as periods_rules
+from services.scoring.periods.rules import Period
+from services.scoring.points import rules as points_rules
+from services.scoring.scoring_rules import rules as scoring_rules
+
+DERIVED_TYPES = frozenset({ActivityType.REACTION_RECEIVED, ActivityType.REPLY_RECEIVED})
+
+
+RECEIVED_TYPE = {
+    ActivityType.REACTION: ActivityType.REACTION_RECEIVED,
+    ActivityType.REPLY: ActivityType.REPLY_RECEIVED,
+}
+
+
+class Outcome(StrEnum):
+    CREDITED = "credited"
+    CAPPED = "capped"
+    COOLED_DOWN = "cooled_down"
+
+
+@dataclass(frozen=True)
+class Activity:
+    """One activity to post: ingested by a partner or mapped from another service's event."""
+
+    community_id: str
+    activity_id: str
+    member_id: str
+    activity_type: str
+    occurred_at: datetime
+    target_member_id: str | None = None
+    content_id: str | None = None
+    attrs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class LedgerRow:
+    """A ledger entry with the rules' decision on it (the columns of `ledger_entry`)."""
+
+    id: str
+    activity_id: str
+    community_id: str
+    member_id: str
+    activity_type: str
+    points_milli: int
+    occurred_at: datetime
+    recorded_at: datetime
+    target_member_id: str | None
+    content_id: str | None
+    attrs: Mapping[str, Any]
+    seq: int
+    outcome: str
+    half_life_days: float
+    tier_id: str | None
+    local_day: str
+
+    def values(self) -> dict[str, Any]:
+        return {**self.__dict__, "attrs": dict(self.attrs)}
+
+
+@dataclass
+class ScoreState:
+    """A member's row of `member_score`; `added_*` are what this batch adds to the additive
+    columns (written as increments, so an award landing meanwhile is not lost), and
+    `loaded_engagement_key` the key as it was stored before the batch (NO_SCORE for a member
+    without a row): what the batch moves the member's engagement bucket from."""
+
+    community_id: str
+    member_id: str
+    score_milli: int = 0
+    activity_count: int = 0
+    last_active_at: datetime | None = None
+    engagement_key: float = engagement_rules.NO_SCORE
+    half_life_days: float = scoring_rules.DEFAULT_HALF_LIFE_DAYS
+    points_milli: int = 0
+    level_milli: int = 0
+    level: int = 1
+    segment: str = "silent"
+    was_top_quarter: bool = False
+    added_score_milli: int = 0
+    added_activity_count: int = 0
+    added_points_milli: int = 0
+    added_level_milli: int = 0
+    touched: bool = False
+    loaded_engagement_key: float = engagement_rules.NO_SCORE
+
+
+@dataclass
+class TypeState:
+    """A member's row of `member_type_stat` for one activity type."""
+
+    count: int = 0
+    points_milli: int = 0
+    capped: int = 0
+    cooled_down: int = 0
+    last_credited_at: datetime | None = None
+    cap_day: str = ""
+    cap_day_count: int = 0
+    touched: bool = False
+
+
+MemberKey = tuple[str, str]
+
+
+TypeKey = tuple[str, str, str]
+
+
+@dataclass
+class Milestone:
+    """Something a fold reached that the live consumer announces (a replay does not)."""
+
+    kind: str  # "badge" | "level"
+    community_id: str
+    member_id: str
+    badge: str | None = None
+    level: int | None = None
+    previous_level: int | None = None
+    level_milli: int = 0
+    at: datetime | None = None
+
+
+@dataclass
+class Fold:
+    """The state a batch changes, loaded up front and written back at the end."""
+
+    scores: dict[MemberKey, ScoreState] = field(default_factory=dict)
+    types: dict[TypeKey, TypeState] = field(default_factory=dict)
+    badges: set[tuple[str, str, str]] = field(default_factory=set)
+    board_added: dict[BoardKey, int] = field(default_factory=lambda: defaultdict(int))
+    daily_active: set[tuple[str, str, str]] = field(default_factory=set)
+    daily_counts: dict[tuple[str, str, str], int] = field(default_factory=lambda: defaultdict(int))
+    new_badges: list[tuple[str, str, str, datetime]] = field(default_factory=list)
+    milestones: list[Milestone] = field(default_factory=list)
+
+    def score(self, community_id: str, member_id: str) -> ScoreState:
+        key = (community_id, member_id)
+        state = self.scores.get(key)
+        if state is None:
+            state = self.scores[key] = ScoreState(community_id, member_id)
+        return state
+
+    def type_state(self, community_id: str, member_id: str, activity_type: str) -> TypeState:
+        key = (community_id, member_id, activity_type)
+        state = self.types.get(key)
+        if state is None:
+            state = self.types[key] = TypeState()
+        return state
+
+
+def decide(
+    fold: Fold, activity: Activity, community_rules: scoring_rules.Rules, local_day: str
+) -> tuple[Outcome, int]:
+    """What the community's rules make of an activity: credited (with its weight), or refused
+    by a cooldown or the daily cap (worth nothing, but counted in the breakdown)."""
+    state = fold.type_state(activity.community_id, activity.member_id, activity.activity_type)
+    cooldown = community_rules.cooldown(activity.activity_type)
+    if cooldown > 0 and state.last_credited_at is not None:
+        # Out-of-order arrivals count too: the gap either way is what matters.
+        gap = abs((activity.occurred_at - state.last_credited_at).total_seconds())
+        if gap < cooldown:
+            return Outcome.COOLED_DOWN, 0
+    cap = community_rules.cap(activity.activity_type)
+    if cap is not None and state.cap_day == local_day and state.cap_day_count >= cap:
+        return Outcome.CAPPED, 0
+    return Outcome.CREDITED, community_rules.weight_milli(activity.activity_type)
+
+
+def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
+    """Apply one decided ledger entry to every measure."""
+    community_id, member_id = entry.community_id, entry.member_id
+    credited = entry.points_milli
+    kind = entry.activity_type
+    state = fold.type_state(community_id, member_id, kind)
+    state.touched = True
+    state.count += 1
+    if entry.outcome == Outcome.CAPPED:
+        state.capped += 1
+    elif entry.outcome == Outcome.COOLED_DOWN:
+        state.cooled_down += 1
+    else:
+        state.points_milli += credited
+        if state.last_credited_at is None or entry.occurred_at > state.last_credited_at:
+            state.last_credited_at = entry.occurred_at
+        if state.cap_day == entry.local_day:
+            state.cap_day_count += 1
+        else:
+            state.cap_day, state.cap_day_count = entry.local_day, 1
+
+    score = fold.score(community_id, member_id)
+    score.touched = True
+    score.activity_count += 1
+    score.added_activity_count += 1
+    if score.last_active_at is None or entry.occurred_at > score.last_active_at:
+        score.last_active_at = entry.occurred_at
+    if credited > 0:
+        score.score_milli += credited
+        score.added_score_milli += credited
+        score.points_milli += credited
+        score.added_points_milli += credited
+        score.level_milli += credited
+        score.added_level_milli += credited
+        score.engagement_key = engagement_rules.add_to_key(
+            score.engagement_key, credited, entry.occurred_at, score.half_life_days
+        )
+        _reach_level(fold, score, entry.occurred_at, announce=announce)
+        _post_to_boards(fold, entry)
+
+    fold.daily_active.add((community_id, entry.local_day, member_id))
+    fold.daily_counts[(community_id, entry.local_day, kind)] += 1
+    if announce:
+        _earn_badges(fold, entry, state)
+
+
+def _reach_level(fold: Fold, score: ScoreState, at: datetime, *, announce: bool) -> None:
+    level = points_rules.level_for(score.level_milli)
+    if level > score.level:
+        if announce:
+            fold.milestones.append(
+                Milestone(
+                    kind="level",
+                    community_id=score.community_id,
+                    member_id=score.member_id,
+                    level=level,
+                    previous_level=score.level,
+                    level_milli=score.level_milli,
+                    at=at,
+                )
+            )
+        score.level = level
+
+
+def _post_to_boards(fold: Fold, entry: LedgerRow) -> None:
+    scopes = (COMMUNITY_SCOPE,) if entry.tier_id is None else (COMMUNITY_SCOPE, entry.tier_id)
+    added = fold.board_added
+    for period, start in period_starts(entry.local_day):
+        for scope in scopes:
+            added[(entry.community_id, period, start, scope, entry.member_id)] += entry.points_milli
+
+
+@lru_cache(maxsize=4096)
+def period_starts(local_day: str) -> tuple[tuple[str, str], ...]:
+    """The boards' periods containing a local day, with the day each starts (all time: "");
+    a batch's entries share a handful of days, so each is worked out once."""
+    day = datetime.fromisoformat(local_day).date() if local_day else None
+    starts: list[tuple[str, str]] = []
+    for period in Period:
+        if period == Period.ALL:
+            starts.append((period.value, periods_rules.ALL_TIME_START))
+        elif day is not None:
+            starts.append((period.value, periods_rules.period_start_on(period, day).isoformat()))
+    return tuple(starts)
+
+
+def _earn_badges(fold: Fold, entry: LedgerRow, state: "TypeState") -> None:
+    earned: list[Badge] = []
+    for badge, (kind, needed) in badges_rules.COUNT_BADGES.items():
+        if entry.activity_type == kind and state.count >= needed:
+            earned.append(badge)
+    streak = entry.attrs.get("streak") if isinstance(entry.attrs, Mapping) else None
+    if (
+        entry.activity_type == "checkin"
+        and isinstance(streak, int)
+        and not isinstance(streak, bool)
+        and streak >= badges_rules.STREAK_BADGE_DAYS
+    ):
+        earned.append(Badge.STREAK_7)
+    for badge in earned:
+        award_badge(fold, entry.community_id, entry.member_id, badge, entry.occurred_at)
+
+
+def award_badge(fold: Fold, community_id: str, member_id: str, badge: Badge, at: datetime) -> None:
+    """Award a badge unless the member holds it (`fold.badges` holds what they have)."""
+    key = (community_id, member_id, badge.value)
+    if key in fold.badges:
+        return
+    fold.badges.add(key)
+    fold.new_badges.append((community_id, member_id, badge.value, at))
+    fold.milestones.append(
+        Milestone(kind="badge", community_id=community_id, member_id=member_id, badge=badge, at=at)
+    )

@@ -1,0 +1,193 @@
+"""Posting a batch of activities to the ledger and every measure, in the caller's transaction."""
+
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from services.common.db import on_commit
+from services.common.events.catalogue import BadgeAwarded, DomainEvent, LevelReached, SegmentChanged
+from services.common.ids import new_id
+from services.common.unit_of_work import UnitOfWork
+from services.scoring.ledger import repository
+from services.scoring.ledger.rules import (
+    Activity,
+    Fold,
+    LedgerRow,
+    Milestone,
+    ScoreState,
+    decide,
+    fold_entry,
+)
+from services.scoring.periods import rules as periods_rules
+from services.scoring.points import rules as points_rules
+from services.scoring.segments.rules import resegment
+
+MILESTONE_NAMESPACE = uuid.UUID("a8f3c2de-5b61-4f0e-8d7a-1c2b3e4f5a69")
+
+
+def milestone_event_id(*parts: object) -> str:
+    """Event ids derived from what the event says, so a batch applied twice (the inbox makes
+    that impossible, but a replay of another kind might not) announces nothing twice."""
+    return uuid.uuid5(MILESTONE_NAMESPACE, "/".join(str(part) for part in parts)).hex
+
+
+async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], now: datetime) -> int:
+    """Post each activity not yet in its community's ledger; returns how many were posted.
+
+    State for the whole batch is read in a handful of IN queries, folded in memory in order,
+    and written back in one upsert per table; badges, levels and segment changes go to the
+    outbox in the same transaction.
+    """
+    session = uow.session
+    unique: dict[tuple[str, str], Activity] = {}
+    for activity in activities:
+        unique.setdefault((activity.community_id, activity.activity_id), activity)
+    if not unique:
+        return 0
+    already = await repository.posted_before(session, list(unique))
+    fresh = [activity for key, activity in unique.items() if key not in already]
+    if not fresh:
+        return 0
+    communities = {activity.community_id for activity in fresh}
+    rules_of = await repository.load_rules(session, communities)
+    zones = {
+        community_id: periods_rules.zone(name)
+        for community_id, name in (
+            await repository.community_timezones(session, communities)
+        ).items()
+    }
+    pairs = sorted({(activity.community_id, activity.member_id) for activity in fresh})
+    tiers = await repository.member_tiers(session, pairs)
+    fold = Fold(
+        scores=await repository.load_scores(session, pairs, lock=True),
+        types=await repository.load_type_stats(
+            session, [(a.community_id, a.member_id, a.activity_type) for a in fresh]
+        ),
+        badges=await repository.load_badges(session, pairs),
+    )
+    for community_id, member_id in pairs:
+        if (community_id, member_id) not in fold.scores:
+            fold.scores[(community_id, member_id)] = ScoreState(
+                community_id, member_id, half_life_days=rules_of[community_id].half_life_days
+            )
+    seq = await repository.last_seq(session)
+    # One time-ordered id for the batch, numbered within it: unique, and cheaper than one each.
+    batch_id = new_id("led")
+    rows: list[LedgerRow] = []
+    for position, activity in enumerate(fresh):
+        seq += 1
+        community_rules = rules_of[activity.community_id]
+        occurred_at = activity.occurred_at.astimezone(UTC)
+        timezone = zones.get(activity.community_id) or periods_rules.zone(None)
+        local_day = periods_rules.local_day(occurred_at, timezone).isoformat()
+        outcome, credited = decide(fold, activity, community_rules, local_day)
+        row = LedgerRow(
+            id=f"{batch_id}{position:05d}",
+            activity_id=activity.activity_id,
+            community_id=activity.community_id,
+            member_id=activity.member_id,
+            activity_type=activity.activity_type,
+            points_milli=credited,
+            occurred_at=occurred_at,
+            recorded_at=now,
+            target_member_id=activity.target_member_id,
+            content_id=activity.content_id,
+            attrs=activity.attrs,
+            seq=seq,
+            outcome=outcome.value,
+            half_life_days=fold.scores[(activity.community_id, activity.member_id)].half_life_days,
+            tier_id=tiers.get((activity.community_id, activity.member_id)),
+            local_day=local_day,
+        )
+        fold_entry(fold, row, announce=True)
+        rows.append(row)
+    segment_changes = resegment(fold.scores.values(), now=now)
+    await repository.write_fold(session, fold, rows)
+    await announce(uow, fold.milestones, segment_changes, now=now)
+    return len(rows)
+
+
+async def add_events(
+    uow: UnitOfWork,
+    events: Sequence[tuple[DomainEvent, str | None]],
+    *,
+    time_of: Callable[[Any], datetime] | None = None,
+) -> None:
+    """Write many events into the outbox with one multi-row INSERT, as `Outbox.add` writes one
+    (same envelope, topic and key): a batch that moves thousands of members into a segment
+    must not cost thousands of statements."""
+    if not events:
+        return
+    outbox = uow.outbox
+    rows = outbox.rows(events, time_of=time_of)
+    await repository.insert_rows(uow.session, outbox.table, rows)
+    on_commit(uow.session, outbox.committed.set)
+
+
+async def announce(
+    uow: UnitOfWork,
+    milestones: Sequence[Milestone],
+    segment_changes: Sequence[SegmentChanged],
+    *,
+    now: datetime,
+) -> None:
+    events: list[tuple[DomainEvent, str | None]] = []
+    for milestone in milestones:
+        event: DomainEvent
+        if milestone.kind == "badge":
+            assert milestone.badge is not None
+            event = BadgeAwarded(
+                community_id=milestone.community_id,
+                member_id=milestone.member_id,
+                badge=str(milestone.badge),
+                awarded_at=milestone.at or now,
+            )
+            event_id = milestone_event_id(
+                milestone.community_id, milestone.member_id, "badge", milestone.badge
+            )
+        else:
+            assert milestone.level is not None
+            assert milestone.previous_level is not None
+            event = LevelReached(
+                community_id=milestone.community_id,
+                member_id=milestone.member_id,
+                level=milestone.level,
+                previous_level=milestone.previous_level,
+                points=points_rules.from_milli(milestone.level_milli),
+                reached_at=milestone.at or now,
+            )
+            event_id = milestone_event_id(
+                milestone.community_id, milestone.member_id, "level", milestone.level
+            )
+        events.append((event, event_id))
+    events.extend((change, None) for change in segment_changes)
+    await add_events(uow, events)
+
+
+async def announce_level(
+    uow: UnitOfWork,
+    *,
+    community_id: str,
+    member_id: str,
+    level: int,
+    previous_level: int,
+    level_milli: int,
+    at: datetime,
+) -> None:
+    await announce(
+        uow,
+        [
+            Milestone(
+                kind="level",
+                community_id=community_id,
+                member_id=member_id,
+                level=level,
+                previous_level=previous_level,
+                level_milli=level_milli,
+                at=at,
+            )
+        ],
+        [],
+        now=at,
+    )

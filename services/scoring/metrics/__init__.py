@@ -1,0 +1,1 @@
+"""Community metrics and health: KPI series, retention cohorts, lifecycle stage and WAU alerts."""

@@ -1,0 +1,121 @@
+"""The metrics' queries: joins and departures, active members, type counts and health alerts."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.db_ops import insert_if_absent
+from services.scoring.ledger import repository as ledger_repository
+from services.scoring.tables import (
+    alert_table,
+    change_table,
+    daily_active_table,
+    daily_count_table,
+    tally_table,
+)
+
+
+async def record_membership_changes(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Remember joins and departures for the metrics; count joins in the tally."""
+    await ledger_repository.insert_ignoring_duplicates(session, change_table, rows)
+    joined: dict[str, int] = {}
+    for row in rows:
+        if row["kind"] == "joined":
+            joined[str(row["community_id"])] = joined.get(str(row["community_id"]), 0) + 1
+    await ledger_repository.upsert(
+        session,
+        tally_table,
+        [{"community_id": cid, "members_joined": n} for cid, n in sorted(joined.items())],
+        keys=("community_id",),
+        add=("members_joined",),
+    )
+
+
+async def membership_counts_before(
+    session: AsyncSession, *, community_id: str, before: datetime
+) -> dict[str, int]:
+    """Joins and departures that happened before a moment, by kind."""
+    query = (
+        select(change_table.c.kind, func.count())
+        .where(change_table.c.community_id == community_id, change_table.c.occurred_at < before)
+        .group_by(change_table.c.kind)
+    )
+    return {kind: int(count) for kind, count in (await session.execute(query)).all()}
+
+
+async def active_members(
+    session: AsyncSession, *, community_id: str, from_day: str, to_day: str
+) -> int:
+    """Distinct members active on local days in [from_day, to_day)."""
+    query = select(func.count(func.distinct(daily_active_table.c.member_id))).where(
+        daily_active_table.c.community_id == community_id,
+        daily_active_table.c.day >= from_day,
+        daily_active_table.c.day < to_day,
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def type_counts(
+    session: AsyncSession, *, community_id: str, from_day: str, to_day: str
+) -> dict[str, int]:
+    query = (
+        select(daily_count_table.c.activity_type, func.sum(daily_count_table.c.count))
+        .where(
+            daily_count_table.c.community_id == community_id,
+            daily_count_table.c.day >= from_day,
+            daily_count_table.c.day < to_day,
+        )
+        .group_by(daily_count_table.c.activity_type)
+    )
+    return {kind: int(total or 0) for kind, total in (await session.execute(query)).all()}
+
+
+async def joined_between(
+    session: AsyncSession, *, community_id: str, start: datetime, end: datetime
+) -> list[str]:
+    query = select(func.distinct(change_table.c.member_id)).where(
+        change_table.c.community_id == community_id,
+        change_table.c.kind == "joined",
+        change_table.c.occurred_at >= start,
+        change_table.c.occurred_at < end,
+    )
+    return [str(member) for member in (await session.execute(query)).scalars()]
+
+
+async def active_among(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    member_ids: Sequence[str],
+    from_day: str,
+    to_day: str,
+) -> int:
+    total = 0
+    for part in ledger_repository.chunks(list(member_ids)):
+        query = select(func.count(func.distinct(daily_active_table.c.member_id))).where(
+            daily_active_table.c.community_id == community_id,
+            daily_active_table.c.day >= from_day,
+            daily_active_table.c.day < to_day,
+            daily_active_table.c.member_id.in_(list(part)),
+        )
+        total += int((await session.execute(query)).scalar_one())
+    return total
+
+
+async def recent_alerts(
+    session: AsyncSession, *, community_id: str, limit: int = 20
+) -> Sequence[Any]:
+    query = (
+        select(alert_table)
+        .where(alert_table.c.community_id == community_id)
+        .order_by(alert_table.c.raised_at.desc())
+        .limit(limit)
+    )
+    return (await session.execute(query)).all()
+
+
+async def raise_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
+    return await insert_if_absent(session, alert_table, values)

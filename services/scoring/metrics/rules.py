@@ -1,0 +1,117 @@
+"""Community metrics and health: their shapes and the lifecycle stage (docs/scoring.md)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+
+from services.common.events.catalogue.vocabulary import ActivityType
+
+
+class Stage(StrEnum):
+    GROWING = "growing"
+    MATURE = "mature"
+    DECLINING = "declining"
+
+
+class Granularity(StrEnum):
+    DAY = "day"
+    WEEK = "week"
+
+
+MAX_SPAN_DAYS = 366
+
+
+# Dates a community's metrics can have (and whose neighbours any timezone can represent).
+EARLIEST_DAY = date(1970, 1, 1)
+
+
+LATEST_DAY = date(9000, 12, 31)
+
+
+RETENTION_WEEKS = 4
+
+
+ALERT_DROP = 0.30
+
+
+GROWING = 0.10
+
+
+DECLINING = -0.20
+
+
+INTERACTIONS = (ActivityType.REPLY, ActivityType.REACTION, ActivityType.SHARE)
+
+
+POSTS = (ActivityType.MESSAGE, ActivityType.CONTENT_PUBLISHED, ActivityType.UGC_APPROVED)
+
+
+CONTENT_RESPONSES = (ActivityType.CONTENT_VIEW, ActivityType.SHARE, ActivityType.POLL_VOTE)
+
+
+@dataclass(frozen=True)
+class Bucket:
+    starts_on: date
+    ends_on: date
+    members: int
+    new: int
+    left: int
+    growth_rate: float | None
+    dau: int
+    wau: int
+    mau: int
+    active_rate: float | None
+    interaction_rate: float | None
+    content_engagement: float | None
+    event_participation: float | None
+    churn_rate: float | None
+
+
+@dataclass(frozen=True)
+class Cohort:
+    cohort_starts_on: date
+    size: int
+    weeks: list[float | None]
+
+
+@dataclass(frozen=True)
+class Metrics:
+    granularity: Granularity
+    timezone: str
+    items: list[Bucket]
+    retention: list[Cohort]
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    week_starts_on: str
+    previous_value: int
+    value: int
+    drop: float
+    raised_at: datetime
+
+
+@dataclass(frozen=True)
+class Health:
+    stage: Stage
+    wau: int
+    previous_wau: int
+    wau_change: float | None
+    alerts: list[Alert]
+
+
+def stage_for(*, wau_change: float | None, member_growth: float | None, wau: int) -> Stage:
+    """growing: members +10 % over 28 days or WAU +10 % week over week (or a first active
+    week); declining: WAU -20 % or worse, or members shrinking; mature otherwise."""
+    if (wau_change is not None and wau_change <= DECLINING) or (
+        member_growth is not None and member_growth < 0
+    ):
+        return Stage.DECLINING
+    if (member_growth is not None and member_growth >= GROWING) or (
+        wau_change is not None and wau_change >= GROWING
+    ):
+        return Stage.GROWING
+    if wau_change is None and member_growth is None:
+        return Stage.GROWING if wau > 0 else Stage.MATURE
+    return Stage.MATURE

@@ -1,0 +1,240 @@
+"""Community metrics and health, computed from scoring's tallies (formulas in the README)."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.errors import InvalidInput
+from services.common.events.catalogue import (
+    HealthAlertRaised,
+)
+from services.common.events.catalogue.vocabulary import ActivityType
+from services.common.membership.access import CommunityNotFound
+from services.common.unit_of_work import UnitOfWork
+from services.scoring.metrics import repository, rules
+from services.scoring.metrics.rules import (
+    CONTENT_RESPONSES,
+    EARLIEST_DAY,
+    INTERACTIONS,
+    LATEST_DAY,
+    MAX_SPAN_DAYS,
+    POSTS,
+    RETENTION_WEEKS,
+    Alert,
+    Bucket,
+    Cohort,
+    Granularity,
+    Health,
+    Metrics,
+    stage_for,
+)
+from services.scoring.periods import repository as periods_repository
+from services.scoring.periods import rules as periods_rules
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+async def _zone(session: AsyncSession, community_id: str) -> ZoneInfo:
+    community = await periods_repository.get_community(session, community_id)
+    if community is None:
+        raise CommunityNotFound(community_id)
+    return periods_rules.zone(community.timezone)
+
+
+async def _members_at(session: AsyncSession, community_id: str, day: date, zone: ZoneInfo) -> int:
+    counts = await repository.membership_counts_before(
+        session, community_id=community_id, before=periods_rules.local_midnight(day, zone)
+    )
+    return max(counts.get("joined", 0) - counts.get("left", 0), 0)
+
+
+async def _active(session: AsyncSession, community_id: str, start: date, end: date) -> int:
+    return await repository.active_members(
+        session, community_id=community_id, from_day=start.isoformat(), to_day=end.isoformat()
+    )
+
+
+async def get_metrics(
+    *,
+    session: AsyncSession,
+    community_id: str,
+    from_day: date | None,
+    to_day: date | None,
+    granularity: Granularity,
+    now: datetime,
+) -> Metrics:
+    """KPI series over local days [from, to] (inclusive), by day or by ISO week."""
+    for name, value in (("from", from_day), ("to", to_day)):
+        if value is not None and not EARLIEST_DAY <= value <= LATEST_DAY:
+            raise InvalidInput(
+                f"`{name}` must be between {EARLIEST_DAY} and {LATEST_DAY}.", field=name
+            )
+    zone = await _zone(session, community_id)
+    today = periods_rules.local_day(now, zone)
+    last = to_day or today
+    first = from_day or (last - timedelta(days=27))
+    if first > last:
+        raise InvalidInput("`from` must not be after `to`.", field="from")
+    if (last - first).days >= MAX_SPAN_DAYS:
+        raise InvalidInput(f"At most {MAX_SPAN_DAYS} days at once.", field="to")
+    step = timedelta(days=1 if granularity == Granularity.DAY else 7)
+    start = first if granularity == Granularity.DAY else first - timedelta(days=first.weekday())
+    items: list[Bucket] = []
+    while start <= last:
+        end = start + step
+        items.append(await _bucket(session, community_id, zone, start, end))
+        start = end
+    retention = await _retention(
+        session, community_id, zone=zone, first=first, last=last, today=today
+    )
+    return Metrics(granularity=granularity, timezone=zone.key, items=items, retention=retention)
+
+
+async def _bucket(
+    session: AsyncSession, community_id: str, zone: ZoneInfo, start: date, end: date
+) -> Bucket:
+    members_start = await _members_at(session, community_id, start, zone)
+    members_end = await _members_at(session, community_id, end, zone)
+    moves = await repository.membership_counts_before(
+        session, community_id=community_id, before=periods_rules.local_midnight(end, zone)
+    )
+    before = await repository.membership_counts_before(
+        session, community_id=community_id, before=periods_rules.local_midnight(start, zone)
+    )
+    new = moves.get("joined", 0) - before.get("joined", 0)
+    left = moves.get("left", 0) - before.get("left", 0)
+    counts = await repository.type_counts(
+        session, community_id=community_id, from_day=start.isoformat(), to_day=end.isoformat()
+    )
+    active = await _active(session, community_id, start, end)
+    interactions = sum(counts.get(kind, 0) for kind in INTERACTIONS)
+    posts = sum(counts.get(kind, 0) for kind in POSTS)
+    published = counts.get(ActivityType.CONTENT_PUBLISHED, 0)
+    responses = sum(counts.get(kind, 0) for kind in CONTENT_RESPONSES)
+    return Bucket(
+        starts_on=start,
+        ends_on=end - timedelta(days=1),
+        members=members_end,
+        new=new,
+        left=left,
+        growth_rate=_ratio(members_end - members_start, members_start),
+        dau=await _active(session, community_id, end - timedelta(days=1), end),
+        wau=await _active(session, community_id, end - timedelta(days=7), end),
+        mau=await _active(session, community_id, end - timedelta(days=30), end),
+        active_rate=_ratio(active, members_end),
+        interaction_rate=_ratio(interactions, posts),
+        content_engagement=_ratio(responses, published),
+        event_participation=_ratio(counts.get(ActivityType.EVENT_ATTENDED, 0), members_end),
+        churn_rate=_ratio(left, members_start),
+    )
+
+
+async def _retention(
+    session: AsyncSession,
+    community_id: str,
+    *,
+    zone: ZoneInfo,
+    first: date,
+    last: date,
+    today: date,
+) -> list[Cohort]:
+    """Week-N retention: of the members who joined in a week, the share active N weeks on."""
+    cohorts: list[Cohort] = []
+    week = first - timedelta(days=first.weekday())
+    while week <= last:
+        members = await repository.joined_between(
+            session,
+            community_id=community_id,
+            start=periods_rules.local_midnight(week, zone),
+            end=periods_rules.local_midnight(week + timedelta(days=7), zone),
+        )
+        rates: list[float | None] = []
+        for n in range(1, RETENTION_WEEKS + 1):
+            start = week + timedelta(days=7 * n)
+            if start > today or not members:
+                rates.append(None)
+                continue
+            retained = await repository.active_among(
+                session,
+                community_id=community_id,
+                member_ids=members,
+                from_day=start.isoformat(),
+                to_day=(start + timedelta(days=7)).isoformat(),
+            )
+            rates.append(_ratio(retained, len(members)))
+        cohorts.append(Cohort(cohort_starts_on=week, size=len(members), weeks=rates))
+        week += timedelta(days=7)
+    return cohorts
+
+
+async def weekly_active(
+    session: AsyncSession, community_id: str, week_end: date
+) -> tuple[int, int]:
+    """Distinct active members in the 7 local days before `week_end`, and in the 7 before."""
+    current = await _active(session, community_id, week_end - timedelta(days=7), week_end)
+    previous = await _active(
+        session, community_id, week_end - timedelta(days=14), week_end - timedelta(days=7)
+    )
+    return current, previous
+
+
+async def get_health(*, session: AsyncSession, community_id: str, now: datetime) -> Health:
+    """The lifecycle stage from the trend, and the alerts raised so far."""
+    zone = await _zone(session, community_id)
+    tomorrow = periods_rules.local_day(now, zone) + timedelta(days=1)
+    wau, previous = await weekly_active(session, community_id, tomorrow)
+    change = _ratio(wau - previous, previous)
+    members_now = await _members_at(session, community_id, tomorrow, zone)
+    members_before = await _members_at(session, community_id, tomorrow - timedelta(days=28), zone)
+    growth = _ratio(members_now - members_before, members_before)
+    stage = stage_for(wau_change=change, member_growth=growth, wau=wau)
+    alerts = [
+        Alert(
+            kind=row.kind,
+            week_starts_on=row.week_start,
+            previous_value=row.previous_value,
+            value=row.value,
+            drop=row.drop,
+            raised_at=row.raised_at,
+        )
+        for row in await repository.recent_alerts(session, community_id=community_id)
+    ]
+    return Health(stage=stage, wau=wau, previous_wau=previous, wau_change=change, alerts=alerts)
+
+
+async def check_weekly_activity(
+    *, uow: UnitOfWork, community_id: str, week: date, now: datetime
+) -> None:
+    """Raise `health.alert_raised` when the closed week's WAU fell 30 % or more from the week
+    before (once per community and week)."""
+    wau, previous = await weekly_active(uow.session, community_id, week + timedelta(days=7))
+    if previous == 0:
+        return
+    drop = (previous - wau) / previous
+    if drop < rules.ALERT_DROP:
+        return
+    values = {
+        "community_id": community_id,
+        "kind": "wau_drop",
+        "week_start": week.isoformat(),
+        "previous_value": previous,
+        "value": wau,
+        "drop": round(drop, 4),
+        "raised_at": now,
+    }
+    if await repository.raise_alert(uow.session, values):
+        await uow.outbox.add(
+            uow.session,
+            HealthAlertRaised(
+                community_id=community_id,
+                kind="wau_drop",
+                week_starts_on=week.isoformat(),
+                previous_value=previous,
+                value=wau,
+                drop=round(drop, 4),
+                raised_at=now,
+            ),
+        )

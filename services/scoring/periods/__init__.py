@@ -1,0 +1,1 @@
+"""Period close: the clockwork closing each day, week and month of the leaderboards."""

@@ -1,0 +1,1 @@
+"""Replay: rebuild every score from the ledger (python -m services.scoring.replay [--check])."""

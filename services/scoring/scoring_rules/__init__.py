@@ -1,0 +1,1 @@
+"""Scoring rules per community: weights, cooldowns, daily caps and the half-life."""

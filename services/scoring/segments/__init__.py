@@ -1,0 +1,1 @@
+"""Segments (core, active, casual, silent, slipping, dormant, churned) and their sweep."""

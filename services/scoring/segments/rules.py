@@ -1,0 +1,92 @@
+"""Segments: where a member stands from their decayed score and how long they have been quiet.
+
+Pure functions and constants; no SQL, no FastAPI.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+
+from services.common.events.catalogue import SegmentChanged
+from services.scoring.engagement import rules as engagement_rules
+from services.scoring.engagement.rules import SECONDS_PER_DAY
+from services.scoring.ledger.rules import ScoreState
+
+
+class Segment(StrEnum):
+    CORE = "core"
+    ACTIVE = "active"
+    CASUAL = "casual"
+    SILENT = "silent"
+    SLIPPING = "slipping"
+    DORMANT = "dormant"
+    CHURNED = "churned"
+
+
+CORE_SCORE = 50.0
+
+
+ACTIVE_SCORE = 10.0
+
+
+RECENT_DAYS = 7
+
+
+SILENT_DAYS = 28
+
+
+DORMANT_DAYS = 90
+
+
+TOP_QUARTER = 0.25
+
+
+def segment_for(
+    *,
+    score: float,
+    last_active_at: datetime | None,
+    now: datetime,
+    was_top_quarter: bool,
+    belongs: bool = True,
+) -> Segment:
+    """The segment of a member, from their decayed score and how long they have been quiet."""
+    if last_active_at is None:
+        return Segment.SILENT if belongs else Segment.CHURNED
+    quiet_days = (now - last_active_at).total_seconds() / SECONDS_PER_DAY
+    if not belongs or quiet_days > DORMANT_DAYS:
+        return Segment.CHURNED
+    if quiet_days > SILENT_DAYS:
+        return Segment.DORMANT
+    if quiet_days > RECENT_DAYS:
+        return Segment.SLIPPING if was_top_quarter else Segment.SILENT
+    if score >= CORE_SCORE:
+        return Segment.CORE
+    return Segment.ACTIVE if score >= ACTIVE_SCORE else Segment.CASUAL
+
+
+def resegment(scores: Iterable[ScoreState], *, now: datetime) -> list[SegmentChanged]:
+    """Re-derive the segment of each touched member; the changes, as events."""
+    changes: list[SegmentChanged] = []
+    for state in scores:
+        if not state.touched:
+            continue
+        score = engagement_rules.score_at(state.engagement_key, now, state.half_life_days)
+        segment = segment_for(
+            score=score,
+            last_active_at=state.last_active_at,
+            now=now,
+            was_top_quarter=state.was_top_quarter,
+        )
+        if segment.value != state.segment:
+            changes.append(
+                SegmentChanged(
+                    community_id=state.community_id,
+                    member_id=state.member_id,
+                    previous_segment=state.segment,
+                    segment=segment.value,
+                    score=round(score, 3),
+                    changed_at=now,
+                )
+            )
+            state.segment = segment.value
+    return changes

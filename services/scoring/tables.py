@@ -1,0 +1,326 @@
+"""The scoring service's tables, in a metadata of its own (see services.common.db).
+
+Points are stored as integer thousandths (`*_milli`): weights such as 0.2 are not exact in
+binary floating point, and SQLite sums NUMERIC as REAL, so float sums would drift and two equal
+scores could compare unequal and break the leaderboard's tie order. Integers sum exactly on
+both backends.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, Index, Table, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from services.common.db import UtcDateTime, table_registry
+from services.common.events.tables import messaging_tables
+from services.common.membership.tables import membership_tables
+
+registry = table_registry()
+metadata = registry.metadata
+
+ID_LENGTH = 64
+ACTIVITY_ID_LENGTH = 128
+
+
+class ScoringTable(SQLModel, registry=registry):
+    pass
+
+
+class ActivityReceipt(ScoringTable, table=True):
+    """One row per activity id ever accepted in a community: what makes ingestion idempotent.
+
+    Ids are a community's own (a partner's message ids, say): two communities may use the same
+    one, and neither can claim an id ahead of the other.
+    """
+
+    __tablename__ = "activity_receipt"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    activity_id: str = Field(primary_key=True, max_length=ACTIVITY_ID_LENGTH)
+    received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class LedgerEntry(ScoringTable, table=True):
+    __tablename__ = "ledger_entry"
+    __table_args__ = (
+        Index("ix_ledger_entry_community_seq", "community_id", "seq"),
+        # Each batch numbers its entries after max(seq): an index lookup, not a scan.
+        Index("ix_ledger_entry_seq", "seq"),
+        UniqueConstraint("community_id", "activity_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    activity_id: str = Field(max_length=ACTIVITY_ID_LENGTH)
+    community_id: str = Field(max_length=ID_LENGTH)
+    member_id: str = Field(max_length=ID_LENGTH)
+    activity_type: str = Field(max_length=40)
+    points_milli: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    occurred_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    recorded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    target_member_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    content_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    attrs: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The order entries were applied in, per community (replay folds them in this order).
+    seq: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False, default=0))
+    # What the rules made of it when it was applied: credited, capped or cooled_down.
+    outcome: str = Field(default="credited", max_length=12)
+    half_life_days: float = Field(default=14.0, sa_column=Column(Float(), nullable=False))
+    # The member's tier and the community's local day when it was applied: which boards it
+    # went to, kept so a replay puts it on the same ones whatever changed since.
+    tier_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    local_day: str = Field(default="", max_length=10)
+
+
+class MemberScore(ScoringTable, table=True):
+    """Per member: the all-time total, the decaying engagement key, points, level, segment.
+
+    `engagement_key` is log2 of the engagement score at the decay epoch (see domain.rules):
+    ordering by it is ordering by the decayed score at any moment, so it is indexed and never
+    rewritten as time passes.
+    """
+
+    __tablename__ = "member_score"
+    __table_args__ = (
+        Index("ix_member_score_engagement", "community_id", "engagement_key", "member_id"),
+    )
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    score_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    activity_count: int = Field(default=0)
+    last_active_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    engagement_key: float = Field(default=-1.0e300, sa_column=Column(Float(), nullable=False))
+    half_life_days: float = Field(default=14.0, sa_column=Column(Float(), nullable=False))
+    # Lifetime points: earned by activity, awarded, redeemed; never below 0.
+    points_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    # What levels count: points earned and awarded (a redemption does not lower a level).
+    level_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    level: int = Field(default=1)
+    segment: str = Field(default="silent", max_length=12)
+    was_top_quarter: bool = Field(default=False, sa_column=Column(Boolean(), nullable=False))
+
+
+class MemberTypeStat(ScoringTable, table=True):
+    """Per member and activity type: the breakdown an engagement explains itself with, and the
+    state cooldowns and daily caps are decided on."""
+
+    __tablename__ = "member_type_stat"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    activity_type: str = Field(primary_key=True, max_length=40)
+    count: int = Field(default=0)
+    points_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+    capped: int = Field(default=0)
+    cooled_down: int = Field(default=0)
+    last_credited_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    cap_day: str = Field(default="", max_length=10)
+    cap_day_count: int = Field(default=0)
+
+
+class BoardEntry(ScoringTable, table=True):
+    """A member's points in one leaderboard: a period (its first local day; "" for all time)
+    and a scope ("*" for the community, else a tier id). The index serves top-N as a range scan
+    and a member's rank as a count of the range above them."""
+
+    __tablename__ = "board_entry"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: str = Field(primary_key=True, max_length=10)
+    scope: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    score_milli: int = Field(default=0, sa_column=Column(BigInteger(), nullable=False))
+
+
+_board = BoardEntry.__table__  # type: ignore[attr-defined]
+# Score descending, member id ascending: the board's order, so top-N reads the index in order
+# and stops after N entries (a mixed-direction ORDER BY on an all-ascending index sorts).
+Index(
+    "ix_board_entry_rank",
+    _board.c.community_id,
+    _board.c.period,
+    _board.c.period_start,
+    _board.c.scope,
+    _board.c.score_milli.desc(),
+    _board.c.member_id,
+)
+
+
+class BoardBucket(ScoringTable, table=True):
+    """How many members of a board have a score in one bucket (storage/ranks.py): a member's
+    rank adds up the buckets above theirs and counts only within their own, so it costs the
+    same at rank 100,000 as at rank 10 (a count over the board's index grows with the rank)."""
+
+    __tablename__ = "board_bucket"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: str = Field(primary_key=True, max_length=10)
+    scope: str = Field(primary_key=True, max_length=ID_LENGTH)
+    bucket: int = Field(primary_key=True)
+    members: int = Field(default=0)
+
+
+class EngagementBucket(ScoringTable, table=True):
+    """How many members of a community have an engagement key in one bucket
+    (storage/ranks.py): the engagement rank adds up the buckets above a member's and counts
+    only within their own, as an all-time board's rank does with `board_bucket`. Keys change
+    only when a member scores (a batch moves them between buckets) and when the half-life
+    changes (the community's buckets are counted again); decay moves no one."""
+
+    __tablename__ = "engagement_bucket"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    bucket: int = Field(primary_key=True)
+    members: int = Field(default=0)
+
+
+class ScoringRules(ScoringTable, table=True):
+    """A community's own rules; a community without a row scores with the defaults."""
+
+    __tablename__ = "scoring_rules"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    weights: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    cooldown_seconds: dict[str, Any] = Field(
+        default_factory=dict, sa_column=Column(JSON, nullable=False)
+    )
+    daily_cap: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    half_life_days: float = Field(default=14.0, sa_column=Column(Float(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class HalfLifeChange(ScoringTable, table=True):
+    """When a community's half-life changed: replay re-keys scores at the same moments."""
+
+    __tablename__ = "half_life_change"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
+    from_days: float = Field(sa_column=Column(Float(), nullable=False))
+    to_days: float = Field(sa_column=Column(Float(), nullable=False))
+
+
+class Badge(ScoringTable, table=True):
+    __tablename__ = "badge"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    badge: str = Field(primary_key=True, max_length=40)
+    awarded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class PointsAdjustment(ScoringTable, table=True):
+    """An award or a redemption: the log replay adds back to the points."""
+
+    __tablename__ = "points_adjustment"
+    __table_args__ = (Index("ix_points_adjustment_member", "community_id", "member_id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    member_id: str = Field(max_length=ID_LENGTH)
+    delta_milli: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    balance_milli: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    reason: str = Field(max_length=200)
+    changed_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class MembershipChange(ScoringTable, table=True):
+    """Joins and departures, for the metrics (new, left, members over time, cohorts)."""
+
+    __tablename__ = "membership_change"
+    __table_args__ = (Index("ix_membership_change_community_at", "community_id", "occurred_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    community_id: str = Field(max_length=ID_LENGTH)
+    member_id: str = Field(max_length=ID_LENGTH)
+    kind: str = Field(max_length=8)  # joined | left
+    occurred_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class DailyActive(ScoringTable, table=True):
+    """Who was active on which local day: DAU/WAU/MAU and retention count these rows."""
+
+    __tablename__ = "daily_active"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    day: str = Field(primary_key=True, max_length=10)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+
+
+class DailyTypeCount(ScoringTable, table=True):
+    __tablename__ = "daily_type_count"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    day: str = Field(primary_key=True, max_length=10)
+    activity_type: str = Field(primary_key=True, max_length=40)
+    count: int = Field(default=0)
+
+
+class PeriodClose(ScoringTable, table=True):
+    """The claim on closing one period of a community: whoever inserts it closes the period."""
+
+    __tablename__ = "period_close"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    period: str = Field(primary_key=True, max_length=8)
+    period_start: str = Field(primary_key=True, max_length=10)
+    closed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    members_ranked: int = Field(default=0)
+
+
+class HealthAlert(ScoringTable, table=True):
+    __tablename__ = "health_alert"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    kind: str = Field(primary_key=True, max_length=40)
+    week_start: str = Field(primary_key=True, max_length=10)
+    previous_value: int = Field(default=0)
+    value: int = Field(default=0)
+    drop: float = Field(sa_column=Column(Float(), nullable=False))
+    raised_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class CommunityTally(ScoringTable, table=True):
+    """Running counts per community that the metrics build on: one per applied event, so a
+    redelivered event applied twice (or one lost) would show here."""
+
+    __tablename__ = "community_tally"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    members_joined: int = Field(default=0)
+
+
+messaging = messaging_tables(metadata)
+# Who belongs where, as the members service announces it (services.common.membership); the
+# boards take display names from it.
+membership = membership_tables(metadata)
+
+# The tables as SQLAlchemy Core sees them, for the repositories' statements.
+receipt_table: Table = ActivityReceipt.__table__  # type: ignore[attr-defined]
+ledger_table: Table = LedgerEntry.__table__  # type: ignore[attr-defined]
+score_table: Table = MemberScore.__table__  # type: ignore[attr-defined]
+type_table: Table = MemberTypeStat.__table__  # type: ignore[attr-defined]
+board_table: Table = BoardEntry.__table__  # type: ignore[attr-defined]
+bucket_table: Table = BoardBucket.__table__  # type: ignore[attr-defined]
+key_bucket_table: Table = EngagementBucket.__table__  # type: ignore[attr-defined]
+badge_table: Table = Badge.__table__  # type: ignore[attr-defined]
+rules_table: Table = ScoringRules.__table__  # type: ignore[attr-defined]
+half_life_table: Table = HalfLifeChange.__table__  # type: ignore[attr-defined]
+adjustment_table: Table = PointsAdjustment.__table__  # type: ignore[attr-defined]
+change_table: Table = MembershipChange.__table__  # type: ignore[attr-defined]
+daily_active_table: Table = DailyActive.__table__  # type: ignore[attr-defined]
+daily_count_table: Table = DailyTypeCount.__table__  # type: ignore[attr-defined]
+close_table: Table = PeriodClose.__table__  # type: ignore[attr-defined]
+alert_table: Table = HealthAlert.__table__  # type: ignore[attr-defined]
+tally_table: Table = CommunityTally.__table__  # type: ignore[attr-defined]
+# Display names, tiers and timezones come from the membership projection.
+profile_table: Table = membership.membership
+community_table: Table = membership.community
