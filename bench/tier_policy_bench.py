@@ -39,8 +39,7 @@ from services.common.events.envelope import utc_now  # noqa: E402
 from services.common.events.outbox import Outbox  # noqa: E402
 from services.common.migrations import upgrade_to_head  # noqa: E402
 from services.common.unit_of_work import UnitOfWork  # noqa: E402
-from services.members.domain.tier_policy import run_for_community  # noqa: E402
-from services.members.storage.tables import (  # noqa: E402
+from services.members.tables import (  # noqa: E402
     ActivityDay,
     Community,
     Membership,
@@ -48,6 +47,7 @@ from services.members.storage.tables import (  # noqa: E402
     TierPolicyRun,
     messaging,
 )
+from services.members.tier_policy.service import run_for_community  # noqa: E402
 
 POSTGRES_DSN = os.environ.get(
     "HUOLI_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"

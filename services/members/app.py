@@ -6,12 +6,23 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.service import create_service_app
-from services.members.api import erasure, invites, roles, sanctions, tier_policy, tiers
-from services.members.api.routes import router
-from services.members.messaging.engagement import ENGAGEMENT_CONSUMER
-from services.members.messaging.scheduler import activity_pruning_worker, tier_policy_worker
+from services.members.approval.routes import router as approval_router
+from services.members.communities.routes import router as communities_router
+from services.members.engagement.handlers import ENGAGEMENT_CONSUMER
+from services.members.engagement.workers import activity_pruning_worker
+from services.members.erasure.routes import router as erasure_router
+from services.members.invites.routes import router as invites_router
+from services.members.joining.routes import router as joining_router
+from services.members.leaving.routes import router as leaving_router
+from services.members.memberships.routes import router as memberships_router
+from services.members.profile.routes import router as profile_router
+from services.members.roles.routes import router as roles_router
+from services.members.sanctions.routes import router as sanctions_router
 from services.members.settings import MembersSettings
-from services.members.storage.tables import messaging
+from services.members.tables import messaging
+from services.members.tier_policy.routes import router as tier_policy_router
+from services.members.tier_policy.workers import tier_policy_worker
+from services.members.tiers.routes import router as tiers_router
 
 
 def create_app(settings: MembersSettings | None = None) -> FastAPI:
@@ -23,13 +34,18 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
         routers=[
-            router,
-            roles.router,
-            tiers.router,
-            invites.router,
-            sanctions.router,
-            tier_policy.router,
-            erasure.router,
+            communities_router,
+            joining_router,
+            memberships_router,
+            approval_router,
+            roles_router,
+            leaving_router,
+            tiers_router,
+            invites_router,
+            sanctions_router,
+            profile_router,
+            tier_policy_router,
+            erasure_router,
         ],
         consumers=[ENGAGEMENT_CONSUMER],
         workers=[

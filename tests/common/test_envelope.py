@@ -16,7 +16,7 @@ from services.common.events.catalogue import (
 from services.common.events.envelope import CloudEvent
 from services.common.events.outbox import Outbox, _trace_headers
 from services.common.tracing import TRACEPARENT_HEADER
-from services.members.storage.tables import messaging
+from services.members.tables import messaging
 
 TRACEPARENT = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
 SHANGHAI = timezone(timedelta(hours=8))

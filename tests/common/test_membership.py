@@ -18,8 +18,8 @@ from services.content.app import create_app as create_content_app
 from services.content.settings import ContentSettings
 from services.content.storage.tables import membership
 from services.members.app import create_app as create_members_app
+from services.members.engagement import repository as engagement
 from services.members.settings import MembersSettings
-from services.members.storage import engagement
 from tests.support import actor, assert_problem, eventually, running_service
 
 # A new consumer group on the session's embedded broker may wait out an older one's session.

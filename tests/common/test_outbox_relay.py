@@ -18,7 +18,7 @@ from services.common.events.catalogue import MemberJoined
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import RELAY_BATCH, Outbox, OutboxRelay
 from services.common.settings import ServiceSettings
-from services.members.storage.tables import messaging
+from services.members.tables import messaging
 from tests.conftest import MigratedDatabases
 
 TOPIC = "huoli.members"

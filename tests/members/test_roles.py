@@ -15,8 +15,8 @@ import httpx
 import pytest
 
 from services.common.components import MEMBERS
-from services.members.domain.models import Role
-from services.members.domain.permissions import PERMISSIONS, Permission
+from services.common.events.catalogue.vocabulary import Role
+from services.members.permissions.rules import PERMISSIONS, Permission
 from tests.support import KafkaProbe, actor, assert_problem, service_client
 
 client = service_client(MEMBERS)
@@ -365,7 +365,7 @@ async def test_my_memberships_and_lookup_by_user(client: httpx.AsyncClient) -> N
 
 @pytest.mark.parametrize("permission", list(Permission))
 def test_the_readme_shows_the_permission_table(permission: Permission) -> None:
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    readme = (Path(__file__).parents[2] / "docs" / "members.md").read_text()
     roles = ", ".join(sorted(PERMISSIONS[permission]))
     assert f"| {permission} | {roles} |" in readme
 

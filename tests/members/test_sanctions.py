@@ -9,7 +9,7 @@ import httpx
 
 from services.common.components import MEMBERS
 from services.common.events.envelope import utc_now
-from services.members.api.schemas import MemberPublic
+from services.members.memberships.schemas import MemberPublic
 from tests.members.test_roles import Community, problem_type
 from tests.support import KafkaProbe, actor, assert_problem, service_client
 

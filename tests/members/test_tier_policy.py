@@ -15,11 +15,12 @@ from sqlalchemy import func, select
 from services.common.components import MEMBERS
 from services.common.events.catalogue import ActivityRecorded
 from services.common.events.envelope import CloudEvent, utc_now
-from services.members.domain.tier_policy import _fit, run_scheduled
-from services.members.messaging.scheduler import run_due_policies
-from services.members.storage import engagement
-from services.members.storage.tables import messaging
-from services.members.storage.tier_policy import Ranked
+from services.members.engagement import repository as engagement
+from services.members.tables import messaging
+from services.members.tier_policy.rules import Ranked
+from services.members.tier_policy.rules import fit_moves as _fit
+from services.members.tier_policy.service import run_scheduled
+from services.members.tier_policy.workers import run_due_policies
 from tests.conftest import MigratedDatabases
 from tests.members.helpers import create_community, join, tiers_of
 from tests.support import (

@@ -1,6 +1,6 @@
 from services.common.migrations import run_env
 from services.members.settings import MembersSettings
-from services.members.storage.tables import metadata
+from services.members.tables import metadata
 
 run_env(
     target_metadata=metadata,

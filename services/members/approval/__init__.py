@@ -1,0 +1,1 @@
+"""Approval: letting a pending member in, or turning them away."""

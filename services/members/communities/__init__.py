@@ -1,0 +1,1 @@
+"""Communities: creating, reading, listing and editing them."""

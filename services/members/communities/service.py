@@ -1,0 +1,123 @@
+"""The community use cases. They change state and write events; the caller commits once."""
+
+from collections.abc import Sequence
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Actor
+from services.common.events.catalogue import CommunityCreated, CommunityUpdated
+from services.common.events.catalogue.vocabulary import Role
+from services.common.events.envelope import utc_now
+from services.common.ids import new_id
+from services.common.membership.access import CommunityNotFound
+from services.common.unit_of_work import UnitOfWork
+from services.members.communities import repository
+from services.members.communities.schemas import CommunityCreate, CommunityUpdate
+from services.members.memberships.rules import MemberStatus
+from services.members.memberships.service import announce_joined
+from services.members.permissions.rules import Permission
+from services.members.permissions.service import acting
+from services.members.tables import Community, Membership
+from services.members.tiers.service import default_tier
+
+
+async def create_community(
+    *, uow: UnitOfWork, actor: Actor, community_create: CommunityCreate
+) -> Community:
+    """Create a community owned by the caller, who becomes its first member, as `owner`."""
+    now = utc_now()
+    community = Community(
+        id=new_id("cmty"),
+        **community_create.model_dump(),
+        owner_user_id=actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    first_tier = default_tier(community)
+    owner = Membership(
+        id=new_id("mbr"),
+        community_id=community.id,
+        user_id=actor.id,
+        # Until the owner sets a name of their own; display names are at most 64 characters.
+        display_name=actor.id[:64],
+        status=MemberStatus.ACTIVE,
+        role=Role.OWNER,
+        tier_id=first_tier.id,
+        tags=[],
+        joined_at=now,
+    )
+    uow.session.add_all([community, first_tier, owner])
+    await uow.outbox.add(
+        uow.session,
+        CommunityCreated(
+            community_id=community.id,
+            name=community.name,
+            topic=community.topic,
+            join_policy=community.join_policy,
+            timezone=community.timezone,
+            owner_user_id=actor.id,
+            created_at=now,
+        ),
+    )
+    # After community.created, under the same key: the other services learn of the community
+    # and its owner in this order.
+    await announce_joined(uow, owner)
+    return community
+
+
+async def get_community(*, session: AsyncSession, community_id: str) -> Community:
+    """The community, or CommunityNotFound."""
+    community = await repository.get_community(session, community_id)
+    if community is None:
+        raise CommunityNotFound(community_id)
+    return community
+
+
+async def list_communities(
+    *, session: AsyncSession, after_id: str | None, limit: int
+) -> Sequence[Community]:
+    """Communities, oldest first."""
+    return await repository.list_communities(session, after_id=after_id, limit=limit)
+
+
+async def update_community(
+    *, uow: UnitOfWork, actor: Actor, community_id: str, community_update: CommunityUpdate
+) -> Community:
+    """Edit a community (owner and admins); `community.updated` if anything changed."""
+    community = (
+        await acting(
+            uow.session,
+            community_id=community_id,
+            actor=actor,
+            permission=Permission.EDIT_COMMUNITY,
+        )
+    ).community
+    changes = {
+        name: value
+        for name, value in community_update.model_dump(exclude_unset=True).items()
+        if getattr(community, name) != value
+    }
+    if changes:
+        for name, value in changes.items():
+            setattr(community, name, value)
+        await announce_community_updated(uow, community)
+    return community
+
+
+async def announce_community_updated(uow: UnitOfWork, community: Community) -> None:
+    """Stamp the community as updated now and write `community.updated` with all its fields."""
+    community.updated_at = utc_now()
+    await uow.outbox.add(
+        uow.session,
+        CommunityUpdated(
+            community_id=community.id,
+            name=community.name,
+            topic=community.topic,
+            description=community.description,
+            join_policy=community.join_policy,
+            timezone=community.timezone,
+            rules=community.rules,
+            owner_user_id=community.owner_user_id,
+            updated_at=community.updated_at,
+        ),
+    )

@@ -1,0 +1,1 @@
+"""Engagement: the local projection of `activity.recorded` the tier policy ranks members by."""

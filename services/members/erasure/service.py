@@ -1,0 +1,57 @@
+"""Erasure of a user's personal data (个人信息保护, PIPL/GDPR).
+
+In each community the user had a membership in, the membership stays (counts and history keep
+their shape) but no longer names the person: the user id becomes a tombstone `erased-<member
+id>` (the vocabulary's `erased_user_id`), the display name ERASED_DISPLAY_NAME, the tags are
+cleared; where they owned the community or issued sanctions, those fields take the tombstone
+too, and the reasons of sanctions against them are cleared. One `user.erased` per community,
+carrying the original user id (so the other services find what to erase) and the tombstone. The
+user may join again later under their own id, as a new member. A second request finds nothing
+left to erase.
+"""
+
+from dataclasses import dataclass
+
+from services.common.auth import Actor
+from services.common.events.catalogue import UserErased
+from services.common.events.catalogue.vocabulary import (
+    ERASED,
+    ERASED_DISPLAY_NAME,
+    erased_user_id,
+)
+from services.common.events.envelope import utc_now
+from services.common.unit_of_work import UnitOfWork
+from services.members.erasure import repository
+from services.members.permissions.errors import NotAllowed
+
+
+@dataclass(frozen=True)
+class Erasure:
+    user_id: str
+    memberships_erased: int
+
+
+async def erase_personal_data(*, uow: UnitOfWork, actor: Actor, user_id: str) -> Erasure:
+    """Erase the user's personal data in every community (the user themself or a platform
+    admin)."""
+    if actor.id != user_id and not actor.is_platform_admin:
+        raise NotAllowed("Only the user themselves or a platform admin may erase their data.")
+    session, now = uow.session, utc_now()
+    memberships = await repository.memberships_of(session, user_id)
+    for membership in memberships:
+        tombstone = erased_user_id(membership.id)
+        await repository.anonymise_membership(
+            session, membership, tombstone=tombstone, display_name=ERASED_DISPLAY_NAME
+        )
+        await uow.outbox.add(
+            session,
+            UserErased(
+                community_id=membership.community_id,
+                member_id=membership.id,
+                user_id=user_id,
+                replacement_user_id=tombstone,
+                erased_at=now,
+            ),
+        )
+    await repository.anonymise_elsewhere(session, user_id=user_id, tombstone=ERASED)
+    return Erasure(user_id=user_id, memberships_erased=len(memberships))

@@ -1,0 +1,33 @@
+"""Request and response shapes of invites."""
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from services.common.events.envelope import utc_now
+from services.common.fields import Timestamp
+
+
+def _in_the_future(moment: datetime) -> datetime:
+    if moment <= utc_now():
+        raise ValueError("must be in the future")
+    return moment
+
+
+class InviteCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    max_uses: Annotated[int, Field(ge=1, le=1_000_000)] | None = None
+    expires_at: Annotated[Timestamp, AfterValidator(_in_the_future)] | None = None
+
+
+class InvitePublic(BaseModel):
+    id: str
+    code: str
+    community_id: str
+    created_by: str | None
+    max_uses: int | None
+    uses: int
+    expires_at: datetime | None
+    created_at: datetime

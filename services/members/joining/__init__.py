@@ -1,0 +1,1 @@
+"""Joining a community: its join policy, an invite code, a seat in a tier, coming back."""

@@ -1,0 +1,1 @@
+"""Leaving a community, or being removed from it by a steward."""

@@ -1,0 +1,1 @@
+"""A member's profile: their display name and tags, and the stewards' `locked` and `on_leave`."""

@@ -1,0 +1,1 @@
+"""Roles and ownership: giving a member a role, and transferring ownership."""

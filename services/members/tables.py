@@ -1,0 +1,179 @@
+"""The members service's tables, in a metadata of its own (see services.common.db)."""
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, Float, Index, UniqueConstraint, text
+from sqlmodel import Field, SQLModel
+
+from services.common.db import UtcDateTime, table_registry
+from services.common.events.tables import messaging_tables
+
+registry = table_registry()
+metadata = registry.metadata
+
+
+class MembersTable(SQLModel, registry=registry):
+    pass
+
+
+class Community(MembersTable, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=100)
+    topic: str | None = Field(default=None, max_length=100)
+    description: str | None = Field(default=None, max_length=2000)
+    join_policy: str = Field(max_length=20)
+    timezone: str = Field(max_length=64)
+    rules: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    owner_user_id: str = Field(max_length=128, index=True)
+    # The sanctions ladder (services.members.sanctions.rules.Ladder as JSON); None: the default.
+    sanction_ladder: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Membership(MembersTable, table=True):
+    __table_args__ = (
+        UniqueConstraint("community_id", "user_id"),
+        # GET /me/memberships looks a user up across communities.
+        Index("ix_membership_user_id", "user_id"),
+        # Exactly one owner: a second owner row in a community cannot be written, whatever races.
+        Index(
+            "ux_membership_one_owner",
+            "community_id",
+            unique=True,
+            sqlite_where=text("role = 'owner'"),
+            postgresql_where=text("role = 'owner'"),
+        ),
+        # Covers the seat count every join makes: the index alone answers it.
+        Index("ix_membership_tier_id_status", "tier_id", "status"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=40)
+    user_id: str = Field(max_length=128)
+    display_name: str = Field(max_length=64)
+    status: str = Field(max_length=20)
+    role: str = Field(max_length=20)
+    tier_id: str | None = Field(default=None, max_length=40)
+    tags: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    invited_by: str | None = Field(default=None, max_length=40)
+    # Members this one brought in: kept as a count so reading a member never scans the others.
+    referral_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    joined_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # A mute ends by itself: a muted member whose muted_until has passed reads as active.
+    muted_until: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    # Where the member stands on the sanctions ladder: warnings since the last mute, and mutes.
+    warning_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    mute_count: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # The tier policy moves neither a member an admin locked nor one on leave.
+    locked: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    on_leave: bool = Field(default=False, sa_column_kwargs={"server_default": text("false")})
+    # When the tier policy last promoted the member: no demotion within 14 days of it.
+    promoted_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    # The latest activity.recorded seen for the member (the engagement projection keeps it).
+    last_active_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class Tier(MembersTable, table=True):
+    """A ranked sub-group (一群, 二群, 留级群): rank 1 is the core group."""
+
+    __table_args__ = (
+        UniqueConstraint("community_id", "rank"),
+        UniqueConstraint("community_id", "name"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    name: str = Field(max_length=50)
+    rank: int
+    capacity: int
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Invite(MembersTable, table=True):
+    id: str = Field(primary_key=True, max_length=40)
+    code: str = Field(max_length=64, unique=True)
+    community_id: str = Field(foreign_key="community.id", index=True, max_length=40)
+    # The inviter's membership; None when a platform admin who is no member made the invite.
+    created_by: str | None = Field(default=None, max_length=40)
+    max_uses: int | None = None
+    uses: int = Field(default=0)
+    expires_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Sanction(MembersTable, table=True):
+    """One sanction: who did what to whom, and why. Ladder escalations are rows too."""
+
+    __table_args__ = (Index("ix_sanction_member_id_id", "member_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    member_id: str = Field(max_length=40)
+    kind: str = Field(max_length=10)
+    reason: str = Field(max_length=500)
+    duration_hours: int | None = None
+    muted_until: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    # The sanctioning user's id; `by_ladder` marks the escalation the ladder made of a warning.
+    issued_by: str = Field(max_length=128)
+    by_ladder: bool = Field(default=False)
+    issued_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class TierPolicy(MembersTable, table=True):
+    __tablename__ = "tier_policy"
+
+    """A community's tier policy (升级/留级制度); without a row the defaults apply and nothing is
+    scheduled."""
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    promote_top: int
+    promote_every_days: int
+    demote_bottom: int
+    demote_every_days: int
+    purge_inactive_days: int
+    scheduled: bool = Field(default=True)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class TierPolicyRun(MembersTable, table=True):
+    __tablename__ = "tier_policy_run"
+
+    """A step (promote, demote, purge) of the tier policy that ran for a period: the unique key
+    is what makes it run once per period per community, whatever instances race for it."""
+
+    __table_args__ = (UniqueConstraint("community_id", "period_key"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    period_key: str = Field(max_length=40)
+    ran_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    moved: int = 0
+    purged: int = 0
+
+
+class ActivityDay(MembersTable, table=True):
+    __tablename__ = "activity_day"
+
+    """The engagement projection: a member's weighted activity per UTC day, from
+    `activity.recorded` (consumer group `members.engagement`)."""
+
+    __table_args__ = (Index("ix_activity_day_community_id_day", "community_id", "day"),)
+
+    community_id: str = Field(primary_key=True, max_length=40)
+    member_id: str = Field(primary_key=True, max_length=64)
+    day: date = Field(primary_key=True)
+    score: float = Field(sa_column=Column(Float, nullable=False))
+
+
+messaging = messaging_tables(metadata)

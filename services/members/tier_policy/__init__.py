@@ -1,0 +1,1 @@
+"""The tier policy (升级/留级制度): promoting, demoting and purging members by engagement."""

@@ -1,0 +1,44 @@
+"""The scheduled tier policy: every instance polls, and the (community, step, period) claim in
+the database makes each period's run happen once, whichever instance gets there first."""
+
+import asyncio
+import logging
+
+from services.common.runtime import ServiceRuntime, WorkerSpec
+from services.members.tier_policy import repository
+from services.members.tier_policy.service import has_due_steps, run_scheduled
+
+logger = logging.getLogger(__name__)
+
+
+async def run_due_policies(runtime: ServiceRuntime) -> int:
+    """One pass: each scheduled community's due steps, each community in its own transaction.
+    Returns how many communities had a step run."""
+    async with runtime.read_sessions() as session:
+        community_ids = await repository.scheduled_community_ids(session)
+    ran = 0
+    for community_id in community_ids:
+        async with runtime.read_sessions() as session:
+            if not await has_due_steps(session=session, community_id=community_id):
+                continue
+        async with runtime.unit_of_work() as uow:
+            result = await run_scheduled(uow=uow, community_id=community_id)
+        if result.steps:
+            ran += 1
+            logger.info(
+                "tier policy of %s ran %s: %d moved, %d purged",
+                community_id,
+                ",".join(result.steps),
+                len(result.moves),
+                len(result.purged),
+            )
+    return ran
+
+
+def tier_policy_worker(poll_seconds: float) -> WorkerSpec:
+    async def schedule_forever(runtime: ServiceRuntime) -> None:
+        while True:
+            await run_due_policies(runtime)
+            await asyncio.sleep(poll_seconds)
+
+    return WorkerSpec(name="tier policy scheduler", run=schedule_forever)

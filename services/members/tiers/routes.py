@@ -1,0 +1,52 @@
+"""Tier endpoints: owners and admins manage tiers; members see them."""
+
+from fastapi import APIRouter, status
+
+from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.members.tiers import service
+from services.members.tiers.schemas import TierCreate, TierList, TierPublic, TierUpdate
+
+router = APIRouter(tags=["members"])
+
+
+@router.post("/communities/{community_id}/tiers", status_code=status.HTTP_201_CREATED)
+async def create_tier(
+    community_id: PathId, tier_create: TierCreate, uow: UnitOfWorkDep, actor: ActorDep
+) -> TierPublic:
+    """Add a tier (owner or admin); rank 1 is the core group."""
+    view = await service.create_tier(
+        session=uow.session,
+        actor=actor,
+        community_id=community_id,
+        name=tier_create.name,
+        rank=tier_create.rank,
+        capacity=tier_create.capacity,
+    )
+    return TierPublic.of(view)
+
+
+@router.get("/communities/{community_id}/tiers")
+async def list_tiers(community_id: PathId, session: ReadSessionDep, actor: ActorDep) -> TierList:
+    """The community's tiers by rank, with the seats taken in each."""
+    views = await service.list_tiers(session=session, actor=actor, community_id=community_id)
+    return TierList(items=[TierPublic.of(view) for view in views])
+
+
+@router.patch("/communities/{community_id}/tiers/{tier_id}")
+async def update_tier(
+    community_id: PathId,
+    tier_id: PathId,
+    tier_update: TierUpdate,
+    uow: UnitOfWorkDep,
+    actor: ActorDep,
+) -> TierPublic:
+    """Rename a tier or change its capacity (owner or admin)."""
+    view = await service.update_tier(
+        session=uow.session,
+        actor=actor,
+        community_id=community_id,
+        tier_id=tier_id,
+        name=tier_update.name,
+        capacity=tier_update.capacity,
+    )
+    return TierPublic.of(view)
