@@ -66,8 +66,8 @@ from services.common.membership.repository import save_community, save_membershi
 from services.common.migrations import upgrade_to_head  # noqa: E402
 from services.scoring.engagement import rules as engagement_rules  # noqa: E402
 from services.scoring.leaderboards import rules as ranks  # noqa: E402
+from services.scoring.ledger.consumer import BatchInboxConsumer  # noqa: E402
 from services.scoring.ledger.handlers import LEDGER_CONSUMER, apply_batch  # noqa: E402
-from services.scoring.messaging.ledger_consumer import BatchInboxConsumer  # noqa: E402
 from services.scoring.settings import ScoringSettings  # noqa: E402
 from services.scoring.tables import (  # noqa: E402  # noqa: E402
     board_table,

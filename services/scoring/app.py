@@ -11,7 +11,7 @@ from services.common.service import create_service_app
 from services.scoring.engagement.routes import router as engagement_router
 from services.scoring.ingestion.routes import router as ingestion_router
 from services.scoring.leaderboards.routes import router as leaderboards_router
-from services.scoring.ledger.handlers import LEDGER_WORKER
+from services.scoring.ledger.workers import LEDGER_WORKER
 from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
@@ -50,7 +50,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership)],
         workers=[
-            WorkerSpec("consumer scoring.ledger", LEDGER_WORKER, graceful=True),
+            LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),
         ],
     )

@@ -1,12 +1,12 @@
 """What the scoring service does with the events it consumes.
 
-The ledger consumer (`scoring.ledger`) takes them in batches (messaging/ledger_consumer.py):
+The ledger consumer (`scoring.ledger`) takes them in batches (services/scoring/ledger/consumer.py):
 `LEDGER_EVENTS` lists the types it subscribes to and `apply_batch` applies a batch of them in one
 transaction. The membership projection is kept by the shared per-event consumer
 (`scoring.membership`).
 """
 
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 
 from services.common.events.catalogue import (
     ActivityRecorded,
@@ -30,7 +30,6 @@ from services.scoring.erasure import service as erasure_service
 from services.scoring.ledger.mapping import activities_of
 from services.scoring.ledger.rules import Activity
 from services.scoring.ledger.service import post_activities
-from services.scoring.messaging.ledger_consumer import batch_consumer_worker
 from services.scoring.metrics import repository as metrics_repository
 
 LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
@@ -47,11 +46,6 @@ LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
     MemberRemoved,
     UserErased,
 )
-
-
-# What the batch consumer (messaging/ledger_consumer.py) calls with each batch of new events, in
-# the batch's transaction: the unit of work commits once the handler returns.
-BatchHandler = Callable[[UnitOfWork, Sequence[tuple[CloudEvent, DomainEvent]]], Awaitable[None]]
 
 
 async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainEvent]]) -> None:
@@ -97,8 +91,3 @@ LEDGER_HANDLERS: HandlerRegistry = dict.fromkeys(LEDGER_EVENTS, _applied_in_batc
 
 
 LEDGER_CONSUMER = ConsumerSpec(group_id="scoring.ledger", handlers=LEDGER_HANDLERS)
-
-
-# Typed here, so the handler the consumer gets is checked against `BatchHandler`.
-LEDGER_BATCH_HANDLER: BatchHandler = apply_batch
-LEDGER_WORKER = batch_consumer_worker(LEDGER_CONSUMER, LEDGER_BATCH_HANDLER)

@@ -1,11 +1,12 @@
 """The ledger consumer (`scoring.ledger`): batches from `getmany`, one transaction per batch.
 
 The shared `InboxConsumer` applies one event per transaction, which caps a consumer at a few
-hundred events a second. This one, built on it (connection, decoding, dead-lettering are its),
-takes everything `getmany` returned, records the new event ids in the inbox with one multi-row
-insert, posts all their activities with set-based upserts, commits once, and only then commits
-the offsets. A crash between the two commits redelivers the batch; the inbox (and the ledger's
-unique activity ids under it) make the second pass change nothing.
+hundred events a second. This one runs on the same `ConsumerLoop` (connection, polling, offsets,
+lag) and `EventReader` (decoding, dead-lettering). It takes everything `getmany` returned,
+records the new event ids in the inbox with one multi-row insert, posts all their activities
+with set-based upserts, commits once, and only then commits the offsets. A crash between the two
+commits redelivers the batch; the inbox (and the ledger's unique activity ids under it) make the
+second pass change nothing.
 
 A batch that fails is retried; if it keeps failing, its events are applied one per
 transaction so that only the one that cannot be applied goes to the dead-letter topic.
@@ -26,10 +27,8 @@ from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
-from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.ledger import repository as batches
-from services.scoring.tables import messaging
 
 logger = logging.getLogger(__name__)
 
@@ -70,7 +69,8 @@ def tune_gc_for_batches() -> None:
     gc.set_threshold(*GC_THRESHOLDS)
 
 
-# What the consumer hands the ledger: the batch's new events, in one unit of work.
+# What the consumer calls with each batch of new events, in the batch's transaction: the unit of
+# work commits once the handler returns.
 BatchHandler = Callable[[UnitOfWork, Sequence[tuple[CloudEvent, DomainEvent]]], Awaitable[None]]
 
 
@@ -199,27 +199,4 @@ class BatchInboxConsumer:
         return fresh
 
 
-def batch_consumer_worker(
-    spec: ConsumerSpec, batch_handler: BatchHandler
-) -> Callable[[ServiceRuntime], Awaitable[None]]:
-    """A `WorkerSpec.run` running the batch consumer on the service's runtime."""
-
-    async def run(runtime: ServiceRuntime) -> None:
-        if not runtime.settings.run_consumers:
-            await runtime.stopping.wait()
-            return
-        consumer = BatchInboxConsumer(
-            spec=spec,
-            batch_handler=batch_handler,
-            sessions=runtime.sessions,
-            outbox=runtime.outbox,
-            tables=messaging,
-            kafka=runtime.kafka,
-            stopping=runtime.stopping,
-        )
-        await consumer.run()
-
-    return run
-
-
-__all__ = ["BatchHandler", "BatchInboxConsumer", "batch_consumer_worker"]
+__all__ = ["BatchHandler", "BatchInboxConsumer"]
