@@ -38,7 +38,11 @@ def run() -> None:
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
-        stack.stop_all()
+        try:
+            stack.stop_all()
+        except KeyboardInterrupt:
+            print("\ninterrupted again: killing what is left", flush=True)
+            stack.kill_all()
 
 
 def main() -> None:

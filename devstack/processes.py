@@ -10,7 +10,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -134,16 +134,20 @@ class ManagedProcess:
                 os.killpg(self._popen.pid, signum)
 
     def stop(self, *, timeout: float = 10.0) -> None:
-        if self._popen is None:
-            return
-        self.signal(signal.SIGTERM)
-        try:
-            self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.signal(signal.SIGKILL)
-            self._popen.wait(timeout)
+        """SIGTERM, and SIGKILL if it still runs after `timeout` seconds."""
+        stop_processes([self], timeout=timeout)
+
+    def _wait_until(self, deadline: float) -> None:
+        if self._popen is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(max(0.0, deadline - time.monotonic()))
+
+    def _reap(self, pump_deadline: float) -> None:
+        if self._popen is not None:
+            self._popen.wait(10)  # after SIGKILL: at once
+        # Its output ends when every holder of the pipe's write end has exited (grandchildren too).
         if self._pump is not None:
-            self._pump.join(timeout=2)
+            self._pump.join(max(0.0, pump_deadline - time.monotonic()))
 
     def kill(self) -> None:
         """Die at once, as in a crash: no shutdown hooks run."""
@@ -155,3 +159,20 @@ class ManagedProcess:
     def wait(self, timeout: float) -> int:
         assert self._popen is not None
         return self._popen.wait(timeout)
+
+
+def stop_processes(processes: Iterable[ManagedProcess], *, timeout: float = 10.0) -> None:
+    """Stop processes together: SIGTERM to all at once, one deadline `timeout` seconds away for
+    all of them, then SIGKILL to whatever still runs. One after another, stopping would take the
+    sum of their shutdowns instead of the longest."""
+    batch = list(processes)
+    for process in batch:
+        process.signal(signal.SIGTERM)  # signal() skips those not started or already gone
+    deadline = time.monotonic() + timeout
+    for process in batch:
+        process._wait_until(deadline)
+    for process in batch:
+        process.signal(signal.SIGKILL)
+    pump_deadline = time.monotonic() + 2
+    for process in batch:
+        process._reap(pump_deadline)
