@@ -19,6 +19,9 @@ from devstack.processes import (
 from services.common.components import GATEWAY, SERVICES, upstream_url_variable
 from services.common.settings import ServiceSettings
 
+# The embedded broker's port when the ports are fixed (`make run`).
+BROKER_PORT = 9092
+
 
 class Stack:
     """Starts the components as separate processes; each can be stopped, killed or restarted."""
@@ -62,13 +65,22 @@ class Stack:
         return (self.log_dir / f"{name}.log").open("a", encoding="utf-8")
 
     def start_broker(self) -> None:
-        if self.base_env.get("KAFKA_BOOTSTRAP_SERVERS"):
+        if not self.uses_embedded_broker:
             return  # an external cluster was configured
         self.broker = EmbeddedBroker(
-            port=9092 if self.fixed_ports else None,
+            port=BROKER_PORT if self.fixed_ports else None,
             output=self._output_for("kafka"),
             colour=next(self._colour),
         ).start()
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return not self.base_env.get("KAFKA_BOOTSTRAP_SERVERS")
+
+    def required_ports(self) -> dict[str, int]:
+        """The ports start_all will listen on, by component."""
+        broker = {"kafka": BROKER_PORT} if self.fixed_ports and self.uses_embedded_broker else {}
+        return {**self.ports, **broker}
 
     @property
     def bootstrap_servers(self) -> str:
