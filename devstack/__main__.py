@@ -2,8 +2,10 @@
 
 import argparse
 import signal
+import sys
 import time
 
+from devstack.ports import taken_ports
 from devstack.stack import Stack
 from huoli.cli import migrate as huoli_migrate
 
@@ -15,6 +17,11 @@ def migrate() -> None:
 
 def run() -> None:
     stack = Stack(fixed_ports=True)
+    taken = taken_ports(stack.required_ports())
+    if taken:
+        # Refuse before starting anything: a half-started stack would only add to the confusion.
+        print(*taken, sep="\n", file=sys.stderr)
+        sys.exit("devstack started nothing: free these ports (or stop the other `make run`).")
 
     def on_signal(_signum: int, _frame: object) -> None:
         raise KeyboardInterrupt
@@ -38,7 +45,11 @@ def run() -> None:
     except KeyboardInterrupt:
         print("\nstopping…", flush=True)
     finally:
-        stack.stop_all()
+        try:
+            stack.stop_all()
+        except KeyboardInterrupt:
+            print("\ninterrupted again: killing what is left", flush=True)
+            stack.kill_all()
 
 
 def main() -> None:

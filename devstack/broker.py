@@ -65,9 +65,9 @@ class EmbeddedBroker:
         asyncio.run(ensure_topics(settings, topics))
         return self
 
-    def stop(self) -> None:
+    def stop(self, *, timeout: float = 10.0) -> None:
         if self._process is not None:
-            self._process.stop()
+            self._process.stop(timeout=timeout)
             self._process = None
 
     def kill(self) -> None:

@@ -1,6 +1,7 @@
 """Start, watch and stop the system's processes: used by `make run`, the e2e tests and the bench."""
 
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -10,7 +11,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -18,6 +19,43 @@ ROOT = Path(__file__).resolve().parent.parent
 
 COLOURS = ("\033[36m", "\033[32m", "\033[33m", "\033[35m", "\033[34m", "\033[31m")
 RESET = "\033[0m"
+
+# What a child receives when the process that started it dies, even by SIGKILL (Linux's
+# PR_SET_PDEATHSIG). SIGKILL, not SIGTERM: the parent that would have escalated is gone, so a child
+# stuck in its shutdown would hold its port for good; and a service killed outright loses nothing,
+# its outbox and inbox are what ManagedProcess.kill exists to test.
+PARENT_DEATH_SIGNAL = signal.SIGKILL
+_PR_SET_PDEATHSIG = 1  # from <linux/prctl.h>
+
+
+def _load_prctl() -> Callable[..., int] | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    # Looked up here, in the parent: the child between fork and exec should do as little as it can.
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
+    prctl.restype = ctypes.c_int
+    return prctl
+
+
+_prctl = _load_prctl()
+
+
+def _die_with(parent_pid: int) -> Callable[[], None] | None:
+    """A preexec_fn asking the kernel to send PARENT_DEATH_SIGNAL to the child when its parent
+    dies; None where there is no prctl (the children then outlive a killed parent)."""
+    prctl = _prctl
+    if prctl is None:
+        return None
+
+    def preexec() -> None:
+        if prctl(_PR_SET_PDEATHSIG, PARENT_DEATH_SIGNAL, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
+        # The parent may have died between fork and prctl: then no signal would ever come.
+        if os.getppid() != parent_pid:
+            os.kill(os.getpid(), PARENT_DEATH_SIGNAL)
+
+    return preexec
 
 
 # The flags every uvicorn we start runs with, as deploy/ runs them: no access log (a formatted
@@ -72,7 +110,15 @@ def wait_for_http(
 
 
 class ManagedProcess:
-    """One child process in its own process group, its output prefixed onto a stream or a file."""
+    """One child process in its own process group, its output prefixed onto a stream or a file.
+
+    The child dies with its parent (PARENT_DEATH_SIGNAL, on Linux): a devstack, test or bench
+    killed with SIGKILL leaves no service holding its port. The kernel sends that signal when the
+    *thread* that started the child ends, not the process: start children from the main thread,
+    or from a thread that outlives them (asyncio's default executor keeps its threads until the
+    event loop closes, so `asyncio.to_thread(stack.start_all)` is fine); a short-lived thread's
+    children are killed when it returns.
+    """
 
     def __init__(
         self,
@@ -101,6 +147,8 @@ class ManagedProcess:
             text=True,
             bufsize=1,
             start_new_session=True,
+            # Runs in the child after setsid, before exec; PDEATHSIG survives the exec.
+            preexec_fn=_die_with(os.getpid()),  # noqa: PLW1509 - prctl and getppid only
         )
         self._pump = threading.Thread(target=self._copy_output, daemon=True)
         self._pump.start()
@@ -134,16 +182,20 @@ class ManagedProcess:
                 os.killpg(self._popen.pid, signum)
 
     def stop(self, *, timeout: float = 10.0) -> None:
-        if self._popen is None:
-            return
-        self.signal(signal.SIGTERM)
-        try:
-            self._popen.wait(timeout)
-        except subprocess.TimeoutExpired:
-            self.signal(signal.SIGKILL)
-            self._popen.wait(timeout)
+        """SIGTERM, and SIGKILL if it still runs after `timeout` seconds."""
+        stop_processes([self], timeout=timeout)
+
+    def _wait_until(self, deadline: float) -> None:
+        if self._popen is not None:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self._popen.wait(max(0.0, deadline - time.monotonic()))
+
+    def _reap(self, pump_deadline: float) -> None:
+        if self._popen is not None:
+            self._popen.wait(10)  # after SIGKILL: at once
+        # Its output ends when every holder of the pipe's write end has exited (grandchildren too).
         if self._pump is not None:
-            self._pump.join(timeout=2)
+            self._pump.join(max(0.0, pump_deadline - time.monotonic()))
 
     def kill(self) -> None:
         """Die at once, as in a crash: no shutdown hooks run."""
@@ -155,3 +207,20 @@ class ManagedProcess:
     def wait(self, timeout: float) -> int:
         assert self._popen is not None
         return self._popen.wait(timeout)
+
+
+def stop_processes(processes: Iterable[ManagedProcess], *, timeout: float = 10.0) -> None:
+    """Stop processes together: SIGTERM to all at once, one deadline `timeout` seconds away for
+    all of them, then SIGKILL to whatever still runs. One after another, stopping would take the
+    sum of their shutdowns instead of the longest."""
+    batch = list(processes)
+    for process in batch:
+        process.signal(signal.SIGTERM)  # signal() skips those not started or already gone
+    deadline = time.monotonic() + timeout
+    for process in batch:
+        process._wait_until(deadline)
+    for process in batch:
+        process.signal(signal.SIGKILL)
+    pump_deadline = time.monotonic() + 2
+    for process in batch:
+        process._reap(pump_deadline)

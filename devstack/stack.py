@@ -8,8 +8,19 @@ from pathlib import Path
 from typing import IO
 
 from devstack.broker import EmbeddedBroker
-from devstack.processes import COLOURS, ManagedProcess, free_port, uvicorn_argv, wait_for_http
+from devstack.processes import (
+    COLOURS,
+    ManagedProcess,
+    free_port,
+    stop_processes,
+    uvicorn_argv,
+    wait_for_http,
+)
 from services.common.components import GATEWAY, SERVICES, upstream_url_variable
+from services.common.settings import ServiceSettings
+
+# The embedded broker's port when the ports are fixed (`make run`).
+BROKER_PORT = 9092
 
 
 class Stack:
@@ -54,13 +65,22 @@ class Stack:
         return (self.log_dir / f"{name}.log").open("a", encoding="utf-8")
 
     def start_broker(self) -> None:
-        if self.base_env.get("KAFKA_BOOTSTRAP_SERVERS"):
+        if not self.uses_embedded_broker:
             return  # an external cluster was configured
         self.broker = EmbeddedBroker(
-            port=9092 if self.fixed_ports else None,
+            port=BROKER_PORT if self.fixed_ports else None,
             output=self._output_for("kafka"),
             colour=next(self._colour),
         ).start()
+
+    @property
+    def uses_embedded_broker(self) -> bool:
+        return not self.base_env.get("KAFKA_BOOTSTRAP_SERVERS")
+
+    def required_ports(self) -> dict[str, int]:
+        """The ports start_all will listen on, by component."""
+        broker = {"kafka": BROKER_PORT} if self.fixed_ports and self.uses_embedded_broker else {}
+        return {**self.ports, **broker}
 
     @property
     def bootstrap_servers(self) -> str:
@@ -138,12 +158,28 @@ class Stack:
             self.start(component.name)
         self.start(GATEWAY.name)
 
-    def stop_all(self) -> None:
-        for process in reversed(list(self.processes.values())):
-            process.stop()
+    def shutdown_grace_seconds(self) -> float:
+        """The longest grace period the environment gives a component's background jobs at
+        shutdown (`<PREFIX>SHUTDOWN_GRACE_SECONDS`, default ServiceSettings')."""
+        default = ServiceSettings.model_fields["shutdown_grace_seconds"].default
+        return max(
+            float(self.base_env.get(f"{component.env_prefix}SHUTDOWN_GRACE_SECONDS", default))
+            for component in (*SERVICES, GATEWAY)
+        )
+
+    def stop_all(self, *, timeout: float | None = None) -> None:
+        """Stop the services and gateways together, within their grace period (or `timeout`)
+        before they are killed, then the broker: on the way out they publish what their last
+        requests wrote and their consumers leave their groups, which needs it."""
+        grace = self.shutdown_grace_seconds() if timeout is None else timeout
+        stop_processes(self.processes.values(), timeout=grace)
         self.processes.clear()
         if self.broker is not None:
-            self.broker.stop()
+            self.broker.stop(timeout=min(grace, 10.0))
+
+    def kill_all(self) -> None:
+        """Stop everything at once, without waiting for any shutdown."""
+        self.stop_all(timeout=0)
 
 
 @contextmanager
