@@ -18,8 +18,8 @@ import pytest
 from fastapi.routing import APIRoute
 
 from gateway.partners.routes import router as partners_router
-from gateway.routing import LOCAL_PATHS, PATHS, template_pattern
-from gateway.scopes import SCOPES, scope_needed
+from gateway.partners.scopes import SCOPES, scope_needed
+from gateway.proxy.routing import LOCAL_PATHS, PATHS, template_pattern
 from gateway.webhooks.routes import router as webhooks_router
 from services.common.auth import signed_actor_headers
 from services.common.components import SERVICES

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.routing import upstream_for
+from gateway.proxy.routing import upstream_for
 from services.common.middleware import current_request_id
 from tests.gateway.fakes import TRACEBACK, bearer, free_port, gateway_settings, serving
 from tests.support import assert_problem, eventually

@@ -10,10 +10,10 @@ import pytest
 from fastapi.routing import APIRoute
 
 from gateway.app import create_app
-from gateway.auth import ActorSigner
+from gateway.identity.auth import ActorSigner
 from gateway.partners.routes import router as partners_router
-from gateway.proxy import UpstreamProxy
-from gateway.routing import LOCAL_PATHS, PATHS, has_dot_segment, is_local, upstream_for
+from gateway.proxy.routing import LOCAL_PATHS, PATHS, has_dot_segment, is_local, upstream_for
+from gateway.proxy.upstream import UpstreamProxy
 from gateway.settings import GatewaySettings
 from gateway.webhooks.routes import router as webhooks_router
 from services.common.components import SERVICES, Component
