@@ -35,6 +35,7 @@ from gateway.webhooks.signing import signature_header
 from gateway.webhooks.ssrf import GuardedResolver, UnsafeWebhookUrl, checked_url
 from services.common.events.outbox import Outbox
 from services.common.metrics import WEBHOOK_FAILURES
+from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -125,12 +126,11 @@ class WebhookSender:
         if room <= 0:
             return 0
         now = datetime.now(UTC)
-        async with self._sessions() as session:
-            due = await repository.due_deliveries(session, now=now, limit=room)
+        async with UnitOfWork(self._sessions, self._outbox) as uow:
+            due = await repository.due_deliveries(uow.session, now=now, limit=room)
             leased = await repository.lease_deliveries(
-                session, delivery_ids=[row.id for row in due], now=now, until=now + LEASE
+                uow.session, delivery_ids=[row.id for row in due], now=now, until=now + LEASE
             )
-            await session.commit()
         for delivery in due:
             if delivery.id in leased and delivery.id not in self._in_flight:
                 self._in_flight[delivery.id] = asyncio.create_task(self._attempt(delivery))
@@ -198,7 +198,8 @@ class WebhookSender:
 
     async def _record(self, batch: list[tuple[DeliveryRow, Outcome]]) -> None:
         now = datetime.now(UTC)
-        async with self._sessions() as session:
+        async with UnitOfWork(self._sessions, self._outbox) as uow:
+            session = uow.session
             endpoints = await repository.find_endpoints(
                 session, {delivery.endpoint_id for delivery, _ in batch}
             )
@@ -240,11 +241,10 @@ class WebhookSender:
                 reason = disabled.get(endpoint_id)
                 if reason is not None and endpoint.enabled:
                     endpoint_changes.update(enabled=False, disabled_reason=reason)
-                    await announce_disabled(session, self._outbox, endpoint, reason=reason, now=now)
+                    await announce_disabled(session, uow.outbox, endpoint, reason=reason, now=now)
                     logger.warning("webhook %s disabled: %s", endpoint_id, reason)
                 if endpoint_changes:
                     await repository.update_endpoint(session, endpoint_id, endpoint_changes)
-            await session.commit()
 
     def _next_state(self, delivery: DeliveryRow, outcome: Outcome, now: datetime) -> dict[str, Any]:
         """The delivery after this attempt: succeeded, failed for good, or due again later."""

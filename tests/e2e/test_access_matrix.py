@@ -495,9 +495,10 @@ KEY_CALLERS = ("key-without-scope", "key-with-scope", "key-elsewhere")
 NO_KEY = ("403", "403", "403")
 # Every /v1 route of every service and of the gateway itself, by method and path template,
 # answered to: a key of the community lacking the scope the route needs, a key of the community
-# with every scope, and a key with every scope for another community. A route gateway.scopes does
-# not list is refused to every key (403): keys never create communities, join, approve, sanction
-# or remove people, erase personal data, or manage keys and webhooks. Paths naming an item (a
+# with every scope, and a key with every scope for another community. A route
+# gateway.partners.scopes does not list is refused to every key (403): keys never create
+# communities, join, approve, sanction or remove people, erase personal data, or manage keys
+# and webhooks. Paths naming an item (a
 # content item, an event, a challenge) rather than its community pass the gateway and are
 # refused by the service (404), which admits a partner only to its key's communities. The
 # optional last field names the World attribute a parameter takes instead of the default.

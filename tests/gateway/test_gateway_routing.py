@@ -194,7 +194,7 @@ def test_every_route_a_service_serves_is_routed_to_it(service: Component) -> Non
     templates = [path for path in document["paths"] if path.startswith("/v1/")]
     assert templates, f"{service.name} serves no /v1 route"
     for template in templates:
-        assert template in PATHS[service.name], f"{template} is missing from gateway.routing"
+        assert template in PATHS[service.name], f"{template} is missing from gateway.proxy.routing"
         assert upstream_for(filled(template)) == service.name, template
 
 
