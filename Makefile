@@ -89,7 +89,7 @@ bench-scale-out: $(STAMP)
 
 ## Print a development JWT for curl: make token SUB=alice ROLES=platform_admin
 token: $(STAMP)
-	@$(BIN)/python -m gateway.tokens --sub '$(or $(SUB),alice)' --roles '$(ROLES)'
+	@$(BIN)/python -m gateway.identity.tokens --sub '$(or $(SUB),alice)' --roles '$(ROLES)'
 
 clean:
 	rm -rf $(VENV) $(LOCK_VENV) var .mypy_cache .ruff_cache .pytest_cache

@@ -43,7 +43,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project's packages im
 
 from bench.common import INTERNAL_SECRET, reporting_failures, stop_on_signals  # noqa: E402
 from devstack.stack import Stack  # noqa: E402
-from gateway.tokens import issue_token  # noqa: E402
+from gateway.identity.tokens import issue_token  # noqa: E402
 from services.common.components import SERVICES  # noqa: E402
 
 JWT_SECRET = "events-bench-jwt-secret-of-at-least-32-bytes"

@@ -45,7 +45,7 @@ from bench.common import (  # noqa: E402
 from bench.load import Call, LoadGenerator, Measured  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
-from gateway.tokens import issue_token  # noqa: E402
+from gateway.identity.tokens import issue_token  # noqa: E402
 
 TRANSPORTS = ("aiohttp", "httpx")
 USER = "bench-user"

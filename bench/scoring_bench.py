@@ -56,7 +56,7 @@ from bench.load import Call, LoadGenerator  # noqa: E402
 from bench.scoring_floor import Floor, sqlite_floor  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
-from gateway.tokens import issue_token  # noqa: E402
+from gateway.identity.tokens import issue_token  # noqa: E402
 from services.common.db import create_engine, session_factory  # noqa: E402
 from services.common.events.catalogue import ActivityRecorded, CommunityCreated, MemberJoined  # noqa: E402
 from services.common.events.envelope import CloudEvent  # noqa: E402

@@ -41,7 +41,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project's packages im
 from bench.common import INTERNAL_SECRET, reporting_failures, stop_on_signals  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
-from gateway.tokens import issue_token  # noqa: E402
+from gateway.identity.tokens import issue_token  # noqa: E402
 from services.common.events.catalogue import MemberJoined  # noqa: E402
 from services.common.events.envelope import CloudEvent  # noqa: E402
 

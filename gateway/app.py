@@ -17,23 +17,24 @@ from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.cors import CORSMiddleware
 
-from gateway.auth import ActorSigner, TokenVerifier
-from gateway.edge import IdentifyMiddleware, SecurityHeadersMiddleware
-from gateway.endpoints import PROXIED_METHODS, GatewayRuntime, ServicePathRoute, proxy, router
-from gateway.idempotency import IdempotencyMiddleware
-from gateway.jwks import JwksKeys
-from gateway.keys import ApiKeyAuthenticator
-from gateway.limits import rate_limiter
-from gateway.openapi import MergedOpenApi
+from gateway.idempotency import repository as idempotency
+from gateway.idempotency.middleware import IdempotencyMiddleware
+from gateway.identity.auth import ActorSigner, TokenVerifier
+from gateway.identity.edge import IdentifyMiddleware, SecurityHeadersMiddleware
+from gateway.identity.jwks import JwksKeys
+from gateway.identity.limits import rate_limiter
+from gateway.partners.keys import ApiKeyAuthenticator
 from gateway.partners.routes import router as partners_router
-from gateway.proxy import UpstreamProxy, build_client
-from gateway.routing import template_for
+from gateway.proxy.openapi import MergedOpenApi
+from gateway.proxy.routes import PROXIED_METHODS, GatewayRuntime, ServicePathRoute, proxy, router
+from gateway.proxy.routing import template_for
+from gateway.proxy.upstream import UpstreamProxy, build_client
 from gateway.settings import GatewaySettings
-from gateway.storage import repository
-from gateway.storage import webhooks as webhook_repository
-from gateway.storage.tables import membership, messaging
-from gateway.webhooks.dispatcher import WEBHOOKS_GROUP, FanOutConsumer, WebhookSender
+from gateway.tables import membership, messaging
+from gateway.webhooks import repository as webhook_repository
+from gateway.webhooks.handlers import WEBHOOKS_GROUP, FanOutConsumer
 from gateway.webhooks.routes import router as webhooks_router
+from gateway.webhooks.workers import WebhookSender
 from services.common.api.problems import install_problem_handlers
 from services.common.components import GATEWAY
 from services.common.membership.handlers import membership_consumer
@@ -234,7 +235,7 @@ async def _prune_forever(
     while True:
         now = datetime.now(UTC)
         async with sessions() as session:
-            deleted = await repository.delete_expired_idempotency_records(session, now=now)
+            deleted = await idempotency.delete_expired_idempotency_records(session, now=now)
             deleted += await webhook_repository.prune_deliveries(
                 session,
                 created_before=now - timedelta(seconds=settings.webhook_log_retention_seconds),

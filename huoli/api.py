@@ -6,8 +6,8 @@ from typing import Any
 
 import httpx
 
+from gateway.identity.tokens import issue_token
 from gateway.settings import GatewaySettings
-from gateway.tokens import issue_token
 
 
 class ApiError(Exception):

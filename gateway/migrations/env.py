@@ -1,5 +1,5 @@
 from gateway.settings import GatewaySettings
-from gateway.storage.tables import metadata
+from gateway.tables import metadata
 from services.common.migrations import run_env
 
 run_env(

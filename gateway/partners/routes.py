@@ -4,11 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response, status
 
-from gateway.auth import Identity
-from gateway.edge import identity_of
-from gateway.partners import use_cases
+from gateway.identity.auth import Identity
+from gateway.identity.edge import identity_of
+from gateway.partners import service
 from gateway.partners.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
-from gateway.partners.use_cases import PeopleOnly
+from gateway.partners.service import PeopleOnly
 from services.common.api.deps import PageDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.common.pagination import Page, encode_cursor
 
@@ -31,7 +31,7 @@ async def create_api_key(
     api_key_create: ApiKeyCreate, caller: PersonDep, uow: UnitOfWorkDep
 ) -> ApiKeyCreated:
     """Make an API key; the key is in this answer only (it is stored hashed)."""
-    return await use_cases.create_api_key(
+    return await service.create_api_key(
         session=uow.session, caller=caller, api_key_create=api_key_create
     )
 
@@ -41,7 +41,7 @@ async def list_api_keys(
     caller: PersonDep, session: ReadSessionDep, page: PageDep
 ) -> Page[ApiKeyPublic]:
     """The unrevoked keys the caller manages, without their secrets."""
-    keys, next_after = await use_cases.list_api_keys(session=session, caller=caller, page=page)
+    keys, next_after = await service.list_api_keys(session=session, caller=caller, page=page)
     return Page[ApiKeyPublic](
         items=keys, next_cursor=encode_cursor([next_after]) if next_after else None
     )
@@ -52,6 +52,6 @@ async def revoke_api_key(
     key_id: PathId, caller: PersonDep, uow: UnitOfWorkDep, request: Request
 ) -> Response:
     """Revoke a key: it stops working at once here, within seconds on other replicas."""
-    await use_cases.revoke_api_key(session=uow.session, caller=caller, key_id=key_id)
+    await service.revoke_api_key(session=uow.session, caller=caller, key_id=key_id)
     request.app.state.runtime.keys.forget()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

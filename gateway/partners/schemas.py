@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
-from gateway.scopes import SCOPES
+from gateway.partners.scopes import SCOPES
 from services.common.fields import NoNul, ResourceId
 
 MAX_KEY_COMMUNITIES = 100

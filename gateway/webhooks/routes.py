@@ -4,10 +4,10 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
 
-from gateway.auth import Identity
-from gateway.edge import identity_of
+from gateway.identity.auth import Identity
+from gateway.identity.edge import identity_of
 from gateway.partners.routes import PersonDep
-from gateway.webhooks import use_cases
+from gateway.webhooks import service
 from gateway.webhooks.schemas import (
     GATEWAY_EVENT_TYPES,
     DeliveryPublic,
@@ -68,7 +68,7 @@ async def create_webhook(
     webhook_create: WebhookCreate, caller: PersonDep, uow: UnitOfWorkDep, request: Request
 ) -> WebhookWithSecret:
     """Subscribe an endpoint; its signing secret (`whsec_…`) is in this answer."""
-    return await use_cases.create_webhook(
+    return await service.create_webhook(
         session=uow.session,
         caller=caller,
         webhook_create=webhook_create,
@@ -80,7 +80,7 @@ async def create_webhook(
 async def list_webhooks(
     caller: PersonDep, session: ReadSessionDep, page: PageDep
 ) -> Page[WebhookPublic]:
-    webhooks = await use_cases.list_webhooks(session=session, caller=caller, page=page)
+    webhooks = await service.list_webhooks(session=session, caller=caller, page=page)
     return Page[WebhookPublic].of(webhooks, limit=page.limit, id_of=lambda w: w.id)
 
 
@@ -88,8 +88,8 @@ async def list_webhooks(
 async def get_webhook(
     webhook_id: PathId, caller: PersonDep, session: ReadSessionDep
 ) -> WebhookPublic:
-    row = await use_cases.get_managed(session, caller=caller, webhook_id=webhook_id)
-    return use_cases.public(row)
+    row = await service.get_managed(session, caller=caller, webhook_id=webhook_id)
+    return service.public(row)
 
 
 @router.patch("/webhooks/{webhook_id}")
@@ -102,7 +102,7 @@ async def update_webhook(
 ) -> WebhookPublic | WebhookWithSecret:
     """Change the URL, event types, description or state; `rotate_secret` returns a new
     secret and keeps the old one signing for 24 hours."""
-    updated = await use_cases.update_webhook(
+    updated = await service.update_webhook(
         session=uow.session,
         caller=caller,
         webhook_id=webhook_id,
@@ -115,7 +115,7 @@ async def update_webhook(
 
 @router.delete("/webhooks/{webhook_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_webhook(webhook_id: PathId, caller: PersonDep, uow: UnitOfWorkDep) -> Response:
-    await use_cases.delete_webhook(session=uow.session, caller=caller, webhook_id=webhook_id)
+    await service.delete_webhook(session=uow.session, caller=caller, webhook_id=webhook_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
 
@@ -128,7 +128,7 @@ async def list_deliveries(
     delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
 ) -> Page[DeliveryPublic]:
     """The delivery log: each delivery with its attempts, status codes and times."""
-    deliveries = await use_cases.list_deliveries(
+    deliveries = await service.list_deliveries(
         session=session, caller=caller, webhook_id=webhook_id, status=delivery_status, page=page
     )
     return Page[DeliveryPublic].of(deliveries, limit=page.limit, id_of=lambda d: d.id)
@@ -146,7 +146,7 @@ async def redeliver(
     request: Request,
 ) -> Redelivery:
     """Send one delivery again, from the start of the retry schedule."""
-    count = await use_cases.redeliver_one(
+    count = await service.redeliver_one(
         session=uow.session, caller=caller, webhook_id=webhook_id, delivery_id=delivery_id
     )
     _wake_sender(request, uow)
@@ -162,7 +162,7 @@ async def redeliver_failed(
     request: Request,
 ) -> Redelivery:
     """Send again every delivery that failed, of those created since `since`."""
-    count = await use_cases.redeliver_failed(
+    count = await service.redeliver_failed(
         session=uow.session, caller=caller, webhook_id=webhook_id, since=redeliver_failed.since
     )
     _wake_sender(request, uow)
@@ -174,7 +174,7 @@ async def ping(
     webhook_id: PathId, caller: PersonDep, uow: UnitOfWorkDep, request: Request
 ) -> PingSent:
     """Queue a `webhook.ping` to the endpoint."""
-    delivery_id, event_id = await use_cases.ping(
+    delivery_id, event_id = await service.ping(
         session=uow.session, caller=caller, webhook_id=webhook_id
     )
     _wake_sender(request, uow)

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from devstack.stack import SERVICES, Stack
-from gateway.tokens import issue_token
+from gateway.identity.tokens import issue_token
 from services.common.components import GATEWAY
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_host_url
 

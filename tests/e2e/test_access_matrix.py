@@ -18,8 +18,8 @@ import pytest
 from fastapi.routing import APIRoute
 
 from gateway.partners.routes import router as partners_router
-from gateway.routing import LOCAL_PATHS, PATHS, template_pattern
-from gateway.scopes import SCOPES, scope_needed
+from gateway.partners.scopes import SCOPES, scope_needed
+from gateway.proxy.routing import LOCAL_PATHS, PATHS, template_pattern
 from gateway.webhooks.routes import router as webhooks_router
 from services.common.auth import signed_actor_headers
 from services.common.components import SERVICES
@@ -495,9 +495,10 @@ KEY_CALLERS = ("key-without-scope", "key-with-scope", "key-elsewhere")
 NO_KEY = ("403", "403", "403")
 # Every /v1 route of every service and of the gateway itself, by method and path template,
 # answered to: a key of the community lacking the scope the route needs, a key of the community
-# with every scope, and a key with every scope for another community. A route gateway.scopes does
-# not list is refused to every key (403): keys never create communities, join, approve, sanction
-# or remove people, erase personal data, or manage keys and webhooks. Paths naming an item (a
+# with every scope, and a key with every scope for another community. A route
+# gateway.partners.scopes does not list is refused to every key (403): keys never create
+# communities, join, approve, sanction or remove people, erase personal data, or manage keys
+# and webhooks. Paths naming an item (a
 # content item, an event, a challenge) rather than its community pass the gateway and are
 # refused by the service (404), which admits a partner only to its key's communities. The
 # optional last field names the World attribute a parameter takes instead of the default.

@@ -27,7 +27,7 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from gateway.routing import LOCAL_PATHS
+from gateway.proxy.routing import LOCAL_PATHS
 from tests.e2e.conftest import System
 from tests.support import assert_problem
 

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from gateway.tokens import issue_token
+from gateway.identity.tokens import issue_token
 from huoli.api import HuoliApi
 from huoli.cli import app
 from huoli.seed import SeedPlan, SeedResult, seed_community

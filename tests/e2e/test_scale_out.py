@@ -23,7 +23,7 @@ from fastapi import FastAPI, Request, Response
 from sqlalchemy import text
 
 from devstack.stack import SERVICES, Stack
-from gateway.tokens import issue_token
+from gateway.identity.tokens import issue_token
 from services.common.components import GATEWAY
 from services.common.db import create_engine
 from tests.conftest import create_postgres_database, drop_postgres_database, postgres_host_url

@@ -24,8 +24,8 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from pydantic import BaseModel, create_model
 
+from gateway.identity.tokens import issue_token
 from gateway.settings import GatewaySettings
-from gateway.tokens import issue_token
 from services.common.components import GATEWAY
 from services.common.components import SERVICES as COMPONENTS
 from services.common.migrations import upgrade_to_head

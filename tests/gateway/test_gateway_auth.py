@@ -12,8 +12,8 @@ import httpx
 import jwt
 import pytest
 
-from gateway.auth import ActorSigner, Identity, InvalidCredentials, TokenVerifier
-from gateway.tokens import issue_token
+from gateway.identity.auth import ActorSigner, Identity, InvalidCredentials, TokenVerifier
+from gateway.identity.tokens import issue_token
 from services.common.auth import ActorVerifier
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.gateway.fakes import SECRET, bearer, echoed_headers

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gateway.app import create_app
-from gateway.routing import upstream_for
+from gateway.proxy.routing import upstream_for
 from services.common.middleware import current_request_id
 from tests.gateway.fakes import TRACEBACK, bearer, free_port, gateway_settings, serving
 from tests.support import assert_problem, eventually
@@ -30,7 +30,7 @@ class _Recorder(logging.Handler):
 def proxy_log() -> Iterator[_Recorder]:
     # The gateway's lifespan reconfigures the root logger, so listen on the module's own.
     recorder = _Recorder()
-    logger = logging.getLogger("gateway.proxy")
+    logger = logging.getLogger("gateway.proxy.upstream")
     logger.addHandler(recorder)
     try:
         yield recorder
@@ -109,7 +109,7 @@ async def test_a_client_leaving_mid_body_is_one_quiet_line(upstream_urls: dict[s
     # Served over real HTTP: leaving is something a client does to a connection.
     app = create_app(gateway_settings(upstream_urls, log_level="INFO"))
     recorder = _Recorder()
-    names = ("gateway.proxy", "services.common.middleware", "uvicorn.error")
+    names = ("gateway.proxy.upstream", "services.common.middleware", "uvicorn.error")
     watched = [logging.getLogger(name) for name in names]
     for logger in watched:
         logger.addHandler(recorder)

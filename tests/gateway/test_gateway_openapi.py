@@ -6,7 +6,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
-from gateway.openapi import merge_openapi
+from gateway.proxy.openapi import merge_openapi
 from tests.gateway.fakes import DOCUMENTED_PATHS, fake_upstream, free_port, serving
 from tests.support import assert_problem
 

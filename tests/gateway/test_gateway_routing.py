@@ -10,10 +10,10 @@ import pytest
 from fastapi.routing import APIRoute
 
 from gateway.app import create_app
-from gateway.auth import ActorSigner
+from gateway.identity.auth import ActorSigner
 from gateway.partners.routes import router as partners_router
-from gateway.proxy import UpstreamProxy
-from gateway.routing import LOCAL_PATHS, PATHS, has_dot_segment, is_local, upstream_for
+from gateway.proxy.routing import LOCAL_PATHS, PATHS, has_dot_segment, is_local, upstream_for
+from gateway.proxy.upstream import UpstreamProxy
 from gateway.settings import GatewaySettings
 from gateway.webhooks.routes import router as webhooks_router
 from services.common.components import SERVICES, Component
@@ -194,7 +194,7 @@ def test_every_route_a_service_serves_is_routed_to_it(service: Component) -> Non
     templates = [path for path in document["paths"] if path.startswith("/v1/")]
     assert templates, f"{service.name} serves no /v1 route"
     for template in templates:
-        assert template in PATHS[service.name], f"{template} is missing from gateway.routing"
+        assert template in PATHS[service.name], f"{template} is missing from gateway.proxy.routing"
         assert upstream_for(filled(template)) == service.name, template
 
 

@@ -11,9 +11,9 @@ import jwt
 import pytest
 from pydantic import ValidationError
 
-from gateway.auth import InvalidCredentials, TokenVerifier
+from gateway.identity.auth import InvalidCredentials, TokenVerifier
+from gateway.identity.tokens import issue_token, main
 from gateway.settings import DEVELOPMENT_JWT_SECRET, GatewaySettings
-from gateway.tokens import issue_token, main
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from services.members.settings import MembersSettings
 from tests.gateway.fakes import SECRET
@@ -131,7 +131,7 @@ def claims_printed_by(command: list[str]) -> dict[str, Any]:
 
 
 def test_the_token_cli_signs_with_jwt_secret() -> None:
-    cli = [sys.executable, "-m", "gateway.tokens"]
+    cli = [sys.executable, "-m", "gateway.identity.tokens"]
     claims = claims_printed_by(
         [*cli, "--sub", "alice", "--roles", "platform_admin,auditor", "--ttl", "120"]
     )

@@ -11,8 +11,8 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from gateway.app import create_app
-from gateway.keys import digest
-from gateway.storage.tables import api_key, idempotency_record, membership
+from gateway.partners.keys import digest
+from gateway.tables import api_key, idempotency_record, membership
 from services.common.auth import ActorVerifier
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
 from tests.gateway.fakes import bearer, echoed_headers, gateway_settings

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from gateway.app import create_app
-from gateway.storage import webhooks as repository
+from gateway.webhooks import repository
 from gateway.webhooks.signing import new_secret
 from tests.gateway.fakes import bearer, gateway_settings
 from tests.support import assert_problem, eventually, running_service

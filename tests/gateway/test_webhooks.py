@@ -19,9 +19,9 @@ from sqlalchemy import insert, update
 from standardwebhooks import Webhook, WebhookVerificationError
 
 from gateway.app import create_app
-from gateway.storage.tables import membership, webhook_endpoint
-from gateway.storage.webhooks import prune_deliveries
-from gateway.webhooks.dispatcher import next_delay, retry_after
+from gateway.tables import membership, webhook_endpoint
+from gateway.webhooks.repository import prune_deliveries
+from gateway.webhooks.rules import next_delay, retry_after
 from services.common.components import GATEWAY
 from services.common.events.catalogue import MemberJoined, topic_of
 from services.common.events.envelope import CloudEvent

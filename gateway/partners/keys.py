@@ -17,8 +17,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth import Identity
-from gateway.storage import repository
+from gateway.identity.auth import Identity
+from gateway.partners import repository
 from services.common.errors import Unauthenticated
 
 KEY_PREFIX = "hk_live_"

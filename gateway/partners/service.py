@@ -9,13 +9,13 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth import Identity
-from gateway.keys import digest, new_api_key
+from gateway.identity.auth import Identity
+from gateway.partners import repository
+from gateway.partners.keys import digest, new_api_key
+from gateway.partners.repository import ApiKeyRow
 from gateway.partners.schemas import ApiKeyCreate, ApiKeyCreated, ApiKeyPublic
-from gateway.storage import repository
 from services.common.errors import Forbidden, InvalidInput, NotFound
 from services.common.membership.access import CommunityNotFound, RoleRequired
 from services.common.membership.tables import ADMIN, OWNER
@@ -104,7 +104,7 @@ async def _administered(session: AsyncSession, caller: Identity) -> set[str] | N
     return {cid for cid, role in roles.items() if role in KEY_MANAGERS}
 
 
-def _manages(administered: set[str] | None, row: Row[Any], communities: Sequence[str]) -> bool:
+def _manages(administered: set[str] | None, row: ApiKeyRow, communities: Sequence[str]) -> bool:
     if administered is None:
         return True
     return not row.all_communities and bool(communities) and set(communities) <= administered

@@ -1,7 +1,7 @@
 """Issue a bearer token for development and tests.
 
-    JWT_SECRET=... python -m gateway.tokens --sub alice --roles platform_admin
-    curl -H "Authorization: Bearer $(python -m gateway.tokens --sub alice)" \
+    JWT_SECRET=... python -m gateway.identity.tokens --sub alice --roles platform_admin
+    curl -H "Authorization: Bearer $(python -m gateway.identity.tokens --sub alice)" \
         http://127.0.0.1:8000/v1/communities
 
 Without JWT_SECRET (outside production) the token is signed with the development secret the
@@ -17,7 +17,7 @@ from typing import Any
 import jwt
 from pydantic import ValidationError
 
-from gateway.auth import ALGORITHM, MAX_ROLES, acceptable_role, acceptable_subject
+from gateway.identity.auth import ALGORITHM, MAX_ROLES, acceptable_role, acceptable_subject
 from gateway.settings import GatewaySettings
 
 
@@ -66,7 +66,7 @@ def token_claims_problem(sub: str, roles: Sequence[str]) -> str | None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m gateway.tokens",
+        prog="python -m gateway.identity.tokens",
         description="Print a bearer token the gateway accepts (signed with JWT_SECRET).",
     )
     parser.add_argument("--sub", required=True, help="the user id the token names")

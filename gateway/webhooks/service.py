@@ -3,19 +3,23 @@
 As for API keys: a platform admin manages every endpoint and may subscribe to every
 community's events; anyone else subscribes to a community they own or administer, and manages
 the endpoints of such communities. Someone else's endpoint reads as none (404).
+
+Also the fan-out itself (`fan_out`: one delivery per subscribed endpoint), which the consumer
+(handlers.py) and the sender (workers.py, announcing a disabled endpoint) both use.
 """
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.auth import Identity
-from gateway.partners.use_cases import KEY_MANAGERS, manages_communities
-from gateway.storage import repository as key_repository
-from gateway.storage import webhooks as repository
-from gateway.webhooks.dispatcher import new_delivery, payload
+from gateway.identity.auth import Identity
+from gateway.partners import repository as key_repository
+from gateway.partners.service import KEY_MANAGERS, manages_communities
+from gateway.webhooks import repository
+from gateway.webhooks.repository import EndpointRow
+from gateway.webhooks.rules import Announced, new_delivery, payload, subscribed
 from gateway.webhooks.schemas import (
     GATEWAY_EVENT_TYPES,
     AttemptPublic,
@@ -29,7 +33,8 @@ from gateway.webhooks.schemas import (
 from gateway.webhooks.signing import new_secret
 from gateway.webhooks.ssrf import checked_url, resolve_checked
 from services.common.errors import InvalidInput, NotFound
-from services.common.events.catalogue import EVENT_TYPES
+from services.common.events.catalogue import EVENT_TYPES, WebhookDisabled
+from services.common.events.outbox import Outbox
 from services.common.ids import new_id
 from services.common.pagination import PageParams
 
@@ -134,7 +139,7 @@ async def _administered(session: AsyncSession, caller: Identity) -> set[str] | N
     return {cid for cid, role in roles.items() if role in KEY_MANAGERS}
 
 
-async def get_managed(session: AsyncSession, *, caller: Identity, webhook_id: str) -> Row[Any]:
+async def get_managed(session: AsyncSession, *, caller: Identity, webhook_id: str) -> EndpointRow:
     """The endpoint, if the caller manages it; WebhookNotFound otherwise."""
     row = await repository.find_endpoint(session, webhook_id)
     if row is None:
@@ -289,3 +294,50 @@ async def ping(*, session: AsyncSession, caller: Identity, webhook_id: str) -> t
     )
     await repository.add_deliveries(session, [values])
     return values["id"], event_id
+
+
+async def fan_out(
+    session: AsyncSession, events: Sequence[Announced], *, exclude: str | None = None
+) -> int:
+    """One delivery of each event per endpoint subscribed to it, in one statement; events
+    already delivered to an endpoint are skipped. Returns how many deliveries were built."""
+    endpoints = await repository.subscribers(
+        session, {event.community_id or "" for event in events}
+    )
+    now = datetime.now(UTC)
+    rows = [
+        new_delivery(
+            endpoint_id=endpoint.id,
+            event_id=event.event_id,
+            event_type=event.event_type,
+            community_id=event.community_id or "",
+            body=event.body,
+            now=now,
+        )
+        for event in events
+        for endpoint in endpoints
+        if endpoint.id != exclude
+        and endpoint.community_id in (None, event.community_id)
+        and subscribed(list(endpoint.event_types), event.event_type)
+    ]
+    await repository.add_deliveries(session, rows)
+    return len(rows)
+
+
+async def announce_disabled(
+    session: AsyncSession, outbox: Outbox, endpoint: EndpointRow, *, reason: str, now: datetime
+) -> None:
+    """`webhook.disabled`: on Kafka through the outbox, and to the other endpoints subscribed to
+    it, both in the transaction that disables the endpoint. The delivery's webhook-id is the
+    event's id, so a receiver can match it with the event as other consumers see it."""
+    event = WebhookDisabled(
+        webhook_id=endpoint.id,
+        community_id=endpoint.community_id,
+        url=endpoint.url,
+        reason=reason,
+        disabled_at=now,
+    )
+    envelope = await outbox.add(session, event, event_id=new_id("evt"), time=now)
+    body = payload(WebhookDisabled.type, now, envelope.data)
+    announcement = Announced(envelope.id, WebhookDisabled.type, endpoint.community_id, body)
+    await fan_out(session, [announcement], exclude=endpoint.id)

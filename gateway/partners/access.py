@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 from starlette.requests import Request
 
-from gateway.auth import Identity
-from gateway.scopes import scope_needed
+from gateway.identity.auth import Identity
+from gateway.partners.scopes import scope_needed
 from services.common.errors import Forbidden
 
 ACTIVITIES_PATH = "/v1/activities"

@@ -6,7 +6,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gateway.routing import PATHS, template_pattern
+from gateway.proxy.routing import PATHS, template_pattern
 from services.common.components import CONTENT, EVENTS, MEMBERS, SCORING
 
 ACTIVITIES_WRITE = "activities:write"

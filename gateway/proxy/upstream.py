@@ -23,7 +23,7 @@ from httpx_aiohttp import AiohttpTransport
 from starlette.requests import Request
 from starlette.responses import Response
 
-from gateway.auth import ActorSigner, Identity
+from gateway.identity.auth import ActorSigner, Identity
 from gateway.settings import GatewaySettings
 from services.common.api.problems import problem_response
 from services.common.middleware import current_request_id

@@ -7,8 +7,8 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.auth import Identity
-from gateway.limits import RateLimiter
+from gateway.identity.auth import Identity
+from gateway.identity.limits import RateLimiter
 from services.common.api.problems import render
 from services.common.errors import DomainError, Unauthenticated
 

@@ -8,9 +8,12 @@ from sqlalchemy import ColumnElement, Row, and_, bindparam, func, insert, or_, s
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from gateway.storage.tables import webhook_attempt, webhook_delivery, webhook_endpoint
+from gateway.tables import webhook_attempt, webhook_delivery, webhook_endpoint
+from gateway.webhooks.rules import FAILED, PENDING
 
-PENDING, SUCCEEDED, FAILED = "pending", "succeeded", "failed"
+# The rows these queries return, named for the code that reads them.
+EndpointRow = Row[Any]
+DeliveryRow = Row[Any]
 
 
 async def add_endpoint(session: AsyncSession, values: dict[str, Any]) -> None:

@@ -1,6 +1,6 @@
-"""Webhook delivery: a consumer (group `gateway.webhooks`) turns each domain event into one
-delivery row per subscribed endpoint, in the transaction that records the event in the inbox;
-a sender sends the due deliveries, signed, and records every attempt.
+"""Webhook delivery and retry: a consumer (group `gateway.webhooks`, handlers.py) turns each
+domain event into one delivery row per subscribed endpoint, in the transaction that records the
+event in the inbox; the sender here sends the due deliveries, signed, and records every attempt.
 
 Retries follow a persisted schedule (`next_attempt_at`; by default the delay before each
 attempt is: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, each ±10 % jitter, or longer
@@ -19,219 +19,29 @@ lease to expire and another retries. Delivery is at least once: receivers dedupe
 import asyncio
 import contextlib
 import logging
-import random
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import aiohttp
-import orjson
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from gateway.storage import webhooks as repository
-from gateway.storage.webhooks import FAILED, PENDING, SUCCEEDED
+from gateway.webhooks import repository
+from gateway.webhooks.repository import DeliveryRow
+from gateway.webhooks.rules import FAILED, PENDING, SUCCEEDED, Outcome, next_delay, retry_after
+from gateway.webhooks.service import announce_disabled
 from gateway.webhooks.signing import signature_header
 from gateway.webhooks.ssrf import GuardedResolver, UnsafeWebhookUrl, checked_url
-from services.common.components import GATEWAY
-from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES, WebhookDisabled, topic_of
-from services.common.events.consumer import ConsumerLoop, EventReader, Records
-from services.common.events.envelope import CloudEvent
-from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
-from services.common.ids import new_id
 from services.common.metrics import WEBHOOK_FAILURES
+from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
-JITTER = 0.1
 DISABLE_AFTER = timedelta(days=5)
 LEASE = timedelta(seconds=60)
-# Honoured Retry-After is capped: a receiver cannot park a delivery for longer than this.
-MAX_RETRY_AFTER_SECONDS = 36000.0
-WEBHOOKS_GROUP = "gateway.webhooks"
-# The gateway's own events were fanned out in the transaction that wrote them to the outbox;
-# reading them back from Kafka would only find their deliveries there already.
-FANNED_OUT_TOPICS = tuple(topic for topic in ALL_TOPICS if topic != topic_of(GATEWAY.name))
 USER_AGENT = "Huoli-Webhooks/1.0"
-
-
-def payload(event_type: str, occurred_at: datetime, data: dict[str, Any]) -> str:
-    """The body Standard Webhooks prescribes: {"type", "timestamp", "data"}."""
-    return orjson.dumps(
-        {"type": event_type, "timestamp": occurred_at.astimezone(UTC).isoformat(), "data": data}
-    ).decode()
-
-
-def new_delivery(
-    *, endpoint_id: str, event_id: str, event_type: str, community_id: str, body: str, now: datetime
-) -> dict[str, Any]:
-    return {
-        "id": new_id("whd"),
-        "endpoint_id": endpoint_id,
-        "event_id": event_id,
-        "event_type": event_type,
-        "community_id": community_id,
-        "payload": body,
-        "status": PENDING,
-        "attempts": 0,
-        "next_attempt_at": now,
-        "created_at": now,
-    }
-
-
-def subscribed(event_types: list[str], event_type: str) -> bool:
-    return event_type in event_types or "*" in event_types
-
-
-@dataclass(frozen=True)
-class Announced:
-    """An event to fan out: its id (the webhook-id), type, community and the body to send."""
-
-    event_id: str
-    event_type: str
-    community_id: str | None
-    body: str
-
-
-async def fan_out(
-    session: AsyncSession, events: Sequence[Announced], *, exclude: str | None = None
-) -> int:
-    """One delivery of each event per endpoint subscribed to it, in one statement; events
-    already delivered to an endpoint are skipped. Returns how many deliveries were built."""
-    endpoints = await repository.subscribers(
-        session, {event.community_id or "" for event in events}
-    )
-    now = datetime.now(UTC)
-    rows = [
-        new_delivery(
-            endpoint_id=endpoint.id,
-            event_id=event.event_id,
-            event_type=event.event_type,
-            community_id=event.community_id or "",
-            body=event.body,
-            now=now,
-        )
-        for event in events
-        for endpoint in endpoints
-        if endpoint.id != exclude
-        and endpoint.community_id in (None, event.community_id)
-        and subscribed(list(endpoint.event_types), event.event_type)
-    ]
-    await repository.add_deliveries(session, rows)
-    return len(rows)
-
-
-def announced(envelope: CloudEvent) -> Announced:
-    return Announced(
-        event_id=envelope.id,
-        event_type=envelope.type,
-        community_id=envelope.communityid,
-        body=payload(envelope.type, envelope.time, envelope.data),
-    )
-
-
-class FanOutConsumer:
-    """The `gateway.webhooks` consumer: every type in the catalogue, each batch the loop polls
-    turned into deliveries in one transaction. It needs no inbox rows: a delivery is unique per
-    (endpoint, event), so a redelivered event adds nothing."""
-
-    def __init__(
-        self,
-        *,
-        wake: Callable[[], None],
-        sessions: async_sessionmaker[AsyncSession],
-        kafka: KafkaLink,
-        max_attempts: int,
-        stopping: asyncio.Event,
-    ) -> None:
-        self.group_id = WEBHOOKS_GROUP
-        self.sessions = sessions
-        self.max_attempts = max_attempts
-        self._wake = wake
-        self.reader = EventReader(group_id=WEBHOOKS_GROUP, handled_types=EVENT_TYPES, kafka=kafka)
-        self.loop = ConsumerLoop(
-            group_id=WEBHOOKS_GROUP,
-            topics=FANNED_OUT_TOPICS,
-            kafka=kafka,
-            stopping=stopping,
-            apply=self.fan_out,
-        )
-
-    async def run(self) -> None:
-        await self.loop.run()
-
-    async def fan_out(self, records: Records) -> None:
-        events = [announced(envelope) for _, envelope, _ in await self.reader.handled(records)]
-        if events:
-            await self._deliver(events)
-
-    async def _deliver(self, events: list[Announced]) -> None:
-        for attempt in range(self.max_attempts):
-            try:
-                async with self.sessions() as session:
-                    created = await fan_out(session, events)
-                    await session.commit()
-            except Exception as exc:
-                if attempt + 1 == self.max_attempts:
-                    raise
-                logger.warning("webhook fan-out failed (attempt %d): %r", attempt + 1, exc)
-                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
-                continue
-            if created:
-                self._wake()
-            return
-
-
-@dataclass(frozen=True)
-class Outcome:
-    status_code: int | None
-    error: str | None
-    retry_after_seconds: float | None
-    duration_ms: int
-
-    @property
-    def succeeded(self) -> bool:
-        return self.status_code is not None and 200 <= self.status_code < 300
-
-    def failure_kind(self) -> str:
-        """A bounded label for metrics: `3xx`, `4xx`, `5xx`, or `no_response` (refused,
-        timed out, blocked)."""
-        if self.status_code is None:
-            return "no_response"
-        return f"{self.status_code // 100}xx"
-
-
-def next_delay(
-    schedule: Sequence[float], attempts_made: int, retry_after_seconds: float | None
-) -> float | None:
-    """Seconds until the next attempt after `attempts_made` failures; None when none is left.
-    `schedule` holds the delay before each attempt, the first (immediate) one included."""
-    if attempts_made >= len(schedule):
-        return None
-    # Jitter spreads the retries of many deliveries that failed together (an outage).
-    delay = schedule[attempts_made] * random.uniform(1 - JITTER, 1 + JITTER)  # noqa: S311
-    if retry_after_seconds is not None:
-        delay = max(delay, min(retry_after_seconds, MAX_RETRY_AFTER_SECONDS))
-    return delay
-
-
-def retry_after(value: str | None, *, now: datetime) -> float | None:
-    """Seconds a Retry-After header asks for (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    if value.strip().isdigit():
-        return float(value.strip())
-    try:
-        moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - now).total_seconds())
 
 
 class WebhookSender:
@@ -263,7 +73,7 @@ class WebhookSender:
         self._wakeup = asyncio.Event()
         self._client: aiohttp.ClientSession | None = None
         self._in_flight: dict[str, asyncio.Task[None]] = {}
-        self._outcomes: asyncio.Queue[tuple[Row[Any], Outcome]] = asyncio.Queue()
+        self._outcomes: asyncio.Queue[tuple[DeliveryRow, Outcome]] = asyncio.Queue()
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -316,24 +126,23 @@ class WebhookSender:
         if room <= 0:
             return 0
         now = datetime.now(UTC)
-        async with self._sessions() as session:
-            due = await repository.due_deliveries(session, now=now, limit=room)
+        async with UnitOfWork(self._sessions, self._outbox) as uow:
+            due = await repository.due_deliveries(uow.session, now=now, limit=room)
             leased = await repository.lease_deliveries(
-                session, delivery_ids=[row.id for row in due], now=now, until=now + LEASE
+                uow.session, delivery_ids=[row.id for row in due], now=now, until=now + LEASE
             )
-            await session.commit()
         for delivery in due:
             if delivery.id in leased and delivery.id not in self._in_flight:
                 self._in_flight[delivery.id] = asyncio.create_task(self._attempt(delivery))
         return len(leased)
 
-    async def _attempt(self, delivery: Row[Any]) -> None:
+    async def _attempt(self, delivery: DeliveryRow) -> None:
         outcome = await self._send(delivery)
         if not outcome.succeeded:
             WEBHOOK_FAILURES.labels(outcome.failure_kind()).inc()
         await self._outcomes.put((delivery, outcome))
 
-    async def _send(self, delivery: Row[Any]) -> Outcome:
+    async def _send(self, delivery: DeliveryRow) -> Outcome:
         started = time.monotonic()
 
         def done(status: int | None, error: str | None, after: float | None = None) -> Outcome:
@@ -387,9 +196,10 @@ class WebhookSender:
                     self._in_flight.pop(delivery.id, None)
             self.wake()
 
-    async def _record(self, batch: list[tuple[Row[Any], Outcome]]) -> None:
+    async def _record(self, batch: list[tuple[DeliveryRow, Outcome]]) -> None:
         now = datetime.now(UTC)
-        async with self._sessions() as session:
+        async with UnitOfWork(self._sessions, self._outbox) as uow:
+            session = uow.session
             endpoints = await repository.find_endpoints(
                 session, {delivery.endpoint_id for delivery, _ in batch}
             )
@@ -431,13 +241,12 @@ class WebhookSender:
                 reason = disabled.get(endpoint_id)
                 if reason is not None and endpoint.enabled:
                     endpoint_changes.update(enabled=False, disabled_reason=reason)
-                    await announce_disabled(session, self._outbox, endpoint, reason=reason, now=now)
+                    await announce_disabled(session, uow.outbox, endpoint, reason=reason, now=now)
                     logger.warning("webhook %s disabled: %s", endpoint_id, reason)
                 if endpoint_changes:
                     await repository.update_endpoint(session, endpoint_id, endpoint_changes)
-            await session.commit()
 
-    def _next_state(self, delivery: Row[Any], outcome: Outcome, now: datetime) -> dict[str, Any]:
+    def _next_state(self, delivery: DeliveryRow, outcome: Outcome, now: datetime) -> dict[str, Any]:
         """The delivery after this attempt: succeeded, failed for good, or due again later."""
         attempts = delivery.attempts + 1
         status, next_attempt_at = PENDING, None
@@ -460,22 +269,3 @@ class WebhookSender:
             "new_last_attempt_at": now,
             "new_last_status_code": outcome.status_code,
         }
-
-
-async def announce_disabled(
-    session: AsyncSession, outbox: Outbox, endpoint: Row[Any], *, reason: str, now: datetime
-) -> None:
-    """`webhook.disabled`: on Kafka through the outbox, and to the other endpoints subscribed to
-    it, both in the transaction that disables the endpoint. The delivery's webhook-id is the
-    event's id, so a receiver can match it with the event as other consumers see it."""
-    event = WebhookDisabled(
-        webhook_id=endpoint.id,
-        community_id=endpoint.community_id,
-        url=endpoint.url,
-        reason=reason,
-        disabled_at=now,
-    )
-    envelope = await outbox.add(session, event, event_id=new_id("evt"), time=now)
-    body = payload(WebhookDisabled.type, now, envelope.data)
-    announcement = Announced(envelope.id, WebhookDisabled.type, endpoint.community_id, body)
-    await fan_out(session, [announcement], exclude=endpoint.id)

@@ -15,9 +15,9 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from gateway.auth import Identity
-from gateway.edge import IDENTITY
-from gateway.storage import repository
+from gateway.idempotency import repository
+from gateway.identity.auth import Identity
+from gateway.identity.edge import IDENTITY
 from services.common.api.problems import render
 from services.common.errors import Conflict, InvalidInput
 

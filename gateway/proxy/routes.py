@@ -15,17 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
-from gateway.auth import Identity, TokenVerifier, UnknownSigningKey
-from gateway.edge import identity_of
-from gateway.jwks import JwksKeys
-from gateway.keys import ApiKeyAuthenticator
-from gateway.limits import RateLimiter
-from gateway.openapi import TITLE, MergedOpenApi
-from gateway.partner_access import check_partner_call
-from gateway.proxy import UpstreamProxy
-from gateway.routing import has_dot_segment, is_local, upstream_for
+from gateway.identity.auth import Identity, TokenVerifier, UnknownSigningKey
+from gateway.identity.edge import identity_of
+from gateway.identity.jwks import JwksKeys
+from gateway.identity.limits import RateLimiter
+from gateway.partners.access import check_partner_call
+from gateway.partners.keys import ApiKeyAuthenticator
+from gateway.proxy.openapi import TITLE, MergedOpenApi
+from gateway.proxy.routing import has_dot_segment, is_local, upstream_for
+from gateway.proxy.upstream import UpstreamProxy
 from gateway.settings import GatewaySettings
-from gateway.webhooks.dispatcher import WebhookSender
+from gateway.webhooks.workers import WebhookSender
 from services.common.errors import DomainError, InvalidInput, NotFound
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox

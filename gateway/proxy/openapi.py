@@ -11,7 +11,7 @@ import aiohttp
 import httpx
 from fastapi import FastAPI
 
-from gateway.routing import is_local, upstream_for
+from gateway.proxy.routing import is_local, upstream_for
 from services.common.components import GATEWAY
 from services.common.openapi import problem_openapi
 

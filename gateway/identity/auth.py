@@ -9,7 +9,7 @@ from typing import Any, TypeGuard
 
 import jwt
 
-from gateway.jwks import JwksKeys
+from gateway.identity.jwks import JwksKeys
 from services.common.auth import ActorKind, signed_actor_headers
 from services.common.errors import Unauthenticated
 

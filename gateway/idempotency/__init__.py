@@ -1,0 +1,1 @@
+"""Idempotency-Key on POST: the first answer kept and replayed."""

@@ -1,0 +1,1 @@
+"""The /v1 proxy: path routing, forwarding upstream, the merged OpenAPI document, probes."""

@@ -1,0 +1,84 @@
+"""The fan-out consumer (group `gateway.webhooks`): turns each domain event into one delivery
+row per subscribed endpoint, in one transaction per batch, and wakes the sender."""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from gateway.webhooks.rules import Announced, payload
+from gateway.webhooks.service import fan_out
+from services.common.components import GATEWAY
+from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES, topic_of
+from services.common.events.consumer import ConsumerLoop, EventReader, Records
+from services.common.events.envelope import CloudEvent
+from services.common.events.kafka import KafkaLink
+
+logger = logging.getLogger(__name__)
+
+WEBHOOKS_GROUP = "gateway.webhooks"
+# The gateway's own events were fanned out in the transaction that wrote them to the outbox;
+# reading them back from Kafka would only find their deliveries there already.
+FANNED_OUT_TOPICS = tuple(topic for topic in ALL_TOPICS if topic != topic_of(GATEWAY.name))
+
+
+def announced(envelope: CloudEvent) -> Announced:
+    return Announced(
+        event_id=envelope.id,
+        event_type=envelope.type,
+        community_id=envelope.communityid,
+        body=payload(envelope.type, envelope.time, envelope.data),
+    )
+
+
+class FanOutConsumer:
+    """The `gateway.webhooks` consumer: every type in the catalogue, each batch the loop polls
+    turned into deliveries in one transaction. It needs no inbox rows: a delivery is unique per
+    (endpoint, event), so a redelivered event adds nothing."""
+
+    def __init__(
+        self,
+        *,
+        wake: Callable[[], None],
+        sessions: async_sessionmaker[AsyncSession],
+        kafka: KafkaLink,
+        max_attempts: int,
+        stopping: asyncio.Event,
+    ) -> None:
+        self.group_id = WEBHOOKS_GROUP
+        self.sessions = sessions
+        self.max_attempts = max_attempts
+        self._wake = wake
+        self.reader = EventReader(group_id=WEBHOOKS_GROUP, handled_types=EVENT_TYPES, kafka=kafka)
+        self.loop = ConsumerLoop(
+            group_id=WEBHOOKS_GROUP,
+            topics=FANNED_OUT_TOPICS,
+            kafka=kafka,
+            stopping=stopping,
+            apply=self.fan_out,
+        )
+
+    async def run(self) -> None:
+        await self.loop.run()
+
+    async def fan_out(self, records: Records) -> None:
+        events = [announced(envelope) for _, envelope, _ in await self.reader.handled(records)]
+        if events:
+            await self._deliver(events)
+
+    async def _deliver(self, events: list[Announced]) -> None:
+        for attempt in range(self.max_attempts):
+            try:
+                async with self.sessions() as session:
+                    created = await fan_out(session, events)
+                    await session.commit()
+            except Exception as exc:
+                if attempt + 1 == self.max_attempts:
+                    raise
+                logger.warning("webhook fan-out failed (attempt %d): %r", attempt + 1, exc)
+                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
+                continue
+            if created:
+                self._wake()
+            return
