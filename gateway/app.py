@@ -14,7 +14,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from starlette.middleware.cors import CORSMiddleware
 
 from gateway.idempotency import repository as idempotency
@@ -201,7 +200,7 @@ def _workers(settings: GatewaySettings, runtime: GatewayRuntime) -> list[WorkerS
     idempotency records and old deliveries, and the JWKS refresh."""
     workers = [
         WorkerSpec("webhook sender", lambda _core: runtime.webhooks.run()),
-        WorkerSpec("pruning", lambda core: _prune_forever(settings, core.sessions)),
+        WorkerSpec("pruning", lambda core: _prune_forever(settings, core)),
     ]
     if runtime.jwks is not None:
         jwks = runtime.jwks
@@ -220,6 +219,7 @@ def _fan_out(
         consumer = FanOutConsumer(
             wake=runtime.webhooks.wake,
             sessions=core.sessions,
+            outbox=core.outbox,
             kafka=core.kafka,
             max_attempts=settings.consumer_max_attempts,
             stopping=core.stopping,
@@ -229,18 +229,15 @@ def _fan_out(
     return run
 
 
-async def _prune_forever(
-    settings: GatewaySettings, sessions: async_sessionmaker[AsyncSession]
-) -> None:
+async def _prune_forever(settings: GatewaySettings, core: ServiceRuntime) -> None:
     while True:
         now = datetime.now(UTC)
-        async with sessions() as session:
-            deleted = await idempotency.delete_expired_idempotency_records(session, now=now)
+        async with core.unit_of_work() as uow:
+            deleted = await idempotency.delete_expired_idempotency_records(uow.session, now=now)
             deleted += await webhook_repository.prune_deliveries(
-                session,
+                uow.session,
                 created_before=now - timedelta(seconds=settings.webhook_log_retention_seconds),
             )
-            await session.commit()
         if deleted:
             logger.info("pruned %d idempotency records and old deliveries", deleted)
         await asyncio.sleep(settings.prune_interval_seconds)

@@ -14,6 +14,8 @@ from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES, topic_of
 from services.common.events.consumer import ConsumerLoop, EventReader, Records
 from services.common.events.envelope import CloudEvent
 from services.common.events.kafka import KafkaLink
+from services.common.events.outbox import Outbox
+from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +44,14 @@ class FanOutConsumer:
         *,
         wake: Callable[[], None],
         sessions: async_sessionmaker[AsyncSession],
+        outbox: Outbox,
         kafka: KafkaLink,
         max_attempts: int,
         stopping: asyncio.Event,
     ) -> None:
         self.group_id = WEBHOOKS_GROUP
         self.sessions = sessions
+        self.outbox = outbox
         self.max_attempts = max_attempts
         self._wake = wake
         self.reader = EventReader(group_id=WEBHOOKS_GROUP, handled_types=EVENT_TYPES, kafka=kafka)
@@ -70,9 +74,8 @@ class FanOutConsumer:
     async def _deliver(self, events: list[Announced]) -> None:
         for attempt in range(self.max_attempts):
             try:
-                async with self.sessions() as session:
-                    created = await fan_out(session, events)
-                    await session.commit()
+                async with UnitOfWork(self.sessions, self.outbox) as uow:
+                    created = await fan_out(uow.session, events)
             except Exception as exc:
                 if attempt + 1 == self.max_attempts:
                     raise

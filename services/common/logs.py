@@ -86,6 +86,6 @@ def configure_logging(
     # consumer report outages themselves, once, in words an operator can act on.
     logging.getLogger("aiokafka").setLevel(logging.CRITICAL)
     # httpx logs every request it sends at INFO: on the gateway, a formatted line per proxied
-    # call, which costs more than the proxying; gateway/proxy.py logs the calls that fail.
+    # call, which costs more than the proxying; gateway/proxy/upstream.py logs the calls that fail.
     for chatty in ("httpx", "httpcore"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
