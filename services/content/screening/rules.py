@@ -24,9 +24,9 @@ from services.common.events.catalogue import ScreeningHit
 from services.content.screening.words import DEFAULT_WORDS
 
 
+# What a hit does: reject the item, or flag it for a person. (A comment, not a docstring: the
+# docstring would become the enum's description in the API schema.)
 class ScreeningAction(StrEnum):
-    """What a hit does: reject the item, or flag it for a person."""
-
     REJECT = "reject"
     FLAG = "flag"
 
