@@ -7,10 +7,18 @@ from fastapi import FastAPI
 
 from services.common.membership.handlers import membership_consumer
 from services.common.service import create_service_app
-from services.content.api.routes import router
-from services.content.messaging.workers import content_consumers, publisher, series_materializer
+from services.content.engagement.handlers import engagement_consumer
+from services.content.erasure.handlers import erasure_consumer
+from services.content.items.routes import router as items_router
+from services.content.polls.routes import router as polls_router
+from services.content.review.routes import router as review_router
+from services.content.scheduling.routes import router as scheduling_router
+from services.content.scheduling.workers import publisher
+from services.content.screening.routes import router as screening_router
+from services.content.series.routes import router as series_router
+from services.content.series.workers import series_materializer
 from services.content.settings import ContentSettings
-from services.content.storage.tables import membership, messaging
+from services.content.tables import membership, messaging
 
 
 def create_app(settings: ContentSettings | None = None) -> FastAPI:
@@ -26,10 +34,19 @@ def create_app(settings: ContentSettings | None = None) -> FastAPI:
         description="Content items, review and screening, the calendar, series, polls.",
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
-        routers=[router],
+        # In this order, the order of the API's paths.
+        routers=[
+            items_router,
+            review_router,
+            scheduling_router,
+            screening_router,
+            series_router,
+            polls_router,
+        ],
         consumers=[
             membership_consumer(settings.service_name, membership),
-            *content_consumers(settings.service_name),
+            engagement_consumer(settings.service_name),
+            erasure_consumer(settings.service_name),
         ],
         workers=workers,
     )

@@ -16,7 +16,7 @@ from services.common.events.envelope import utc_now
 from services.common.membership.repository import change_membership
 from services.content.app import create_app as create_content_app
 from services.content.settings import ContentSettings
-from services.content.storage.tables import membership
+from services.content.tables import membership
 from services.members.app import create_app as create_members_app
 from services.members.engagement import repository as engagement
 from services.members.settings import MembersSettings

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 
 from services.common.components import CONTENT
 from services.common.pagination import encode_cursor
-from services.content.storage.tables import membership
+from services.content.tables import membership
 from tests.support import (
     actor,
     assert_problem,

@@ -17,8 +17,8 @@ from sqlalchemy import select
 from services.common.components import CONTENT
 from services.common.events.envelope import CloudEvent
 from services.common.ids import new_id
-from services.content.messaging.workers import materialize_once
-from services.content.storage.tables import ContentItem, membership, messaging
+from services.content.series.workers import materialize_once
+from services.content.tables import ContentItem, membership, messaging
 from tests.conftest import MigratedDatabases
 from tests.content.test_content_workflow import ROLES, SHANGHAI, act, approved, create, seed
 from tests.support import (

@@ -8,24 +8,20 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from services.content.domain.models import (
-    MOVES,
-    ContentStatus,
-    IllegalTransition,
-    target,
-)
-from services.content.domain.publishing import (
+from services.content.items.errors import IllegalTransition
+from services.content.items.rules import MOVES, ContentStatus, target
+from services.content.scheduling.rules import (
     Booking,
     PublishingRules,
     broken_rule,
     local_moment,
     next_free_slot,
 )
-from services.content.domain.screening import build_screener, screener_for
-from services.content.domain.series import (
+from services.content.screening.rules import build_screener, screener_for
+from services.content.series.errors import InvalidRecurrence
+from services.content.series.rules import (
     _CHECKING,
     CHECK_SECONDS,
-    InvalidRecurrence,
     check_recurrence,
     occurrences,
     parse_recurrence,

@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from services.common.components import CONTENT
 from services.common.events.catalogue import CommunityCreated, MemberJoined
 from services.common.membership.repository import save_community, save_membership
-from services.content.storage.tables import membership
+from services.content.tables import membership
 from tests.support import KafkaProbe, actor, assert_problem, member_id_of, service_client
 
 SHANGHAI = "cmty_shanghai"

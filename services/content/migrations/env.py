@@ -1,6 +1,6 @@
 from services.common.migrations import run_env
 from services.content.settings import ContentSettings
-from services.content.storage.tables import metadata
+from services.content.tables import metadata
 
 run_env(
     target_metadata=metadata,

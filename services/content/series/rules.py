@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrule, rrulestr
 
-from services.common.errors import InvalidInput, ServiceBusy
+from services.common.errors import ServiceBusy
+from services.content.series.errors import InvalidRecurrence
 
 MAX_RULE_LENGTH = 500
 ALLOWED_FREQUENCIES = frozenset({"DAILY", "WEEKLY", "MONTHLY", "YEARLY"})
@@ -27,13 +28,6 @@ OCCURRENCES_CHECKED = 100
 # that takes longer is refused; the abandoned walk ends on its own.
 CHECK_SECONDS = 2.0
 _CHECKING = threading.BoundedSemaphore(1)
-
-
-class InvalidRecurrence(InvalidInput):
-    status, slug = 422, "invalid-rrule"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail, field="rrule")
 
 
 def _frequency(text: str) -> str | None:

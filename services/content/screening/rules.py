@@ -14,13 +14,22 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from functools import lru_cache
 from urllib.parse import urlsplit
 
 import ahocorasick  # type: ignore[import-not-found]
 
 from services.common.events.catalogue import ScreeningHit
-from services.content.domain.screening_words import DEFAULT_WORDS
+from services.content.screening.words import DEFAULT_WORDS
+
+
+# What a hit does: reject the item, or flag it for a person. (A comment, not a docstring: the
+# docstring would become the enum's description in the API schema.)
+class ScreeningAction(StrEnum):
+    REJECT = "reject"
+    FLAG = "flag"
+
 
 LINK_RULE = "link"
 CUSTOM_RULE = "custom"

@@ -1,0 +1,45 @@
+"""Every query about content items themselves: one item, a new one, a community's list."""
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import col
+
+from services.content.tables import ContentItem
+
+
+async def get_content_item(
+    session: AsyncSession, content_id: str, *, for_update: bool = False
+) -> ContentItem | None:
+    # FOR UPDATE on PostgreSQL: two reviewers acting at once take turns, and the second sees
+    # the first one's move. (SQLite's BEGIN IMMEDIATE serialises writers already.)
+    return await session.get(ContentItem, content_id, with_for_update=for_update or None)
+
+
+def add_content_item(session: AsyncSession, item: ContentItem) -> None:
+    session.add(item)
+
+
+async def list_content_items(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    kind: str | None,
+    status: str | None,
+    after_id: str | None,
+    limit: int,
+) -> Sequence[ContentItem]:
+    query = (
+        select(ContentItem)
+        .where(col(ContentItem.community_id) == community_id)
+        .order_by(col(ContentItem.id))
+        .limit(limit)
+    )
+    if kind is not None:
+        query = query.where(col(ContentItem.kind) == kind)
+    if status is not None:
+        query = query.where(col(ContentItem.status) == status)
+    if after_id is not None:
+        query = query.where(col(ContentItem.id) > after_id)
+    return (await session.execute(query)).scalars().all()

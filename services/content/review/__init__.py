@@ -1,0 +1,1 @@
+"""Review: submitting an item through screening, and a reviewer approving or rejecting it."""

@@ -1,0 +1,1 @@
+"""Scheduling and publishing: publishing rules, the calendar, publish, archive, the publisher."""

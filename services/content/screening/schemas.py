@@ -1,0 +1,44 @@
+"""Request and response shapes of the screening settings, and a screening hit on an item."""
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.common.fields import NoNul
+from services.content.screening.rules import ScreeningAction
+
+
+class ScreeningHitPublic(BaseModel):
+    rule: str
+    match: str
+
+
+Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
+Domain = Annotated[
+    str,
+    StringConstraints(
+        strip_whitespace=True,
+        to_lower=True,
+        min_length=1,
+        max_length=253,
+        pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$",
+    ),
+]
+ScreeningRule = Literal["ads", "abuse", "rumours", "custom"]
+
+
+class ScreeningSettingsPut(BaseModel):
+    """A community's screening: what a hit does, words added to the default lists per rule,
+    and the link domains allowed (their subdomains too)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    action: ScreeningAction = ScreeningAction.REJECT
+    words: Annotated[
+        dict[ScreeningRule, Annotated[list[Word], Field(max_length=2000)]], Field(max_length=4)
+    ] = {}
+    allowed_domains: Annotated[list[Domain], Field(max_length=200)] = []
+
+
+class ScreeningSettingsPublic(ScreeningSettingsPut):
+    community_id: str

@@ -1,0 +1,1 @@
+"""Series: recurring content from an RFC 5545 RRULE, materialized into scheduled items."""

@@ -1,0 +1,146 @@
+"""Recurring series: a series from an RRULE, and its occurrences made into scheduled items
+under the publishing rules (at once for the window ahead, then by the series worker). The
+caller commits once."""
+
+import logging
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from services.common.errors import InvalidInput
+from services.common.events.envelope import utc_now
+from services.common.ids import new_id
+from services.common.membership.access import CommunityAccess
+from services.common.unit_of_work import UnitOfWork
+from services.content.items.rules import ContentKind, ContentSource, ContentStatus
+from services.content.scheduling.errors import OutOfRange
+from services.content.scheduling.rules import Booking, PublishingRules, broken_rule, next_free_slot
+from services.content.scheduling.service import (
+    SCHEDULE_HORIZON,
+    bookings_between,
+    calendar_context,
+    scheduled_event,
+)
+from services.content.series import repository
+from services.content.series.errors import InvalidRecurrence
+from services.content.series.rules import check_recurrence, occurrences, parse_recurrence
+from services.content.series.schemas import SeriesCreate
+from services.content.tables import ContentItem, Series
+
+logger = logging.getLogger(__name__)
+
+# How far in the past a series may start.
+SERIES_START_PAST = timedelta(days=1)
+
+
+async def create_series(
+    *,
+    uow: UnitOfWork,
+    access: CommunityAccess,
+    community_id: str,
+    series_create: SeriesCreate,
+    window: timedelta,
+) -> tuple[Series, int]:
+    """A recurring series; its occurrences within the window are made at once."""
+    zone, rules = await calendar_context(uow.session, community_id)
+    now = utc_now()
+    if not now - SERIES_START_PAST <= series_create.starts_at <= now + SCHEDULE_HORIZON:
+        raise OutOfRange("starts_at", "from a day ago to five years ahead")
+    await check_recurrence(series_create.rrule, starts_at=series_create.starts_at, zone=zone)
+    if series_create.kind == ContentKind.POLL:
+        raise InvalidInput("A series cannot be made of polls.", field="kind")
+    series = Series(
+        id=new_id("ser"),
+        community_id=community_id,
+        **series_create.model_dump(),
+        created_by=access.actor.id,
+        created_at=now,
+    )
+    repository.add_series(uow.session, series)
+    made = await materialize_series(
+        uow=uow, series=series, now=now, window=window, zone=zone, rules=rules
+    )
+    return series, made
+
+
+async def materialize_all_series(*, uow: UnitOfWork, now: datetime, window: timedelta) -> int:
+    """Make every series' occurrences up to `now + window`; returns how many were made."""
+    made = 0
+    for series in await repository.all_series(uow.session):
+        zone, rules = await calendar_context(uow.session, series.community_id)
+        try:
+            made += await materialize_series(
+                uow=uow, series=series, now=now, window=window, zone=zone, rules=rules
+            )
+        except InvalidRecurrence:
+            # Checked when the series was made; should a stored rule stop reading (a newer
+            # dateutil, say), one bad series must not stop the others.
+            logger.warning("series %s: its rule no longer reads; skipped", series.id)
+    return made
+
+
+async def materialize_series(
+    *,
+    uow: UnitOfWork,
+    series: Series,
+    now: datetime,
+    window: timedelta,
+    zone: ZoneInfo,
+    rules: PublishingRules,
+) -> int:
+    """Make the series' occurrences up to `now + window` into scheduled items, each once
+    (unique series_id, occurrence_at), each under the publishing rules: an occurrence at a time
+    the rules forbid takes the next free slot after it. Returns how many it made."""
+    rule = parse_recurrence(series.rrule, starts_at=series.starts_at, zone=zone)
+    horizon = now + window
+    made_before = await repository.occurrences_made(uow.session, series_id=series.id, start=now)
+    margin = timedelta(days=2)
+    bookings = await bookings_between(
+        uow.session, series.community_id, start=now - margin, end=None, excluding=None
+    )
+    made = 0
+    for occurrence in occurrences(rule, after=now, until=horizon):
+        if occurrence in made_before:
+            continue
+        publish_at: datetime | None = occurrence
+        if broken_rule(
+            rules=rules,
+            zone=zone,
+            publish_at=occurrence,
+            tier_ids=series.tier_ids,
+            bookings=bookings,
+        ):
+            publish_at = next_free_slot(
+                rules=rules,
+                zone=zone,
+                after=occurrence,
+                tier_ids=series.tier_ids,
+                bookings=bookings,
+            )
+        local_date = occurrence.astimezone(zone).date().isoformat()
+        item = ContentItem(
+            id=new_id("cnt"),
+            community_id=series.community_id,
+            kind=series.kind,
+            title=series.title,
+            body=series.body_template.replace("{date}", local_date),
+            source=ContentSource.OFFICIAL,
+            tier_ids=list(series.tier_ids),
+            # No free slot within a year: the occurrence waits, approved, for a person.
+            status=ContentStatus.SCHEDULED if publish_at else ContentStatus.APPROVED,
+            publish_at=publish_at,
+            series_id=series.id,
+            occurrence_at=occurrence,
+            created_by=series.created_by,
+            created_at=now,
+            updated_at=now,
+        )
+        values = item.model_dump()
+        if not await repository.insert_item_if_absent(uow.session, values):
+            continue
+        made += 1
+        if publish_at is not None:
+            bookings.append(Booking(publish_at=publish_at, tier_ids=tuple(series.tier_ids)))
+            await uow.outbox.add(uow.session, scheduled_event(item, by=None))
+    series.materialized_until = max(series.materialized_until or horizon, horizon)
+    repository.add_series(uow.session, series)
+    return made
