@@ -7,11 +7,18 @@ from fastapi import FastAPI
 
 from services.common.membership.handlers import membership_consumer
 from services.common.service import create_service_app
-from services.events.api.routes import router
-from services.events.domain.erasure import erasure_consumer
-from services.events.domain.scheduler import scheduler_worker
+from services.events.attendance.routes import router as attendance_router
+from services.events.calendar.routes import router as calendar_router
+from services.events.challenges.routes import router as challenges_router
+from services.events.erasure.handlers import erasure_consumer
+from services.events.events.routes import router as events_router
+from services.events.events.workers import scheduler_worker
+from services.events.feedback.routes import router as feedback_router
+from services.events.lotteries.routes import router as lotteries_router
+from services.events.registrations.routes import router as registrations_router
+from services.events.reports.routes import router as reports_router
 from services.events.settings import EventsSettings
-from services.events.storage.tables import membership, messaging
+from services.events.tables import membership, messaging
 
 
 def create_app(settings: EventsSettings | None = None) -> FastAPI:
@@ -22,10 +29,20 @@ def create_app(settings: EventsSettings | None = None) -> FastAPI:
         description="Community events: meetups, lectures, livestreams and more.",
         alembic_ini=Path(__file__).parent / "alembic.ini",
         tables=messaging,
-        routers=[router],
+        routers=[
+            events_router,
+            calendar_router,
+            registrations_router,
+            attendance_router,
+            feedback_router,
+            reports_router,
+            lotteries_router,
+            challenges_router,
+        ],
         consumers=[
             membership_consumer(settings.service_name, membership),
             erasure_consumer(settings.service_name),
         ],
+        # One scheduler: it completes events and expires offers (events.workers).
         workers=[scheduler_worker(settings.scheduler_poll_seconds)],
     )

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 from services.common.components import EVENTS
 from services.common.events.catalogue import MemberJoined
 from services.common.membership.repository import save_membership
-from services.events.storage.tables import membership
+from services.events.tables import membership
 from tests.conftest import MigratedDatabases
 from tests.support import actor, member_id_of, running_service, seed_membership, service_app
 

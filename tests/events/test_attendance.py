@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 
-from services.events.domain.models import draw_winners
+from services.events.lotteries.rules import draw_winners
 from tests.events.helpers import Service, add_members, at, events_service, published_event, register
 from tests.events.test_lifecycle import outbox_events
 from tests.support import actor, assert_problem, member_id_of

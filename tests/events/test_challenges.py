@@ -7,8 +7,8 @@ import httpx
 
 from services.common.events.catalogue import CommunityCreated
 from services.common.membership.repository import save_community
-from services.events.domain.models import streak_of
-from services.events.storage.tables import membership
+from services.events.challenges.rules import streak_of
+from services.events.tables import membership
 from tests.events.helpers import COMMUNITY, Service, events_service
 from tests.events.test_lifecycle import outbox_events
 from tests.support import actor, assert_problem, member_id_of, seed_membership

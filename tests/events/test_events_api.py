@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from services.common.components import EVENTS
 from services.common.pagination import encode_cursor
-from services.events.storage.tables import membership
+from services.events.tables import membership
 from tests.support import (
     actor,
     assert_problem,

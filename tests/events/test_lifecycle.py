@@ -9,8 +9,8 @@ import orjson
 from sqlalchemy import select
 
 from services.common.db import create_engine, session_factory
-from services.events.domain.scheduler import run_due_jobs
-from services.events.storage.tables import messaging
+from services.events.events.workers import run_due_jobs
+from services.events.tables import messaging
 from tests.events.helpers import (
     COMMUNITY,
     Service,

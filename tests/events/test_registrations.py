@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from services.events.domain.scheduler import run_due_jobs
-from services.events.storage.tables import Registration
+from services.events.events.workers import run_due_jobs
+from services.events.tables import Registration
 from tests.events.helpers import (
     COMMUNITY,
     CORE_TIER,

@@ -1,6 +1,6 @@
 from services.common.migrations import run_env
 from services.events.settings import EventsSettings
-from services.events.storage.tables import metadata
+from services.events.tables import metadata
 
 run_env(
     target_metadata=metadata,

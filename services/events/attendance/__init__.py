@@ -1,0 +1,1 @@
+"""Attendance: check-in at an event with its check-in code."""

@@ -1,0 +1,1 @@
+"""The community's events as an iCalendar (RFC 5545) feed."""

@@ -1,0 +1,1 @@
+"""Personal-data erasure on `user.erased`: the person goes, the figures stay."""

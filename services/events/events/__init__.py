@@ -1,0 +1,1 @@
+"""Events themselves: create, publish, cancel and complete them; who may see or organise one."""

@@ -1,0 +1,1 @@
+"""Feedback: ratings and comments from the members who checked in."""

@@ -1,0 +1,1 @@
+"""Lotteries drawn fairly by commit-reveal among an event's attendees or registrants."""

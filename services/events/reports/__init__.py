@@ -1,0 +1,1 @@
+"""The event report: registered, waitlisted, attended, rates, NPS, volunteer hours."""
