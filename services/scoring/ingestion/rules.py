@@ -4,8 +4,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from enum import StrEnum
 
-from services.common.events.catalogue.vocabulary import ActivityType
-from services.common.membership.tables import ADMIN, OWNER
+from services.common.events.catalogue.vocabulary import ActivityType, Role
 from services.scoring.ledger.rules import DERIVED_TYPES
 
 INGESTIBLE_TYPES = frozenset(str(t) for t in ActivityType if t not in DERIVED_TYPES)
@@ -43,4 +42,4 @@ MAX_FUTURE_SKEW = timedelta(minutes=5)
 
 
 # Who may report activities for a community (partners' API keys arrive in a later slice).
-ACTIVITY_WRITERS = frozenset({OWNER, ADMIN})
+ACTIVITY_WRITERS = frozenset({Role.OWNER, Role.ADMIN})

@@ -7,8 +7,7 @@ vocabulary's (services.common.events.catalogue.vocabulary); docs/scoring.md docu
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from services.common.events.catalogue.vocabulary import DEFAULT_WEIGHTS, ActivityType
-from services.common.membership.tables import ADMIN, OWNER
+from services.common.events.catalogue.vocabulary import DEFAULT_WEIGHTS, ActivityType, Role
 from services.scoring.points.rules import MILLI
 
 # A message earns at most once a minute per member: flooding a group is not engagement.
@@ -66,4 +65,4 @@ DEFAULT_RULES = Rules()
 
 
 # Who may change a community's rules and award or redeem points.
-OPERATORS = frozenset({OWNER, ADMIN})
+OPERATORS = frozenset({Role.OWNER, Role.ADMIN})
