@@ -10,9 +10,17 @@ machine. The paths: `GET /v1/communities/{cid}` (a primary-key read), `POST /v1/
 and `POST /v1/communities/{cid}/members` (a join: a read, a check, two inserts).
 
     .venv/bin/python bench/read_path_bench.py [--seconds 1.5] [--rounds 7] [--concurrency 1,32]
-        [--backends sqlite,postgresql] [--paths read,create,join]
+        [--backends sqlite,postgresql] [--paths read,create,join] [--tracing otlp|console|none]
 
-Target (issue 5): the read at >= 0.8 of the minimal app on both databases, p50 <= 1.5 ms at c=1.
+The members service runs as production does with tracing on: its request metrics (always on)
+and, by default, OTEL_EXPORTER=otlp, so every request opens a span that is batched, encoded and
+sent to a collector; here a stand-in collector in this process that counts the spans and drops
+them. `--tracing none` leaves only the trace context (no spans), `console` writes the spans to
+the processes' log. After the run the bench checks that the spans and the request metrics of the
+members service's reads were really recorded. The minimal app has neither, nor any middleware.
+
+Target (issues 5 and 18): the read at >= 0.8 of the minimal app on both databases at every
+concurrency, with the members service's metrics and tracing on; p50 <= 1.5 ms at c=1.
 PostgreSQL is the server at HUOLI_BENCH_POSTGRES_DSN (default the test server,
 postgresql://postgres@127.0.0.1:5432/test); it is skipped, with a note, when unreachable. Every
 process and database it creates is removed on exit, also on Ctrl-C or SIGTERM.
@@ -22,18 +30,22 @@ import argparse
 import asyncio
 import os
 import platform
+import re
 import statistics
 import sys
 import tempfile
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import IO
+from typing import IO, ClassVar
 
 import asyncpg
 import httpx
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
@@ -58,6 +70,13 @@ PATHS = ("read", "create", "join")
 OWNER = "bench-owner"
 TARGET_SHARE = 0.8
 TARGET_P50_MS = 1.5
+TRACING = ("otlp", "console", "none")
+# The members service's request-latency count for its read, in /metrics.
+READ_COUNT = re.compile(
+    r'^huoli_http_request_duration_seconds_count\{[^}]*method="GET",'
+    r'route="/v1/communities/\{community_id\}",status="200"\} ([0-9.e+]+)$',
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -136,6 +155,61 @@ def calls(base_url: str, community_id: str) -> dict[str, Call]:
     }
 
 
+# --- the stand-in collector ---------------------------------------------------------------------
+
+
+class _CollectorHandler(BaseHTTPRequestHandler):
+    """Answers an OTLP/HTTP export (protobuf) with 200, counting its spans."""
+
+    spans: ClassVar[int] = 0
+    lock: ClassVar[threading.Lock] = threading.Lock()
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        exported = ExportTraceServiceRequest.FromString(body)
+        count = sum(
+            len(scope_spans.spans)
+            for resource_spans in exported.resource_spans
+            for scope_spans in resource_spans.scope_spans
+        )
+        with self.lock:
+            type(self).spans += count
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-protobuf")
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@contextmanager
+def otlp_collector() -> Iterator[str]:
+    """A local OTLP/HTTP endpoint that drops what it receives; yields its base URL. It answers
+    at most one export a second or so (a batch of up to 512 spans), so it hardly loads the
+    machine."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CollectorHandler)
+    thread = threading.Thread(target=server.serve_forever, name="otlp-collector", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def spans_collected() -> int:
+    with _CollectorHandler.lock:
+        return _CollectorHandler.spans
+
+
+def reads_observed(base_url: str) -> int:
+    """How many 200 reads the members service's request metrics counted."""
+    text = httpx.get(f"{base_url}/metrics", timeout=10, trust_env=False).text
+    match = READ_COUNT.search(text)
+    return int(float(match[1])) if match else 0
+
+
 # --- databases and processes -----------------------------------------------------------------
 
 
@@ -186,9 +260,12 @@ def cpu_seconds(pid: int) -> float:
 
 @contextmanager
 def running_apps(
-    database_urls: dict[str, str], bootstrap_servers: str, output: IO[str]
+    database_urls: dict[str, str],
+    bootstrap_servers: str,
+    output: IO[str],
+    tracing: dict[str, str],
 ) -> Iterator[dict[str, AppProcess]]:
-    """Start the members service and the minimal app."""
+    """Start the members service (with `tracing`, its OTEL_* variables) and the minimal app."""
     base_env = {
         **os.environ,
         "PYTHONUNBUFFERED": "1",
@@ -198,6 +275,7 @@ def running_apps(
     envs = {
         "members": {
             **base_env,
+            **tracing,
             "MEMBERS_DATABASE_URL": database_urls["members"],
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap_servers,
         },
@@ -261,6 +339,7 @@ class Plan:
     rounds: int
     concurrencies: list[int]
     paths: list[str]
+    tracing: str
 
 
 def bench_backend(
@@ -289,7 +368,31 @@ def bench_backend(
                 flush=True,
             )
             rows.append(row)
+    check_recorded(apps["members"], rows)
     return rows
+
+
+def check_recorded(members: AppProcess, rows: list[Row]) -> None:
+    """Fail unless the members service's metrics counted its reads: the share is only the
+    figure wanted if the middleware did its work. (Spans are checked once it has flushed them.)"""
+    reads = sum(
+        run.measured.requests for row in rows if row.path == "read" for run in row.runs["members"]
+    )
+    observed = reads_observed(members.url)
+    print(
+        f"  members /metrics counted {observed} reads (the runs had {reads} within their windows)"
+    )
+    if observed < reads:
+        raise RuntimeError("the members service's request metrics missed reads")
+
+
+def check_traced(spans: int, rows: list[Row]) -> None:
+    """Fail unless the collector received a span for every request the members service
+    answered."""
+    answered = sum(run.measured.answered for row in rows for run in row.runs["members"])
+    print(f"  the collector received {spans} spans from members ({answered} requests answered)")
+    if spans < answered:
+        raise RuntimeError("the members service exported fewer spans than it answered requests")
 
 
 def print_table(rows: list[Row]) -> None:
@@ -317,14 +420,19 @@ def print_table(rows: list[Row]) -> None:
         " are medians of the rounds; errors = answers other than 200/201, or timeouts."
     )
     for row in rows:
-        if row.path == "read" and row.concurrency == 1:
+        if row.path != "read":
+            continue
+        met = row.throughput_share >= TARGET_SHARE
+        p50_target = ""
+        if row.concurrency == 1:
             p50 = row.median("members", p50_ms)
-            met = row.throughput_share >= TARGET_SHARE and p50 <= TARGET_P50_MS
-            print(
-                f"target, {row.backend} read at c=1: share {row.throughput_share:.2f}"
-                f" (>= {TARGET_SHARE}), p50 {p50:.2f} ms (<= {TARGET_P50_MS}):"
-                f" {'met' if met else 'NOT met'}"
-            )
+            met = met and p50 <= TARGET_P50_MS
+            p50_target = f", p50 {p50:.2f} ms (<= {TARGET_P50_MS})"
+        print(
+            f"target, {row.backend} read at c={row.concurrency}: share"
+            f" {row.throughput_share:.2f} (>= {TARGET_SHARE}){p50_target}:"
+            f" {'met' if met else 'NOT met'}"
+        )
 
 
 def parse_args(argv: list[str] | None) -> tuple[Plan, list[str]]:
@@ -335,6 +443,12 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, list[str]]:
     parser.add_argument("--concurrency", default="1,32", help="comma-separated concurrencies")
     parser.add_argument("--backends", default="sqlite,postgresql", help="databases to run on")
     parser.add_argument("--paths", default=",".join(PATHS), help="paths to drive")
+    parser.add_argument(
+        "--tracing",
+        choices=TRACING,
+        default="otlp",
+        help="OTEL_EXPORTER for the members service (otlp: to a local collector that drops spans)",
+    )
     args = parser.parse_args(argv)
 
     def listed(value: str) -> list[str]:
@@ -346,6 +460,7 @@ def parse_args(argv: list[str] | None) -> tuple[Plan, list[str]]:
         rounds=args.rounds,
         concurrencies=[int(part) for part in listed(args.concurrency)],
         paths=[path for path in listed(args.paths) if path in PATHS],
+        tracing=args.tracing,
     )
     return plan, listed(args.backends)
 
@@ -359,7 +474,8 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"read-path bench: {plan.rounds} rounds of {plan.seconds:g} s (+{plan.warmup:g} s warm-up)"
         f" per app, concurrency {','.join(map(str, plan.concurrencies))}, {os.cpu_count()} CPUs,"
-        f" Python {platform.python_version()}, one uvicorn worker each",
+        f" Python {platform.python_version()}, one uvicorn worker each; members tracing:"
+        f" {plan.tracing}",
         flush=True,
     )
     rows: list[Row] = []
@@ -371,12 +487,21 @@ def main(argv: list[str] | None = None) -> int:
             broker = EmbeddedBroker(output=log).start()
             stack.callback(broker.stop)
             generator = stack.enter_context(LoadGenerator())
+            tracing = {"OTEL_EXPORTER": plan.tracing}
+            if plan.tracing == "otlp":
+                collector = stack.enter_context(otlp_collector())
+                tracing["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = f"{collector}/v1/traces"
             for backend in backends:
+                spans_before = spans_collected()
                 with (
                     databases(backend, workdir) as database_urls,
-                    running_apps(database_urls, broker.bootstrap_servers, log) as apps,
+                    running_apps(database_urls, broker.bootstrap_servers, log, tracing) as apps,
                 ):
-                    rows += bench_backend(backend, apps, plan, generator)
+                    backend_rows = bench_backend(backend, apps, plan, generator)
+                # Stopped, the service has flushed its last spans.
+                if plan.tracing == "otlp":
+                    check_traced(spans_collected() - spans_before, backend_rows)
+                rows += backend_rows
     print()
     print_table(rows)
     return 0

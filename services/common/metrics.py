@@ -125,10 +125,11 @@ def _route_of(scope: Scope) -> str:
     template = getattr(route, "path", None)
     if not isinstance(template, str):
         return UNMATCHED_ROUTE
-    path_segments = scope["path"].split("/")
-    template_segments = template.lstrip("/").split("/")
-    prefix = path_segments[: max(len(path_segments) - len(template_segments), 0)]
-    return "/".join(prefix) + template if prefix else template
+    # The text before the path's last `segments` slashes (one split from the right, instead of
+    # splitting path and template whole and joining the prefix again, per request).
+    segments = template.lstrip("/").count("/") + 1
+    parts = scope["path"].rsplit("/", segments)
+    return parts[0] + template if len(parts) > segments else template
 
 
 async def sample_outbox(

@@ -2,12 +2,15 @@
 and dead letters, in Prometheus's text format."""
 
 import uuid
+from types import SimpleNamespace
 
 import httpx
+import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
 from services.common.components import CONTENT, MEMBERS
+from services.common.metrics import UNMATCHED_ROUTE, _route_of
 from tests.members.helpers import create_community
 from tests.support import actor, eventually, publish_raw, service_client
 
@@ -51,6 +54,23 @@ async def test_latency_is_labelled_by_route_template_not_by_path(
         },
     )
     assert reads is not None and reads >= 3
+
+
+@pytest.mark.parametrize(
+    ("path", "template", "label"),
+    [
+        ("/v1/communities/c-1", "/communities/{community_id}", "/v1/communities/{community_id}"),
+        ("/communities/c-1", "/communities/{community_id}", "/communities/{community_id}"),
+        ("/v1/c/c-1/members", "/c/{community_id}/members", "/v1/c/{community_id}/members"),
+        ("/metrics", "/metrics", "/metrics"),
+        ("/x", "/a/b", "/a/b"),
+    ],
+)
+def test_the_route_label_is_the_prefix_the_path_was_included_under_and_the_template(
+    path: str, template: str, label: str
+) -> None:
+    assert _route_of({"path": path, "route": SimpleNamespace(path=template)}) == label
+    assert _route_of({"path": path}) == UNMATCHED_ROUTE
 
 
 async def test_outbox_gauges_follow_the_relay(client: httpx.AsyncClient) -> None:

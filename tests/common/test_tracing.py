@@ -15,6 +15,7 @@ import httpx
 import orjson
 import pytest
 from fastapi import FastAPI, status
+from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, select
 
 from services.common.api.deps import UnitOfWorkDep
@@ -30,10 +31,12 @@ from services.common.logs import JsonFormatter
 from services.common.middleware import install_edge_middleware, request_id_var
 from services.common.settings import ServiceSettings
 from services.common.tracing import (
+    TraceContextMiddleware,
     configure_tracing,
     current_trace_id,
     current_traceparent,
     shutdown_tracing,
+    traced,
     traceparent_var,
     tracing_enabled,
     valid_traceparent,
@@ -198,6 +201,50 @@ async def test_with_tracing_on_the_request_runs_in_a_span_that_is_the_callers_ch
     assert server["context"]["span_id"] == f"0x{server_span_id}"
     assert server["parent_id"] == f"0x{CALLER_SPAN_ID}"
     assert server["resource"]["attributes"]["service.name"] == "test"
+
+
+async def test_with_tracing_on_a_request_without_a_traceparent_is_a_new_traces_root(
+    spans: io.StringIO,
+) -> None:
+    handed_on: list[str | None] = []
+
+    async def answer(scope: Any, receive: Any, send: Any) -> None:
+        handed_on.append(current_traceparent())
+        await send({"type": "http.response.start", "status": 204, "headers": []})
+        await send({"type": "http.response.body", "body": b""})
+
+    transport = httpx.ASGITransport(app=TraceContextMiddleware(answer))
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        answered = await client.get("/communities/c1")
+    assert answered.status_code == 204
+    [traceparent] = handed_on
+    assert traceparent is not None and valid_traceparent(traceparent) == traceparent
+
+    shutdown_tracing()
+    [server] = _json_objects(spans.getvalue())
+    assert server["name"] == "GET /communities/c1"
+    assert server["parent_id"] is None
+    assert server["context"]["trace_id"] == f"0x{traceparent[3:35]}"
+    assert server["context"]["span_id"] == f"0x{traceparent[36:52]}"
+    assert server["attributes"] == {"http.request.method": "GET", "url.path": "/communities/c1"}
+    assert current_traceparent() is None
+
+
+def test_an_error_leaving_a_span_is_recorded_on_it(spans: io.StringIO) -> None:
+    with (
+        pytest.raises(ValueError, match="boom"),
+        traced("handle", TRACEPARENT, kind=SpanKind.CONSUMER, attributes={}),
+    ):
+        raise ValueError("boom")
+    assert current_traceparent() is None
+
+    shutdown_tracing()
+    [span] = _json_objects(spans.getvalue())
+    assert span["parent_id"] == f"0x{CALLER_SPAN_ID}"
+    assert span["status"] == {"status_code": "ERROR", "description": "ValueError: boom"}
+    [event] = span["events"]
+    assert event["name"] == "exception"
+    assert event["attributes"]["exception.type"] == "ValueError"
 
 
 def _json_objects(text: str) -> list[Any]:
