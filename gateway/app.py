@@ -34,15 +34,15 @@ from gateway.webhooks import repository as webhook_repository
 from gateway.webhooks.handlers import WEBHOOKS_GROUP, FanOutConsumer
 from gateway.webhooks.routes import router as webhooks_router
 from gateway.webhooks.workers import WebhookSender
+from services.common.api.metrics import RequestMetricsMiddleware
+from services.common.api.metrics import router as metrics_router
+from services.common.api.middleware import install_edge_middleware
 from services.common.api.problems import install_problem_handlers
+from services.common.api.tracing import FASTAPI_TELEMETRY_OFF
 from services.common.components import GATEWAY
 from services.common.membership.handlers import membership_consumer
-from services.common.metrics import RequestMetricsMiddleware
-from services.common.metrics import router as metrics_router
-from services.common.middleware import install_edge_middleware
 from services.common.process import open_process, run_background
 from services.common.runtime import ServiceRuntime, WorkerSpec
-from services.common.tracing import FASTAPI_TELEMETRY_OFF
 
 logger = logging.getLogger(__name__)
 

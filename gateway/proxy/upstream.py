@@ -26,7 +26,7 @@ from starlette.responses import Response
 from gateway.identity.auth import ActorSigner, Identity
 from gateway.settings import GatewaySettings
 from services.common.api.problems import problem_response
-from services.common.middleware import current_request_id
+from services.common.logs import current_request_id
 from services.common.tracing import current_traceparent
 
 logger = logging.getLogger(__name__)

@@ -1,16 +1,24 @@
 """One log format for every process, with the request id (and, as JSON, the trace id) on each
 line."""
 
+import contextvars
 import logging
 from datetime import UTC, datetime
 from typing import Any, Literal
 
 import orjson
 
-from services.common.middleware import current_request_id
 from services.common.tracing import current_trace_id
 
 LogFormat = Literal["text", "json"]
+
+# The request a line of log was written for; the request-id middleware sets it.
+request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
+
+
+def current_request_id() -> str:
+    return request_id_var.get()
+
 
 # The attributes every LogRecord has; whatever else a record carries came from `extra=` and is
 # worth keeping as a field of its own.

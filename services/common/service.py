@@ -7,19 +7,19 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI
 
+from services.common.api.metrics import RequestMetricsMiddleware
+from services.common.api.metrics import router as metrics_router
+from services.common.api.middleware import install_edge_middleware
 from services.common.api.problems import install_problem_handlers
+from services.common.api.tracing import FASTAPI_TELEMETRY_OFF
 from services.common.auth import ActorVerifier
 from services.common.events.consumer import ConsumerSpec
 from services.common.events.tables import MessagingTables
 from services.common.health import router as health_router
-from services.common.metrics import RequestMetricsMiddleware
-from services.common.metrics import router as metrics_router
-from services.common.middleware import install_edge_middleware
 from services.common.openapi import problem_openapi
 from services.common.process import open_process, run_background
 from services.common.runtime import WorkerSpec
 from services.common.settings import ServiceSettings
-from services.common.tracing import FASTAPI_TELEMETRY_OFF
 
 
 def create_service_app(

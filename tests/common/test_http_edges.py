@@ -16,7 +16,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
-from services.common.middleware import current_request_id
+from services.common.logs import current_request_id
 from services.scoring.app import create_app
 from services.scoring.settings import ScoringSettings
 from tests.gateway.fakes import serving
@@ -45,7 +45,9 @@ def logs() -> Iterator[_Recorder]:
     # The service's lifespan reconfigures the root logger: listen on the loggers themselves.
     recorder = _Recorder()
     # Where an unexpected error is reported: ours, and uvicorn's when one escapes the app.
-    watched = [logging.getLogger(name) for name in ("services.common.middleware", "uvicorn.error")]
+    watched = [
+        logging.getLogger(name) for name in ("services.common.api.middleware", "uvicorn.error")
+    ]
     for logger in watched:
         logger.addHandler(recorder)
     try:
@@ -91,7 +93,7 @@ async def test_a_500_carries_the_request_id_and_logs_it_once(
     errors = logs.at_least(logging.ERROR)
     # One traceback, with the id the body promises; uvicorn has nothing to add.
     assert [(rid, record.name) for rid, record in errors] == [
-        ("trace-500", "services.common.middleware")
+        ("trace-500", "services.common.api.middleware")
     ]
     assert errors[0][1].exc_info is not None
 

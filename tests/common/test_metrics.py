@@ -9,8 +9,9 @@ import pytest
 from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
 
+from services.common.api.metrics import _route_of
 from services.common.components import CONTENT, MEMBERS
-from services.common.metrics import UNMATCHED_ROUTE, _route_of
+from services.common.metrics import UNMATCHED_ROUTE
 from tests.members.helpers import create_community
 from tests.support import actor, eventually, publish_raw, service_client
 

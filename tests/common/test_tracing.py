@@ -19,7 +19,9 @@ from opentelemetry.trace import SpanKind
 from sqlalchemy import MetaData, select
 
 from services.common.api.deps import UnitOfWorkDep
+from services.common.api.middleware import install_edge_middleware
 from services.common.api.problems import install_problem_handlers
+from services.common.api.tracing import TraceContextMiddleware
 from services.common.db import session_factory
 from services.common.events.catalogue import CommunityCreated
 from services.common.events.consumer import InboxConsumer
@@ -27,11 +29,9 @@ from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox, OutboxRelay
 from services.common.events.tables import messaging_tables
-from services.common.logs import JsonFormatter
-from services.common.middleware import install_edge_middleware, request_id_var
+from services.common.logs import JsonFormatter, request_id_var
 from services.common.settings import ServiceSettings
 from services.common.tracing import (
-    TraceContextMiddleware,
     configure_tracing,
     current_trace_id,
     current_traceparent,

@@ -10,7 +10,7 @@ import pytest
 
 from gateway.app import create_app
 from gateway.proxy.routing import upstream_for
-from services.common.middleware import current_request_id
+from services.common.logs import current_request_id
 from tests.gateway.fakes import TRACEBACK, bearer, free_port, gateway_settings, serving
 from tests.support import assert_problem, eventually
 
@@ -109,7 +109,7 @@ async def test_a_client_leaving_mid_body_is_one_quiet_line(upstream_urls: dict[s
     # Served over real HTTP: leaving is something a client does to a connection.
     app = create_app(gateway_settings(upstream_urls, log_level="INFO"))
     recorder = _Recorder()
-    names = ("gateway.proxy.upstream", "services.common.middleware", "uvicorn.error")
+    names = ("gateway.proxy.upstream", "services.common.api.middleware", "uvicorn.error")
     watched = [logging.getLogger(name) for name in names]
     for logger in watched:
         logger.addHandler(recorder)

@@ -162,7 +162,7 @@ async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
 
 def install_problem_handlers(app: FastAPI) -> None:
     """Errors a handler can name. What none of them takes is answered by the
-    UnhandledErrorMiddleware, inside the request id (services.common.middleware)."""
+    UnhandledErrorMiddleware, inside the request id (services.common.api.middleware)."""
     app.add_exception_handler(sqlalchemy.exc.TimeoutError, _on_pool_timeout)
     app.add_exception_handler(DomainError, _on_domain_error)
     app.add_exception_handler(RequestValidationError, _on_validation_error)

@@ -1,7 +1,6 @@
 """Pure ASGI middleware shared by the services and the gateway: request ids, the last word on
 unexpected errors, and body limits."""
 
-import contextvars
 import logging
 import os
 import re
@@ -11,20 +10,15 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.api.problems import internal_error_response, render
+from services.common.api.tracing import TraceContextMiddleware
 from services.common.errors import PayloadTooLarge
-from services.common.tracing import TraceContextMiddleware
+from services.common.logs import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
 # A caller's id is echoed into logs and headers, so only a bounded, printable token is trusted.
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 logger = logging.getLogger(__name__)
-
-request_id_var: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
-
-
-def current_request_id() -> str:
-    return request_id_var.get()
 
 
 class RequestIdMiddleware:
