@@ -46,7 +46,7 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 
 
 class Role(StrEnum):
-    """A member's role in a community (PRODUCT.md names what each one does)."""
+    """A member's role in a community, which decides what they may do there."""
 
     OWNER = "owner"
     ADMIN = "admin"
