@@ -1,6 +1,6 @@
 """Events the scoring service publishes, and the activities it ingested (on their own topic)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from pydantic import BaseModel, ConfigDict
 
@@ -129,3 +129,30 @@ class HealthAlertRaised(DomainEvent):
     value: int
     drop: float
     raised_at: datetime
+
+
+class CreditedDay(BaseModel):
+    """What the ledger credited one member on one day (the community's timezone)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    member_id: str
+    day: date
+    points: float
+    activities: int
+    last_activity_at: datetime
+
+
+@register
+class EngagementCredited(DomainEvent):
+    """Points the ledger credited in one consumer batch, summed per member and local day: the one
+    measure of engagement. Other services keep their own totals by adding these up (the sums are
+    deltas; a batch is published once, through the outbox, with the ledger rows it sums)."""
+
+    type = "engagement.credited"
+    source = "scoring"
+    subject_field = "community_id"
+
+    community_id: str
+    credited: list[CreditedDay]
+    credited_at: datetime
