@@ -40,6 +40,7 @@ from services.common.api.middleware import install_edge_middleware
 from services.common.api.problems import install_problem_handlers
 from services.common.api.tracing import FASTAPI_TELEMETRY_OFF
 from services.common.components import GATEWAY
+from services.common.openapi import operation_id
 from services.common.membership.handlers import membership_consumer
 from services.common.process import open_process, run_background
 from services.common.runtime import ServiceRuntime, WorkerSpec
@@ -88,6 +89,8 @@ def create_app(settings: GatewaySettings | None = None) -> FastAPI:
         # First: what most calls are, a service's path (see ServicePathRoute).
         routes=[ServicePathRoute()],
         telemetry=FASTAPI_TELEMETRY_OFF,
+        # The partner routes' operationIds, like the services' (see services.common.openapi).
+        generate_unique_id_function=operation_id,
     )
     install_problem_handlers(app)
     # Innermost first: idempotency needs the caller; the caller's 401/429 need CORS headers

@@ -202,7 +202,7 @@ class MergedOpenApi:
             fetched = await asyncio.gather(*(self._fetch(name) for name in names))
             specs = dict(zip(names, fetched, strict=True))
             if self._local is not None:
-                specs[GATEWAY.name] = self._local_spec(self._local)
+                specs[GATEWAY.name] = self.local_spec(self._local)
             document = merge_openapi(specs)
             # A partial document is served but not kept, so the missing paths appear as soon
             # as their service is back.
@@ -211,7 +211,7 @@ class MergedOpenApi:
             return document
 
     @staticmethod
-    def _local_spec(app: FastAPI) -> Spec:
+    def local_spec(app: FastAPI) -> Spec:
         # The gateway's app documents nothing at /openapi.json (that is the merged document),
         # so its own routes are described here, with the same problem+json answers.
         shell = FastAPI(title="gateway", version=VERSION, routes=app.routes)

@@ -16,7 +16,7 @@ from services.common.auth import ActorVerifier
 from services.common.events.consumer import ConsumerSpec
 from services.common.events.tables import MessagingTables
 from services.common.health import router as health_router
-from services.common.openapi import problem_openapi
+from services.common.openapi import operation_id, problem_openapi
 from services.common.process import open_process, run_background
 from services.common.runtime import WorkerSpec
 from services.common.settings import ServiceSettings
@@ -51,6 +51,7 @@ def create_service_app(
         lifespan=lifespan,
         redirect_slashes=False,
         telemetry=FASTAPI_TELEMETRY_OFF,
+        generate_unique_id_function=operation_id,
     )
     app.openapi = problem_openapi(app)  # type: ignore[method-assign]
     install_problem_handlers(app)

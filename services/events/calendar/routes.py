@@ -1,6 +1,6 @@
 """HTTP endpoint of the iCalendar feed."""
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Response
 
@@ -16,7 +16,20 @@ CommunityId = PathId
 MemberDep = Annotated[CommunityAccess, Depends(require_member(membership))]
 
 
-@router.get("/communities/{community_id}/events.ics", response_class=Response)
+# Typed for generated clients: the answer is iCalendar text, not JSON.
+CALENDAR_RESPONSE: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The feed, iCalendar (RFC 5545)",
+        "content": {"text/calendar": {"schema": {"type": "string"}}},
+    }
+}
+
+
+@router.get(
+    "/communities/{community_id}/events.ics",
+    response_class=Response,
+    responses=CALENDAR_RESPONSE,
+)
 async def events_calendar(
     community_id: CommunityId, session: ReadSessionDep, _member: MemberDep
 ) -> Response:
