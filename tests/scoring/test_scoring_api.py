@@ -334,25 +334,32 @@ def _valid(cid: str = "cmty_x") -> dict[str, Any]:
 
 
 BAD_BATCHES = {
-    "empty list": ([], 422, ["body"]),
-    "1001 items": ([_valid() for _ in range(1001)], 422, ["body"]),
-    "not a list": (_valid(), 422, ["body"]),
-    "type too long": ([_valid(), {**_valid(), "type": "t" * 41}], 422, ["body", 1, "type"]),
+    "empty list": ([], 422, ["body", "items"]),
+    "empty items": ({"items": []}, 422, ["body", "items"]),
+    "1001 items": ([_valid() for _ in range(1001)], 422, ["body", "items"]),
+    "not a list": (_valid(), 422, ["body", "items"]),
+    "items not a list": ({"items": _valid()}, 422, ["body", "items"]),
+    "items beside another field": ({"items": [_valid()], "more": 1}, 422, ["body", "more"]),
+    "type too long": (
+        {"items": [_valid(), {**_valid(), "type": "t" * 41}]},
+        422,
+        ["body", "items", 1, "type"],
+    ),
     "naive occurred_at": (
         [{**_valid(), "occurred_at": "2026-11-22T08:00:00"}],
         422,
-        ["body", 0, "occurred_at"],
+        ["body", "items", 0, "occurred_at"],
     ),
     "missing member_id": (
         [{k: v for k, v in _valid().items() if k != "member_id"}],
         422,
-        ["body", 0, "member_id"],
+        ["body", "items", 0, "member_id"],
     ),
-    "empty id": ([{**_valid(), "id": ""}], 422, ["body", 0, "id"]),
-    "id over 128 chars": ([{**_valid(), "id": "x" * 129}], 422, ["body", 0, "id"]),
-    "attrs not an object": ([{**_valid(), "attrs": ["a"]}], 422, ["body", 0, "attrs"]),
-    "attrs over 4 KB": ([{**_valid(), "attrs": {"t": "字" * 1400}}], 422, ["body", 0, "attrs"]),
-    "unknown field": ([{**_valid(), "points": 100}], 422, ["body", 0, "points"]),
+    "empty id": ([{**_valid(), "id": ""}], 422, ["body", "items", 0, "id"]),
+    "id over 128 chars": ([{**_valid(), "id": "x" * 129}], 422, ["body", "items", 0, "id"]),
+    "attrs not an object": ([{**_valid(), "attrs": ["a"]}], 422, ["body", "items", 0, "attrs"]),
+    "attrs over 4 KB": ([{**_valid(), "attrs": {"t": "字" * 1400}}], 422, ["body", "items", 0, "attrs"]),
+    "unknown field": ([{**_valid(), "points": 100}], 422, ["body", "items", 0, "points"]),
 }
 
 
@@ -400,6 +407,18 @@ async def test_a_refused_batch_leaves_nothing_behind(
     assert_problem(refused, 422, field="occurred_at")
     accepted = await api.post("/v1/activities", json=[good], headers=actor(WRITER))
     assert accepted.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+
+
+async def test_a_batch_is_sent_as_items_or_as_the_bare_array_partners_send(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    cid = await community("ann")
+    first, second = activity(cid, "m-ann", "message"), activity(cid, "m-ann", "share")
+    wrapped = await api.post("/v1/activities", json={"items": [first]}, headers=actor(WRITER))
+    assert wrapped.status_code == 202
+    assert wrapped.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    bare = await api.post("/v1/activities", json=[first, second], headers=actor(WRITER))
+    assert bare.json() == {"accepted": 1, "duplicates": 1, "rejected": []}
 
 
 async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(

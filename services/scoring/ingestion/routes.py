@@ -1,25 +1,20 @@
 """HTTP endpoint of ingestion: POST /activities."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Body, status
+from fastapi import APIRouter, status
 
 from services.common.api.deps import ActorDep, ReadSessionDep, UnitOfWorkDep
 from services.scoring.ingestion import service
-from services.scoring.ingestion.schemas import ActivitiesAccepted, ActivityCreate
+from services.scoring.ingestion.schemas import ActivitiesAccepted, ActivityBatch
 
 router = APIRouter(tags=["scoring"])
-
-MAX_BATCH = 1000
-
-ActivityBatch = Annotated[list[ActivityCreate], Body(min_length=1, max_length=MAX_BATCH)]
 
 
 @router.post("/activities", status_code=status.HTTP_202_ACCEPTED)
 async def record_activities(
     activity_batch: ActivityBatch, uow: UnitOfWorkDep, reads: ReadSessionDep, actor: ActorDep
 ) -> ActivitiesAccepted:
-    """Accept up to 1000 activities; an id seen before in the same community (or earlier in the
+    """Accept up to 1000 activities, sent as `{"items": [...]}` (or, as before, a bare array);
+    an id seen before in the same community (or earlier in the
     batch) is a duplicate.
 
     202: the activities are recorded, and scores follow once the ledger consumes them. Items
@@ -30,6 +25,6 @@ async def record_activities(
     the rest are.
     """
     result = await service.record_activities(
-        uow=uow, reads=reads, actor=actor, activities=activity_batch
+        uow=uow, reads=reads, actor=actor, activities=activity_batch.items
     )
     return ActivitiesAccepted.model_validate(result, from_attributes=True)

@@ -2,7 +2,7 @@
 
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 from services.common.fields import JsonObject, NoNul, ResourceId, Timestamp
 from services.scoring.ingestion.rules import INGESTIBLE_TYPES, RejectionReason
@@ -29,6 +29,25 @@ class ActivityCreate(BaseModel):
     target_member_id: ResourceId | None = None
     content_id: ResourceId | None = None
     attrs: JsonObject | None = None
+
+
+MAX_BATCH = 1000
+
+ActivityList = Annotated[list[ActivityCreate], Field(min_length=1, max_length=MAX_BATCH)]
+
+
+class ActivityBatch(BaseModel):
+    """The batch in the shape every list is answered in. A bare array, the shape partners sent
+    before, is still read, as the `items` of a batch (so errors point into `items` either way)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    items: ActivityList
+
+    @model_validator(mode="before")
+    @classmethod
+    def _bare_array(cls, value: object) -> object:
+        return {"items": value} if isinstance(value, list) else value
 
 
 class ActivityRejected(BaseModel):
