@@ -27,6 +27,7 @@ from gateway.proxy.upstream import UpstreamProxy
 from gateway.settings import GatewaySettings
 from gateway.webhooks.workers import WebhookSender
 from services.common.errors import DomainError, InvalidInput, NotFound
+from services.common.events.catalogue.asyncapi import asyncapi_document
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 
@@ -124,6 +125,14 @@ async def _readiness(runtime: GatewayRuntime, name: str) -> str:
 async def openapi_document(runtime: RuntimeDep) -> JSONResponse:
     """The whole /v1 API, merged from the services' documents."""
     return JSONResponse(await runtime.openapi.document())
+
+
+@router.get("/asyncapi.json", include_in_schema=False)
+async def asyncapi(runtime: RuntimeDep) -> JSONResponse:
+    """The event contract (AsyncAPI 3.0), made from the event catalogue: what webhooks deliver
+    and what the services publish on Kafka."""
+    servers = runtime.settings.kafka_bootstrap_servers
+    return JSONResponse(asyncapi_document(kafka_host=servers.split(",")[0] or "localhost:9092"))
 
 
 @router.get("/docs", include_in_schema=False)

@@ -51,10 +51,12 @@ def node_tools() -> Path:
     return CLIENTS
 
 
-def run_node_tool(tools: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def run_node_tool(tools: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`node …`, or one of the locked packages' commands (node_modules/.bin), in `tools`."""
+    command = args[0] if args[0] == "node" else str(tools / "node_modules" / ".bin" / args[0])
     return subprocess.run(
-        [str(tools / "node_modules" / ".bin" / args[0]), *args[1:]],
-        cwd=cwd or tools,
+        [command, *args[1:]],
+        cwd=tools,
         capture_output=True,
         text=True,
         timeout=300,

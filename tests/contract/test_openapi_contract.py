@@ -84,9 +84,9 @@ def test_request_bodies_carry_no_defaults_and_responses_keep_theirs(
     assert ladder_in["title"] == "SanctionLadderInput"
     # What answers still says its defaults: a response always carries those fields.
     assert _defaults(schemas["SanctionLadder"])
-    assert _schema_of_body(
-        openapi_document, "put", "/v1/communities/{community_id}/tier-policy"
-    )["title"] == ("TierPolicyBodyInput")
+    assert _schema_of_body(openapi_document, "put", "/v1/communities/{community_id}/tier-policy")[
+        "title"
+    ] == ("TierPolicyBodyInput")
 
 
 def _refs_from(node: Any, schemas: dict[str, Any]) -> set[str]:

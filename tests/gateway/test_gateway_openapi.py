@@ -7,6 +7,7 @@ import httpx
 from fastapi import FastAPI
 
 from gateway.proxy.openapi import merge_openapi
+from services.common.events.catalogue.asyncapi import asyncapi_document
 from tests.gateway.fakes import DOCUMENTED_PATHS, fake_upstream, free_port, serving
 from tests.support import assert_problem
 
@@ -169,3 +170,13 @@ def test_conflicts_rename_per_service_and_spread_to_components_that_refer_to_the
     assert merged["x-unavailable-services"] == ["events"]
     # The inputs are left as they were (the cache keeps them between merges).
     assert content["components"]["schemas"]["Wrapper"]["properties"]["item"] == ref("Item")
+
+
+async def test_the_event_contract_is_served_beside_the_openapi(
+    gateway: httpx.AsyncClient,
+) -> None:
+    response = await gateway.get("/asyncapi.json")  # like /openapi.json: no credentials
+    assert response.status_code == 200
+    document = response.json()
+    assert document["asyncapi"] == "3.0.0"
+    assert document == asyncapi_document(kafka_host=document["servers"]["kafka"]["host"])

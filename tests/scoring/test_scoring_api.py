@@ -358,7 +358,11 @@ BAD_BATCHES = {
     "empty id": ([{**_valid(), "id": ""}], 422, ["body", "items", 0, "id"]),
     "id over 128 chars": ([{**_valid(), "id": "x" * 129}], 422, ["body", "items", 0, "id"]),
     "attrs not an object": ([{**_valid(), "attrs": ["a"]}], 422, ["body", "items", 0, "attrs"]),
-    "attrs over 4 KB": ([{**_valid(), "attrs": {"t": "字" * 1400}}], 422, ["body", "items", 0, "attrs"]),
+    "attrs over 4 KB": (
+        [{**_valid(), "attrs": {"t": "字" * 1400}}],
+        422,
+        ["body", "items", 0, "attrs"],
+    ),
     "unknown field": ([{**_valid(), "points": 100}], 422, ["body", "items", 0, "points"]),
 }
 
