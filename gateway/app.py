@@ -40,8 +40,8 @@ from services.common.api.middleware import install_edge_middleware
 from services.common.api.problems import install_problem_handlers
 from services.common.api.tracing import FASTAPI_TELEMETRY_OFF
 from services.common.components import GATEWAY
-from services.common.openapi import operation_id
 from services.common.membership.handlers import membership_consumer
+from services.common.openapi import operation_id
 from services.common.process import open_process, run_background
 from services.common.runtime import ServiceRuntime, WorkerSpec
 

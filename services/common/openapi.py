@@ -290,12 +290,9 @@ def _example(
     schema: dict[str, Any], schemas: dict[str, Any], *, field: str | None, depth: int
 ) -> Any:
     schema = _first_present(schema, schemas)
-    if "examples" in schema and schema["examples"]:
-        return schema["examples"][0]
-    if "const" in schema:
-        return schema["const"]
-    if "enum" in schema:
-        return schema["enum"][0]
+    given = schema.get("examples") or schema.get("enum") or [schema.get("const")]
+    if given[0] is not None:
+        return given[0]
     kind = schema.get("type")
     if kind == "object" or "properties" in schema:
         properties: dict[str, Any] = schema.get("properties", {})
@@ -311,6 +308,11 @@ def _example(
             return _EXAMPLE_VALUES[field]
         item = _example(schema.get("items", {}), schemas, field=None, depth=depth + 1)
         return [item] * max(1, schema.get("minItems", 1))
+    return _scalar_example(schema, field)
+
+
+def _scalar_example(schema: dict[str, Any], field: str | None) -> Any:
+    kind = schema.get("type")
     if kind in ("integer", "number"):
         low = schema.get("minimum", schema.get("exclusiveMinimum", 0) + 1)
         value = max(low, min(10, schema.get("maximum", 10)))
@@ -339,4 +341,5 @@ def _string_example(schema: dict[str, Any], field: str | None) -> str:
     if pattern and not re.search(pattern, value):
         value = "ex_01"
     low, high = schema.get("minLength", 0), schema.get("maxLength", len(value))
-    return (value * (low // max(len(value), 1) + 1))[: max(low, min(len(value), high))]
+    padded: str = value * (low // max(len(value), 1) + 1)
+    return padded[: max(low, min(len(value), high))]

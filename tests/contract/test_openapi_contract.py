@@ -12,6 +12,7 @@ from fastapi.openapi import utils as openapi_utils
 from fastapi.routing import APIRoute
 
 from gateway.app import create_app
+from gateway.proxy.openapi import MergedOpenApi
 from gateway.settings import GatewaySettings
 from services.common.components import SERVICES
 from services.common.openapi import TAG_DESCRIPTIONS
@@ -124,8 +125,6 @@ def test_every_request_body_has_an_example_the_api_accepts(app: FastAPI) -> None
 
 
 def _gateway_document(app: FastAPI) -> dict[str, Any]:
-    from gateway.proxy.openapi import MergedOpenApi
-
     document: dict[str, Any] = MergedOpenApi.local_spec(app)
     return document
 
