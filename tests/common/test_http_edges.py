@@ -197,7 +197,7 @@ async def test_json_content_types_with_parameters_or_suffixes_are_read(
         ACTIVITIES, content=b"[]", headers={**actor(), "content-type": content_type}
     )
     # Read as JSON, then validated: an empty batch is refused for what it is.
-    assert_problem(response, 422, field="body")
+    assert_problem(response, 422, field="items")
 
 
 async def test_a_streamed_body_over_the_limit_is_a_413(client: httpx.AsyncClient) -> None:

@@ -9,7 +9,7 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.api.problems import internal_error_response, render
+from services.common.api.problems import LanguageMiddleware, internal_error_response, render
 from services.common.api.tracing import TraceContextMiddleware
 from services.common.errors import PayloadTooLarge
 from services.common.logs import request_id_var
@@ -58,6 +58,7 @@ def install_edge_middleware(app: Starlette, *, max_body_bytes: int, edge: bool =
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(TraceContextMiddleware, edge=edge)
     app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(LanguageMiddleware)
 
 
 class UnhandledErrorMiddleware:

@@ -1,0 +1,155 @@
+"""The problems' words in Chinese, by problem type, in one place: a caller who sends
+`Accept-Language: zh-CN` (or any zh) reads `title` and `detail` in Chinese; the `type` slug and
+every other field stay as they are. A type missing here is answered in English
+(tests/common/test_problem_language.py fails for any type the code can raise that is missing)."""
+
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+
+class ProblemText(NamedTuple):
+    title: str
+    detail: str
+
+
+ZH_CN: Mapping[str, ProblemText] = {
+    # Generic types, and what the web edge answers itself.
+    "bad-request": ProblemText("请求有误", "请求无法处理，请检查后重试。"),
+    "invalid-input": ProblemText("输入无效", "请求中的某个值不被接受，请检查后重试。"),
+    "validation-error": ProblemText("校验失败", "以下字段无效或缺失：{fields}"),
+    "malformed-json": ProblemText("JSON 格式错误", "请求体不是可读取的 JSON。"),
+    "unsupported-media-type": ProblemText(
+        "不支持的媒体类型", "请求体必须是 JSON，并带上 'Content-Type: application/json'。"
+    ),
+    "payload-too-large": ProblemText("请求体过大", "请求体超过了允许的大小。"),
+    "unauthenticated": ProblemText(
+        "需要身份验证", "请在 Authorization 头中提供有效的 Bearer 令牌，或提供 X-API-Key。"
+    ),
+    "invalid-api-key": ProblemText("API 密钥无效", "该 API 密钥不存在、已撤销或已过期。"),
+    "forbidden": ProblemText("无权操作", "你没有执行此操作的权限。"),
+    "not-found": ProblemText("未找到", "请求的资源不存在。"),
+    "conflict": ProblemText("状态冲突", "该操作与资源当前的状态冲突。"),
+    "method-not-allowed": ProblemText("方法不被允许", "该路径不支持此 HTTP 方法，见 Allow 头。"),
+    "rate-limited": ProblemText("请求过于频繁", "请求太多，请按 Retry-After 头等待后重试。"),
+    "service-busy": ProblemText("服务繁忙", "服务正忙，请稍后重试。"),
+    "service-unavailable": ProblemText("服务不可用", "后端服务暂时不可用，请稍后重试。"),
+    "bad-gateway": ProblemText("网关错误", "后端服务没有给出有效的应答，请稍后重试。"),
+    "gateway-timeout": ProblemText("网关超时", "后端服务没有及时应答，请稍后重试。"),
+    "internal-error": ProblemText(
+        "内部错误", "我们这边出了问题；请求 ID 可以帮我们在日志中找到它。"
+    ),
+    "idempotency-key-reused": ProblemText(
+        "幂等键被重复使用", "这个 Idempotency-Key 已用于另一个不同的请求。"
+    ),
+    "idempotency-request-in-progress": ProblemText(
+        "请求处理中", "使用同一 Idempotency-Key 的请求仍在处理中，请稍后重试。"
+    ),
+    # Access.
+    "role-required": ProblemText("需要更高的角色", "此操作需要社群中更高的角色。"),
+    "permission-required": ProblemText("缺少权限", "你在该社群的角色没有此操作的权限。"),
+    "owner-only": ProblemText("仅限群主", "只有社群的群主可以执行此操作。"),
+    "not-your-own": ProblemText("只能为自己操作", "普通成员只能为自己操作；组织者可以代他人操作。"),
+    "scope-required": ProblemText("API 密钥缺少权限范围", "该 API 密钥没有此操作所需的 scope。"),
+    "community-not-covered": ProblemText("社群不在密钥范围内", "该 API 密钥不适用于这个社群。"),
+    "not-for-api-keys": ProblemText("不支持 API 密钥", "此操作只能由个人用户调用，不能用 API 密钥。"),
+    "people-only": ProblemText("仅限个人用户", "只有个人用户才能执行此操作。"),
+    # Members.
+    "community-not-found": ProblemText("社群不存在", "该社群不存在，或你不是其成员。"),
+    "member-not-found": ProblemText("成员不存在", "该社群中没有这个成员。"),
+    "already-member": ProblemText("已是成员", "该用户已经是这个社群的成员。"),
+    "community-full": ProblemText("社群已满", "社群人数已达上限。"),
+    "invite-required": ProblemText("需要邀请码", "加入这个社群需要邀请码。"),
+    "invite-invalid": ProblemText("邀请码无效", "该邀请码不存在或不属于这个社群。"),
+    "invite-expired": ProblemText("邀请码已过期", "该邀请码已经过期。"),
+    "invite-used-up": ProblemText("邀请码已用完", "该邀请码的使用次数已经用完。"),
+    "wrong-member-status": ProblemText("成员状态不符", "成员当前的状态不允许此操作。"),
+    "transfer-ownership-first": ProblemText("请先转让群主", "群主离开前需要先把群主身份转让给他人。"),
+    "owner-cannot-be-sanctioned": ProblemText("不能处罚群主", "群主不能被警告、禁言或移出。"),
+    "tier-not-found": ProblemText("等级不存在", "该社群中没有这个等级。"),
+    "tier-exists": ProblemText("等级已存在", "该社群已有同名或同级的等级。"),
+    "tier-full": ProblemText("等级已满", "等级 {tier_id} 已满（上限 {capacity} 人）。"),
+    "tier-not-allowed": ProblemText("等级不符", "你的等级不能参加此活动。"),
+    "insufficient-points": ProblemText("积分不足", "成员的积分不够扣减。"),
+    # Content.
+    "content-not-found": ProblemText("内容不存在", "该内容不存在，或你看不到它。"),
+    "illegal-transition": ProblemText("不允许的状态变更", "当前状态下不能执行这一步。"),
+    "not-editable": ProblemText("不可编辑", "该内容在当前状态下不能编辑。"),
+    "not-your-content": ProblemText("不是你的内容", "只有作者或编辑可以操作这条内容。"),
+    "unknown-author": ProblemText("作者不存在", "作者不是这个社群的成员。"),
+    "publishing-rule": ProblemText("违反发布规则", "该时间不符合社群的发布规则（时段、间隔或每日上限）。"),
+    "invalid-publishing-rules": ProblemText("发布规则无效", "发布规则中的时段或数值无效。"),
+    "invalid-rrule": ProblemText("重复规则无效", "系列的 RRULE 无法解析或不被支持。"),
+    "series-not-found": ProblemText("系列不存在", "该社群中没有这个系列。"),
+    "invalid-poll": ProblemText("投票设置无效", "投票的选项无效。"),
+    "not-a-poll": ProblemText("不是投票", "这条内容不是投票。"),
+    "poll-not-open": ProblemText("投票未开放", "这个投票目前不接受投票。"),
+    "unknown-option": ProblemText("选项不存在", "投票中没有这个选项。"),
+    "already-voted": ProblemText("已经投过票", "该成员已经投过票了。"),
+    "not-your-vote": ProblemText("不能代他人投票", "成员只能为自己投票。"),
+    # Events.
+    "event-not-found": ProblemText("活动不存在", "该活动不存在，或你看不到它。"),
+    "event-not-open": ProblemText("活动状态不符", "活动当前的状态不允许报名、签到或抽奖。"),
+    "outside-window": ProblemText("不在时间窗口内", "现在不在允许的时间窗口内（报名或签到）。"),
+    "already-registered": ProblemText("已经报名", "该成员已经报名了这个活动。"),
+    "registration-not-found": ProblemText("报名不存在", "该活动中没有这条报名。"),
+    "registration-inactive": ProblemText("报名已失效", "这条报名已取消或不再有效。"),
+    "not-registered": ProblemText("未报名", "该成员没有报名这个活动。"),
+    "already-checked-in": ProblemText("已经签到", "该成员已经签到过了。"),
+    "wrong-checkin-code": ProblemText("签到码错误", "签到码不正确。"),
+    "attendees-only": ProblemText("仅限参加者", "只有签到参加过活动的成员才能反馈。"),
+    "feedback-exists": ProblemText("已经反馈过", "该成员已经提交过反馈。"),
+    "lottery-not-found": ProblemText("抽奖不存在", "该活动中没有这个抽奖。"),
+    "already-drawn": ProblemText("已经开奖", "这个抽奖已经开过奖了。"),
+    "challenge-not-found": ProblemText("打卡挑战不存在", "该打卡挑战不存在，或你看不到它。"),
+    "outside-challenge": ProblemText("不在挑战期内", "这一天不在打卡挑战的日期范围内。"),
+    "no-make-up-cards": ProblemText("补卡次数已用完", "该成员没有剩余的补卡机会。"),
+    # Scoring.
+    "out-of-range": ProblemText("超出范围", "某个值超出了允许的范围。"),
+    # Gateway.
+    "api-key-not-found": ProblemText("API 密钥不存在", "没有这个 API 密钥。"),
+    "webhook-not-found": ProblemText("Webhook 不存在", "没有这个 Webhook 订阅。"),
+    "delivery-not-found": ProblemText("投递记录不存在", "没有这条 Webhook 投递记录。"),
+    "unsafe-webhook-url": ProblemText(
+        "Webhook 地址不安全",
+        "Webhook 只能发往公网地址；开发环境可设置 WEBHOOK_ALLOW_PRIVATE_URLS=1 允许本机或内网地址。",
+    ),
+}
+
+# What Starlette itself answers (`http-<status>`), by status.
+ZH_CN_HTTP: Mapping[int, ProblemText] = {
+    400: ProblemText("请求有误", "请求无法读取。"),
+    404: ProblemText("未找到", "没有这个路径。"),
+    405: ProblemText("方法不被允许", "该路径不支持此 HTTP 方法，见 Allow 头。"),
+}
+
+
+def wants_chinese(accept_language: str | None) -> bool:
+    """Whether the caller's most preferred language is Chinese (any `zh` tag)."""
+    best, best_q = "", -1.0
+    for part in (accept_language or "").split(","):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name == "q":
+                try:
+                    q = float(value)
+                except ValueError:
+                    q = 0.0
+        if tag and q > best_q:
+            best, best_q = tag.lower(), q
+    return best_q > 0 and (best == "zh" or best.startswith("zh-"))
+
+
+def chinese(slug: str, status: int, values: Mapping[str, Any]) -> ProblemText | None:
+    """The Chinese words for a problem; a detail's `{name}` is filled from the problem's
+    extension fields (`fields`: the invalid fields of a validation error). None: no words."""
+    text = ZH_CN.get(slug)
+    if text is None and slug == f"http-{status}":
+        text = ZH_CN_HTTP.get(status)
+    if text is None:
+        return None
+    try:
+        return text._replace(detail=text.detail.format_map(values))
+    except (KeyError, IndexError, ValueError):
+        return None  # a template asking for what this problem lacks: English says more
