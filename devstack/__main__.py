@@ -1,12 +1,15 @@
 """`python -m devstack run|migrate`: what `make run` and `make migrate` call."""
 
 import argparse
+import os
 import signal
 import sys
 import time
+from collections.abc import Mapping
 
 from devstack.ports import taken_ports
 from devstack.stack import Stack
+from gateway.webhooks.ssrf import ALLOW_PRIVATE_SETTING
 from huoli.cli import migrate as huoli_migrate
 
 
@@ -15,8 +18,17 @@ def migrate() -> None:
     huoli_migrate(service=None)
 
 
+# What `make run` sets unless the environment says otherwise: a webhook receiver on this machine
+# (a local tool, a test server) is what development uses.
+DEVELOPMENT_ENV = {ALLOW_PRIVATE_SETTING: "1"}
+
+
+def development_env(environ: Mapping[str, str]) -> dict[str, str]:
+    return {name: value for name, value in DEVELOPMENT_ENV.items() if name not in environ}
+
+
 def run() -> None:
-    stack = Stack(fixed_ports=True)
+    stack = Stack(fixed_ports=True, env=development_env(os.environ))
     taken = taken_ports(stack.required_ports())
     if taken:
         # Refuse before starting anything: a half-started stack would only add to the confusion.

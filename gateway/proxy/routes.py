@@ -26,7 +26,7 @@ from gateway.proxy.routing import has_dot_segment, is_local, upstream_for
 from gateway.proxy.upstream import UpstreamProxy
 from gateway.settings import GatewaySettings
 from gateway.webhooks.workers import WebhookSender
-from services.common.errors import DomainError, InvalidInput, NotFound
+from services.common.errors import DomainError, NotFound
 from services.common.events.catalogue.asyncapi import asyncapi_document
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
@@ -167,7 +167,7 @@ async def proxy(request: Request) -> Response:
     identity = identity_of(request.scope)
     path: str = request.scope["path"]
     if has_dot_segment(path):
-        raise InvalidInput("A path may not contain '.' or '..' segments.")
+        raise DomainError("A path may not contain '.' or '..' segments.")
     upstream = upstream_for(path)
     if upstream is None:
         if is_local(path):

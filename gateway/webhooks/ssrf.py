@@ -20,6 +20,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 from services.common.errors import InvalidInput
 
 ALLOWED_SCHEMES = frozenset({"http", "https"})
+ALLOW_PRIVATE_SETTING = "WEBHOOK_ALLOW_PRIVATE_URLS"
 IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
@@ -39,7 +40,11 @@ def is_public(address: IpAddress) -> bool:
 def checked_address(text: str, *, allow_private: bool) -> IpAddress:
     address = ipaddress.ip_address(text.split("%", 1)[0])
     if not allow_private and not is_public(address):
-        raise UnsafeWebhookUrl(f"The webhook URL's host resolves to a non-public address ({text}).")
+        raise UnsafeWebhookUrl(
+            f"The webhook URL's host resolves to a non-public address ({text}). Webhooks go to "
+            f"public addresses only; {ALLOW_PRIVATE_SETTING}=1 on the gateway allows loopback and "
+            "private receivers, for development (`make run` sets it)."
+        )
     return address
 
 

@@ -22,7 +22,10 @@ class DomainError(Exception):
 
 
 class InvalidInput(DomainError):
-    status, slug, title = 400, "invalid-input", "Invalid input"
+    """A request that was read but not accepted: 422, like a field the schema refuses. 400 is
+    kept for what cannot be read at all (malformed JSON, a path with dot segments)."""
+
+    status, slug, title = 422, "invalid-input", "Invalid input"
 
 
 class Unauthenticated(DomainError):

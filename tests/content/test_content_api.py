@@ -264,7 +264,7 @@ async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) ->
     )
     forged = encode_cursor(["\x00"])
     assert_problem(
-        await client.get(path, params={"cursor": forged}, headers=headers), 400, field="cursor"
+        await client.get(path, params={"cursor": forged}, headers=headers), 422, field="cursor"
     )
     assert_problem(
         await client.get("/v1/content/cnt%00x", headers=headers), 422, field="content_id"

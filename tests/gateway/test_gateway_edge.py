@@ -77,13 +77,13 @@ async def test_a_failed_request_frees_its_key_for_a_retry(start_gateway: Gateway
 
 
 @pytest.mark.parametrize("key", ["", "x" * 256, "ключ"])
-async def test_an_unusable_idempotency_key_is_a_400(
+async def test_an_unusable_idempotency_key_is_a_422(
     start_gateway: GatewayFactory, key: str
 ) -> None:
     async with start_gateway() as client:
         headers = {**bearer("alice"), "Idempotency-Key": key.encode()}
         response = await client.post("/v1/activities", json=[1], headers=headers)  # type: ignore[dict-item]
-        assert_problem(response, 400)
+        assert_problem(response, 422)
 
 
 async def test_a_caller_over_the_limit_gets_429_with_retry_after(

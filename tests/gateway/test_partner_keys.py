@@ -191,7 +191,7 @@ async def test_owners_and_admins_manage_the_keys_of_their_communities(gateway: G
         ("mia", ["c1"], 403),  # a member, not owner or admin
         ("olga", ["c2"], 404),  # a community she does not belong to
         ("olga", ["c1", "nowhere"], 404),
-        ("olga", None, 400),  # only platform admins make keys for every community
+        ("olga", None, 422),  # only platform admins make keys for every community
     ],
 )
 async def test_only_owners_admins_and_platform_admins_make_keys(
@@ -201,7 +201,7 @@ async def test_only_owners_admins_and_platform_admins_make_keys(
     if community_ids is not None:
         body["community_ids"] = community_ids
     response = await gateway.client.post("/v1/api-keys", json=body, headers=bearer(user))
-    assert_problem(response, status, field="community_ids" if status == 400 else None)
+    assert_problem(response, status, field="community_ids" if status == 422 else None)
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from devstack.__main__ import development_env
 from gateway.app import create_app
+from gateway.settings import GatewaySettings
 from gateway.webhooks import repository
 from gateway.webhooks.signing import new_secret
 from tests.gateway.fakes import bearer, gateway_settings
@@ -88,10 +90,23 @@ async def test_thirty_hostile_urls_are_refused_without_a_connection(
         for url in urls:
             body = {"url": url, "event_types": ["webhook.ping"]}
             response = await client.post("/v1/webhooks", json=body, headers=ADMIN)
-            problem = assert_problem(response, 400, field="url")
+            problem = assert_problem(response, 422, field="url")
             assert problem["type"].endswith("unsafe-webhook-url"), (url, problem)
         assert (await client.get("/v1/webhooks", headers=ADMIN)).json()["items"] == []
+        # Refused for its address, the answer names the setting that allows it in development.
+        loopback = {
+            "url": f"http://127.0.0.1:{listener.port}/hook",
+            "event_types": ["webhook.ping"],
+        }
+        refused = await client.post("/v1/webhooks", json=loopback, headers=ADMIN)
+        assert "WEBHOOK_ALLOW_PRIVATE_URLS=1" in assert_problem(refused, 422)["detail"]
     assert listener.connections == 0
+
+
+def test_make_run_allows_local_receivers_unless_told_otherwise() -> None:
+    assert development_env({}) == {"WEBHOOK_ALLOW_PRIVATE_URLS": "1"}
+    assert development_env({"WEBHOOK_ALLOW_PRIVATE_URLS": "0"}) == {}
+    assert GatewaySettings(**development_env({})).webhook_allow_private_urls
 
 
 @pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])

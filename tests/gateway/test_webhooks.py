@@ -451,7 +451,7 @@ async def test_who_may_manage_which_webhooks(gateway: Gateway, receiver: Receive
     body = {"url": receiver.url, "event_types": ["member.joined"]}
     assert_problem(
         await gateway.client.post("/v1/webhooks", json=body, headers=OWNER),
-        400,
+        422,
         field="community_id",
     )
     assert_problem(
@@ -461,7 +461,7 @@ async def test_who_may_manage_which_webhooks(gateway: Gateway, receiver: Receive
     unknown = {**body, "community_id": "c1", "event_types": ["member.exploded"]}
     assert_problem(
         await gateway.client.post("/v1/webhooks", json=unknown, headers=OWNER),
-        400,
+        422,
         field="event_types",
     )
     assert (await gateway.client.delete(path, headers=adam)).status_code == 204

@@ -212,7 +212,7 @@ async def test_bad_input_is_answered_with_problems(client: httpx.AsyncClient) ->
     # Well-formed but not ours: decodes to no id.
     assert_problem(
         await client.get("/v1/communities", params={"cursor": "AAAA"}, headers=headers),
-        400,
+        422,
         field="cursor",
     )
     assert_problem(await client.get("/v1/communities"), 401)

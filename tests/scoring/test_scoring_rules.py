@@ -660,10 +660,10 @@ async def test_segments_follow_time_and_a_wau_drop_raises_an_alert(
         params={"from": "2026-12-01", "to": "2026-11-01"},
         headers=actor(OWNER),
     )
-    assert_problem(bad, 400)
+    assert_problem(bad, 422)
     for params, field in (({"from": "0001-01-01"}, "from"), ({"to": "9999-12-31"}, "to")):
         edge = await api.get(f"/v1/communities/{cid}/metrics", params=params, headers=actor(OWNER))
-        assert_problem(edge, 400, field=field)
+        assert_problem(edge, 422, field=field)
 
 
 async def test_replay_rebuilds_every_score_identically(

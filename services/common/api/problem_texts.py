@@ -51,7 +51,9 @@ ZH_CN: Mapping[str, ProblemText] = {
     "not-your-own": ProblemText("只能为自己操作", "普通成员只能为自己操作；组织者可以代他人操作。"),
     "scope-required": ProblemText("API 密钥缺少权限范围", "该 API 密钥没有此操作所需的 scope。"),
     "community-not-covered": ProblemText("社群不在密钥范围内", "该 API 密钥不适用于这个社群。"),
-    "not-for-api-keys": ProblemText("不支持 API 密钥", "此操作只能由个人用户调用，不能用 API 密钥。"),
+    "not-for-api-keys": ProblemText(
+        "不支持 API 密钥", "此操作只能由个人用户调用，不能用 API 密钥。"
+    ),
     "people-only": ProblemText("仅限个人用户", "只有个人用户才能执行此操作。"),
     # Members.
     "community-not-found": ProblemText("社群不存在", "该社群不存在，或你不是其成员。"),
@@ -63,7 +65,9 @@ ZH_CN: Mapping[str, ProblemText] = {
     "invite-expired": ProblemText("邀请码已过期", "该邀请码已经过期。"),
     "invite-used-up": ProblemText("邀请码已用完", "该邀请码的使用次数已经用完。"),
     "wrong-member-status": ProblemText("成员状态不符", "成员当前的状态不允许此操作。"),
-    "transfer-ownership-first": ProblemText("请先转让群主", "群主离开前需要先把群主身份转让给他人。"),
+    "transfer-ownership-first": ProblemText(
+        "请先转让群主", "群主离开前需要先把群主身份转让给他人。"
+    ),
     "owner-cannot-be-sanctioned": ProblemText("不能处罚群主", "群主不能被警告、禁言或移出。"),
     "tier-not-found": ProblemText("等级不存在", "该社群中没有这个等级。"),
     "tier-exists": ProblemText("等级已存在", "该社群已有同名或同级的等级。"),
@@ -76,7 +80,9 @@ ZH_CN: Mapping[str, ProblemText] = {
     "not-editable": ProblemText("不可编辑", "该内容在当前状态下不能编辑。"),
     "not-your-content": ProblemText("不是你的内容", "只有作者或编辑可以操作这条内容。"),
     "unknown-author": ProblemText("作者不存在", "作者不是这个社群的成员。"),
-    "publishing-rule": ProblemText("违反发布规则", "该时间不符合社群的发布规则（时段、间隔或每日上限）。"),
+    "publishing-rule": ProblemText(
+        "违反发布规则", "该时间不符合社群的发布规则（时段、间隔或每日上限）。"
+    ),
     "invalid-publishing-rules": ProblemText("发布规则无效", "发布规则中的时段或数值无效。"),
     "invalid-rrule": ProblemText("重复规则无效", "系列的 RRULE 无法解析或不被支持。"),
     "series-not-found": ProblemText("系列不存在", "该社群中没有这个系列。"),
@@ -111,7 +117,8 @@ ZH_CN: Mapping[str, ProblemText] = {
     "delivery-not-found": ProblemText("投递记录不存在", "没有这条 Webhook 投递记录。"),
     "unsafe-webhook-url": ProblemText(
         "Webhook 地址不安全",
-        "Webhook 只能发往公网地址；开发环境可设置 WEBHOOK_ALLOW_PRIVATE_URLS=1 允许本机或内网地址。",
+        "Webhook 只能发往公网地址；开发环境可在网关上设置 "
+        "WEBHOOK_ALLOW_PRIVATE_URLS=1，允许本机或内网的接收端（`make run` 已设置）。",
     ),
 }
 

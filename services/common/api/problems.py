@@ -14,7 +14,6 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from services.common.api.problem_texts import chinese, wants_chinese
-
 from services.common.errors import (
     DomainError,
     MalformedJson,
@@ -61,7 +60,8 @@ def problem_response(
 ) -> JSONResponse:
     if _CHINESE.get():
         fields = ", ".join(
-            ".".join(str(part) for part in err.get("loc", ())) for err in extensions.get("errors", ())
+            ".".join(str(part) for part in err.get("loc", ()))
+            for err in extensions.get("errors", ())
         )
         text = chinese(slug, status, {**extensions, "fields": fields})
         if text is not None:
