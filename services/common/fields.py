@@ -2,11 +2,13 @@
 shape it would reject (a 5xx) instead of the caller getting a 422 naming the field."""
 
 import math
-from datetime import UTC, datetime
+from datetime import UTC, datetime, tzinfo
 from typing import Annotated, Any
 
 import orjson
-from pydantic import AfterValidator, AwareDatetime, BeforeValidator, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
+
+from services.common.errors import InvalidInput
 
 ID_PATTERN = r"^[A-Za-z0-9_-]+$"
 ID_MAX_LENGTH = 40
@@ -38,6 +40,22 @@ def _rfc3339_text(value: Any) -> Any:
     return value
 
 
+NAIVE_REFUSED = (
+    "has no UTC offset: send one, e.g. 2026-12-24T19:00:00+08:00 (a time without an offset "
+    "is read in the community's timezone only where a field says so)"
+)
+
+
+def _offset_given(value: str) -> str:
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value  # not ISO 8601 at all: the datetime parser says what is wrong
+    if moment.tzinfo is None:
+        raise ValueError(NAIVE_REFUSED)
+    return value
+
+
 def _representable_in_utc(moment: datetime) -> datetime:
     try:
         return moment.astimezone(UTC)
@@ -46,9 +64,39 @@ def _representable_in_utc(moment: datetime) -> datetime:
 
 
 Timestamp = Annotated[
-    AwareDatetime, BeforeValidator(_rfc3339_text), AfterValidator(_representable_in_utc)
+    AwareDatetime,
+    BeforeValidator(_offset_given),
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_representable_in_utc),
 ]
 """An RFC 3339 time with an offset (a naive time is ambiguous across timezones), as UTC."""
+
+
+def _utc_if_aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo is None else _representable_in_utc(moment)
+
+
+LocalTimestamp = Annotated[
+    datetime,
+    BeforeValidator(_rfc3339_text),
+    AfterValidator(_utc_if_aware),
+    Field(
+        description="RFC 3339; without an offset it is read in the community's timezone "
+        "(2026-12-24T19:00:00 in Asia/Shanghai is 11:00 UTC)."
+    ),
+]
+"""A time in a community's calendar: with an offset, as UTC; without one, left naive for the
+use case to read in the community's timezone (`in_zone`)."""
+
+
+def in_zone(moment: datetime, zone: tzinfo, *, field: str) -> datetime:
+    """A LocalTimestamp as UTC: a naive one read as wall-clock time in `zone`."""
+    if moment.tzinfo is not None:
+        return moment
+    try:
+        return moment.replace(tzinfo=zone).astimezone(UTC)
+    except OverflowError as exc:  # 0001-01-01T00:00:00 east of UTC is before year 1
+        raise InvalidInput(f"`{field}` is out of the supported range.", field=field) from exc
 
 
 def _bounded_json_object(value: dict[str, Any]) -> dict[str, Any]:

@@ -329,3 +329,28 @@ async def test_engagement_counts_activities_once_and_erasure_leaves_a_tombstone(
     assert body["status"] == "published"
     other = await create(client, by="reader")
     assert other["created_by"] == "reader"  # others' authorship untouched
+
+
+async def test_a_series_start_without_an_offset_is_the_communitys_wall_clock(
+    client: httpx.AsyncClient,
+) -> None:
+    path = f"/v1/communities/{SHANGHAI}/series"
+    tomorrow = (datetime.now(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    series = {
+        "title": "晚报",
+        "kind": "brief",
+        "rrule": "FREQ=WEEKLY;BYHOUR=20;BYMINUTE=0;BYSECOND=0",
+        "body_template": "{date}",
+        "starts_at": f"{tomorrow.isoformat()}T20:00:00",
+    }
+    created = await client.post(path, json=series, headers=actor("editor"))
+    assert created.status_code == 201, created.text
+    starts_at = datetime.fromisoformat(created.json()["starts_at"])
+    # 20:00 in Shanghai (the community's timezone) is 12:00 UTC.
+    assert starts_at == datetime.combine(tomorrow, time(12), tzinfo=UTC)
+    # Naive and out of range once read in Shanghai: refused, not a server error.
+    for far in ("0001-01-01T00:00:00", "9999-12-31T23:59:59"):
+        refused = await client.post(
+            path, json={**series, "starts_at": far}, headers=actor("editor")
+        )
+        assert_problem(refused, 422, field="starts_at")

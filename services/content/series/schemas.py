@@ -5,7 +5,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, StringConstraints
 
-from services.common.fields import NoNul, Timestamp
+from services.common.fields import LocalTimestamp, NoNul
 from services.content.items.rules import ContentKind
 from services.content.items.schemas import Body, TierIds, Title
 
@@ -20,7 +20,7 @@ class SeriesCreate(BaseModel):
     rrule: Annotated[str, StringConstraints(min_length=1, max_length=500), NoNul]
     # `{date}` becomes the occurrence's local date (YYYY-MM-DD).
     body_template: Body
-    starts_at: Timestamp
+    starts_at: LocalTimestamp
     tier_ids: TierIds = []
 
 

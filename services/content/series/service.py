@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from services.common.errors import InvalidInput
 from services.common.events.envelope import utc_now
+from services.common.fields import in_zone
 from services.common.ids import new_id
 from services.common.membership.access import CommunityAccess
 from services.common.unit_of_work import UnitOfWork
@@ -42,6 +43,10 @@ async def create_series(
 ) -> tuple[Series, int]:
     """A recurring series; its occurrences within the window are made at once."""
     zone, rules = await calendar_context(uow.session, community_id)
+    # A start without an offset is the community's wall-clock time.
+    series_create = series_create.model_copy(
+        update={"starts_at": in_zone(series_create.starts_at, zone, field="starts_at")}
+    )
     now = utc_now()
     if not now - SERIES_START_PAST <= series_create.starts_at <= now + SCHEDULE_HORIZON:
         raise OutOfRange("starts_at", "from a day ago to five years ahead")
