@@ -22,7 +22,7 @@ from gateway.identity.limits import RateLimiter
 from gateway.partners.access import check_partner_call
 from gateway.partners.keys import ApiKeyAuthenticator
 from gateway.proxy.openapi import TITLE, MergedOpenApi
-from gateway.proxy.routing import has_dot_segment, is_local, upstream_for
+from gateway.proxy.routing import has_dot_segment, is_local, is_public, upstream_for
 from gateway.proxy.upstream import UpstreamProxy
 from gateway.settings import GatewaySettings
 from gateway.webhooks.workers import WebhookSender
@@ -164,8 +164,11 @@ async def proxy(request: Request) -> Response:
     and FastAPI's dependency solving would be a good part of the cost of every proxied call.
     """
     runtime: GatewayRuntime = request.app.state.runtime
-    identity = identity_of(request.scope)
     path: str = request.scope["path"]
+    # A public path's token is its credential: it is read without one (and without the
+    # caller's identity, had they sent one, so a key's scopes do not decide it either).
+    public = request.method in ("GET", "HEAD") and is_public(path)
+    identity = None if public else identity_of(request.scope)
     if has_dot_segment(path):
         raise DomainError("A path may not contain '.' or '..' segments.")
     upstream = upstream_for(path)
@@ -177,7 +180,7 @@ async def proxy(request: Request) -> Response:
                 headers={"Allow": ", ".join(allowed)},
             )
         raise NotFound(f"There is no endpoint at {path}.")
-    if identity.is_partner:
+    if identity is not None and identity.is_partner:
         await check_partner_call(request, identity)
     return await runtime.proxy.forward(request, upstream=upstream, identity=identity)
 

@@ -20,6 +20,10 @@ _CHALLENGE = "/v1/challenges/{challenge_id}"
 _CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "archive", "votes")
 _EVENT_ACTIONS = ("publish", "cancel", "check-ins", "feedback", "report")
 
+# Paths anyone may GET without credentials: the token in the path is the credential (a secret
+# calendar address a calendar app subscribes to). Forwarded with no identity.
+PUBLIC_PATHS = ("/v1/calendar-feeds/{feed}",)
+
 PATHS: Mapping[str, tuple[str, ...]] = {
     MEMBERS.name: (
         "/v1/communities",
@@ -51,6 +55,8 @@ PATHS: Mapping[str, tuple[str, ...]] = {
     EVENTS.name: (
         f"{_COMMUNITY}/events",
         f"{_COMMUNITY}/events.ics",
+        f"{_COMMUNITY}/calendar-feed",
+        *PUBLIC_PATHS,
         _EVENT,
         *(f"{_EVENT}/{action}" for action in _EVENT_ACTIONS),
         f"{_EVENT}/registrations",
@@ -115,6 +121,13 @@ def template_for(path: str) -> str | None:
     if match is None or match.lastgroup is None:
         return None
     return _ROUTE_OF_GROUP[match.lastgroup][1]
+
+
+_PUBLIC = re.compile("|".join(template_pattern(template) for template in PUBLIC_PATHS))
+
+
+def is_public(path: str) -> bool:
+    return _PUBLIC.fullmatch(path) is not None
 
 
 def has_dot_segment(path: str) -> bool:

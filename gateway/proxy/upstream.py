@@ -440,13 +440,18 @@ class UpstreamProxy:
             target += "?" + _encoded(query)
         return self._upstreams[upstream] + target
 
-    async def forward(self, request: Request, *, upstream: str, identity: Identity) -> Response:
-        """Send the request to `upstream` as the verified caller and relay its answer."""
+    async def forward(
+        self, request: Request, *, upstream: str, identity: Identity | None
+    ) -> Response:
+        """Send the request to `upstream` as the verified caller (None: nobody, for a public
+        path) and relay its answer."""
         # The raw path is forwarded so the service decodes exactly what the routing table saw.
         raw_path: bytes = request.scope.get("raw_path") or request.scope["path"].encode()
         url = self.url(upstream, raw_path, request.scope.get("query_string", b""))
         body = await request.body()
-        headers = forwarded_headers(request, self._signer.headers(identity))
+        headers = forwarded_headers(
+            request, self._signer.headers(identity) if identity is not None else []
+        )
         try:
             answer = await self._send(request, upstream, url, headers, body)
         except _TRANSPORT_ERRORS as exc:

@@ -91,6 +91,7 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
                 if "422" in responses:
                     responses["422"] = {**_PROBLEM_RESPONSE, "description": "Validation failed"}
                 responses["4XX"] = _PROBLEM_RESPONSE
+        describe_actor_fields(schema)
         separate_request_schemas(schema)
         add_request_examples(schema)
         used = sorted({tag for op in _operations(schema) for tag in op.get("tags", [])})
@@ -104,6 +105,18 @@ def problem_openapi(app: FastAPI) -> Callable[[], dict[str, Any]]:
         return schema
 
     return openapi
+
+
+# Who did something is a user id, named `*_by` (or `*_by_user_id`); a member id is named
+# `*_member_id`. Said on every such field, since the bare `*_by` names do not say it.
+ACTOR_FIELD_DESCRIPTION = "A user id: who did it (a member id would be in a `*_member_id` field)."
+
+
+def describe_actor_fields(document: dict[str, Any]) -> None:
+    for schema in document.get("components", {}).get("schemas", {}).values():
+        for name, prop in schema.get("properties", {}).items():
+            if (name.endswith(("_by", "_by_user_id"))) and "description" not in prop:
+                prop["description"] = ACTOR_FIELD_DESCRIPTION
 
 
 def _operations(document: dict[str, Any]) -> Iterator[dict[str, Any]]:

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.common.membership.handlers import membership_consumer
 from services.common.service import create_service_app
 from services.events.attendance.routes import router as attendance_router
+from services.events.calendar.handlers import calendar_consumer
 from services.events.calendar.routes import router as calendar_router
 from services.events.challenges.routes import router as challenges_router
 from services.events.erasure.handlers import erasure_consumer
@@ -42,6 +43,7 @@ def create_app(settings: EventsSettings | None = None) -> FastAPI:
         consumers=[
             membership_consumer(settings.service_name, membership),
             erasure_consumer(settings.service_name),
+            calendar_consumer(settings.service_name),
         ],
         # One scheduler: it completes events and expires offers (events.workers).
         workers=[scheduler_worker(settings.scheduler_poll_seconds)],

@@ -148,3 +148,27 @@ class ChallengeCheckin(EventsTable, table=True):
 messaging = messaging_tables(metadata)
 # Who belongs where, as the members service announces it (services.common.membership).
 membership = membership_tables(metadata)
+
+
+class CalendarFeed(EventsTable, table=True):
+    """A community's secret iCalendar address: whoever holds the token reads the feed without
+    signing in (a calendar app cannot). Members read the address back, as they can read the
+    events it lists; a new token replaces the old one, and deleting the row revokes it."""
+
+    __tablename__ = "calendar_feed"
+    __table_args__ = (Index("ux_calendar_feed_token", "token", unique=True),)
+
+    community_id: str = Field(primary_key=True, max_length=40)
+    token: str = Field(max_length=64)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class CommunityName(EventsTable, table=True):
+    """Each community's name, from `community.created` and `community.updated`: the calendar
+    is named after it."""
+
+    __tablename__ = "community_name"
+
+    community_id: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=100)

@@ -146,3 +146,19 @@ def test_the_calendar_feed_is_typed_text_calendar(openapi_document: dict[str, An
     for operation in feeds:
         content = operation["responses"]["200"]["content"]
         assert content == {"text/calendar": {"schema": {"type": "string"}}}
+
+
+def test_ids_are_in_fields_named_for_what_they_hold(openapi_document: dict[str, Any]) -> None:
+    schemas = openapi_document["components"]["schemas"]
+    actor_fields = [
+        (schema_name, name, prop)
+        for schema_name, schema in schemas.items()
+        for name, prop in schema.get("properties", {}).items()
+        if name.endswith(("_by", "_by_user_id"))
+    ]
+    assert len(actor_fields) > 8
+    for schema_name, name, prop in actor_fields:
+        assert "user id" in prop["description"], (schema_name, name)
+    content = schemas["ContentPublic"]["properties"]
+    assert content["reviewed_by"]["deprecated"] is True
+    assert {"reviewed_by_user_id", "created_by_user_id", "author_member_id"} <= set(content)

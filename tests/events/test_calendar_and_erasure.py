@@ -116,3 +116,65 @@ async def test_erasure_anonymises_registrations_and_keeps_the_counts(
     report_after = (await client.get(f"/v1/events/{event['id']}/report", headers=actor())).json()
     assert report_after == report_before
     assert orjson.dumps(items).find(b'"m-member"') == -1
+
+
+async def test_a_secret_feed_address_serves_the_calendar_named_after_the_community(
+    with_consumers: Service, broker: str
+) -> None:
+    client = with_consumers.client
+    await published_event(client, title="读书会 📚")
+    manage = f"/v1/communities/{COMMUNITY}/calendar-feed"
+    assert_problem(await client.get(manage, headers=actor("member")), 404)
+    assert_problem(await client.post(manage, headers=actor("member")), 403)
+    created = await client.post(manage, headers=actor())
+    assert created.status_code == 201, created.text
+    path = created.json()["path"]
+    assert path.startswith("/v1/calendar-feeds/") and path.endswith(".ics")
+    # Members read the address back, to subscribe with.
+    assert (await client.get(manage, headers=actor("member"))).json()["path"] == path
+
+    # No credentials: a calendar app cannot sign in.
+    feed = await client.get(path)
+    assert feed.status_code == 200, feed.text
+    assert feed.headers["content-type"].startswith("text/calendar")
+    assert [str(e["SUMMARY"]) for e in Calendar.from_ical(feed.content).walk("VEVENT")] == [
+        "读书会 📚"
+    ]
+
+    # Named after the community, as the members service announces it.
+    renamed = CloudEvent(
+        source="huoli/members",
+        type="community.updated",
+        subject=COMMUNITY,
+        communityid=COMMUNITY,
+        data={
+            "community_id": COMMUNITY,
+            "name": "周末读书会",
+            "join_policy": "open",
+            "timezone": "Asia/Shanghai",
+            "owner_user_id": "owner",
+            "updated_at": "2026-12-07T12:00:00Z",
+        },
+    )
+    await publish_raw(
+        broker, "huoli.members", renamed.model_dump_json().encode(), key=COMMUNITY.encode()
+    )
+
+    async def named() -> None:
+        calendar = Calendar.from_ical((await client.get(path)).content)
+        assert str(calendar["X-WR-CALNAME"]) == "周末读书会"
+        assert str(calendar["NAME"]) == "周末读书会"
+
+    await eventually(named, timeout=20)
+
+    # A new address replaces the old; revoking ends it; an unknown one is the same 404.
+    rotated = (await client.post(manage, headers=actor("alice"))).json()["path"]
+    assert rotated != path
+    gone = assert_problem(await client.get(path), 404)
+    assert gone["type"].endswith("/calendar-feed-not-found")
+    assert (await client.get(rotated)).status_code == 200
+    assert_problem(await client.delete(manage, headers=actor("member")), 403)
+    assert (await client.delete(manage, headers=actor())).status_code == 204
+    assert_problem(await client.get(rotated), 404)
+    assert_problem(await client.delete(manage, headers=actor()), 404)
+    assert_problem(await client.get("/v1/calendar-feeds/not-a-feed"), 422)

@@ -106,6 +106,9 @@ ZH_CN: Mapping[str, ProblemText] = {
     "feedback-exists": ProblemText("已经反馈过", "该成员已经提交过反馈。"),
     "lottery-not-found": ProblemText("抽奖不存在", "该活动中没有这个抽奖。"),
     "already-drawn": ProblemText("已经开奖", "这个抽奖已经开过奖了。"),
+    "calendar-feed-not-found": ProblemText(
+        "日历订阅地址不存在", "没有这个日历订阅地址，它可能已被撤销。"
+    ),
     "challenge-not-found": ProblemText("打卡挑战不存在", "该打卡挑战不存在，或你看不到它。"),
     "outside-challenge": ProblemText("不在挑战期内", "这一天不在打卡挑战的日期范围内。"),
     "no-make-up-cards": ProblemText("补卡次数已用完", "该成员没有剩余的补卡机会。"),

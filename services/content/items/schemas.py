@@ -4,7 +4,7 @@ shapes share: title, body, tiers)."""
 from datetime import datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, computed_field
 
 from services.common.fields import NoNul, ResourceId
 from services.content.engagement.schemas import Engagement
@@ -79,7 +79,10 @@ class ContentPublic(BaseModel):
     status: ContentStatus
     screening: list[ScreeningHitPublic]
     flagged: bool
-    reviewed_by: str | None
+    reviewed_by: str | None = Field(
+        description="Deprecated: the same user id as `reviewed_by_user_id`.",
+        json_schema_extra={"deprecated": True},
+    )
     review_reason: str | None
     publish_at: datetime | None
     published_at: datetime | None
@@ -87,9 +90,23 @@ class ContentPublic(BaseModel):
     series_id: str | None
     poll: PollPublic | None
     engagement: Engagement
-    created_by: str
+    created_by: str = Field(
+        description="Deprecated: the same user id as `created_by_user_id`.",
+        json_schema_extra={"deprecated": True},
+    )
     created_at: datetime
     updated_at: datetime
+
+    # Named for what they hold, beside `author_member_id` (a member id): who acted, as a user.
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def reviewed_by_user_id(self) -> str | None:
+        return self.reviewed_by
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def created_by_user_id(self) -> str:
+        return self.created_by
 
     @classmethod
     def of(cls, item: ContentItem, results: dict[str, int] | None = None) -> "ContentPublic":
