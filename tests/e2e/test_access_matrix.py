@@ -212,6 +212,12 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         ("401", "404", "403", "200"),
     ),
     ("GET", "/v1/communities/{cid}/events.ics", None, ("401", "404", "200", "200")),
+    # The secret calendar address: owners and admins make and revoke it, members read it; the
+    # address itself needs no credentials (an unknown one is 404 to everyone).
+    ("POST", "/v1/communities/{cid}/calendar-feed", None, ("401", "404", "403", "201")),
+    ("GET", "/v1/communities/{cid}/calendar-feed", None, ("401", "404", "200", "200")),
+    ("DELETE", "/v1/communities/{cid}/calendar-feed", None, ("401", "404", "403", "204")),
+    ("GET", "/v1/calendar-feeds/nope.ics", None, ("404", "404", "404", "404")),
     # Someone the community does not have: a member may not register others, an organiser may,
     # but there is nobody to register.
     (
@@ -686,6 +692,11 @@ KEY_MATRIX: list[KeyRow] = [
     ),
     ("GET", "/v1/communities/{community_id}/events", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/events.ics", None, ("403", "200", "403"), {}),
+    ("POST", "/v1/communities/{community_id}/calendar-feed", None, ("403", "201", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/calendar-feed", None, ("403", "200", "403"), {}),
+    ("DELETE", "/v1/communities/{community_id}/calendar-feed", None, ("403", "204", "403"), {}),
+    # Public: no key's scope decides it.
+    ("GET", "/v1/calendar-feeds/nope.ics", None, ("404", "404", "404"), {}),
     ("GET", "/v1/events/{event_id}", None, ("403", "200", "404"), {}),
     (
         "POST",

@@ -37,6 +37,7 @@ ROUTED = [
     ("POST", "/v1/content/k1/publish", "content"),
     ("POST", "/v1/communities/c1/events", "events"),
     ("GET", "/v1/communities/c1/events.ics", "events"),
+    ("POST", "/v1/communities/c1/calendar-feed", "events"),
     ("POST", "/v1/communities/c1/challenges", "events"),
     ("GET", "/v1/events/e1", "events"),
     ("POST", "/v1/events/e1/registrations", "events"),
@@ -75,6 +76,23 @@ async def test_each_path_family_reaches_its_service(
     assert echoed["path"] == path
     assert echoed["query"] == "limit=5&tag=a%20b"
     assert echoed["body"] == body.decode()
+
+
+async def test_a_secret_calendar_address_is_read_without_credentials(
+    gateway: httpx.AsyncClient,
+) -> None:
+    path = "/v1/calendar-feeds/s3cret-token.ics"
+    anonymous = await gateway.get(path, headers={"Authorization": "Bearer not-even-a-jwt"})
+    assert anonymous.status_code == 200, anonymous.text
+    echoed = anonymous.json()
+    assert (echoed["service"], echoed["path"]) == ("events", path)
+    # Forwarded as nobody: no signed identity, whoever sent what.
+    assert not [name for name, _ in echoed["headers"] if name.startswith("x-actor")]
+    signed_in = (await gateway.get(path, headers=bearer())).json()
+    assert not [name for name, _ in signed_in["headers"] if name.startswith("x-actor")]
+    # Only reading it is public; the address's management is not.
+    assert_problem(await gateway.post(path, json={}), 401)
+    assert_problem(await gateway.get("/v1/communities/c1/calendar-feed"), 401)
 
 
 async def test_percent_encoded_paths_are_forwarded_as_sent(gateway: httpx.AsyncClient) -> None:

@@ -11,6 +11,7 @@ from services.common.api.membership import require_member, require_role
 from services.common.membership.access import CommunityAccess
 from services.common.membership.tables import ADMIN, OWNER
 from services.events.calendar import service
+from services.events.events.schemas import EmptyBody
 from services.events.tables import CalendarFeed, membership
 
 router = APIRouter(tags=["events"])
@@ -64,7 +65,10 @@ async def events_calendar(
 
 @router.post("/communities/{community_id}/calendar-feed", status_code=status.HTTP_201_CREATED)
 async def create_calendar_feed(
-    community_id: CommunityId, uow: UnitOfWorkDep, access: ManagerDep
+    community_id: CommunityId,
+    uow: UnitOfWorkDep,
+    access: ManagerDep,
+    _body: EmptyBody | None = None,
 ) -> CalendarFeedPublic:
     """A secret address of the community's calendar that a calendar app subscribes to without
     signing in (owner, admin). Asking again makes a new address; the old one stops working."""
