@@ -11,7 +11,10 @@ huoli replay --check               # rebuild every score from scoring's ledger, 
 """
 
 import asyncio
-from typing import Annotated
+import shutil
+import sys
+from pathlib import Path
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -131,19 +134,28 @@ def health(
         except ApiError as error:
             raise _fail(error) from error
     console.print(f"{community_id}: lifecycle stage [bold]{report.get('stage')}[/bold]")
+    console.print(wau_line(report))
     table = Table(title="health alerts")
-    table.add_column("alert")
-    table.add_column("detail")
+    for column in ("alert", "week of", "before", "now", "drop"):
+        table.add_column(column)
     for alert in report.get("alerts", []):
-        if isinstance(alert, dict):
-            table.add_row(
-                str(alert.get("kind", alert.get("type", ""))), str(alert.get("detail", alert))
-            )
-        else:
-            table.add_row(str(alert), "")
+        table.add_row(
+            str(alert.get("kind", "")),
+            str(alert.get("week_starts_on", "")),
+            str(alert.get("previous_value", "")),
+            str(alert.get("value", "")),
+            f"{alert['drop']:.0%}" if isinstance(alert.get("drop"), int | float) else "",
+        )
     if not report.get("alerts"):
-        table.add_row("none", "")
+        table.add_row("none", "", "", "", "")
     console.print(table)
+
+
+def wau_line(report: dict[str, Any]) -> str:
+    """Weekly active members this week and last, and the change, as `huoli health` prints them."""
+    change = report.get("wau_change")
+    said = "n/a" if change is None else f"{change:+.0%}"
+    return f"WAU {report.get('wau', 0)} (last week {report.get('previous_wau', 0)}, change {said})"
 
 
 @app.command("tier-policy")
@@ -160,22 +172,63 @@ def tier_policy(
     with _api(gateway, token, act_as) as api:
         try:
             plan = api.post(f"/communities/{community_id}/tier-policy/run", {"dry_run": not apply})
+            names = _names(api, community_id)
         except ApiError as error:
             raise _fail(error) from error
-    title = "moves made" if apply else "moves planned (dry run; --apply makes them)"
+    for line in tier_policy_report(plan, names, applied=apply):
+        console.print(line)
+
+
+def _names(api: HuoliApi, community_id: str) -> dict[str, str]:
+    """Members' display names and tiers' names by id, to print beside the ids."""
+    names = {
+        tier["id"]: tier["name"] for tier in api.get(f"/communities/{community_id}/tiers")["items"]
+    }
+    cursor: str | None = None
+    while True:
+        params: dict[str, Any] = {"limit": 200, **({"cursor": cursor} if cursor else {})}
+        page = api.get(f"/communities/{community_id}/members", **params)
+        names |= {member["id"]: member["display_name"] for member in page["items"]}
+        cursor = page.get("next_cursor")
+        if not cursor:
+            return names
+
+
+def tier_policy_report(plan: dict[str, Any], names: dict[str, str], *, applied: bool) -> list[Any]:
+    """What `huoli tier-policy` prints: the moves with names beside ids, what was purged, and
+    the steps that had already run this period (so an empty table is explained)."""
+
+    def named(entity_id: str | None) -> str:
+        if entity_id is None:
+            return "-"
+        name = names.get(entity_id)
+        return f"{name} ({entity_id})" if name else entity_id
+
+    title = "moves made" if applied else "moves planned (dry run; --apply makes them)"
     table = Table(title=title)
     for column in ("member", "from tier", "to tier", "reason", "score"):
-        table.add_column(column)
+        # Folded, never cut short: an id is what the operator copies into the next command.
+        table.add_column(column, overflow="fold")
     for move in plan["moves"]:
         table.add_row(
-            move["member_id"],
-            str(move["from_tier_id"]),
-            str(move["to_tier_id"]),
+            named(move["member_id"]),
+            named(move["from_tier_id"]),
+            named(move["to_tier_id"]),
             move["reason"],
             f"{move['score']:.1f}" if move.get("score") is not None else "",
         )
-    console.print(table)
-    console.print(f"purged: {len(plan['purged'])} member(s) {' '.join(plan['purged'])}")
+    lines: list[Any] = [table]
+    if not plan["moves"]:
+        lines.append("no moves")
+    purged = plan.get("purged", [])
+    lines.append(f"purged: {len(purged)} member(s) {', '.join(named(m) for m in purged)}".rstrip())
+    already = plan.get("already_ran", [])
+    if already:
+        lines.append(
+            f"already ran this period: {', '.join(already)} (each step runs once per period; "
+            "the next period's run makes its moves)"
+        )
+    return lines
 
 
 @app.command()
@@ -206,7 +259,16 @@ def seed(
         f"{result.activities} activities, {len(result.event_ids)} events, "
         f"{len(result.content_ids)} content items"
     )
-    console.print(f"next: huoli leaderboard {result.community_id} --as {act_as}")
+    console.print(f"next: {huoli_command()} leaderboard {result.community_id} --as {act_as}")
+
+
+def huoli_command() -> str:
+    """How to call this CLI from the caller's shell: `huoli` when it is on PATH, else the path
+    it was started by (`.venv/bin/huoli` after `make run`), so a printed hint works as printed."""
+    if shutil.which("huoli"):
+        return "huoli"
+    started = sys.argv[0]
+    return started if Path(started).name == "huoli" else ".venv/bin/huoli"
 
 
 @app.command()

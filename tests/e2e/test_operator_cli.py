@@ -82,6 +82,17 @@ async def test_seed_then_read_the_community_back_and_replay_its_scores(system: S
     assert shown.exit_code == 0, shown.output
     assert items[0]["member_id"] in shown.output
 
+    # What operators need beside the ids: the WAU figures, and names in the tier policy's table.
+    for command, expected in (("health", "WAU "), ("tier-policy", "moves planned")):
+        printed = await asyncio.to_thread(
+            runner.invoke,
+            app,
+            [command, cid, "--gateway", system.stack.gateway_url],
+            env={"HUOLI_TOKEN": token_for(OWNER), "COLUMNS": "200"},
+        )
+        assert printed.exit_code == 0, printed.output
+        assert expected in printed.output, printed.output
+
     async def replay_agrees() -> None:
         checked = await asyncio.to_thread(
             runner.invoke,
