@@ -696,7 +696,7 @@ KEY_MATRIX: list[KeyRow] = [
     ("GET", "/v1/communities/{community_id}/calendar-feed", None, ("403", "200", "403"), {}),
     ("DELETE", "/v1/communities/{community_id}/calendar-feed", None, ("403", "204", "403"), {}),
     # Public: no key's scope decides it.
-    ("GET", "/v1/calendar-feeds/nope.ics", None, ("404", "404", "404"), {}),
+    ("GET", "/v1/calendar-feeds/{feed}", None, ("404", "404", "404"), {}),
     ("GET", "/v1/events/{event_id}", None, ("403", "200", "404"), {}),
     (
         "POST",
@@ -856,6 +856,7 @@ UNKNOWN_IDS = {
     "lottery_id": "lot_nope",
     "key_id": "key_nope",
     "delivery_id": "dlv_nope",
+    "feed": "nope.ics",
 }
 
 
