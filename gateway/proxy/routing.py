@@ -1,6 +1,6 @@
 """Which upstream service owns a /v1 path.
 
-Each service lists the exact path templates it serves (the contract in API.md); a path that
+Each service lists the exact path templates it serves (documented in /openapi.json); a path that
 matches none of them is answered 404 by the gateway instead of being guessed at. A new route in
 a service must be added here too: tests/gateway/test_gateway_routing.py walks every service's
 routes and fails for any the table does not send to that service.

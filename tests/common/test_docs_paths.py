@@ -5,7 +5,17 @@ import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-TOP_LEVEL = ("services", "gateway", "devstack", "bench", "tests", "deploy", "huoli", "docs")
+TOP_LEVEL = (
+    "services",
+    "gateway",
+    "devstack",
+    "bench",
+    "tests",
+    "deploy",
+    "huoli",
+    "docs",
+    "clients",
+)
 # `services/scoring/ledger/`, `gateway/app.py`, `services/members/tiers/service.py:42`, or the
 # dotted form `services.common.process`; a placeholder such as `services/<name>/` is no path.
 PATH = re.compile(
@@ -65,3 +75,21 @@ def test_the_docs_name_paths_and_the_check_sees_a_wrong_one() -> None:
     }
     assert not module_exists("services.nowhere.at_all")
     assert module_exists("services.common.process.open_process")
+
+
+# A file outside the repository (`../shared/EVENTS.md`) is one a reader of a clone does not have;
+# neither is a contract document the repository does not hold.
+OUTSIDE = re.compile(r"\.\./[\w./-]+|\b(?:PRODUCT|API|EVENTS)\.md\b")
+
+
+def test_the_docs_name_no_file_outside_the_repository() -> None:
+    found = [
+        f"{document.relative_to(ROOT)}: {match}"
+        for document in documents()
+        for match in OUTSIDE.findall(document.read_text(encoding="utf-8"))
+    ]
+    assert found == []
+    assert OUTSIDE.findall("see `../shared/EVENTS.md` and PRODUCT.md") == [
+        "../shared/EVENTS.md",
+        "PRODUCT.md",
+    ]

@@ -13,7 +13,7 @@ DEFAULTS = Policy()
 
 
 class TierPolicyBody(BaseModel):
-    """Omitted fields take the defaults (PRODUCT.md): every 7 days the 3 best of each tier move
+    """Omitted fields take the defaults: every 7 days the 3 best of each tier move
     up, every 14 days the 10 least engaged move down, the lowest tier loses members inactive
     for 30 days. `scheduled` runs it by itself at each period's start."""
 

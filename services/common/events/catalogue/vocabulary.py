@@ -25,7 +25,7 @@ class ActivityType(StrEnum):
     REPLY_RECEIVED = "reply_received"
 
 
-# Points per activity before a community's own scoring rules change them (API.md).
+# Points per activity before a community's own scoring rules change them.
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     ActivityType.MESSAGE: 1.0,
     ActivityType.REPLY: 2.0,
