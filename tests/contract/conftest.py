@@ -2,6 +2,7 @@
 every service's app and the gateway's own routes exactly as the gateway merges them, and the
 pinned npm tools (clients/typescript/) the checks run."""
 
+import fcntl
 import shutil
 import subprocess
 from pathlib import Path
@@ -38,16 +39,19 @@ def node_tools() -> Path:
             f"{' and '.join(missing)} not found on PATH: the contract checks need Node.js 20+ "
             "and npm (they install the pinned packages of clients/typescript/package-lock.json)"
         )
-    if not (CLIENTS / "node_modules" / ".package-lock.json").exists():
-        done = subprocess.run(
-            ["npm", "ci", "--no-audit", "--no-fund"],
-            cwd=CLIENTS,
-            capture_output=True,
-            text=True,
-            timeout=600,
-            check=False,
-        )
-        assert done.returncode == 0, f"npm ci in {CLIENTS} failed:\n{done.stdout}\n{done.stderr}"
+    # pytest-xdist workers each ask: one installs while the others wait for it.
+    with (CLIENTS / ".npm-ci.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (CLIENTS / "node_modules" / ".package-lock.json").exists():
+            done = subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=CLIENTS,
+                capture_output=True,
+                text=True,
+                timeout=600,
+                check=False,
+            )
+            assert done.returncode == 0, f"npm ci in {CLIENTS} failed:\n{done.stdout}{done.stderr}"
     return CLIENTS
 
 
