@@ -9,7 +9,8 @@ from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from services.common.api.problems import LanguageMiddleware, internal_error_response, render
+from services.common.api.problem_texts import wants_chinese
+from services.common.api.problems import PROBLEMS_IN_CHINESE, internal_error_response, render
 from services.common.api.tracing import TraceContextMiddleware
 from services.common.errors import PayloadTooLarge
 from services.common.logs import request_id_var
@@ -59,6 +60,23 @@ def install_edge_middleware(app: Starlette, *, max_body_bytes: int, edge: bool =
     app.add_middleware(TraceContextMiddleware, edge=edge)
     app.add_middleware(RequestIdMiddleware)
     app.add_middleware(LanguageMiddleware)
+
+
+class LanguageMiddleware:
+    """Reads Accept-Language once per request, for the problems answered inside it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        token = PROBLEMS_IN_CHINESE.set(wants_chinese(_header(scope, "accept-language")))
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            PROBLEMS_IN_CHINESE.reset(token)
 
 
 class UnhandledErrorMiddleware:

@@ -11,9 +11,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from starlette.types import ASGIApp, Receive, Scope, Send
 
-from services.common.api.problem_texts import chinese, wants_chinese
+from services.common.api.problem_texts import chinese
 from services.common.errors import (
     DomainError,
     MalformedJson,
@@ -26,27 +25,10 @@ logger = logging.getLogger(__name__)
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://huoli.dev/problems/"
 _HTTP_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
-# Whether the current request asked for Chinese (Accept-Language); set by LanguageMiddleware, so
-# every problem answered while it runs (a handler's, a middleware's) is worded alike.
-_CHINESE: ContextVar[bool] = ContextVar("problems_in_chinese", default=False)
-
-
-class LanguageMiddleware:
-    """Reads Accept-Language once per request for the problems answered inside it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        accept = next((v for k, v in scope["headers"] if k == b"accept-language"), None)
-        token = _CHINESE.set(wants_chinese(accept.decode("latin-1") if accept else None))
-        try:
-            await self.app(scope, receive, send)
-        finally:
-            _CHINESE.reset(token)
+# Whether the current request asked for Chinese (Accept-Language); set by the LanguageMiddleware
+# (services.common.api.middleware), so every problem answered while it runs, a handler's or a
+# middleware's, is worded alike.
+PROBLEMS_IN_CHINESE: ContextVar[bool] = ContextVar("problems_in_chinese", default=False)
 
 
 def problem_response(
@@ -58,7 +40,7 @@ def problem_response(
     headers: dict[str, str] | None = None,
     **extensions: Any,
 ) -> JSONResponse:
-    if _CHINESE.get():
+    if PROBLEMS_IN_CHINESE.get():
         fields = ", ".join(
             ".".join(str(part) for part in err.get("loc", ()))
             for err in extensions.get("errors", ())
