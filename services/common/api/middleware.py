@@ -54,7 +54,8 @@ class RequestIdMiddleware:
 def install_edge_middleware(app: Starlette, *, max_body_bytes: int, edge: bool = False) -> None:
     """The middleware every service and the gateway run, outermost first: the caller's language
     for problems; the request id and the trace context, so that everything after them logs and
-    answers with both; unexpected errors; body limits. `edge` (the gateway) starts a trace for a request that has none."""
+    answers with both; unexpected errors; body limits. `edge` (the gateway) starts a trace for
+    a request that has none."""
     app.add_middleware(BodyLimitMiddleware, max_bytes=max_body_bytes)
     app.add_middleware(UnhandledErrorMiddleware)
     app.add_middleware(TraceContextMiddleware, edge=edge)
