@@ -402,6 +402,89 @@ async def test_rules_apply_from_then_on_with_cooldowns_and_daily_caps(
     ]
 
 
+async def test_the_same_activities_earn_the_same_whatever_their_ids_and_batches(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """Cooldowns and caps see a member's activities in time order (ties by id): ids in any
+    order, one batch or many, early or late, the breakdown is the same (issue 20)."""
+    users = ("p", "q", "one", "rev", "mix")
+    cid = await community(*users)
+    rules = {"cooldown_seconds": {"message": 60}, "daily_cap": {"reaction": 2}}
+    saved = await api.put(f"/v1/communities/{cid}/scoring-rules", json=rules, headers=actor(OWNER))
+    assert saved.status_code == 200, saved.text
+    base = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
+    if base > datetime.now(UTC) - timedelta(minutes=5):
+        base -= timedelta(days=1)
+
+    def at(seconds: int) -> datetime:
+        return base + timedelta(seconds=seconds)
+
+    def activity(member: str, activity_id: str, kind: str, seconds: int) -> ActivityRecorded:
+        return ActivityRecorded(
+            activity_id=activity_id,
+            community_id=cid,
+            member_id=f"m-{member}",
+            activity_type=kind,
+            occurred_at=at(seconds),
+        )
+
+    # The issue's case: ids in time order for P, not for Q, one batch each.
+    await apply(*(activity("p", f"p-{n}", "message", s) for n, s in ((1, 0), (2, 40), (3, 70))))
+    await apply(*(activity("q", f"q-{n}", "message", s) for n, s in ((3, 0), (1, 40), (2, 70))))
+    for member in ("m-p", "m-q"):
+        assert breakdown(await engagement(api, cid, member)) == {"message": (3, 2.0, 0, 1)}
+
+    timeline = [("message", s) for s in (0, 40, 70, 100, 130)] + [
+        ("reaction", s) for s in (1, 2, 3)
+    ]
+    expected = {"message": (5, 3.0, 0, 2), "reaction": (3, 1.0, 1, 0)}
+
+    def posts(member: str, ids: list[str]) -> list[ActivityRecorded]:
+        return [
+            activity(member, f"{member}-{ids[n]}", kind, s) for n, (kind, s) in enumerate(timeline)
+        ]
+
+    # One batch, ids against time order.
+    await apply(*posts("one", [f"{9 - n}" for n in range(len(timeline))]))
+    # One activity a batch, latest first: every one after the first arrives late.
+    for item in reversed(posts("rev", [f"{n}" for n in range(len(timeline))])):
+        await apply(item)
+    # Mixed batches, shuffled ids: the later half first.
+    mixed = posts("mix", ["c", "a", "h", "b", "g", "d", "f", "e"])
+    await apply(mixed[3], mixed[4], mixed[7])
+    await apply(mixed[0], mixed[6])
+    await apply(mixed[5], mixed[1], mixed[2])
+    bodies = {member: await engagement(api, cid, f"m-{member}") for member in users[2:]}
+    for member, body in bodies.items():
+        assert breakdown(body) == expected, member
+        assert body["points"] == 4.0, member
+    board = await api.get(
+        f"/v1/communities/{cid}/leaderboard?period=all&limit=10", headers=actor("reader")
+    )
+    scores = {item["member_id"]: item["score"] for item in board.json()["items"]}
+    assert {scores[f"m-{member}"] for member in users[2:]} == {4.0}
+
+    # What `engagement.credited` announced adds up to each member's points and activities.
+    totals: dict[str, list[float]] = {}
+    for event in await outbox_events("engagement.credited"):
+        if event["community_id"] != cid:
+            continue
+        for line in event["credited"]:
+            total = totals.setdefault(line["member_id"], [0.0, 0])
+            total[0] += line["points"]
+            total[1] += line["activities"]
+            assert line["day"] == base.date().isoformat()
+    assert totals["m-p"] == totals["m-q"] == [2.0, 3]
+    for member in users[2:]:
+        assert totals[f"m-{member}"] == [4.0, 8], member
+
+    runtime = app().state.runtime
+    async with runtime.sessions() as session:
+        stored = await replay_repository.stored_snapshot(session, cid)
+        rebuilt = replay.fold_snapshot(await replay.rebuild_community(session, cid))
+    assert replay.differences(stored, rebuilt) == []
+
+
 # --- points and levels -------------------------------------------------------------------------
 
 
