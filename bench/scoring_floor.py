@@ -1,7 +1,8 @@
 """The SQLite floor under the ledger consumer: what the same events cost with no framework.
 
-Writes the rows the ledger consumer writes for each batch of 1,000 events (inbox, ledger,
-member score, type stat, the four period boards, daily actives and type counts) into the
+Writes the rows the ledger consumer writes for each batch of 1,000 events (ledger, member
+score, type stat, the four period boards, daily actives and type counts, and one
+`engagement.credited` outbox row per community; `activity.recorded` takes no inbox row) into the
 service's migrated schema, with the service's pragmas, one transaction per batch, from
 plain `json.loads` and tuples through sqlite3's `executemany`: no asyncio, no SQLAlchemy, no
 pydantic, no rules beyond the default weights. The keyed lookups a batch needs first
@@ -24,11 +25,10 @@ from services.scoring.ledger.rules import LedgerRow, period_starts
 from services.scoring.scoring_rules import rules as scoring_rules
 
 BATCH = 1000
-CONSUMER = "scoring.ledger"
 # The columns in the service's own order (the ledger row's fields, the keyed loads' columns),
 # so the floor writes what the consumer writes.
 UPSERTS = {
-    "inbox_event": (("consumer", "event_id", "event_type", "processed_at"), ""),
+    "outbox_event": (("event_id", "topic", "message_key", "payload", "created_at"), ""),
     "ledger_entry": (tuple(field.name for field in fields(LedgerRow)), ""),
     "member_score": (
         ("community_id", "member_id", *SCORE_COLUMNS),
@@ -81,12 +81,13 @@ def _lookup(table: str, width: int, count: int) -> str:
 
 def _rows(messages: Sequence[bytes], seq: int, recorded: str) -> dict[str, list[tuple[Any, ...]]]:
     """The batch's rows, as the consumer would write them for first-time members."""
-    ledger, inbox = [], []
+    ledger: list[tuple[Any, ...]] = []
     scores: dict[tuple[str, str], list[Any]] = {}
     types: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     boards: dict[tuple[str, ...], int] = defaultdict(int)
     daily: set[tuple[str, str, str]] = set()
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    days: dict[str, dict[tuple[str, str], list[Any]]] = {}
     for message in messages:
         envelope = json.loads(message)
         data = envelope["data"]
@@ -95,7 +96,10 @@ def _rows(messages: Sequence[bytes], seq: int, recorded: str) -> dict[str, list[
         occurred = data["occurred_at"].replace("T", " ")[:26]
         day = occurred[:10]
         points = scoring_rules.DEFAULT_RULES.weight_milli(kind)
-        inbox.append((CONSUMER, envelope["id"], envelope["type"], recorded))
+        credited = days.setdefault(community, {}).setdefault((member, day), [0, 0, occurred])
+        credited[0] += points
+        credited[1] += 1
+        credited[2] = max(credited[2], occurred)
         entry: tuple[Any, ...] = (f"led{seq:020d}", data["activity_id"], community, member)
         entry += (kind, points, occurred, recorded, None, None, "{}", seq, "credited", 14.0)
         ledger.append((*entry, None, day))
@@ -123,8 +127,36 @@ def _rows(messages: Sequence[bytes], seq: int, recorded: str) -> dict[str, list[
             boards[(community, period, start, COMMUNITY_SCOPE, member)] += points
         daily.add((community, day, member))
         counts[(community, day, kind)] += 1
+    outbox = [
+        (
+            f"floor-{seq}-{community}",
+            "huoli.scoring",
+            community,
+            json.dumps(
+                {
+                    "type": "engagement.credited",
+                    "data": {
+                        "community_id": community,
+                        "credited": [
+                            {
+                                "member_id": member,
+                                "day": day,
+                                "points": points / 1000,
+                                "activities": activities,
+                                "last_activity_at": last,
+                            }
+                            for (member, day), (points, activities, last) in sorted(lines.items())
+                        ],
+                        "credited_at": recorded,
+                    },
+                }
+            ),
+            recorded,
+        )
+        for community, lines in sorted(days.items())
+    ]
     return {
-        "inbox_event": inbox,
+        "outbox_event": outbox,
         "ledger_entry": ledger,
         "member_score": [tuple(row) for _, row in sorted(scores.items())],
         "member_type_stat": [row for _, row in sorted(types.items())],

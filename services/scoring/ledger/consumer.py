@@ -5,8 +5,9 @@ hundred events a second. This one runs on the same `ConsumerLoop` (connection, p
 lag) and `EventReader` (decoding, dead-lettering). It takes everything `getmany` returned,
 records the new event ids in the inbox with one multi-row insert, posts all their activities
 with set-based upserts, commits once, and only then commits the offsets. A crash between the two
-commits redelivers the batch; the inbox (and the ledger's unique activity ids under it) make the
-second pass change nothing.
+commits redelivers the batch; the inbox (for the events the handler's own keys do not make
+idempotent: the ledger's unique activity ids do for activities) makes the second pass change
+nothing.
 
 A batch that fails is retried; if it keeps failing, its events are applied one per
 transaction so that only the one that cannot be applied goes to the dead-letter topic.
@@ -89,8 +90,11 @@ class BatchInboxConsumer:
         kafka: KafkaLink,
         stopping: asyncio.Event | None = None,
         on_started: Callable[[], None] | None = None,
+        keyed_types: frozenset[str] = frozenset(),
     ) -> None:
         self.group_id = spec.group_id
+        # Event types the batch handler applies idempotently by its own keys: no inbox row.
+        self.keyed_types = keyed_types
         self.batch_handler = batch_handler
         self.sessions = sessions
         self.outbox = outbox
@@ -169,13 +173,20 @@ class BatchInboxConsumer:
         failpoint(f"{self.group_id}.after_db_commit")
 
     async def _claim(self, session: AsyncSession, decoded: Sequence[Decoded]) -> list[Decoded]:
-        """Record the batch's new event ids in the inbox; the events not seen before."""
+        """Record the batch's new event ids in the inbox; the events not seen before. Events of
+        the `keyed_types` skip the inbox (each is taken once a batch; a redelivered one is
+        passed on and the handler's keys make it change nothing)."""
         inbox = self.inbox
-        keys = [(self.group_id, envelope.id) for _, envelope, _ in decoded]
-        rows_seen = await batches.select_keyed(
-            session, inbox, ("consumer", "event_id"), keys, columns=("event_id",)
-        )
-        seen: set[str] = {row[0] for row in rows_seen}
+        keyed = self.keyed_types
+        keys = [
+            (self.group_id, envelope.id) for _, envelope, _ in decoded if envelope.type not in keyed
+        ]
+        seen: set[str] = set()
+        if keys:
+            rows_seen = await batches.select_keyed(
+                session, inbox, ("consumer", "event_id"), keys, columns=("event_id",)
+            )
+            seen = {row[0] for row in rows_seen}
         fresh: list[Decoded] = []
         now = utc_now()
         rows = []
@@ -185,6 +196,8 @@ class BatchInboxConsumer:
                 continue
             seen.add(envelope.id)
             fresh.append(item)
+            if envelope.type in keyed:
+                continue
             rows.append(
                 {
                     "consumer": self.group_id,
@@ -194,7 +207,8 @@ class BatchInboxConsumer:
                 }
             )
         # Conflicts are impossible while this consumer owns the partitions; should a rebalance
-        # let two apply one batch, the second's insert fails and its transaction rolls back.
+        # let two apply one batch, the second's insert (here, or the ledger's for keyed
+        # events) fails and its transaction rolls back.
         await batches.insert_rows(session, inbox, rows)
         return fresh
 

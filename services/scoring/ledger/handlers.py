@@ -48,6 +48,24 @@ LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
 )
 
 
+# Events whose whole effect is the activities they map to: the ledger's unique (community,
+# activity id) already makes a redelivery of them post nothing, so the consumer records no inbox
+# row for them (one row an event less). Joins (a tally), departures and erasures keep theirs.
+LEDGER_KEYED_EVENTS: frozenset[str] = frozenset(
+    event_class.type
+    for event_class in (
+        ActivityRecorded,
+        ContentPublished,
+        ContentApproved,
+        RegistrationConfirmed,
+        AttendanceCheckedIn,
+        FeedbackSubmitted,
+        ChallengeCheckedIn,
+        PollVoted,
+    )
+)
+
+
 async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainEvent]]) -> None:
     """Apply a batch of events: their activities in one posting, then joins, departures and
     erasures (in the batch's order)."""
