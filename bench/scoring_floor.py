@@ -12,6 +12,7 @@ per-statement split shows where the floor itself goes.
 
 import json
 import sqlite3
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -20,7 +21,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from services.scoring.leaderboards.rules import COMMUNITY_SCOPE
-from services.scoring.ledger.repository import BOARD_KEY, SCORE_COLUMNS, TYPE_COLUMNS
+from services.scoring.ledger.consumer import CHECKPOINT_SECONDS, SQLITE_CHECKPOINT_PAGES
+from services.scoring.ledger.repository import (
+    BOARD_KEY,
+    SCORE_COLUMNS,
+    TYPE_COLUMNS,
+    checkpoint_sqlite,
+)
 from services.scoring.ledger.rules import LedgerRow, period_starts
 from services.scoring.scoring_rules import rules as scoring_rules
 
@@ -173,9 +180,18 @@ def sqlite_floor(path: Path, messages: Sequence[bytes]) -> Floor:
         "journal_mode=WAL",
         "synchronous=NORMAL",
         "cache_size=-65536",
-        "wal_autocheckpoint=16000",
+        f"wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}",
     ):
         db.execute(f"PRAGMA {pragma}")
+    # Checkpoints beside the batches, as the consumer takes them (`BatchInboxConsumer`).
+    stop = threading.Event()
+
+    def checkpoints() -> None:
+        while not stop.wait(CHECKPOINT_SECONDS):
+            checkpoint_sqlite(str(path))
+
+    checkpointer = threading.Thread(target=checkpoints, daemon=True)
+    checkpointer.start()
     spent: dict[str, float] = defaultdict(float)
     written: dict[str, int] = defaultdict(int)
     python = 0.0
@@ -202,6 +218,8 @@ def sqlite_floor(path: Path, messages: Sequence[bytes]) -> Floor:
         db.execute("COMMIT")
         spent["commit"] += time.perf_counter() - began
     elapsed = time.perf_counter() - started
+    stop.set()
+    checkpointer.join()
     db.close()
     count = len(messages)
     return Floor(

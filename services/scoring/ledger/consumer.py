@@ -41,7 +41,12 @@ MAX_BATCH_RECORDS = 1000
 MAX_BATCH_RECORDS_POSTGRESQL = 2000
 BATCH_ATTEMPTS = 3
 SQLITE_CACHE_KIB = 64 * 1024
-SQLITE_CHECKPOINT_PAGES = 16_000  # 64 MB of WAL at 4 KiB pages
+# Checkpoints run beside the batches (`_checkpoints`): copying the WAL's pages back into the
+# database took about a third of a batch's commit when the commit that crossed SQLite's
+# threshold did it. The batches' own connection checkpoints only if those fall far behind
+# (256 MB of WAL at 4 KiB pages), which bounds the WAL.
+SQLITE_CHECKPOINT_PAGES = 64_000
+CHECKPOINT_SECONDS = 0.5
 
 # A batch allocates some 100 objects per event (envelopes, rows, parameters), nearly all freed
 # by reference counting. At CPython's default thresholds (700, 10, 10) that still sets off
@@ -110,11 +115,12 @@ class BatchInboxConsumer:
             if on_started is not None:
                 on_started()
 
+        self.stopping = stopping or asyncio.Event()
         self.loop = ConsumerLoop(
             group_id=spec.group_id,
             topics=spec.topics,
             kafka=kafka,
-            stopping=stopping or asyncio.Event(),
+            stopping=self.stopping,
             apply=self.process_batch,
             max_records=self.batch_records(),
             poll_timeout_ms=200,
@@ -123,12 +129,43 @@ class BatchInboxConsumer:
 
     def batch_records(self) -> int:
         """The most records one batch takes, by what a batch locks on this database."""
+        if self.dialect_name() == "postgresql":
+            return MAX_BATCH_RECORDS_POSTGRESQL
+        return MAX_BATCH_RECORDS
+
+    def dialect_name(self) -> str | None:
         bind = self.sessions.kw.get("bind")
-        dialect = getattr(getattr(bind, "dialect", None), "name", None)
-        return MAX_BATCH_RECORDS_POSTGRESQL if dialect == "postgresql" else MAX_BATCH_RECORDS
+        name: str | None = getattr(getattr(bind, "dialect", None), "name", None)
+        return name
 
     async def run(self) -> None:
-        await self.loop.run()
+        bind = self.sessions.kw.get("bind")
+        database = getattr(getattr(bind, "url", None), "database", None)
+        if self.dialect_name() != "sqlite" or not database or database == ":memory:":
+            await self.loop.run()
+            return
+        checkpoints = asyncio.create_task(self._checkpoints(database))
+        try:
+            await self.loop.run()
+        finally:
+            checkpoints.cancel()
+            await asyncio.gather(checkpoints, return_exceptions=True)
+
+    async def _checkpoints(self, database: str) -> None:
+        """SQLite: copy the WAL back into the database from a connection of its own, in a
+        thread, off the batches' commit path (a passive checkpoint never blocks the writer;
+        the engine's one writing connection would have queued it behind the batches)."""
+        while not self.stopping.is_set():
+            try:
+                await asyncio.wait_for(self.stopping.wait(), CHECKPOINT_SECONDS)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await asyncio.to_thread(batches.checkpoint_sqlite, database)
+            except Exception as exc:
+                # Not fatal: the batches' own checkpoint threshold still bounds the WAL.
+                logger.warning("consumer %s: checkpoint failed: %r", self.group_id, exc)
 
     async def process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         decoded = await self.reader.handled(records)
@@ -161,7 +198,8 @@ class BatchInboxConsumer:
                 # A batch touches thousands of index pages (ledger, boards, scores); SQLite's
                 # default 2 MB page cache re-reads them from the OS every batch, and its
                 # default checkpoint (every 1,000 WAL pages) copies the same hot pages back
-                # into the database after nearly every batch. Per connection, so set on
+                # into the database after nearly every batch (`_checkpoints` does that
+                # beside the batches). Per connection, so set on
                 # whichever one this batch got (a no-op when already set).
                 await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
                 await connection.exec_driver_sql(

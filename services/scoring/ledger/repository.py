@@ -3,6 +3,7 @@ write it back in a few multi-row upserts, whatever the batch's size.
 Also the bulk helpers every scoring repository writes with (upsert, insert_rows, select_keyed).
 """
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from itertools import chain
@@ -496,6 +497,15 @@ async def revise_entries(session: AsyncSession, revised: Sequence[tuple[str, str
             for entry_id, outcome, points in revised
         ],
     )
+
+
+def checkpoint_sqlite(database: str) -> None:
+    """A passive WAL checkpoint of the SQLite database file, on a connection of its own."""
+    connection = sqlite3.connect(database, timeout=5)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        connection.close()
 
 
 async def last_seq(session: AsyncSession) -> int:
