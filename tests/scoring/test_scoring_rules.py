@@ -35,7 +35,8 @@ from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
 from services.common.events.envelope import CloudEvent
 from services.common.membership.repository import change_membership
 from services.scoring.engagement import rules as engagement_rules
-from services.scoring.ledger.handlers import apply_batch
+from services.scoring.ledger.consumer import BatchInboxConsumer
+from services.scoring.ledger.handlers import LEDGER_CONSUMER, LEDGER_KEYED_EVENTS, apply_batch
 from services.scoring.periods import rules as periods_rules
 from services.scoring.periods.rules import Period
 from services.scoring.periods.service import close_period
@@ -483,6 +484,58 @@ async def test_the_same_activities_earn_the_same_whatever_their_ids_and_batches(
         stored = await replay_repository.stored_snapshot(session, cid)
         rebuilt = replay.fold_snapshot(await replay.rebuild_community(session, cid))
     assert replay.differences(stored, rebuilt) == []
+
+
+async def test_a_redelivered_batch_changes_nothing_with_inbox_rows_only_for_joins(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """A crash between the database commit and the offsets' redelivers the batch: activities
+    (no inbox row: the ledger's unique key skips them) and joins (inbox) count once."""
+    cid = await community("rd")
+    now = datetime.now(UTC)
+    joined = MemberJoined(
+        community_id=cid,
+        member_id="m-rd2",
+        user_id="rd2",
+        display_name="Rd2",
+        status="active",
+        role="member",
+        invited_by="m-rd",
+        joined_at=now,
+    )
+    events: list[DomainEvent] = [
+        recorded(cid, "m-rd", "message", now - timedelta(minutes=5)),
+        recorded(cid, "m-rd", "share", now - timedelta(minutes=4)),
+        joined,
+    ]
+    decoded = [(None, envelope(event), event) for event in events]
+    runtime = app().state.runtime
+    consumer = BatchInboxConsumer(
+        spec=LEDGER_CONSUMER,
+        batch_handler=apply_batch,
+        sessions=runtime.sessions,
+        outbox=runtime.outbox,
+        tables=messaging,
+        kafka=runtime.kafka,
+        keyed_types=LEDGER_KEYED_EVENTS,
+    )
+    for _ in range(2):
+        await consumer._apply_batch(decoded)
+    body = await engagement(api, cid, "m-rd")
+    assert breakdown(body) == {
+        "message": (1, 1.0, 0, 0),
+        "share": (1, 3.0, 0, 0),
+        "invite_accepted": (1, 15.0, 0, 0),
+    }
+    async with runtime.read_sessions() as session:
+        inbox = messaging.inbox
+        ids = {str(item[1].id): item[2].type for item in decoded}
+        rows = (
+            await session.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(list(ids))))
+        ).scalars()
+        assert {ids[event_id] for event_id in rows} == {"member.joined"}
+    credited = [e for e in await outbox_events("engagement.credited") if e["community_id"] == cid]
+    assert len(credited) == 1, "the second pass credits nothing and announces nothing"
 
 
 # --- points and levels -------------------------------------------------------------------------
