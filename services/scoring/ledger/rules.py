@@ -380,7 +380,17 @@ def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
         _earn_badges(fold, entry, state)
 
 
+# By level: what the next level takes (the last level has none).
+_NEXT_LEVEL_MILLI = (
+    *(threshold * points_rules.MILLI for threshold in points_rules.LEVEL_THRESHOLDS),
+    float("inf"),
+)
+
+
 def _reach_level(fold: Fold, score: ScoreState, at: datetime, *, announce: bool) -> None:
+    # Most credits reach no new level: one comparison with the next threshold says so.
+    if score.level_milli < _NEXT_LEVEL_MILLI[score.level]:
+        return
     level = points_rules.level_for(score.level_milli)
     if level > score.level:
         if announce:
@@ -420,19 +430,30 @@ def period_starts(local_day: str) -> tuple[tuple[str, str], ...]:
     return tuple(starts)
 
 
+_COUNT_BADGES_OF: dict[str, tuple[tuple[Badge, int], ...]] = {
+    kind: tuple(
+        (badge, needed)
+        for badge, (badge_kind, needed) in badges_rules.COUNT_BADGES.items()
+        if badge_kind == kind
+    )
+    for kind in {kind for kind, _ in badges_rules.COUNT_BADGES.values()}
+}
+
+
 def _earn_badges(fold: Fold, entry: LedgerRow, state: "TypeState") -> None:
-    earned: list[Badge] = []
-    for badge, (kind, needed) in badges_rules.COUNT_BADGES.items():
-        if entry.activity_type == kind and state.count >= needed:
-            earned.append(badge)
-    streak = entry.attrs.get("streak") if isinstance(entry.attrs, Mapping) else None
-    if (
-        entry.activity_type == "checkin"
-        and isinstance(streak, int)
-        and not isinstance(streak, bool)
-        and streak >= badges_rules.STREAK_BADGE_DAYS
-    ):
-        earned.append(Badge.STREAK_7)
+    earned = [
+        badge
+        for badge, needed in _COUNT_BADGES_OF.get(entry.activity_type, ())
+        if state.count >= needed
+    ]
+    if entry.activity_type == ActivityType.CHECKIN:
+        streak = entry.attrs.get("streak") if isinstance(entry.attrs, Mapping) else None
+        if (
+            isinstance(streak, int)
+            and not isinstance(streak, bool)
+            and streak >= badges_rules.STREAK_BADGE_DAYS
+        ):
+            earned.append(Badge.STREAK_7)
     for badge in earned:
         award_badge(fold, entry.community_id, entry.member_id, badge, entry.occurred_at)
 

@@ -1,9 +1,10 @@
 """Posting a batch of activities to the ledger and every measure, in the caller's transaction."""
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -86,13 +87,7 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
             fold.scores[(community_id, member_id)] = ScoreState(
                 community_id, member_id, half_life_days=rules_of[community_id].half_life_days
             )
-    days = {
-        (activity.community_id, activity.activity_id): periods_rules.local_day(
-            activity.occurred_at.astimezone(UTC),
-            zones.get(activity.community_id) or periods_rules.zone(None),
-        ).isoformat()
-        for activity in fresh
-    }
+    days = local_days(fresh, zones)
     # Rules that depend on a member's other activities (cooldowns, caps) see them in time
     # order, ties by id, whatever order they were posted or batched in.
     fresh.sort(key=lambda activity: (activity.occurred_at, activity.activity_id))
@@ -156,6 +151,32 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
     await announce(uow, fold.milestones, segment_changes, now=now)
     await add_events(uow, [(event, None) for event in engagement_credited(credited_days, now)])
     return len(rows)
+
+
+# Every zone's offset from UTC is a whole number of quarter hours since 1970 (the local
+# midnights fall on UTC quarter hours), so one conversion serves a quarter hour of activities.
+QUARTER_HOUR = 900
+CACHED_FROM = 0  # the epoch: before it, some zones kept local mean time
+
+
+def local_days(
+    activities: Sequence[Activity], zones: Mapping[str, ZoneInfo]
+) -> dict[tuple[str, str], str]:
+    """Each activity's local day in its community's timezone, by (community, activity id)."""
+    default = periods_rules.zone(None)
+    found: dict[tuple[str, str], str] = {}
+    known: dict[tuple[ZoneInfo, int], str] = {}
+    for activity in activities:
+        zone = zones.get(activity.community_id) or default
+        instant = activity.occurred_at.timestamp()
+        key = (zone, int(instant // QUARTER_HOUR))
+        day = known.get(key) if instant >= CACHED_FROM else None
+        if day is None:
+            day = periods_rules.local_day(activity.occurred_at.astimezone(UTC), zone).isoformat()
+            if instant >= CACHED_FROM:
+                known[key] = day
+        found[(activity.community_id, activity.activity_id)] = day
+    return found
 
 
 async def _redecide_late(
