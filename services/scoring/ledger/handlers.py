@@ -53,16 +53,8 @@ LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
 # row for them (one row an event less). Joins (a tally), departures and erasures keep theirs.
 LEDGER_KEYED_EVENTS: frozenset[str] = frozenset(
     event_class.type
-    for event_class in (
-        ActivityRecorded,
-        ContentPublished,
-        ContentApproved,
-        RegistrationConfirmed,
-        AttendanceCheckedIn,
-        FeedbackSubmitted,
-        ChallengeCheckedIn,
-        PollVoted,
-    )
+    for event_class in LEDGER_EVENTS
+    if event_class not in {MemberJoined, MemberLeft, MemberRemoved, UserErased}
 )
 
 

@@ -332,10 +332,7 @@ def revise(
         score.engagement_key = engagement_rules.remove_from_key(
             score.engagement_key, -delta, entry.occurred_at, score.half_life_days
         )
-    scopes = (COMMUNITY_SCOPE,) if entry.tier_id is None else (COMMUNITY_SCOPE, entry.tier_id)
-    for period, start in period_starts(entry.local_day):
-        for scope in scopes:
-            fold.board_added[(community_id, period, start, scope, member_id)] += delta
+    post_to_boards(fold, community_id, member_id, entry.tier_id, entry.local_day, delta)
     return delta
 
 
@@ -372,7 +369,9 @@ def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
             score.engagement_key, credited, entry.occurred_at, score.half_life_days
         )
         _reach_level(fold, score, entry.occurred_at, announce=announce)
-        _post_to_boards(fold, entry)
+        post_to_boards(
+            fold, community_id, member_id, entry.tier_id, entry.local_day, entry.points_milli
+        )
 
     fold.daily_active.add((community_id, entry.local_day, member_id))
     fold.daily_counts[(community_id, entry.local_day, kind)] += 1
@@ -408,12 +407,20 @@ def _reach_level(fold: Fold, score: ScoreState, at: datetime, *, announce: bool)
         score.level = level
 
 
-def _post_to_boards(fold: Fold, entry: LedgerRow) -> None:
-    scopes = (COMMUNITY_SCOPE,) if entry.tier_id is None else (COMMUNITY_SCOPE, entry.tier_id)
+def post_to_boards(  # noqa: PLR0917 - a board row's key, then the points
+    fold: Fold,
+    community_id: str,
+    member_id: str,
+    tier_id: str | None,
+    local_day: str,
+    points_milli: int,
+) -> None:
+    """Points on the member's rows of every period's board, the community's and their tier's."""
+    scopes = (COMMUNITY_SCOPE,) if tier_id is None else (COMMUNITY_SCOPE, tier_id)
     added = fold.board_added
-    for period, start in period_starts(entry.local_day):
+    for period, start in period_starts(local_day):
         for scope in scopes:
-            added[(entry.community_id, period, start, scope, entry.member_id)] += entry.points_milli
+            added[(community_id, period, start, scope, member_id)] += points_milli
 
 
 @lru_cache(maxsize=4096)
