@@ -315,12 +315,7 @@ def revise(
             state.cooled_down += step
     score = fold.score(community_id, member_id)
     score.touched = True
-    score.score_milli += delta
-    score.added_score_milli += delta
-    score.points_milli += delta
-    score.added_points_milli += delta
-    score.level_milli += delta
-    score.added_level_milli += delta
+    _add_points(score, delta)
     # A retracted credit was never earned: the level is what the earned points reach, as
     # the replay (which sees only the final decisions) works it out.
     score.level = points_rules.level_for(score.level_milli)
@@ -359,12 +354,7 @@ def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
     if score.last_active_at is None or entry.occurred_at > score.last_active_at:
         score.last_active_at = entry.occurred_at
     if credited > 0:
-        score.score_milli += credited
-        score.added_score_milli += credited
-        score.points_milli += credited
-        score.added_points_milli += credited
-        score.level_milli += credited
-        score.added_level_milli += credited
+        _add_points(score, credited)
         score.engagement_key = engagement_rules.add_to_key(
             score.engagement_key, credited, entry.occurred_at, score.half_life_days
         )
@@ -384,6 +374,16 @@ _NEXT_LEVEL_MILLI = (
     *(threshold * points_rules.MILLI for threshold in points_rules.LEVEL_THRESHOLDS),
     float("inf"),
 )
+
+
+def _add_points(score: ScoreState, points_milli: int) -> None:
+    """Credited points (negative: taken back) on the score total, the points and the level's."""
+    score.score_milli += points_milli
+    score.added_score_milli += points_milli
+    score.points_milli += points_milli
+    score.added_points_milli += points_milli
+    score.level_milli += points_milli
+    score.added_level_milli += points_milli
 
 
 def _reach_level(fold: Fold, score: ScoreState, at: datetime, *, announce: bool) -> None:
