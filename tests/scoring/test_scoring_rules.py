@@ -35,6 +35,7 @@ from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
 from services.common.events.envelope import CloudEvent
 from services.common.membership.repository import change_membership
 from services.scoring.engagement import rules as engagement_rules
+from services.scoring.ledger import rules as ledger_rules
 from services.scoring.ledger.consumer import BatchInboxConsumer
 from services.scoring.ledger.handlers import LEDGER_CONSUMER, LEDGER_KEYED_EVENTS, apply_batch
 from services.scoring.periods import rules as periods_rules
@@ -43,6 +44,7 @@ from services.scoring.periods.service import close_period
 from services.scoring.points import rules as points_rules
 from services.scoring.replay import repository as replay_repository
 from services.scoring.replay import service as replay
+from services.scoring.scoring_rules import rules as scoring_rules
 from services.scoring.segments import rules as segments_rules
 from services.scoring.segments.rules import Segment
 from services.scoring.segments.service import sweep_segments
@@ -182,6 +184,44 @@ def test_the_engagement_key_orders_members_as_their_decayed_scores_at_any_time()
     assert engagement_rules.score_at(moved, at + timedelta(days=3), 3) < engagement_rules.score_at(
         keys["steady"], at + timedelta(days=3), 14
     )
+
+
+def test_a_late_arrival_is_decided_among_the_entries_around_it() -> None:
+    """`redecide`: a cap's day and a cooldown's neighbours, decided again in time order."""
+    rules = scoring_rules.Rules(
+        weights={}, cooldown_seconds={}, daily_cap={"reaction": 2}, half_life_days=14
+    )
+    day1 = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+    day2 = day1 + timedelta(hours=4)  # the next day, in UTC
+
+    def past(n: int, at: datetime, outcome: str) -> ledger_rules.PastEntry:
+        points = 500 if outcome == "credited" else 0
+        day = at.date().isoformat()
+        return ledger_rules.PastEntry(f"led{n}", f"a{n}", at, day, outcome, points, None)
+
+    posted = [
+        past(1, day1 + timedelta(minutes=10), "credited"),
+        past(2, day1 + timedelta(minutes=20), "credited"),
+        past(3, day1 + timedelta(minutes=30), "capped"),
+        past(4, day2, "credited"),
+    ]
+    late = ledger_rules.Activity("c", "a0", "m", "reaction", day1 + timedelta(minutes=15))
+    result = ledger_rules.redecide(posted, [(late, day1.date().isoformat())], rules, "reaction")
+    assert result.decisions == {"a0": (ledger_rules.Outcome.CREDITED, 500)}
+    # The late one takes the day's second credit: the entry at :20 is capped now, :30 stays so.
+    assert [(r.entry.activity_id, r.outcome, r.points_milli) for r in result.revisions] == [
+        ("a2", ledger_rules.Outcome.CAPPED, 0)
+    ]
+    # The state the next batch decides from: the latest credited day and its count.
+    assert (result.state.last_credited_at, result.state.cap_day, result.state.cap_day_count) == (
+        day2,
+        day2.date().isoformat(),
+        1,
+    )
+    key = engagement_rules.add_to_key(engagement_rules.NO_SCORE, 2000, day1, 14)
+    both = engagement_rules.add_to_key(key, 500, day2, 14)
+    assert math.isclose(engagement_rules.remove_from_key(both, 500, day2, 14), key)
+    assert engagement_rules.remove_from_key(key, 2000, day1, 14) == engagement_rules.NO_SCORE
 
 
 def test_segments_levels_and_periods() -> None:
