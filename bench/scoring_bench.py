@@ -125,10 +125,10 @@ ZIPF_TYPES = (
 
 
 def activity_envelope(
-    community_id: str, member: int, n: int, kind: str, occurred_at: datetime
+    community_id: str, member: int, activity_id: str, kind: str, occurred_at: datetime
 ) -> bytes:
     event = ActivityRecorded(
-        activity_id=f"b-{n}",
+        activity_id=activity_id,
         community_id=community_id,
         member_id=f"m-{member}",
         activity_type=kind,
@@ -173,7 +173,9 @@ def bench_messages(count: int, workload: str) -> Iterator[tuple[bytes, bytes]]:
             kind = TYPES[n % len(TYPES)]
         community = f"cmty_bench{member % CONSUME_COMMUNITIES}"
         at = day + timedelta(seconds=n * step + 2 * rng.random())
-        yield community.encode(), activity_envelope(community, member, n, kind, at)
+        # Ids of their own per workload: two workloads may share one database (PostgreSQL).
+        activity_id = f"{workload}-{n}"
+        yield community.encode(), activity_envelope(community, member, activity_id, kind, at)
 
 
 async def produce(bootstrap: str, topic: str, count: int, workload: str) -> None:
