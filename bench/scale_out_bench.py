@@ -4,8 +4,8 @@
 For each instance count: a fresh embedded broker and a fresh PostgreSQL database; the scoring
 instances (separate processes, the real service with its ledger consumer) start and settle into
 the `scoring.ledger` group on the 6-partition topic; then the same `activity.recorded` messages
-(50 communities, so every partition has work) are produced and the clock runs until the inbox
-holds every one of them.
+(50 communities, so every partition has work; a workload of bench/scoring_bench.py) are
+produced and the clock runs until the ledger holds every one of them.
 
     .venv/bin/python bench/scale_out_bench.py [--events 20000] [--instances 1,2]
         [--postgres postgresql://postgres@127.0.0.1:5432/postgres]
@@ -30,7 +30,7 @@ import asyncpg  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
 from bench.common import INTERNAL_SECRET, reporting_failures, stop_on_signals  # noqa: E402
-from bench.scoring_bench import produce  # noqa: E402
+from bench.scoring_bench import WORKLOADS, produce  # noqa: E402
 from devstack.broker import EmbeddedBroker  # noqa: E402
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http  # noqa: E402
 from services.common.components import SERVICES  # noqa: E402
@@ -47,7 +47,8 @@ async def applied(database_url: str) -> int:
     try:
         async with engine.connect() as connection:
             count = await connection.scalar(
-                text("SELECT count(*) FROM inbox_event WHERE consumer = 'scoring.ledger'")
+                # The ledger, not the inbox: activities take no inbox row (ledger/handlers.py).
+                text("SELECT count(*) FROM ledger_entry")
             )
     finally:
         await engine.dispose()
@@ -55,7 +56,7 @@ async def applied(database_url: str) -> int:
 
 
 async def run_once(
-    instances: int, events: int, admin_dsn: str, workdir: Path
+    instances: int, events: int, admin_dsn: str, workdir: Path, workload: str
 ) -> tuple[float, float]:
     """Seconds to produce, and events/s from the first message produced to the last applied."""
     name = f"huoli_bench_{uuid.uuid4().hex[:10]}"
@@ -92,7 +93,7 @@ async def run_once(
                 )
             await asyncio.sleep(SETTLE_SECONDS)
             started = time.perf_counter()
-            await produce(broker.bootstrap_servers, TOPIC, events, communities=50)
+            await produce(broker.bootstrap_servers, TOPIC, events, workload)
             produced = time.perf_counter() - started
             while True:
                 if await applied(database_url) >= events:
@@ -108,22 +109,30 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=20_000)
     parser.add_argument("--instances", default="1,2")
+    parser.add_argument("--workload", choices=WORKLOADS, default="zipf")
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     options = parser.parse_args()
     stop_on_signals()
     print(f"python {platform.python_version()} on {platform.machine()}, {os.cpu_count()} CPUs")
-    print(f"{options.events} activity.recorded over 50 communities, 6 partitions, PostgreSQL")
+    print(
+        f"{options.events} activity.recorded ({options.workload}) over 50 communities,"
+        " 6 partitions, PostgreSQL"
+    )
+    rates: list[float] = []
     with tempfile.TemporaryDirectory(prefix="scale-out-bench-") as tmp:
         workdir = Path(tmp)
         with reporting_failures(workdir / "processes.log"):
             for instances in (int(n) for n in options.instances.split(",")):
                 produced, rate = asyncio.run(
-                    run_once(instances, options.events, options.postgres, workdir)
+                    run_once(instances, options.events, options.postgres, workdir, options.workload)
                 )
+                rates.append(rate)
                 print(
                     f"  {instances} scoring instance(s): {rate:>8,.0f} events/s applied "
                     f"(producing took {produced:.1f} s of it)"
                 )
+            if len(rates) == 2:
+                print(f"  scale-out {rates[1] / rates[0]:.2f}x  (target ≥ 1.7x)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The SQLite floor under the ledger consumer: what the same events cost with no framework.
 
-Writes the rows the ledger consumer writes for each batch of 1,000 events (inbox, ledger,
-member score, type stat, the four period boards, daily actives and type counts) into the
+Writes the rows the ledger consumer writes for each batch of 1,000 events (ledger, member
+score, type stat, the four period boards, daily actives and type counts, and one
+`engagement.credited` outbox row per community; `activity.recorded` takes no inbox row) into the
 service's migrated schema, with the service's pragmas, one transaction per batch, from
 plain `json.loads` and tuples through sqlite3's `executemany`: no asyncio, no SQLAlchemy, no
 pydantic, no rules beyond the default weights. The keyed lookups a batch needs first
@@ -11,6 +12,7 @@ per-statement split shows where the floor itself goes.
 
 import json
 import sqlite3
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Sequence
@@ -19,16 +21,21 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from services.scoring.leaderboards.rules import COMMUNITY_SCOPE
-from services.scoring.ledger.repository import BOARD_KEY, SCORE_COLUMNS, TYPE_COLUMNS
+from services.scoring.ledger.consumer import CHECKPOINT_SECONDS, SQLITE_CHECKPOINT_PAGES
+from services.scoring.ledger.repository import (
+    BOARD_KEY,
+    SCORE_COLUMNS,
+    TYPE_COLUMNS,
+    checkpoint_sqlite,
+)
 from services.scoring.ledger.rules import LedgerRow, period_starts
 from services.scoring.scoring_rules import rules as scoring_rules
 
 BATCH = 1000
-CONSUMER = "scoring.ledger"
 # The columns in the service's own order (the ledger row's fields, the keyed loads' columns),
 # so the floor writes what the consumer writes.
 UPSERTS = {
-    "inbox_event": (("consumer", "event_id", "event_type", "processed_at"), ""),
+    "outbox_event": (("event_id", "topic", "message_key", "payload", "created_at"), ""),
     "ledger_entry": (tuple(field.name for field in fields(LedgerRow)), ""),
     "member_score": (
         ("community_id", "member_id", *SCORE_COLUMNS),
@@ -60,6 +67,7 @@ UPSERTS = {
 
 class Floor(NamedTuple):
     per_second: float
+    per_cpu_second: float  # this process's CPU time, its checkpoint thread's included
     python_us: float  # per event: decoding and building the rows
     statement_us: dict[str, float]  # per event, by table (and "lookups", "commit")
     rows_per_event: dict[str, float]
@@ -81,12 +89,13 @@ def _lookup(table: str, width: int, count: int) -> str:
 
 def _rows(messages: Sequence[bytes], seq: int, recorded: str) -> dict[str, list[tuple[Any, ...]]]:
     """The batch's rows, as the consumer would write them for first-time members."""
-    ledger, inbox = [], []
+    ledger: list[tuple[Any, ...]] = []
     scores: dict[tuple[str, str], list[Any]] = {}
     types: dict[tuple[str, str, str], tuple[Any, ...]] = {}
     boards: dict[tuple[str, ...], int] = defaultdict(int)
     daily: set[tuple[str, str, str]] = set()
     counts: dict[tuple[str, str, str], int] = defaultdict(int)
+    days: dict[str, dict[tuple[str, str], list[Any]]] = {}
     for message in messages:
         envelope = json.loads(message)
         data = envelope["data"]
@@ -95,7 +104,10 @@ def _rows(messages: Sequence[bytes], seq: int, recorded: str) -> dict[str, list[
         occurred = data["occurred_at"].replace("T", " ")[:26]
         day = occurred[:10]
         points = scoring_rules.DEFAULT_RULES.weight_milli(kind)
-        inbox.append((CONSUMER, envelope["id"], envelope["type"], recorded))
+        credited = days.setdefault(community, {}).setdefault((member, day), [0, 0, occurred])
+        credited[0] += points
+        credited[1] += 1
+        credited[2] = max(credited[2], occurred)
         entry: tuple[Any, ...] = (f"led{seq:020d}", data["activity_id"], community, member)
         entry += (kind, points, occurred, recorded, None, None, "{}", seq, "credited", 14.0)
         ledger.append((*entry, None, day))
@@ -123,8 +135,36 @@ def _rows(messages: Sequence[bytes], seq: int, recorded: str) -> dict[str, list[
             boards[(community, period, start, COMMUNITY_SCOPE, member)] += points
         daily.add((community, day, member))
         counts[(community, day, kind)] += 1
+    outbox = [
+        (
+            f"floor-{seq}-{community}",
+            "huoli.scoring",
+            community,
+            json.dumps(
+                {
+                    "type": "engagement.credited",
+                    "data": {
+                        "community_id": community,
+                        "credited": [
+                            {
+                                "member_id": member,
+                                "day": day,
+                                "points": points / 1000,
+                                "activities": activities,
+                                "last_activity_at": last,
+                            }
+                            for (member, day), (points, activities, last) in sorted(lines.items())
+                        ],
+                        "credited_at": recorded,
+                    },
+                }
+            ),
+            recorded,
+        )
+        for community, lines in sorted(days.items())
+    ]
     return {
-        "inbox_event": inbox,
+        "outbox_event": outbox,
         "ledger_entry": ledger,
         "member_score": [tuple(row) for _, row in sorted(scores.items())],
         "member_type_stat": [row for _, row in sorted(types.items())],
@@ -141,13 +181,22 @@ def sqlite_floor(path: Path, messages: Sequence[bytes]) -> Floor:
         "journal_mode=WAL",
         "synchronous=NORMAL",
         "cache_size=-65536",
-        "wal_autocheckpoint=16000",
+        f"wal_autocheckpoint={SQLITE_CHECKPOINT_PAGES}",
     ):
         db.execute(f"PRAGMA {pragma}")
+    # Checkpoints beside the batches, as the consumer takes them (`BatchInboxConsumer`).
+    stop = threading.Event()
+
+    def checkpoints() -> None:
+        while not stop.wait(CHECKPOINT_SECONDS):
+            checkpoint_sqlite(str(path))
+
+    checkpointer = threading.Thread(target=checkpoints, daemon=True)
+    checkpointer.start()
     spent: dict[str, float] = defaultdict(float)
     written: dict[str, int] = defaultdict(int)
     python = 0.0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for start in range(0, len(messages), BATCH):
         built = time.perf_counter()
         rows = _rows(messages[start : start + BATCH], start, "2026-12-03 12:00:00.000000")
@@ -170,10 +219,14 @@ def sqlite_floor(path: Path, messages: Sequence[bytes]) -> Floor:
         db.execute("COMMIT")
         spent["commit"] += time.perf_counter() - began
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    stop.set()
+    checkpointer.join()
     db.close()
     count = len(messages)
     return Floor(
         per_second=count / elapsed,
+        per_cpu_second=count / cpu,
         python_us=python / count * 1e6,
         statement_us={name: seconds / count * 1e6 for name, seconds in spent.items()},
         rows_per_event={name: rows / count for name, rows in written.items()},

@@ -47,6 +47,14 @@ class LedgerEntry(ScoringTable, table=True):
         Index("ix_ledger_entry_community_seq", "community_id", "seq"),
         # Each batch numbers its entries after max(seq): an index lookup, not a scan.
         Index("ix_ledger_entry_seq", "seq"),
+        # A late arrival is decided among its member's entries of its type around its time.
+        Index(
+            "ix_ledger_entry_member_type_time",
+            "community_id",
+            "member_id",
+            "activity_type",
+            "occurred_at",
+        ),
         UniqueConstraint("community_id", "activity_id"),
     )
 

@@ -35,13 +35,16 @@ from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
 from services.common.events.envelope import CloudEvent
 from services.common.membership.repository import change_membership
 from services.scoring.engagement import rules as engagement_rules
-from services.scoring.ledger.handlers import apply_batch
+from services.scoring.ledger import rules as ledger_rules
+from services.scoring.ledger.consumer import BatchInboxConsumer
+from services.scoring.ledger.handlers import LEDGER_CONSUMER, LEDGER_KEYED_EVENTS, apply_batch
 from services.scoring.periods import rules as periods_rules
 from services.scoring.periods.rules import Period
 from services.scoring.periods.service import close_period
 from services.scoring.points import rules as points_rules
 from services.scoring.replay import repository as replay_repository
 from services.scoring.replay import service as replay
+from services.scoring.scoring_rules import rules as scoring_rules
 from services.scoring.segments import rules as segments_rules
 from services.scoring.segments.rules import Segment
 from services.scoring.segments.service import sweep_segments
@@ -181,6 +184,44 @@ def test_the_engagement_key_orders_members_as_their_decayed_scores_at_any_time()
     assert engagement_rules.score_at(moved, at + timedelta(days=3), 3) < engagement_rules.score_at(
         keys["steady"], at + timedelta(days=3), 14
     )
+
+
+def test_a_late_arrival_is_decided_among_the_entries_around_it() -> None:
+    """`redecide`: a cap's day and a cooldown's neighbours, decided again in time order."""
+    rules = scoring_rules.Rules(
+        weights={}, cooldown_seconds={}, daily_cap={"reaction": 2}, half_life_days=14
+    )
+    day1 = datetime(2026, 3, 1, 22, 0, tzinfo=UTC)
+    day2 = day1 + timedelta(hours=4)  # the next day, in UTC
+
+    def past(n: int, at: datetime, outcome: str) -> ledger_rules.PastEntry:
+        points = 500 if outcome == "credited" else 0
+        day = at.date().isoformat()
+        return ledger_rules.PastEntry(f"led{n}", f"a{n}", at, day, outcome, points, None)
+
+    posted = [
+        past(1, day1 + timedelta(minutes=10), "credited"),
+        past(2, day1 + timedelta(minutes=20), "credited"),
+        past(3, day1 + timedelta(minutes=30), "capped"),
+        past(4, day2, "credited"),
+    ]
+    late = ledger_rules.Activity("c", "a0", "m", "reaction", day1 + timedelta(minutes=15))
+    result = ledger_rules.redecide(posted, [(late, day1.date().isoformat())], rules, "reaction")
+    assert result.decisions == {"a0": (ledger_rules.Outcome.CREDITED, 500)}
+    # The late one takes the day's second credit: the entry at :20 is capped now, :30 stays so.
+    assert [(r.entry.activity_id, r.outcome, r.points_milli) for r in result.revisions] == [
+        ("a2", ledger_rules.Outcome.CAPPED, 0)
+    ]
+    # The state the next batch decides from: the latest credited day and its count.
+    assert (result.state.last_credited_at, result.state.cap_day, result.state.cap_day_count) == (
+        day2,
+        day2.date().isoformat(),
+        1,
+    )
+    key = engagement_rules.add_to_key(engagement_rules.NO_SCORE, 2000, day1, 14)
+    both = engagement_rules.add_to_key(key, 500, day2, 14)
+    assert math.isclose(engagement_rules.remove_from_key(both, 500, day2, 14), key)
+    assert engagement_rules.remove_from_key(key, 2000, day1, 14) == engagement_rules.NO_SCORE
 
 
 def test_segments_levels_and_periods() -> None:
@@ -400,6 +441,141 @@ async def test_rules_apply_from_then_on_with_cooldowns_and_daily_caps(
     assert ["body", "weights", "teleport", "[key]"] in [
         error["loc"] for error in assert_problem(unknown, 422)["errors"]
     ]
+
+
+async def test_the_same_activities_earn_the_same_whatever_their_ids_and_batches(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """Cooldowns and caps see a member's activities in time order (ties by id): ids in any
+    order, one batch or many, early or late, the breakdown is the same (issue 20)."""
+    users = ("p", "q", "one", "rev", "mix")
+    cid = await community(*users)
+    rules = {"cooldown_seconds": {"message": 60}, "daily_cap": {"reaction": 2}}
+    saved = await api.put(f"/v1/communities/{cid}/scoring-rules", json=rules, headers=actor(OWNER))
+    assert saved.status_code == 200, saved.text
+    base = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
+    if base > datetime.now(UTC) - timedelta(minutes=5):
+        base -= timedelta(days=1)
+
+    def at(seconds: int) -> datetime:
+        return base + timedelta(seconds=seconds)
+
+    def activity(member: str, activity_id: str, kind: str, seconds: int) -> ActivityRecorded:
+        return ActivityRecorded(
+            activity_id=activity_id,
+            community_id=cid,
+            member_id=f"m-{member}",
+            activity_type=kind,
+            occurred_at=at(seconds),
+        )
+
+    # The issue's case: ids in time order for P, not for Q, one batch each.
+    await apply(*(activity("p", f"p-{n}", "message", s) for n, s in ((1, 0), (2, 40), (3, 70))))
+    await apply(*(activity("q", f"q-{n}", "message", s) for n, s in ((3, 0), (1, 40), (2, 70))))
+    for member in ("m-p", "m-q"):
+        assert breakdown(await engagement(api, cid, member)) == {"message": (3, 2.0, 0, 1)}
+
+    timeline = [("message", s) for s in (0, 40, 70, 100, 130)] + [
+        ("reaction", s) for s in (1, 2, 3)
+    ]
+    expected = {"message": (5, 3.0, 0, 2), "reaction": (3, 1.0, 1, 0)}
+
+    def posts(member: str, ids: list[str]) -> list[ActivityRecorded]:
+        return [
+            activity(member, f"{member}-{ids[n]}", kind, s) for n, (kind, s) in enumerate(timeline)
+        ]
+
+    # One batch, ids against time order.
+    await apply(*posts("one", [f"{9 - n}" for n in range(len(timeline))]))
+    # One activity a batch, latest first: every one after the first arrives late.
+    for item in reversed(posts("rev", [f"{n}" for n in range(len(timeline))])):
+        await apply(item)
+    # Mixed batches, shuffled ids: the later half first.
+    mixed = posts("mix", ["c", "a", "h", "b", "g", "d", "f", "e"])
+    await apply(mixed[3], mixed[4], mixed[7])
+    await apply(mixed[0], mixed[6])
+    await apply(mixed[5], mixed[1], mixed[2])
+    bodies = {member: await engagement(api, cid, f"m-{member}") for member in users[2:]}
+    for member, body in bodies.items():
+        assert breakdown(body) == expected, member
+        assert body["points"] == 4.0, member
+    board = await api.get(
+        f"/v1/communities/{cid}/leaderboard?period=all&limit=10", headers=actor("reader")
+    )
+    scores = {item["member_id"]: item["score"] for item in board.json()["items"]}
+    assert {scores[f"m-{member}"] for member in users[2:]} == {4.0}
+
+    # What `engagement.credited` announced adds up to each member's points and activities.
+    totals: dict[str, list[float]] = {}
+    for event in await outbox_events("engagement.credited"):
+        if event["community_id"] != cid:
+            continue
+        for line in event["credited"]:
+            total = totals.setdefault(line["member_id"], [0.0, 0])
+            total[0] += line["points"]
+            total[1] += line["activities"]
+            assert line["day"] == base.date().isoformat()
+    assert totals["m-p"] == totals["m-q"] == [2.0, 3]
+    for member in users[2:]:
+        assert totals[f"m-{member}"] == [4.0, 8], member
+
+    runtime = app().state.runtime
+    async with runtime.sessions() as session:
+        stored = await replay_repository.stored_snapshot(session, cid)
+        rebuilt = replay.fold_snapshot(await replay.rebuild_community(session, cid))
+    assert replay.differences(stored, rebuilt) == []
+
+
+async def test_a_redelivered_batch_changes_nothing_with_inbox_rows_only_for_joins(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """A crash between the database commit and the offsets' redelivers the batch: activities
+    (no inbox row: the ledger's unique key skips them) and joins (inbox) count once."""
+    cid = await community("rd")
+    now = datetime.now(UTC)
+    joined = MemberJoined(
+        community_id=cid,
+        member_id="m-rd2",
+        user_id="rd2",
+        display_name="Rd2",
+        status="active",
+        role="member",
+        invited_by="m-rd",
+        joined_at=now,
+    )
+    events: list[DomainEvent] = [
+        recorded(cid, "m-rd", "message", now - timedelta(minutes=5)),
+        recorded(cid, "m-rd", "share", now - timedelta(minutes=4)),
+        joined,
+    ]
+    decoded = [(None, envelope(event), event) for event in events]
+    runtime = app().state.runtime
+    consumer = BatchInboxConsumer(
+        spec=LEDGER_CONSUMER,
+        batch_handler=apply_batch,
+        sessions=runtime.sessions,
+        outbox=runtime.outbox,
+        tables=messaging,
+        kafka=runtime.kafka,
+        keyed_types=LEDGER_KEYED_EVENTS,
+    )
+    for _ in range(2):
+        await consumer._apply_batch(decoded)
+    body = await engagement(api, cid, "m-rd")
+    assert breakdown(body) == {
+        "message": (1, 1.0, 0, 0),
+        "share": (1, 3.0, 0, 0),
+        "invite_accepted": (1, 15.0, 0, 0),
+    }
+    async with runtime.read_sessions() as session:
+        inbox = messaging.inbox
+        ids = {str(item[1].id): item[2].type for item in decoded}
+        rows = (
+            await session.execute(select(inbox.c.event_id).where(inbox.c.event_id.in_(list(ids))))
+        ).scalars()
+        assert {ids[event_id] for event_id in rows} == {"member.joined"}
+    credited = [e for e in await outbox_events("engagement.credited") if e["community_id"] == cid]
+    assert len(credited) == 1, "the second pass credits nothing and announces nothing"
 
 
 # --- points and levels -------------------------------------------------------------------------

@@ -46,6 +46,21 @@ def add_to_key(
     return high + math.log2(1.0 + 2.0 ** (low - high))
 
 
+def remove_from_key(
+    key: float, weight_milli: int, occurred_at: datetime, half_life_days: float
+) -> float:
+    """The key without an activity worth `weight_milli` it was given (a credit a late arrival
+    retracted); NO_SCORE when nothing measurable is left."""
+    if weight_milli <= 0 or key <= NO_SCORE:
+        return key
+    term = math.log2(weight_milli / MILLI) + _half_lives_since_epoch(occurred_at, half_life_days)
+    rest = 1.0 - 2.0 ** (term - key)
+    # What is left below a millionth of the key's score is rounding from the credit itself.
+    if rest <= 1e-9:
+        return NO_SCORE
+    return key + math.log2(rest)
+
+
 def score_at(key: float, moment: datetime, half_life_days: float) -> float:
     """The decayed score at `moment`."""
     if key <= NO_SCORE:

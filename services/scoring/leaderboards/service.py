@@ -51,8 +51,12 @@ async def get_leaderboard(
         )
         for position, row in enumerate(rows, start=1)
     ]
-    own: Standing | None = None
-    if viewer_member_id is not None:
+    # A viewer in the top is placed by it (board order is rank order), and a top shorter than
+    # `limit` holds everyone with points: two statements fewer either way.
+    own: Standing | None = next(
+        (item for item in items if item.member_id == viewer_member_id), None
+    )
+    if viewer_member_id is not None and own is None and len(items) == limit:
         standing = await repository.board_standing(session, member_id=viewer_member_id, **board)
         if standing is not None and standing.score_milli > 0:
             rank = await repository.board_rank(

@@ -5,8 +5,9 @@ hundred events a second. This one runs on the same `ConsumerLoop` (connection, p
 lag) and `EventReader` (decoding, dead-lettering). It takes everything `getmany` returned,
 records the new event ids in the inbox with one multi-row insert, posts all their activities
 with set-based upserts, commits once, and only then commits the offsets. A crash between the two
-commits redelivers the batch; the inbox (and the ledger's unique activity ids under it) make the
-second pass change nothing.
+commits redelivers the batch; the inbox (for the events the handler's own keys do not make
+idempotent: the ledger's unique activity ids do for activities) makes the second pass change
+nothing.
 
 A batch that fails is retried; if it keeps failing, its events are applied one per
 transaction so that only the one that cannot be applied goes to the dead-letter topic.
@@ -40,7 +41,12 @@ MAX_BATCH_RECORDS = 1000
 MAX_BATCH_RECORDS_POSTGRESQL = 2000
 BATCH_ATTEMPTS = 3
 SQLITE_CACHE_KIB = 64 * 1024
-SQLITE_CHECKPOINT_PAGES = 16_000  # 64 MB of WAL at 4 KiB pages
+# Checkpoints run beside the batches (`_checkpoints`): copying the WAL's pages back into the
+# database took about a third of a batch's commit when the commit that crossed SQLite's
+# threshold did it. The batches' own connection checkpoints only if those fall far behind
+# (256 MB of WAL at 4 KiB pages), which bounds the WAL.
+SQLITE_CHECKPOINT_PAGES = 64_000
+CHECKPOINT_SECONDS = 0.5
 
 # A batch allocates some 100 objects per event (envelopes, rows, parameters), nearly all freed
 # by reference counting. At CPython's default thresholds (700, 10, 10) that still sets off
@@ -89,8 +95,11 @@ class BatchInboxConsumer:
         kafka: KafkaLink,
         stopping: asyncio.Event | None = None,
         on_started: Callable[[], None] | None = None,
+        keyed_types: frozenset[str] = frozenset(),
     ) -> None:
         self.group_id = spec.group_id
+        # Event types the batch handler applies idempotently by its own keys: no inbox row.
+        self.keyed_types = keyed_types
         self.batch_handler = batch_handler
         self.sessions = sessions
         self.outbox = outbox
@@ -106,11 +115,12 @@ class BatchInboxConsumer:
             if on_started is not None:
                 on_started()
 
+        self.stopping = stopping or asyncio.Event()
         self.loop = ConsumerLoop(
             group_id=spec.group_id,
             topics=spec.topics,
             kafka=kafka,
-            stopping=stopping or asyncio.Event(),
+            stopping=self.stopping,
             apply=self.process_batch,
             max_records=self.batch_records(),
             poll_timeout_ms=200,
@@ -119,12 +129,43 @@ class BatchInboxConsumer:
 
     def batch_records(self) -> int:
         """The most records one batch takes, by what a batch locks on this database."""
+        if self.dialect_name() == "postgresql":
+            return MAX_BATCH_RECORDS_POSTGRESQL
+        return MAX_BATCH_RECORDS
+
+    def dialect_name(self) -> str | None:
         bind = self.sessions.kw.get("bind")
-        dialect = getattr(getattr(bind, "dialect", None), "name", None)
-        return MAX_BATCH_RECORDS_POSTGRESQL if dialect == "postgresql" else MAX_BATCH_RECORDS
+        name: str | None = getattr(getattr(bind, "dialect", None), "name", None)
+        return name
 
     async def run(self) -> None:
-        await self.loop.run()
+        bind = self.sessions.kw.get("bind")
+        database = getattr(getattr(bind, "url", None), "database", None)
+        if self.dialect_name() != "sqlite" or not database or database == ":memory:":
+            await self.loop.run()
+            return
+        checkpoints = asyncio.create_task(self._checkpoints(database))
+        try:
+            await self.loop.run()
+        finally:
+            checkpoints.cancel()
+            await asyncio.gather(checkpoints, return_exceptions=True)
+
+    async def _checkpoints(self, database: str) -> None:
+        """SQLite: copy the WAL back into the database from a connection of its own, in a
+        thread, off the batches' commit path (a passive checkpoint never blocks the writer;
+        the engine's one writing connection would have queued it behind the batches)."""
+        while not self.stopping.is_set():
+            try:
+                await asyncio.wait_for(self.stopping.wait(), CHECKPOINT_SECONDS)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await asyncio.to_thread(batches.checkpoint_sqlite, database)
+            except Exception as exc:
+                # Not fatal: the batches' own checkpoint threshold still bounds the WAL.
+                logger.warning("consumer %s: checkpoint failed: %r", self.group_id, exc)
 
     async def process_batch(self, records: Sequence[ConsumerRecord[bytes, bytes]]) -> None:
         decoded = await self.reader.handled(records)
@@ -157,7 +198,8 @@ class BatchInboxConsumer:
                 # A batch touches thousands of index pages (ledger, boards, scores); SQLite's
                 # default 2 MB page cache re-reads them from the OS every batch, and its
                 # default checkpoint (every 1,000 WAL pages) copies the same hot pages back
-                # into the database after nearly every batch. Per connection, so set on
+                # into the database after nearly every batch (`_checkpoints` does that
+                # beside the batches). Per connection, so set on
                 # whichever one this batch got (a no-op when already set).
                 await connection.exec_driver_sql(f"PRAGMA cache_size = -{SQLITE_CACHE_KIB}")
                 await connection.exec_driver_sql(
@@ -169,13 +211,20 @@ class BatchInboxConsumer:
         failpoint(f"{self.group_id}.after_db_commit")
 
     async def _claim(self, session: AsyncSession, decoded: Sequence[Decoded]) -> list[Decoded]:
-        """Record the batch's new event ids in the inbox; the events not seen before."""
+        """Record the batch's new event ids in the inbox; the events not seen before. Events of
+        the `keyed_types` skip the inbox (each is taken once a batch; a redelivered one is
+        passed on and the handler's keys make it change nothing)."""
         inbox = self.inbox
-        keys = [(self.group_id, envelope.id) for _, envelope, _ in decoded]
-        rows_seen = await batches.select_keyed(
-            session, inbox, ("consumer", "event_id"), keys, columns=("event_id",)
-        )
-        seen: set[str] = {row[0] for row in rows_seen}
+        keyed = self.keyed_types
+        keys = [
+            (self.group_id, envelope.id) for _, envelope, _ in decoded if envelope.type not in keyed
+        ]
+        seen: set[str] = set()
+        if keys:
+            rows_seen = await batches.select_keyed(
+                session, inbox, ("consumer", "event_id"), keys, columns=("event_id",)
+            )
+            seen = {row[0] for row in rows_seen}
         fresh: list[Decoded] = []
         now = utc_now()
         rows = []
@@ -185,6 +234,8 @@ class BatchInboxConsumer:
                 continue
             seen.add(envelope.id)
             fresh.append(item)
+            if envelope.type in keyed:
+                continue
             rows.append(
                 {
                     "consumer": self.group_id,
@@ -194,7 +245,8 @@ class BatchInboxConsumer:
                 }
             )
         # Conflicts are impossible while this consumer owns the partitions; should a rebalance
-        # let two apply one batch, the second's insert fails and its transaction rolls back.
+        # let two apply one batch, the second's insert (here, or the ledger's for keyed
+        # events) fails and its transaction rolls back.
         await batches.insert_rows(session, inbox, rows)
         return fresh
 

@@ -48,6 +48,16 @@ LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
 )
 
 
+# Events whose whole effect is the activities they map to: the ledger's unique (community,
+# activity id) already makes a redelivery of them post nothing, so the consumer records no inbox
+# row for them (one row an event less). Joins (a tally), departures and erasures keep theirs.
+LEDGER_KEYED_EVENTS: frozenset[str] = frozenset(
+    event_class.type
+    for event_class in LEDGER_EVENTS
+    if event_class not in {MemberJoined, MemberLeft, MemberRemoved, UserErased}
+)
+
+
 async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainEvent]]) -> None:
     """Apply a batch of events: their activities in one posting, then joins, departures and
     erasures (in the batch's order)."""

@@ -3,18 +3,20 @@ write it back in a few multi-row upserts, whatever the batch's size.
 Also the bulk helpers every scoring repository writes with (upsert, insert_rows, select_keyed).
 """
 
+import sqlite3
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
 from itertools import chain
 from operator import itemgetter
 from typing import Any, TypeVar
 
-from sqlalchemy import JSON, Table, func, insert, select
+from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.leaderboards import rules as leaderboards_rules
 from services.scoring.leaderboards.rules import COMMUNITY_SCOPE, BoardKey
-from services.scoring.ledger.rules import Fold, LedgerRow, ScoreState, TypeState
+from services.scoring.ledger.rules import Fold, LedgerRow, PastEntry, ScoreState, TypeState
 from services.scoring.periods import rules as periods_rules
 from services.scoring.scoring_rules import rules as scoring_rules
 from services.scoring.tables import (
@@ -448,6 +450,62 @@ async def load_badges(
         columns=("community_id", "member_id", "badge"),
     )
     return {(row[0], row[1], row[2]) for row in rows}
+
+
+async def entries_since(
+    session: AsyncSession, since: Mapping[tuple[str, str, str], datetime]
+) -> dict[tuple[str, str, str], list[PastEntry]]:
+    """Each (community, member, type)'s posted entries from an instant on: what a late
+    arrival is decided among. Rare (a late arrival of a type with a cooldown or cap), so one
+    range probe of the member-type-time index per key."""
+    ledger = ledger_table
+    found: dict[tuple[str, str, str], list[PastEntry]] = {}
+    for (community_id, member_id, activity_type), start in sorted(since.items()):
+        query = select(
+            ledger.c.id,
+            ledger.c.activity_id,
+            ledger.c.occurred_at,
+            ledger.c.local_day,
+            ledger.c.outcome,
+            ledger.c.points_milli,
+            ledger.c.tier_id,
+        ).where(
+            ledger.c.community_id == community_id,
+            ledger.c.member_id == member_id,
+            ledger.c.activity_type == activity_type,
+            ledger.c.occurred_at >= start,
+        )
+        found[(community_id, member_id, activity_type)] = [
+            PastEntry(*row) for row in await session.execute(query)
+        ]
+    return found
+
+
+async def revise_entries(session: AsyncSession, revised: Sequence[tuple[str, str, int]]) -> None:
+    """Record changed decisions (entry id, outcome, points) on the ledger's entries."""
+    if not revised:
+        return
+    statement = (
+        update(ledger_table)
+        .where(ledger_table.c.id == bindparam("entry_id"))
+        .values(outcome=bindparam("new_outcome"), points_milli=bindparam("new_points"))
+    )
+    await session.execute(
+        statement,
+        [
+            {"entry_id": entry_id, "new_outcome": outcome, "new_points": points}
+            for entry_id, outcome, points in revised
+        ],
+    )
+
+
+def checkpoint_sqlite(database: str) -> None:
+    """A passive WAL checkpoint of the SQLite database file, on a connection of its own."""
+    connection = sqlite3.connect(database, timeout=5)
+    try:
+        connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    finally:
+        connection.close()
 
 
 async def last_seq(session: AsyncSession) -> int:

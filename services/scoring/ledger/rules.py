@@ -6,7 +6,7 @@ replay of the ledger in its order reproduces every score exactly.
 """
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -170,18 +170,165 @@ def decide(
     fold: Fold, activity: Activity, community_rules: scoring_rules.Rules, local_day: str
 ) -> tuple[Outcome, int]:
     """What the community's rules make of an activity: credited (with its weight), or refused
-    by a cooldown or the daily cap (worth nothing, but counted in the breakdown)."""
+    by a cooldown or the daily cap (worth nothing, but counted in the breakdown). Right only
+    when the member's earlier activities of the type were decided first: the caller folds a
+    batch in time order and re-decides what a late arrival lands among (`redecide`)."""
     state = fold.type_state(activity.community_id, activity.member_id, activity.activity_type)
-    cooldown = community_rules.cooldown(activity.activity_type)
+    return decide_on(
+        state, activity.activity_type, activity.occurred_at, community_rules, local_day
+    )
+
+
+def decide_on(
+    state: "TypeState",
+    activity_type: str,
+    occurred_at: datetime,
+    community_rules: scoring_rules.Rules,
+    local_day: str,
+) -> tuple[Outcome, int]:
+    cooldown = community_rules.cooldown(activity_type)
     if cooldown > 0 and state.last_credited_at is not None:
-        # Out-of-order arrivals count too: the gap either way is what matters.
-        gap = abs((activity.occurred_at - state.last_credited_at).total_seconds())
+        gap = abs((occurred_at - state.last_credited_at).total_seconds())
         if gap < cooldown:
             return Outcome.COOLED_DOWN, 0
-    cap = community_rules.cap(activity.activity_type)
+    cap = community_rules.cap(activity_type)
     if cap is not None and state.cap_day == local_day and state.cap_day_count >= cap:
         return Outcome.CAPPED, 0
-    return Outcome.CREDITED, community_rules.weight_milli(activity.activity_type)
+    return Outcome.CREDITED, community_rules.weight_milli(activity_type)
+
+
+def credit_in_type(state: "TypeState", occurred_at: datetime, local_day: str) -> None:
+    """A credited entry's mark on what the rules look at: the last credited instant, and the
+    credits on the latest local day with any (the day only moves forward, so the state is the
+    same whatever order the entries are folded in, as the replay folds them)."""
+    if state.last_credited_at is None or occurred_at > state.last_credited_at:
+        state.last_credited_at = occurred_at
+    if state.cap_day == local_day:
+        state.cap_day_count += 1
+    elif local_day > state.cap_day:
+        state.cap_day, state.cap_day_count = local_day, 1
+
+
+def has_order_rules(community_rules: scoring_rules.Rules, activity_type: str) -> bool:
+    """Whether an activity's worth depends on the member's other activities of its type."""
+    return (
+        community_rules.cooldown(activity_type) > 0
+        or community_rules.cap(activity_type) is not None
+    )
+
+
+# How far before a late arrival the entries that decide it reach: its cooldown, and for a
+# daily cap the rest of its local day (at most 26 hours away, whatever the timezone).
+CAP_REACH_SECONDS = 26 * 3600
+
+
+def reach_seconds(community_rules: scoring_rules.Rules, activity_type: str) -> int:
+    cooldown = community_rules.cooldown(activity_type)
+    if community_rules.cap(activity_type) is not None:
+        return cooldown + CAP_REACH_SECONDS
+    return cooldown
+
+
+@dataclass(frozen=True)
+class PastEntry:
+    """A ledger entry already posted, as a re-decision needs it."""
+
+    id: str
+    activity_id: str
+    occurred_at: datetime
+    local_day: str
+    outcome: str
+    points_milli: int
+    tier_id: str | None
+
+
+@dataclass(frozen=True)
+class Revision:
+    """A posted entry whose decision a late arrival changed."""
+
+    entry: PastEntry
+    outcome: Outcome
+    points_milli: int
+
+
+@dataclass
+class Redecision:
+    """A late batch among one member's posted entries of one type: each fresh activity's
+    decision, the posted entries whose decision changes, and the type's state after all."""
+
+    decisions: dict[str, tuple[Outcome, int]]
+    revisions: list[Revision]
+    state: "TypeState"
+
+
+def redecide(
+    past: Sequence[PastEntry],
+    fresh: Sequence[tuple[Activity, str]],
+    community_rules: scoring_rules.Rules,
+    activity_type: str,
+) -> Redecision:
+    """Decide one member's activities of one type in time order (ties by activity id) among
+    the entries posted before, from the earliest fresh one on.
+
+    `past` holds every posted entry from `reach_seconds` before the earliest fresh activity:
+    those before it keep their decisions (nothing new precedes them) and set the state the
+    rest are decided from; those after it are decided again with the fresh ones."""
+    first = min(activity.occurred_at for activity, _ in fresh)
+    state = TypeState()
+    moving: list[tuple[datetime, str, PastEntry | None, Activity | None, str]] = []
+    for entry in sorted(past, key=lambda e: (e.occurred_at, e.activity_id)):
+        if entry.occurred_at < first:
+            if entry.outcome == Outcome.CREDITED:
+                credit_in_type(state, entry.occurred_at, entry.local_day)
+        else:
+            moving.append((entry.occurred_at, entry.activity_id, entry, None, entry.local_day))
+    for activity, local_day in fresh:
+        moving.append((activity.occurred_at, activity.activity_id, None, activity, local_day))
+    moving.sort(key=lambda item: (item[0], item[1]))
+    decisions: dict[str, tuple[Outcome, int]] = {}
+    revisions: list[Revision] = []
+    for occurred_at, activity_id, posted, _, local_day in moving:
+        outcome, points = decide_on(state, activity_type, occurred_at, community_rules, local_day)
+        if outcome == Outcome.CREDITED:
+            credit_in_type(state, occurred_at, local_day)
+        if posted is None:
+            decisions[activity_id] = (outcome, points)
+        elif outcome != posted.outcome:
+            # A posted entry keeps the weight it was credited with, if it is credited still.
+            revisions.append(Revision(posted, outcome, points))
+    return Redecision(decisions, revisions, state)
+
+
+def revise(
+    fold: Fold, community_id: str, member_id: str, activity_type: str, revision: Revision
+) -> int:
+    """Apply a changed decision of a posted entry to every measure; the points it moves."""
+    entry = revision.entry
+    delta = revision.points_milli - entry.points_milli
+    state = fold.type_state(community_id, member_id, activity_type)
+    state.touched = True
+    state.points_milli += delta
+    for outcome, step in ((entry.outcome, -1), (revision.outcome.value, 1)):
+        if outcome == Outcome.CAPPED:
+            state.capped += step
+        elif outcome == Outcome.COOLED_DOWN:
+            state.cooled_down += step
+    score = fold.score(community_id, member_id)
+    score.touched = True
+    _add_points(score, delta)
+    # A retracted credit was never earned: the level is what the earned points reach, as
+    # the replay (which sees only the final decisions) works it out.
+    score.level = points_rules.level_for(score.level_milli)
+    if delta > 0:
+        score.engagement_key = engagement_rules.add_to_key(
+            score.engagement_key, delta, entry.occurred_at, score.half_life_days
+        )
+    elif delta < 0:
+        score.engagement_key = engagement_rules.remove_from_key(
+            score.engagement_key, -delta, entry.occurred_at, score.half_life_days
+        )
+    post_to_boards(fold, community_id, member_id, entry.tier_id, entry.local_day, delta)
+    return delta
 
 
 def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
@@ -198,12 +345,7 @@ def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
         state.cooled_down += 1
     else:
         state.points_milli += credited
-        if state.last_credited_at is None or entry.occurred_at > state.last_credited_at:
-            state.last_credited_at = entry.occurred_at
-        if state.cap_day == entry.local_day:
-            state.cap_day_count += 1
-        else:
-            state.cap_day, state.cap_day_count = entry.local_day, 1
+        credit_in_type(state, entry.occurred_at, entry.local_day)
 
     score = fold.score(community_id, member_id)
     score.touched = True
@@ -212,17 +354,14 @@ def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
     if score.last_active_at is None or entry.occurred_at > score.last_active_at:
         score.last_active_at = entry.occurred_at
     if credited > 0:
-        score.score_milli += credited
-        score.added_score_milli += credited
-        score.points_milli += credited
-        score.added_points_milli += credited
-        score.level_milli += credited
-        score.added_level_milli += credited
+        _add_points(score, credited)
         score.engagement_key = engagement_rules.add_to_key(
             score.engagement_key, credited, entry.occurred_at, score.half_life_days
         )
         _reach_level(fold, score, entry.occurred_at, announce=announce)
-        _post_to_boards(fold, entry)
+        post_to_boards(
+            fold, community_id, member_id, entry.tier_id, entry.local_day, entry.points_milli
+        )
 
     fold.daily_active.add((community_id, entry.local_day, member_id))
     fold.daily_counts[(community_id, entry.local_day, kind)] += 1
@@ -230,7 +369,27 @@ def fold_entry(fold: Fold, entry: LedgerRow, *, announce: bool) -> None:
         _earn_badges(fold, entry, state)
 
 
+# By level: what the next level takes (the last level has none).
+_NEXT_LEVEL_MILLI = (
+    *(threshold * points_rules.MILLI for threshold in points_rules.LEVEL_THRESHOLDS),
+    float("inf"),
+)
+
+
+def _add_points(score: ScoreState, points_milli: int) -> None:
+    """Credited points (negative: taken back) on the score total, the points and the level's."""
+    score.score_milli += points_milli
+    score.added_score_milli += points_milli
+    score.points_milli += points_milli
+    score.added_points_milli += points_milli
+    score.level_milli += points_milli
+    score.added_level_milli += points_milli
+
+
 def _reach_level(fold: Fold, score: ScoreState, at: datetime, *, announce: bool) -> None:
+    # Most credits reach no new level: one comparison with the next threshold says so.
+    if score.level_milli < _NEXT_LEVEL_MILLI[score.level]:
+        return
     level = points_rules.level_for(score.level_milli)
     if level > score.level:
         if announce:
@@ -248,12 +407,20 @@ def _reach_level(fold: Fold, score: ScoreState, at: datetime, *, announce: bool)
         score.level = level
 
 
-def _post_to_boards(fold: Fold, entry: LedgerRow) -> None:
-    scopes = (COMMUNITY_SCOPE,) if entry.tier_id is None else (COMMUNITY_SCOPE, entry.tier_id)
+def post_to_boards(  # noqa: PLR0917 - a board row's key, then the points
+    fold: Fold,
+    community_id: str,
+    member_id: str,
+    tier_id: str | None,
+    local_day: str,
+    points_milli: int,
+) -> None:
+    """Points on the member's rows of every period's board, the community's and their tier's."""
+    scopes = (COMMUNITY_SCOPE,) if tier_id is None else (COMMUNITY_SCOPE, tier_id)
     added = fold.board_added
-    for period, start in period_starts(entry.local_day):
+    for period, start in period_starts(local_day):
         for scope in scopes:
-            added[(entry.community_id, period, start, scope, entry.member_id)] += entry.points_milli
+            added[(community_id, period, start, scope, member_id)] += points_milli
 
 
 @lru_cache(maxsize=4096)
@@ -270,19 +437,30 @@ def period_starts(local_day: str) -> tuple[tuple[str, str], ...]:
     return tuple(starts)
 
 
+_COUNT_BADGES_OF: dict[str, tuple[tuple[Badge, int], ...]] = {
+    kind: tuple(
+        (badge, needed)
+        for badge, (badge_kind, needed) in badges_rules.COUNT_BADGES.items()
+        if badge_kind == kind
+    )
+    for kind in {kind for kind, _ in badges_rules.COUNT_BADGES.values()}
+}
+
+
 def _earn_badges(fold: Fold, entry: LedgerRow, state: "TypeState") -> None:
-    earned: list[Badge] = []
-    for badge, (kind, needed) in badges_rules.COUNT_BADGES.items():
-        if entry.activity_type == kind and state.count >= needed:
-            earned.append(badge)
-    streak = entry.attrs.get("streak") if isinstance(entry.attrs, Mapping) else None
-    if (
-        entry.activity_type == "checkin"
-        and isinstance(streak, int)
-        and not isinstance(streak, bool)
-        and streak >= badges_rules.STREAK_BADGE_DAYS
-    ):
-        earned.append(Badge.STREAK_7)
+    earned = [
+        badge
+        for badge, needed in _COUNT_BADGES_OF.get(entry.activity_type, ())
+        if state.count >= needed
+    ]
+    if entry.activity_type == ActivityType.CHECKIN:
+        streak = entry.attrs.get("streak") if isinstance(entry.attrs, Mapping) else None
+        if (
+            isinstance(streak, int)
+            and not isinstance(streak, bool)
+            and streak >= badges_rules.STREAK_BADGE_DAYS
+        ):
+            earned.append(Badge.STREAK_7)
     for badge in earned:
         award_badge(fold, entry.community_id, entry.member_id, badge, entry.occurred_at)
 

@@ -1,12 +1,22 @@
 """Posting a batch of activities to the ledger and every measure, in the caller's transaction."""
 
 import uuid
-from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db import on_commit
-from services.common.events.catalogue import BadgeAwarded, DomainEvent, LevelReached, SegmentChanged
+from services.common.events.catalogue import (
+    BadgeAwarded,
+    CreditedDay,
+    DomainEvent,
+    EngagementCredited,
+    LevelReached,
+    SegmentChanged,
+)
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.ledger import repository
@@ -15,12 +25,18 @@ from services.scoring.ledger.rules import (
     Fold,
     LedgerRow,
     Milestone,
+    Redecision,
     ScoreState,
     decide,
     fold_entry,
+    has_order_rules,
+    reach_seconds,
+    redecide,
+    revise,
 )
 from services.scoring.periods import rules as periods_rules
 from services.scoring.points import rules as points_rules
+from services.scoring.scoring_rules.rules import Rules
 from services.scoring.segments.rules import resegment
 
 MILESTONE_NAMESPACE = uuid.UUID("a8f3c2de-5b61-4f0e-8d7a-1c2b3e4f5a69")
@@ -71,6 +87,11 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
             fold.scores[(community_id, member_id)] = ScoreState(
                 community_id, member_id, half_life_days=rules_of[community_id].half_life_days
             )
+    days = local_days(fresh, zones)
+    # Rules that depend on a member's other activities (cooldowns, caps) see them in time
+    # order, ties by id, whatever order they were posted or batched in.
+    fresh.sort(key=lambda activity: (activity.occurred_at, activity.activity_id))
+    redecided = await _redecide_late(session, fold, fresh, rules_of, days)
     seq = await repository.last_seq(session)
     # One time-ordered id for the batch, numbered within it: unique, and cheaper than one each.
     batch_id = new_id("led")
@@ -79,9 +100,12 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
         seq += 1
         community_rules = rules_of[activity.community_id]
         occurred_at = activity.occurred_at.astimezone(UTC)
-        timezone = zones.get(activity.community_id) or periods_rules.zone(None)
-        local_day = periods_rules.local_day(occurred_at, timezone).isoformat()
-        outcome, credited = decide(fold, activity, community_rules, local_day)
+        local_day = days[(activity.community_id, activity.activity_id)]
+        key = (activity.community_id, activity.member_id, activity.activity_type)
+        if key in redecided:
+            outcome, credited = redecided[key].decisions[activity.activity_id]
+        else:
+            outcome, credited = decide(fold, activity, community_rules, local_day)
         row = LedgerRow(
             id=f"{batch_id}{position:05d}",
             activity_id=activity.activity_id,
@@ -102,10 +126,157 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
         )
         fold_entry(fold, row, announce=True)
         rows.append(row)
+    credited_days = credited_by_day(rows)
+    revised: list[tuple[str, str, int]] = []
+    for (community_id, member_id, activity_type), redecision in redecided.items():
+        for revision in redecision.revisions:
+            delta = revise(fold, community_id, member_id, activity_type, revision)
+            revised.append((revision.entry.id, revision.outcome.value, revision.points_milli))
+            add_credit(
+                credited_days,
+                community_id,
+                member_id,
+                revision.entry.local_day,
+                delta,
+                0,
+                revision.entry.occurred_at,
+            )
+        state = fold.types[(community_id, member_id, activity_type)]
+        final = redecision.state
+        state.last_credited_at = final.last_credited_at
+        state.cap_day, state.cap_day_count = final.cap_day, final.cap_day_count
     segment_changes = resegment(fold.scores.values(), now=now)
     await repository.write_fold(session, fold, rows)
+    await repository.revise_entries(session, revised)
     await announce(uow, fold.milestones, segment_changes, now=now)
+    await add_events(uow, [(event, None) for event in engagement_credited(credited_days, now)])
     return len(rows)
+
+
+# Every zone's offset from UTC is a whole number of quarter hours since 1970 (the local
+# midnights fall on UTC quarter hours), so one conversion serves a quarter hour of activities.
+QUARTER_HOUR = 900
+CACHED_FROM = 0  # the epoch: before it, some zones kept local mean time
+
+
+def local_days(
+    activities: Sequence[Activity], zones: Mapping[str, ZoneInfo]
+) -> dict[tuple[str, str], str]:
+    """Each activity's local day in its community's timezone, by (community, activity id)."""
+    default = periods_rules.zone(None)
+    found: dict[tuple[str, str], str] = {}
+    known: dict[tuple[ZoneInfo, int], str] = {}
+    for activity in activities:
+        zone = zones.get(activity.community_id) or default
+        instant = activity.occurred_at.timestamp()
+        key = (zone, int(instant // QUARTER_HOUR))
+        day = known.get(key) if instant >= CACHED_FROM else None
+        if day is None:
+            day = periods_rules.local_day(activity.occurred_at.astimezone(UTC), zone).isoformat()
+            if instant >= CACHED_FROM:
+                known[key] = day
+        found[(activity.community_id, activity.activity_id)] = day
+    return found
+
+
+async def _redecide_late(
+    session: AsyncSession,
+    fold: Fold,
+    fresh: Sequence[Activity],
+    rules_of: dict[str, Rules],
+    days: dict[tuple[str, str], str],
+) -> dict[tuple[str, str, str], Redecision]:
+    """Decide again, with the batch, the posted entries a late arrival lands among: an activity
+    earlier than its member's last credited one of a type whose worth depends on the others."""
+    late: dict[tuple[str, str, str], datetime] = {}
+    for activity in fresh:
+        key = (activity.community_id, activity.member_id, activity.activity_type)
+        state = fold.types.get(key)
+        if (
+            key not in late
+            and state is not None
+            and state.last_credited_at is not None
+            and activity.occurred_at < state.last_credited_at
+            and has_order_rules(rules_of[activity.community_id], activity.activity_type)
+        ):
+            late[key] = activity.occurred_at  # the batch is in time order: its earliest
+    if not late:
+        return {}
+    since = {
+        key: first - timedelta(seconds=reach_seconds(rules_of[key[0]], key[2]))
+        for key, first in late.items()
+    }
+    past = await repository.entries_since(session, since)
+    of_key: dict[tuple[str, str, str], list[tuple[Activity, str]]] = {key: [] for key in late}
+    for activity in fresh:
+        key = (activity.community_id, activity.member_id, activity.activity_type)
+        if key in of_key:
+            of_key[key].append((activity, days[(activity.community_id, activity.activity_id)]))
+    return {
+        key: redecide(past.get(key, []), activities, rules_of[key[0]], key[2])
+        for key, activities in of_key.items()
+    }
+
+
+CreditedDays = dict[tuple[str, str, str], list[Any]]
+
+
+def add_credit(  # noqa: PLR0917 - one line of the tally, as its key and values
+    days: CreditedDays,
+    community_id: str,
+    member_id: str,
+    local_day: str,
+    points_milli: int,
+    activities: int,
+    at: datetime,
+) -> None:
+    line = days.get((community_id, member_id, local_day))
+    if line is None:
+        days[(community_id, member_id, local_day)] = [points_milli, activities, at]
+        return
+    line[0] += points_milli
+    line[1] += activities
+    line[2] = max(line[2], at)
+
+
+def credited_by_day(rows: Sequence[LedgerRow]) -> CreditedDays:
+    """What a batch's entries credited, per community, member and local day: [points in
+    thousandths, activities posted (whatever the rules made of them), the latest one's time]."""
+    days: CreditedDays = {}
+    for row in rows:
+        add_credit(
+            days,
+            row.community_id,
+            row.member_id,
+            row.local_day,
+            row.points_milli,
+            1,
+            row.occurred_at,
+        )
+    return days
+
+
+def engagement_credited(days: CreditedDays, now: datetime) -> list[EngagementCredited]:
+    """One `engagement.credited` per community for a batch."""
+    per_community: dict[str, list[CreditedDay]] = {}
+    for (community_id, member_id, local_day), (points_milli, activities, at) in sorted(
+        days.items(), key=lambda item: item[0]
+    ):
+        if not points_milli and not activities:
+            continue
+        per_community.setdefault(community_id, []).append(
+            CreditedDay(
+                member_id=member_id,
+                day=date.fromisoformat(local_day),
+                points=points_rules.from_milli(points_milli),
+                activities=activities,
+                last_activity_at=at,
+            )
+        )
+    return [
+        EngagementCredited(community_id=community_id, credited=credited, credited_at=now)
+        for community_id, credited in per_community.items()
+    ]
 
 
 async def add_events(

@@ -3,7 +3,7 @@ and commits the batch in hand."""
 
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.scoring.ledger.consumer import BatchHandler, BatchInboxConsumer
-from services.scoring.ledger.handlers import LEDGER_CONSUMER, apply_batch
+from services.scoring.ledger.handlers import LEDGER_CONSUMER, LEDGER_KEYED_EVENTS, apply_batch
 from services.scoring.tables import messaging
 
 # Typed here, so the handler the consumer gets is checked against `BatchHandler`.
@@ -22,6 +22,7 @@ async def run_ledger_consumer(runtime: ServiceRuntime) -> None:
         tables=messaging,
         kafka=runtime.kafka,
         stopping=runtime.stopping,
+        keyed_types=LEDGER_KEYED_EVENTS,
     )
     await consumer.run()
 
