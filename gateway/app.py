@@ -223,6 +223,7 @@ def _fan_out(
             kafka=core.kafka,
             max_attempts=settings.consumer_max_attempts,
             stopping=core.stopping,
+            readiness=core.readiness,
         )
         await consumer.run()
 

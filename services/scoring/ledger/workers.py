@@ -22,6 +22,7 @@ async def run_ledger_consumer(runtime: ServiceRuntime) -> None:
         tables=messaging,
         kafka=runtime.kafka,
         stopping=runtime.stopping,
+        readiness=runtime.readiness,
     )
     await consumer.run()
 
