@@ -12,6 +12,7 @@ import asyncio
 import logging
 import sqlite3
 import time
+import traceback
 from collections.abc import Iterator
 
 import asyncpg
@@ -102,18 +103,28 @@ def is_transient(error: BaseException) -> bool:
     return any(_transient_one(cause) for cause in causes(error))
 
 
+_DATABASE_ERRORS = (
+    sqlalchemy.exc.SQLAlchemyError,
+    asyncpg.exceptions.PostgresError,
+    asyncpg.exceptions.InterfaceError,
+    sqlite3.Error,
+)
+_DATABASE_MODULES = ("sqlalchemy.", "asyncpg.", "aiosqlite.")
+
+
 def is_database_fault(error: BaseException) -> bool:
-    """Whether `error` came from the database (rather than, say, the broker)."""
-    return any(
-        isinstance(
-            cause,
-            sqlalchemy.exc.SQLAlchemyError
-            | asyncpg.exceptions.PostgresError
-            | asyncpg.exceptions.InterfaceError
-            | sqlite3.Error,
-        )
-        for cause in causes(error)
-    )
+    """Whether `error` came from the database rather than, say, the broker: a database error,
+    or one raised inside the database driver (asyncpg lets a refused connection's OSError
+    through unwrapped, and SQLAlchemy passes it on as it is)."""
+    for cause in causes(error):
+        if isinstance(cause, _DATABASE_ERRORS):
+            return True
+        frames = traceback.walk_tb(cause.__traceback__)
+        if any(
+            frame.f_globals.get("__name__", "").startswith(_DATABASE_MODULES) for frame, _ in frames
+        ):
+            return True
+    return False
 
 
 def describe(error: BaseException) -> str:
