@@ -19,7 +19,7 @@ async def test_create_and_read_a_community_round_trips_text(client: httpx.AsyncC
     assert created["join_policy"] == "open"
     assert str(created["created_at"]).endswith("Z") or "+00:00" in str(created["created_at"])
 
-    fetched = await client.get(f"/v1/communities/{created['id']}", headers=actor("bob"))
+    fetched = await client.get(f"/v1/communities/{created['id']}", headers=actor("owner"))
     assert fetched.status_code == 200
     assert fetched.json() == created
     assert fetched.json()["description"] == long_description
