@@ -89,6 +89,17 @@ async def test_a_head_under_the_cap_passes_one_over_it_is_431(gateway_process: S
     assert _status(await _exchange(gateway_process.port, long_url)) == 431
 
 
+async def test_a_body_sent_with_its_head_does_not_count(gateway_process: Served) -> None:
+    # One write: a small head, then 200 KB of body with blank lines in it. Only the head counts.
+    body = b'{"name": "x"}' + b"\n\n \r\n\r\n" * 20_000
+    head = (
+        b"POST /v1/communities HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        b"content-length: %d\r\n\r\n" % len(body)
+    )
+    answer = await _exchange(gateway_process.port, head + body)
+    assert _status(answer) in (401, 413)  # no credentials, or the body cap: not 431
+
+
 async def _huge_header(port: int, megabytes: int) -> int:
     """Send a header of `megabytes` MB in 64 KiB writes, until the server answers or closes."""
     reader, writer = await asyncio.open_connection("127.0.0.1", port)

@@ -94,10 +94,10 @@ class BoundedProtocol(HttpToolsProtocol):
             if self._head_timer is None:
                 self._start_head_timer()  # the next request on a kept-alive connection
             window = self._tail + data
-            end = max(
-                (window.find(marker) + len(marker) for marker in _HEAD_ENDS if marker in window),
-                default=-1,
-            )
+            # The first blank line ends the head; what follows it is the body (or the next
+            # request), which the cap does not count.
+            ends = [window.find(marker) + len(marker) for marker in _HEAD_ENDS if marker in window]
+            end = min(ends, default=-1)
             seen_before = self._head_bytes - len(self._tail)
             if seen_before + (end if end >= 0 else len(window)) > self.max_head_bytes:
                 self._refuse(
