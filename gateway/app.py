@@ -185,6 +185,7 @@ def _open_runtime(
         outbox=core.outbox,
         kafka=core.kafka,
         webhooks=sender,
+        readiness=core.readiness,
     )
     closers: list[Callable[[], Awaitable[Any]]] = [
         limiter.close,

@@ -3,14 +3,18 @@ failure policy on a real database (each backend)."""
 
 import asyncio
 import sqlite3
+from types import SimpleNamespace
 
+import httpx
 import pytest
 import sqlalchemy.exc
+from fastapi import FastAPI
 from sqlalchemy import text
 
 from services.common.db import create_engine, session_factory
 from services.common.events.consumer import FailurePolicy, Stopped
 from services.common.faults import Readiness, is_database_fault, is_transient
+from services.common.health import router as health_router
 
 
 def _wrapped(orig: Exception) -> sqlalchemy.exc.DBAPIError:
@@ -149,3 +153,28 @@ async def test_any_failure_while_the_database_is_away_is_waited_out() -> None:
 
     assert await policy.run(wrapped, "a message") is None
     assert calls == 3
+
+
+async def test_readyz_says_which_consumer_is_paused(database_url: str) -> None:
+    app = FastAPI()
+    app.include_router(health_router)
+    readiness = Readiness()
+    engine = create_engine(database_url)
+    app.state.runtime = SimpleNamespace(
+        engine=engine, kafka=SimpleNamespace(connected=True), readiness=readiness
+    )
+    try:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
+            assert (await client.get("/readyz")).status_code == 200
+            readiness.down("consumer scoring.ledger", "ConnectionRefusedError: refused")
+            paused = await client.get("/readyz")
+            assert paused.status_code == 503
+            assert paused.json()["paused"] == {
+                "consumer scoring.ledger": "ConnectionRefusedError: refused"
+            }
+            readiness.up("consumer scoring.ledger")
+            assert (await client.get("/readyz")).status_code == 200
+    finally:
+        await engine.dispose()
