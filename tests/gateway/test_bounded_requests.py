@@ -13,8 +13,10 @@ from pathlib import Path
 import pytest
 
 from devstack.processes import ManagedProcess, free_port, uvicorn_argv, wait_for_http
+from tests.gateway.fakes import SECRET, bearer
 
 HEAD_TIMEOUT = 2
+BODY_TIMEOUT = 3
 MAX_CONNECTIONS = 60
 
 
@@ -42,7 +44,9 @@ def gateway_process(broker: str, tmp_path_factory: pytest.TempPathFactory) -> It
         **os.environ,
         "GATEWAY_DATABASE_URL": f"sqlite+aiosqlite:///{workdir / 'gateway.db'}",
         "KAFKA_BOOTSTRAP_SERVERS": broker,
+        "JWT_SECRET": SECRET,
         "HUOLI_HEAD_TIMEOUT_SECONDS": str(HEAD_TIMEOUT),
+        "HUOLI_BODY_TIMEOUT_SECONDS": str(BODY_TIMEOUT),
         "HUOLI_MAX_CONNECTIONS": str(MAX_CONNECTIONS),
     }
     process = ManagedProcess(
@@ -165,6 +169,21 @@ async def test_a_head_sent_slowly_is_408_within_seconds(gateway_process: Served)
     reader, writer = await asyncio.open_connection("127.0.0.1", gateway_process.port)
     assert await asyncio.wait_for(reader.read(100), HEAD_TIMEOUT + 3) == b""
     writer.close()
+
+
+async def test_a_body_sent_slowly_is_408_within_seconds(gateway_process: Served) -> None:
+    # Authenticated, so the gateway reads the body to forward it: it waits for the rest.
+    token = bearer()["Authorization"].encode()
+    head = (
+        b"POST /v1/communities HTTP/1.1\r\nhost: x\r\nauthorization: " + token + b"\r\n"
+        b'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{"name"'
+    )
+    started = asyncio.get_running_loop().time()
+    answer = await _exchange(gateway_process.port, head, timeout=BODY_TIMEOUT + 5)
+    took = asyncio.get_running_loop().time() - started
+    assert _status(answer) == 408, answer
+    assert b"request body did not arrive" in answer
+    assert took < BODY_TIMEOUT + 2
 
 
 async def test_past_the_connection_cap_a_client_gets_503(gateway_process: Served) -> None:

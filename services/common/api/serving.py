@@ -8,7 +8,8 @@ byte a second stayed open for good. This protocol adds, per connection:
 - a cap on the request line and headers together (`max_head_bytes`): past it the answer is
   431 and the connection is closed, before the excess is buffered anywhere;
 - a deadline for the head (`HEAD_TIMEOUT_SECONDS` from the connection, or from the first byte
-  of the next request on a kept-alive one): past it, 408 and the connection is closed;
+  of the next request on a kept-alive one), and one for the body (`BODY_TIMEOUT_SECONDS` from
+  the end of the head): past either, 408 and the connection is closed;
 - a cap on open connections per process (`HUOLI_MAX_CONNECTIONS`): one past it is answered 503
   with Retry-After and closed at once, instead of uvicorn's bare-text 503.
 
@@ -25,6 +26,7 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 HEAD_TIMEOUT_SECONDS = float(os.environ.get("HUOLI_HEAD_TIMEOUT_SECONDS", "10"))
+BODY_TIMEOUT_SECONDS = float(os.environ.get("HUOLI_BODY_TIMEOUT_SECONDS", "30"))
 MAX_CONNECTIONS = int(os.environ.get("HUOLI_MAX_CONNECTIONS", "1000"))
 RETRY_AFTER_SECONDS = 2
 LINGER_SECONDS = 2.0
@@ -68,6 +70,7 @@ class BoundedProtocol(HttpToolsProtocol):
         self._tail = b""
         self._head_timer: asyncio.TimerHandle | None = None
         self._refused = False
+        self._body_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -85,6 +88,7 @@ class BoundedProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._stop_head_timer()
+        self._stop_body_timer()
         super().connection_lost(exc)
 
     def data_received(self, data: bytes) -> None:
@@ -115,9 +119,11 @@ class BoundedProtocol(HttpToolsProtocol):
     def on_headers_complete(self) -> None:
         self._reading_head = False
         self._stop_head_timer()
+        self._body_timer = self.loop.call_later(BODY_TIMEOUT_SECONDS, self._body_timed_out)
         super().on_headers_complete()
 
     def on_message_complete(self) -> None:
+        self._stop_body_timer()
         super().on_message_complete()
         # What comes next on this connection is the next request's head.
         self._reading_head = True
@@ -147,8 +153,34 @@ class BoundedProtocol(HttpToolsProtocol):
             )
         )
 
+    def _stop_body_timer(self) -> None:
+        if self._body_timer is not None:
+            self._body_timer.cancel()
+            self._body_timer = None
+
+    def _body_timed_out(self) -> None:
+        self._body_timer = None
+        if self.transport.is_closing():
+            return
+        if self.cycle is not None and self.cycle.response_started:
+            self.transport.close()  # an answer is under way: nothing else can be said
+            return
+        if self.cycle is not None:
+            # The app waiting for the rest of the body learns the client is gone; its own
+            # answer, if it tries one, goes nowhere.
+            self.cycle.disconnected = True
+            self.cycle.message_event.set()
+        self._refuse(
+            _problem(
+                408,
+                "request-timeout",
+                f"The request body did not arrive within {BODY_TIMEOUT_SECONDS:g} s.",
+            )
+        )
+
     def _refuse(self, response: bytes) -> None:
         self._stop_head_timer()
+        self._stop_body_timer()
         self._refused = True
         if self.transport.is_closing():
             return
