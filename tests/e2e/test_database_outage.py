@@ -27,7 +27,7 @@ from gateway.identity.tokens import issue_token
 from services.common.components import GATEWAY
 from services.common.db import create_engine
 from services.common.events.catalogue.vocabulary import DEFAULT_WEIGHTS
-from tests.e2e.conftest import INTERNAL_SECRET, JWT_SECRET
+from tests.e2e.conftest import JWT_SECRET, TEST_ENV
 from tests.e2e.outage import (
     PrivatePostgres,
     can_make_immutable,
@@ -60,15 +60,7 @@ class Outage:
 
 def _stack(workdir: Path, urls: dict[str, str]) -> Stack:
     return Stack(
-        env={
-            "JWT_SECRET": JWT_SECRET,
-            "HUOLI_INTERNAL_SECRET": INTERNAL_SECRET,
-            "HUOLI_ENV": "test",
-            "KAFKA_BOOTSTRAP_SERVERS": "",
-            "LOG_LEVEL": "INFO",
-            "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
-            "GATEWAY_RATE_LIMIT_BURST": "100000",
-        },
+        env=TEST_ENV,
         database_urls=urls,
         log_dir=workdir / "logs",
     )
