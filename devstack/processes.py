@@ -62,15 +62,21 @@ def _die_with(parent_pid: int) -> Callable[[], None] | None:
 # line per request costs more than a primary-key read), and uvloop + httptools named explicitly
 # so a missing extra fails at start instead of silently falling back to the slower pure-Python
 # loop and parser.
-UVICORN_FLAGS = ("--no-access-log", "--loop", "uvloop", "--http", "httptools")
+UVICORN_FLAGS = ("--no-access-log", "--loop", "uvloop")
+# httptools, bounded (services/common/api/serving.py): the gateway takes 16 KiB of request line
+# and headers from a client, a service 64 KiB (the gateway adds the caller's identity); a head
+# must arrive within seconds; past the connection cap a client gets a clean 503.
+EDGE_PROTOCOL = "services.common.api.serving:EdgeProtocol"
+INTERNAL_PROTOCOL = "services.common.api.serving:InternalProtocol"
 
 
 def uvicorn_argv(app: str, port: int, *, graceful_seconds: int = 5) -> list[str]:
     """Command line of one uvicorn worker serving the app factory `app` on 127.0.0.1:`port`."""
+    protocol = EDGE_PROTOCOL if app.startswith("gateway.") else INTERNAL_PROTOCOL
     return [
         sys.executable, "-m", "uvicorn", app, "--factory",
         "--host", "127.0.0.1", "--port", str(port), "--workers", "1",
-        *UVICORN_FLAGS, "--timeout-graceful-shutdown", str(graceful_seconds),
+        *UVICORN_FLAGS, "--http", protocol, "--timeout-graceful-shutdown", str(graceful_seconds),
     ]  # fmt: skip
 
 

@@ -188,6 +188,7 @@ def _open_runtime(
         outbox=core.outbox,
         kafka=core.kafka,
         webhooks=sender,
+        readiness=core.readiness,
     )
     closers: list[Callable[[], Awaitable[Any]]] = [
         limiter.close,
@@ -226,6 +227,7 @@ def _fan_out(
             kafka=core.kafka,
             max_attempts=settings.consumer_max_attempts,
             stopping=core.stopping,
+            readiness=core.readiness,
         )
         await consumer.run()
 

@@ -8,6 +8,8 @@ huoli tier-policy cmt_…            # a dry run: the table of moves it would ma
 huoli tier-policy cmt_… --apply    # the real run
 huoli seed                         # a demo community with a month of data, via the API
 huoli replay --check               # rebuild every score from scoring's ledger, compare only
+huoli dlq list                     # what consumers dead-lettered
+huoli dlq replay                   # apply it again (idempotent: the inboxes skip what was applied)
 """
 
 import asyncio
@@ -24,6 +26,7 @@ from rich.table import Table
 from huoli.api import ApiError, HuoliApi, development_token
 from huoli.seed import SeedPlan, seed_community, total_work
 from services.common.components import GATEWAY, SERVICES
+from services.common.events.dead_letters import DeadLetters
 from services.common.migrations import upgrade_to_head
 from services.common.settings import ServiceSettings
 from services.scoring.replay.service import replay as replay_ledger
@@ -285,3 +288,44 @@ def replay(
         console.print(f"[red]{len(differences)} difference(s) from the ledger[/red]")
         raise typer.Exit(1)
     console.print("scores match the ledger" if check else "scores rebuilt from the ledger")
+
+
+dlq_app = typer.Typer(
+    help="The dead-letter topics: what consumers gave up on, and applying it again.",
+    no_args_is_help=True,
+)
+app.add_typer(dlq_app, name="dlq")
+
+BootstrapOption = Annotated[
+    str,
+    typer.Option("--bootstrap-servers", envvar="KAFKA_BOOTSTRAP_SERVERS", help="the Kafka brokers"),
+]
+
+
+@dlq_app.command("list")
+def dlq_list(bootstrap_servers: BootstrapOption = "127.0.0.1:9092") -> None:
+    """Every dead letter still in the `<topic>.dlq` topics: its consumer, event and error."""
+    letters = asyncio.run(DeadLetters(bootstrap_servers).contents())
+    # One line each, whole: an operator greps and copies event ids out of it.
+    for letter in letters:
+        typer.echo(
+            f"{letter.topic}[{letter.partition}]@{letter.offset} {letter.consumer} "
+            f"{letter.event_type} {letter.event_id} "
+            f"{'replayed' if letter.replayed else 'pending'} {letter.error[:300]}"
+        )
+    pending = sum(not letter.replayed for letter in letters)
+    typer.echo(f"{len(letters)} dead letter(s), {pending} not replayed yet")
+
+
+@dlq_app.command("replay")
+def dlq_replay(bootstrap_servers: BootstrapOption = "127.0.0.1:9092") -> None:
+    """Publish the dead letters not replayed yet on their original topics: the consumer that
+    gave up applies each again, every other consumer's inbox skips it. Run it once the cause
+    is fixed; a second run sends only what was dead-lettered since."""
+    sent = asyncio.run(DeadLetters(bootstrap_servers).replay())
+    for letter in sent:
+        console.print(
+            f"{letter.original_topic}: {letter.event_type} {letter.event_id}"
+            f" (for {letter.consumer})"
+        )
+    console.print(f"replayed {len(sent)} dead letter(s)")

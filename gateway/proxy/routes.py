@@ -1,7 +1,7 @@
 """The gateway's HTTP surface: probes, the merged API documentation, and the /v1 proxy."""
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.resources import files
 from pathlib import Path
 from typing import Annotated
@@ -30,6 +30,7 @@ from services.common.errors import DomainError, NotFound
 from services.common.events.catalogue.asyncapi import asyncapi_document
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
+from services.common.faults import Readiness
 
 PROXIED_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
 READINESS_TIMEOUT_SECONDS = 2.0
@@ -68,6 +69,8 @@ class GatewayRuntime:
     kafka: KafkaLink
     webhooks: WebhookSender
     jwks: JwksKeys | None = None
+    # The gateway's own consumers paused on a transient fault (its database away).
+    readiness: Readiness = field(default_factory=Readiness)
 
     async def authenticate(self, authorization: str | None, api_key: str | None) -> Identity:
         """The caller: a partner when an X-API-Key is sent, else the bearer token's subject."""
@@ -100,15 +103,16 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz", include_in_schema=False)
 async def readyz(runtime: RuntimeDep) -> JSONResponse:
-    """Every upstream service says it is ready."""
+    """Every upstream service says it is ready, and none of the gateway's consumers is paused."""
     names = list(runtime.proxy.names)
     states = await asyncio.gather(*(_readiness(runtime, name) for name in names))
     services = dict(zip(names, states, strict=True))
-    ready = all(state == "ok" for state in states)
-    return JSONResponse(
-        {"status": "ok" if ready else "unavailable", "services": services},
-        status_code=200 if ready else 503,
-    )
+    paused = runtime.readiness.problems()
+    ready = all(state == "ok" for state in states) and not paused
+    body: dict[str, object] = {"status": "ok" if ready else "unavailable", "services": services}
+    if paused:
+        body["paused"] = paused
+    return JSONResponse(body, status_code=200 if ready else 503)
 
 
 async def _readiness(runtime: GatewayRuntime, name: str) -> str:

@@ -257,13 +257,27 @@ def _relative(location: bytes, internal: bytes) -> bytes:
     return location
 
 
+# A request that never left the gateway: no pooled connection came free, or none could be
+# opened (refused, or not in time). The caller may send it again, whatever its method.
+_NEVER_SENT: tuple[type[BaseException], ...] = (
+    httpx.PoolTimeout,
+    httpx.ConnectTimeout,
+    httpx.ConnectError,
+    aiohttp.ClientConnectorError,
+    aiohttp.ConnectionTimeoutError,
+)
+# What a 503 asks the caller to wait, in seconds.
+RETRY_AFTER_SECONDS = 2
+
+
 def failure_status(exc: BaseException) -> int:
-    """504 for a timeout, 503 when the upstream cannot be reached, 502 for anything else."""
+    """503 for a request never sent (no connection came free or could be opened), 504 for one
+    sent that got no answer in time, 502 for anything else."""
     exc = _original(exc)
+    if isinstance(exc, _NEVER_SENT):
+        return 503
     if isinstance(exc, httpx.TimeoutException | TimeoutError):
         return 504
-    if isinstance(exc, httpx.ConnectError | aiohttp.ClientConnectorError):
-        return 503
     return 502
 
 
@@ -456,6 +470,10 @@ class UpstreamProxy:
             answer = await self._send(request, upstream, url, headers, body)
         except _TRANSPORT_ERRORS as exc:
             return self._failure(request, upstream, exc)
+        if answer.status_code == 503:
+            # The service says when to come back (its database is away, it is busy): the
+            # caller learns it as the service said it, with a Retry-After in any case.
+            return unavailable_relayed(answer, request.method, self._upstreams[upstream])
         if answer.status_code >= 500:
             logger.error(
                 "%s %s: the %s service answered %d: %s",
@@ -511,13 +529,23 @@ def _encoded(raw: bytes) -> str:
     return quote(raw, safe=_URL_SAFE)
 
 
+def unavailable_relayed(answer: UpstreamAnswer, method: str, upstream_base: str) -> Response:
+    """A service's own 503, relayed, with a Retry-After whether or not it named one."""
+    response = relayed_response(answer, method=method, upstream_base=upstream_base)
+    if answer.header(b"retry-after") is None:
+        response.raw_headers.append((b"retry-after", str(RETRY_AFTER_SECONDS).encode()))
+    return response
+
+
 def upstream_problem(status: int, upstream: str) -> Response:
     if status == 503:
         return problem_response(
             status=503,
             slug="service-unavailable",
             title="Service unavailable",
-            detail=f"The {upstream} service is unavailable; try again shortly.",
+            detail=f"The {upstream} service is unavailable; the request was not sent to it. "
+            "Try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
         )
     if status == 504:
         return problem_response(

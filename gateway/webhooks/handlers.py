@@ -11,10 +11,11 @@ from gateway.webhooks.rules import Announced, payload
 from gateway.webhooks.service import fan_out
 from services.common.components import GATEWAY
 from services.common.events.catalogue import ALL_TOPICS, EVENT_TYPES, topic_of
-from services.common.events.consumer import ConsumerLoop, EventReader, Records
+from services.common.events.consumer import ConsumerLoop, EventReader, FailurePolicy, Records
 from services.common.events.envelope import CloudEvent
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
+from services.common.faults import Readiness
 from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
@@ -48,11 +49,18 @@ class FanOutConsumer:
         kafka: KafkaLink,
         max_attempts: int,
         stopping: asyncio.Event,
+        readiness: Readiness | None = None,
     ) -> None:
         self.group_id = WEBHOOKS_GROUP
         self.sessions = sessions
         self.outbox = outbox
-        self.max_attempts = max_attempts
+        self.policy = FailurePolicy(
+            group_id=WEBHOOKS_GROUP,
+            sessions=sessions,
+            stopping=stopping,
+            attempts=max_attempts,
+            readiness=readiness,
+        )
         self._wake = wake
         self.reader = EventReader(group_id=WEBHOOKS_GROUP, handled_types=EVENT_TYPES, kafka=kafka)
         self.loop = ConsumerLoop(
@@ -72,16 +80,17 @@ class FanOutConsumer:
             await self._deliver(events)
 
     async def _deliver(self, events: list[Announced]) -> None:
-        for attempt in range(self.max_attempts):
-            try:
-                async with UnitOfWork(self.sessions, self.outbox) as uow:
-                    created = await fan_out(uow.session, events)
-            except Exception as exc:
-                if attempt + 1 == self.max_attempts:
-                    raise
-                logger.warning("webhook fan-out failed (attempt %d): %r", attempt + 1, exc)
-                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
-                continue
-            if created:
-                self._wake()
-            return
+        created = 0
+
+        async def deliver() -> None:
+            nonlocal created
+            async with UnitOfWork(self.sessions, self.outbox) as uow:
+                created = await fan_out(uow.session, events)
+
+        # A database outage pauses the fan-out; an error that persists while the database
+        # answers ends the loop (the supervisor restarts it, from the uncommitted offsets).
+        poison = await self.policy.run(deliver, f"a fan-out of {len(events)} events")
+        if poison is not None:
+            raise poison
+        if created:
+            self._wake()

@@ -148,6 +148,75 @@ async def lease_deliveries(
     return set(result.scalars().all())
 
 
+async def probe_heads(
+    session: AsyncSession, *, now: datetime, probed_before: datetime, min_queue: int, limit: int
+) -> list[Row[Any]]:
+    """Of each failing endpoint with at least `min_queue` pending deliveries, its oldest head
+    (the next of a community's deliveries) not due yet and not attempted since
+    `probed_before`: what a probe of that endpoint sends."""
+    delivery, endpoint = webhook_delivery, webhook_endpoint
+    queued = (
+        select(delivery.c.endpoint_id, func.count().label("queued"))
+        .where(delivery.c.status == PENDING)
+        .group_by(delivery.c.endpoint_id)
+        .subquery()
+    )
+    query = (
+        select(delivery, endpoint.c.url, endpoint.c.secret, endpoint.c.previous_secrets)
+        .select_from(_heads_joined().join(queued, queued.c.endpoint_id == delivery.c.endpoint_id))
+        .where(
+            endpoint.c.enabled.is_(True),
+            endpoint.c.failing_since.is_not(None),
+            queued.c.queued >= min_queue,
+            delivery.c.next_attempt_at > now,
+            or_(delivery.c.last_attempt_at.is_(None), delivery.c.last_attempt_at <= probed_before),
+        )
+        .order_by(delivery.c.seq)
+    )
+    heads: dict[str, Row[Any]] = {}
+    for row in (await session.execute(query)).all():
+        heads.setdefault(row.endpoint_id, row)  # one probe per endpoint: its oldest head
+    return list(heads.values())[:limit]
+
+
+async def claim_probes(
+    session: AsyncSession, *, delivery_ids: list[str], now: datetime, probed_before: datetime
+) -> set[str]:
+    """Take deliveries for a probe each (marking them attempted now); the ids taken here, not
+    by another replica's probe meanwhile. Their schedule is left as it is."""
+    if not delivery_ids:
+        return set()
+    delivery = webhook_delivery
+    result = await session.execute(
+        update(delivery)
+        .where(
+            delivery.c.id.in_(delivery_ids),
+            delivery.c.status == PENDING,
+            or_(delivery.c.last_attempt_at.is_(None), delivery.c.last_attempt_at <= probed_before),
+        )
+        .values(last_attempt_at=now)
+        .returning(delivery.c.id)
+    )
+    return set(result.scalars().all())
+
+
+async def pull_forward(session: AsyncSession, endpoint_ids: Iterable[str], *, now: datetime) -> int:
+    """Make every pending delivery to these endpoints due now: they answer again, so what
+    waited on the retry schedule goes at once (each community's still in order)."""
+    delivery = webhook_delivery
+    result = await session.execute(
+        update(delivery)
+        .where(
+            delivery.c.endpoint_id.in_(sorted(set(endpoint_ids))),
+            delivery.c.status == PENDING,
+            delivery.c.next_attempt_at > now,
+        )
+        .values(next_attempt_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
 async def find_endpoints(session: AsyncSession, endpoint_ids: Iterable[str]) -> dict[str, Row[Any]]:
     query = select(webhook_endpoint).where(webhook_endpoint.c.id.in_(sorted(set(endpoint_ids))))
     return {row.id: row for row in (await session.execute(query)).all()}

@@ -11,6 +11,13 @@ so do 5 days of failures without a success. One community's
 events reach an endpoint in order: a delivery waits while an older one of the same community to
 the same endpoint is pending.
 
+A receiver that comes back is not left waiting on the schedule. An endpoint that is failing
+with a long queue (PROBE_QUEUE pending deliveries or more) is probed every PROBE_SECONDS: its
+oldest waiting delivery is sent early, and a probe that fails is logged as an attempt but leaves
+the delivery's schedule as it was. The first success after failures (a probe's or a scheduled
+attempt's) makes every pending delivery to that endpoint due at once; each community's still go
+one after another, in order.
+
 Each attempt first leases its delivery (moves its next attempt a minute on, conditionally), so
 replicas never send one delivery at the same time; a replica that dies mid-attempt leaves the
 lease to expire and another retries. Delivery is at least once: receivers dedupe by webhook-id.
@@ -41,6 +48,11 @@ logger = logging.getLogger(__name__)
 
 DISABLE_AFTER = timedelta(days=5)
 LEASE = timedelta(seconds=60)
+# A failing endpoint with this many deliveries waiting is probed every PROBE_SECONDS, whatever
+# its schedule says: a 60 s outage would otherwise leave the backlog waiting for the 5-minute
+# step (30 minutes after a 6-minute one).
+PROBE_QUEUE = 10
+PROBE_SECONDS = 10.0
 USER_AGENT = "Huoli-Webhooks/1.0"
 
 
@@ -73,7 +85,8 @@ class WebhookSender:
         self._wakeup = asyncio.Event()
         self._client: aiohttp.ClientSession | None = None
         self._in_flight: dict[str, asyncio.Task[None]] = {}
-        self._outcomes: asyncio.Queue[tuple[DeliveryRow, Outcome]] = asyncio.Queue()
+        # Each finished attempt: the delivery, its outcome, and whether it was a probe.
+        self._outcomes: asyncio.Queue[tuple[DeliveryRow, Outcome, bool]] = asyncio.Queue()
 
     def wake(self) -> None:
         self._wakeup.set()
@@ -131,16 +144,36 @@ class WebhookSender:
             leased = await repository.lease_deliveries(
                 uow.session, delivery_ids=[row.id for row in due], now=now, until=now + LEASE
             )
+            probes: list[DeliveryRow] = []
+            if len(leased) < room:
+                probed_before = now - timedelta(seconds=PROBE_SECONDS)
+                probes = await repository.probe_heads(
+                    uow.session,
+                    now=now,
+                    probed_before=probed_before,
+                    min_queue=PROBE_QUEUE,
+                    limit=room - len(leased),
+                )
+                probes = [row for row in probes if row.id not in self._in_flight]
+                claimed = await repository.claim_probes(
+                    uow.session,
+                    delivery_ids=[row.id for row in probes],
+                    now=now,
+                    probed_before=probed_before,
+                )
+                probes = [row for row in probes if row.id in claimed]
         for delivery in due:
             if delivery.id in leased and delivery.id not in self._in_flight:
                 self._in_flight[delivery.id] = asyncio.create_task(self._attempt(delivery))
-        return len(leased)
+        for delivery in probes:
+            self._in_flight[delivery.id] = asyncio.create_task(self._attempt(delivery, probe=True))
+        return len(leased) + len(probes)
 
-    async def _attempt(self, delivery: DeliveryRow) -> None:
+    async def _attempt(self, delivery: DeliveryRow, *, probe: bool = False) -> None:
         outcome = await self._send(delivery)
         if not outcome.succeeded:
             WEBHOOK_FAILURES.labels(outcome.failure_kind()).inc()
-        await self._outcomes.put((delivery, outcome))
+        await self._outcomes.put((delivery, outcome, probe))
 
     async def _send(self, delivery: DeliveryRow) -> Outcome:
         started = time.monotonic()
@@ -192,26 +225,27 @@ class WebhookSender:
                 # The leases lapse and the deliveries are attempted again: at least once.
                 logger.exception("recording %d webhook attempts failed", len(batch))
             finally:
-                for delivery, _outcome in batch:
+                for delivery, _outcome, _probe in batch:
                     self._in_flight.pop(delivery.id, None)
             self.wake()
 
-    async def _record(self, batch: list[tuple[DeliveryRow, Outcome]]) -> None:
+    async def _record(self, batch: list[tuple[DeliveryRow, Outcome, bool]]) -> None:
         now = datetime.now(UTC)
         async with UnitOfWork(self._sessions, self._outbox) as uow:
             session = uow.session
             endpoints = await repository.find_endpoints(
-                session, {delivery.endpoint_id for delivery, _ in batch}
+                session, {delivery.endpoint_id for delivery, _, _ in batch}
             )
             # Each endpoint's state as the batch leaves it, then written once.
             failing_since = {eid: row.failing_since for eid, row in endpoints.items()}
             disabled: dict[str, str] = {}
             attempts: list[dict[str, Any]] = []
             changes: list[dict[str, Any]] = []
-            for delivery, outcome in batch:
+            recovered: set[str] = set()
+            for delivery, outcome, probe in batch:
                 if delivery.endpoint_id not in endpoints:
                     continue  # deleted meanwhile, its deliveries with it
-                state = self._next_state(delivery, outcome, now)
+                state = self._next_state(delivery, outcome, now, probe=probe)
                 changes.append({"delivery_id": delivery.id, **state})
                 attempts.append(
                     {
@@ -224,6 +258,8 @@ class WebhookSender:
                 )
                 endpoint_id = delivery.endpoint_id
                 if outcome.succeeded:
+                    if failing_since[endpoint_id] is not None:
+                        recovered.add(endpoint_id)
                     failing_since[endpoint_id] = None
                     continue
                 since = failing_since[endpoint_id] or now
@@ -234,6 +270,13 @@ class WebhookSender:
                     disabled.setdefault(endpoint_id, "deliveries failed for 5 days")
             if attempts:
                 await repository.record_attempts(session, attempts=attempts, changes=changes)
+            if recovered:
+                moved = await repository.pull_forward(session, recovered, now=now)
+                logger.info(
+                    "webhook endpoints %s answer again: %d waiting deliveries due now",
+                    ", ".join(sorted(recovered)),
+                    moved,
+                )
             for endpoint_id, endpoint in endpoints.items():
                 endpoint_changes: dict[str, Any] = {}
                 if failing_since[endpoint_id] != endpoint.failing_since:
@@ -246,11 +289,16 @@ class WebhookSender:
                 if endpoint_changes:
                     await repository.update_endpoint(session, endpoint_id, endpoint_changes)
 
-    def _next_state(self, delivery: DeliveryRow, outcome: Outcome, now: datetime) -> dict[str, Any]:
-        """The delivery after this attempt: succeeded, failed for good, or due again later."""
+    def _next_state(
+        self, delivery: DeliveryRow, outcome: Outcome, now: datetime, *, probe: bool = False
+    ) -> dict[str, Any]:
+        """The delivery after this attempt: succeeded, failed for good, or due again later (a
+        failed probe leaves it as its schedule had it)."""
         attempts = delivery.attempts + 1
         status, next_attempt_at = PENDING, None
-        if outcome.succeeded:
+        if probe and not outcome.succeeded and outcome.status_code != 410:
+            attempts, next_attempt_at = delivery.attempts, delivery.next_attempt_at
+        elif outcome.succeeded:
             status = SUCCEEDED
         else:
             delay = (

@@ -6,7 +6,11 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 
+from services.common.faults import Throttled, describe, is_transient
+
 logger = logging.getLogger(__name__)
+# A worker that fails because the database is away fails every second until it is back.
+_outage_log = Throttled(logger, interval=10.0)
 
 
 async def supervised(
@@ -19,11 +23,19 @@ async def supervised(
             await run()
         except asyncio.CancelledError:
             raise
-        except Exception:
+        except Exception as exc:
             if stopping.is_set():
                 logger.warning("%s failed while stopping", name, exc_info=True)
                 return
-            logger.exception("%s crashed; restarting in 1 s", name)
+            if is_transient(exc):
+                _outage_log.say(
+                    name,
+                    "%s stopped on a transient fault (%s); restarting in 1 s",
+                    name,
+                    describe(exc),
+                )
+            else:
+                logger.exception("%s crashed; restarting in 1 s", name)
             await asyncio.sleep(1)
 
 

@@ -58,3 +58,7 @@ class MalformedJson(DomainError):
 
 class ServiceBusy(DomainError):
     status, slug, title = 503, "service-busy", "Service busy"
+
+
+class ServiceUnavailable(DomainError):
+    status, slug, title = 503, "service-unavailable", "Service unavailable"

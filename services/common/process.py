@@ -73,6 +73,7 @@ def consumer_worker(spec: ConsumerSpec, tables: MessagingTables) -> WorkerSpec:
             kafka=runtime.kafka,
             max_attempts=runtime.settings.consumer_max_attempts,
             stopping=runtime.stopping,
+            readiness=runtime.readiness,
         )
         await consumer.run()
 

@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
+from services.common.faults import Readiness
 from services.common.settings import ServiceSettings
 from services.common.unit_of_work import UnitOfWork
 
@@ -23,6 +24,8 @@ class ServiceRuntime:
     outbox: Outbox
     # Set when the service shuts down, after the server answered its last request.
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
+    # Consumers paused on a transient fault: `/readyz` answers 503 while any is.
+    readiness: Readiness = field(default_factory=Readiness)
 
     def unit_of_work(self) -> UnitOfWork:
         """A write boundary of its own: `async with runtime.unit_of_work() as uow:`."""

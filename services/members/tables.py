@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, Float, Index, UniqueConstraint, text
+from sqlalchemy import JSON, Boolean, Column, Float, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from services.common.db import UtcDateTime, table_registry
@@ -27,6 +27,9 @@ class Community(MembersTable, table=True):
     owner_user_id: str = Field(max_length=128, index=True)
     # The sanctions ladder (services.members.sanctions.rules.Ladder as JSON); None: the default.
     sanction_ladder: dict[str, int] | None = Field(default=None, sa_column=Column(JSON))
+    # Listed by its owner for discovery: strangers may see it (without its owner); otherwise a
+    # community is known only to its members.
+    listed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 

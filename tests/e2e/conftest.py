@@ -17,6 +17,17 @@ JWT_SECRET = "e2e-test-secret-of-at-least-thirty-two-bytes"
 INTERNAL_SECRET = "e2e-internal-secret-shared-by-gateway-and-services"
 # Each has a database of its own: the services and the gateway (API keys, webhooks).
 COMPONENTS = (*SERVICES, GATEWAY)
+# What every e2e stack runs with.
+TEST_ENV = {
+    "JWT_SECRET": JWT_SECRET,
+    "HUOLI_INTERNAL_SECRET": INTERNAL_SECRET,
+    "HUOLI_ENV": "test",
+    "KAFKA_BOOTSTRAP_SERVERS": "",  # the tests stop and restart the embedded broker
+    "LOG_LEVEL": "INFO",
+    # The tests call as a handful of users, far faster than any person would.
+    "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
+    "GATEWAY_RATE_LIMIT_BURST": "100000",
+}
 
 
 @dataclass
@@ -56,15 +67,8 @@ async def system(
         }
     stack = Stack(
         env={
-            "JWT_SECRET": JWT_SECRET,
-            "HUOLI_INTERNAL_SECRET": INTERNAL_SECRET,
-            "HUOLI_ENV": "test",
+            **TEST_ENV,
             "HUOLI_FAILPOINT_DIR": str(failpoints),
-            "KAFKA_BOOTSTRAP_SERVERS": "",  # the tests stop and restart the embedded broker
-            "LOG_LEVEL": "INFO",
-            # The tests call as a handful of users, far faster than any person would.
-            "GATEWAY_RATE_LIMIT_PER_SECOND": "100000",
-            "GATEWAY_RATE_LIMIT_BURST": "100000",
             "WEBHOOK_ALLOW_PRIVATE_URLS": "1",
         },
         database_urls=database_urls,

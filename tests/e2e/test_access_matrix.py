@@ -52,6 +52,7 @@ class World:
     key_content_id: str
     key_event_id: str
     elsewhere_id: str
+    listed_id: str
 
 
 def fresh(prefix: str) -> str:
@@ -108,8 +109,10 @@ def webhook_request(world: "World") -> dict[str, Any]:
 MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("POST", "/v1/communities", lambda w: {"name": "Another"}, ("401", "201", "201", "201")),
     ("GET", "/v1/communities", None, ("401", "200", "200", "200")),
-    # The directory stays open: that is how people find a community to join.
-    ("GET", "/v1/communities/{cid}", None, ("401", "200", "200", "200")),
+    # Known only to its members (404 like any of its sub-resources)...
+    ("GET", "/v1/communities/{cid}", None, ("401", "404", "200", "200")),
+    # ...unless its owner lists it for discovery: then anyone reads it, without its owner.
+    ("GET", "/v1/communities/{listed_cid}", None, ("401", "200", "200", "200")),
     # Adding someone else: only the owner may (joining oneself is how a stranger gets in).
     (
         "POST",
@@ -439,6 +442,10 @@ async def world(system: System) -> World:
     elsewhere = await system.gateway.post(
         "/v1/communities", json={"name": "Elsewhere"}, headers=system.auth(STRANGER)
     )
+    listed = await system.gateway.post(
+        "/v1/communities", json={"name": "Open house", "listed": True}, headers=owner
+    )
+    assert listed.status_code == 201, listed.text
     # Two keys with one scope each, so that every route has one lacking its scope.
     keys = {
         "key-with-scope": await make_key(system, OWNER, cid, sorted(SCOPES)),
@@ -473,6 +480,7 @@ async def world(system: System) -> World:
         key_content.json()["id"],
         key_event.json()["id"],
         elsewhere.json()["id"],
+        listed.json()["id"],
     )
 
 
@@ -929,6 +937,7 @@ async def test_each_route_answers_each_kind_of_caller_as_expected(
         doomed_event_id=world.doomed_event_id,
         challenge_id=world.challenge_id,
         webhook_id=world.webhook_id,
+        listed_cid=world.listed_id,
     )
     headers = system.auth(USERS[caller]) if caller != "anonymous" else {}
     response = await system.gateway.request(
@@ -1092,3 +1101,26 @@ async def test_a_stranger_cannot_tell_a_community_from_none(
     assert real["detail"].replace(world.community_id, "?") == missing["detail"].replace(
         "cmty_0000000000000000000000", "?"
     )
+
+
+async def test_the_list_holds_the_callers_communities_and_the_listed_ones(
+    system: System, world: World
+) -> None:
+    async def listing(user: str) -> dict[str, dict[str, Any]]:
+        response = await system.gateway.get(
+            "/v1/communities", params={"limit": 100}, headers=system.auth(user)
+        )
+        assert response.status_code == 200, response.text
+        return {item["id"]: item for item in response.json()["items"]}
+
+    stranger = await listing(STRANGER)
+    assert world.community_id not in stranger  # not theirs, not listed
+    assert world.elsewhere_id in stranger  # their own
+    assert stranger[world.listed_id]["owner_user_id"] is None  # listed: found, owner withheld
+    member = await listing(MEMBER)
+    assert member[world.community_id]["owner_user_id"] == OWNER
+    assert world.elsewhere_id not in member
+    read = await system.gateway.get(
+        f"/v1/communities/{world.listed_id}", headers=system.auth(STRANGER)
+    )
+    assert read.status_code == 200 and read.json()["owner_user_id"] is None

@@ -93,6 +93,20 @@ def fake_upstream(name: str) -> FastAPI:
             await asyncio.sleep(float(request.query_params.get("delay", "2")))
         if behaviour == "boom":
             return PlainTextResponse(TRACEBACK, status_code=500)
+        if behaviour == "unavailable":
+            # As a service answers while its database is away.
+            retry_after = request.query_params.get("retry_after")
+            return JSONResponse(
+                {
+                    "type": "https://huoli.dev/problems/service-unavailable",
+                    "title": "Service unavailable",
+                    "status": 503,
+                    "detail": "The service cannot reach its database for now.",
+                },
+                status_code=503,
+                media_type="application/problem+json",
+                headers={"Retry-After": retry_after} if retry_after else None,
+            )
         if behaviour == "missing":
             return JSONResponse(
                 {

@@ -53,6 +53,7 @@ async def test_an_unreachable_upstream_is_503(gateway_with_dead_events: httpx.As
     )
     body = assert_problem(response, 503)
     assert body["detail"].startswith("The events service is unavailable")
+    assert response.headers["retry-after"] == "2"
     # The others still answer.
     assert (
         await gateway_with_dead_events.get("/v1/communities", headers=bearer())
@@ -67,6 +68,41 @@ async def test_a_slow_upstream_is_504(start_gateway: Any, transport: str) -> Non
         assert "scoring" in body["detail"]
         fast = await client.get("/v1/activities?fake=slow&delay=0", headers=bearer())
         assert fast.status_code == 200
+
+
+async def test_a_service_503_is_relayed_with_its_retry_after(gateway: httpx.AsyncClient) -> None:
+    # A service whose database is away says so, and when to come back: not a 502.
+    said = await gateway.get("/v1/content/k1?fake=unavailable&retry_after=7", headers=bearer())
+    body = assert_problem(said, 503)
+    assert said.headers["retry-after"] == "7"
+    assert body["type"].endswith("/service-unavailable")
+    # One that names no time gets the gateway's.
+    unsaid = await gateway.get("/v1/content/k1?fake=unavailable", headers=bearer())
+    assert_problem(unsaid, 503)
+    assert unsaid.headers["retry-after"] == "2"
+
+
+@pytest.mark.parametrize("transport", TRANSPORTS)
+async def test_a_request_that_never_got_a_connection_is_503_not_504(
+    start_gateway: Any, transport: str
+) -> None:
+    # One connection per upstream, held by a slow request: the next one waits for it in vain
+    # and is never sent, which the caller must be able to tell from a request sent and lost.
+    async with start_gateway(
+        max_connections=1,
+        pool_timeout_seconds=0.3,
+        read_timeout_seconds=5,
+        http_transport=transport,
+    ) as client:
+        slow = asyncio.create_task(
+            client.get("/v1/activities?fake=slow&delay=1.5", headers=bearer())
+        )
+        await asyncio.sleep(0.3)
+        waiting = await client.post("/v1/activities?fake=echo", json=[], headers=bearer())
+        body = assert_problem(waiting, 503)
+        assert "not sent" in body["detail"]
+        assert waiting.headers["retry-after"] == "2"
+        assert (await slow).status_code == 200
 
 
 async def test_an_upstream_500_is_502_without_its_trace(

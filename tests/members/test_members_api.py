@@ -19,7 +19,7 @@ async def test_create_and_read_a_community_round_trips_text(client: httpx.AsyncC
     assert created["join_policy"] == "open"
     assert str(created["created_at"]).endswith("Z") or "+00:00" in str(created["created_at"])
 
-    fetched = await client.get(f"/v1/communities/{created['id']}", headers=actor("bob"))
+    fetched = await client.get(f"/v1/communities/{created['id']}", headers=actor("owner"))
     assert fetched.status_code == 200
     assert fetched.json() == created
     assert fetched.json()["description"] == long_description
@@ -125,8 +125,9 @@ async def test_only_members_see_who_else_is_in(client: httpx.AsyncClient) -> Non
         waiting_path, json={"user_id": "carol", "display_name": "C"}, headers=actor("carol")
     )
     assert_problem(await client.get(waiting_path, headers=actor("carol")), 404)
-    # The directory of communities stays open to everyone: that is how people find one to join.
-    assert (await client.get(f"/v1/communities/{community['id']}", headers=actor("x"))).is_success
+    # The community itself is hidden from strangers too, unless its owner lists it
+    # (tests/members/test_community_privacy.py).
+    assert_problem(await client.get(f"/v1/communities/{community['id']}", headers=actor("x")), 404)
 
 
 async def test_only_the_user_or_the_owner_may_add_a_member(client: httpx.AsyncClient) -> None:

@@ -10,9 +10,15 @@ from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from services.common.api.problem_texts import wants_chinese
-from services.common.api.problems import PROBLEMS_IN_CHINESE, internal_error_response, render
+from services.common.api.problems import (
+    PROBLEMS_IN_CHINESE,
+    internal_error_response,
+    render,
+    unavailable_response,
+)
 from services.common.api.tracing import TraceContextMiddleware
 from services.common.errors import PayloadTooLarge
+from services.common.faults import Throttled, describe, is_transient
 from services.common.logs import request_id_var
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -20,6 +26,8 @@ REQUEST_ID_HEADER = "x-request-id"
 _ACCEPTABLE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
 logger = logging.getLogger(__name__)
+# While the database is away every request fails the same way: one line a second says so.
+_outage_log = Throttled(logger)
 
 
 class RequestIdMiddleware:
@@ -81,7 +89,9 @@ class LanguageMiddleware:
 
 
 class UnhandledErrorMiddleware:
-    """Answer an error no handler took with a 500 problem, logged once with the request id.
+    """Answer an error no handler took with a 500 problem, logged once with the request id;
+    a transient one (the database out of reach, a deadlock) with 503 and Retry-After, logged
+    one line a second whatever the number of requests.
 
     Starlette's own last resort runs outside every middleware, so its 500 had no request id;
     and it re-raises, after which uvicorn logs the error again and drops the connection without
@@ -106,12 +116,23 @@ class UnhandledErrorMiddleware:
                 scope["method"],
                 scope["path"],
             )
-        except Exception:
-            logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+        except Exception as exc:
+            if is_transient(exc):
+                _outage_log.say(
+                    "transient",
+                    "%s %s answered 503: %s",
+                    scope["method"],
+                    scope["path"],
+                    describe(exc),
+                )
+                answer = unavailable_response()
+            else:
+                logger.exception("unhandled error on %s %s", scope["method"], scope["path"])
+                answer = internal_error_response()
             # A response cut short cannot be mended: returning leaves uvicorn to close the
             # connection, which is how the caller learns the answer is incomplete.
             if not tracked.response_started:
-                await internal_error_response()(scope, receive, send)
+                await answer(scope, receive, send)
 
 
 class BodyLimitMiddleware:

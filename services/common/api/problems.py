@@ -17,10 +17,15 @@ from services.common.errors import (
     DomainError,
     MalformedJson,
     ServiceBusy,
+    ServiceUnavailable,
     UnsupportedMediaType,
 )
+from services.common.faults import Throttled
 
 logger = logging.getLogger(__name__)
+_busy_log = Throttled(logger)
+# What a 503 asks the caller to wait, in seconds: a database restart or failover takes a few.
+RETRY_AFTER_SECONDS = 2
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_BASE = "https://huoli.dev/problems/"
@@ -164,11 +169,21 @@ def internal_error_response() -> JSONResponse:
     )
 
 
+def unavailable_response() -> JSONResponse:
+    """The database (or another part the request needs) cannot be reached for now."""
+    return render(
+        ServiceUnavailable(
+            "The service cannot reach its database for now; try again shortly.",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        )
+    )
+
+
 async def _on_pool_timeout(request: Request, exc: Exception) -> JSONResponse:
     # Every database connection stayed in use for the pool's whole timeout: overload, which
     # the caller can wait out, not a fault of ours to report as a 500.
-    logger.warning(
-        "%s %s: no database connection came free in time", request.method, request.url.path
+    _busy_log.say(
+        "pool", "%s %s: no database connection came free in time", request.method, request.url.path
     )
     return render(
         ServiceBusy("The service is busy; try again shortly.", headers={"Retry-After": "1"})

@@ -2,8 +2,13 @@
 
 The handler's effect and the inbox row commit in one transaction; the offset is committed to
 Kafka only afterwards. A crash in between redelivers the batch, and the inbox skips what was
-applied. A message that still fails after retries goes to `<topic>.dlq` with the error attached
-before its offset is committed, so nothing is dropped.
+applied. A failure is first told apart (`FailurePolicy`): a transient one (the database or
+broker out of reach, a timeout, a serialization failure, a deadlock) pauses the consumer, which
+retries the same message with a capped backoff for as long as it takes, commits no offset
+meanwhile, and reports itself not ready. Only a message that keeps failing while the database
+answers is poison: it goes to `<topic>.dlq` with the error attached before its offset is
+committed, so nothing is dropped, and `huoli dlq replay` applies it again once the cause is
+fixed.
 """
 
 import asyncio
@@ -16,6 +21,7 @@ from aiokafka import AIOKafkaConsumer, ConsumerRecord, TopicPartition
 from aiokafka.errors import KafkaError
 from opentelemetry.trace import SpanKind
 from pydantic import ValidationError
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.db_ops import insert_if_absent
@@ -25,11 +31,19 @@ from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
+from services.common.faults import Readiness, Throttled, describe, is_transient, sleep_unless
 from services.common.metrics import DEAD_LETTERS, record_consumer_lag
 from services.common.tracing import TRACEPARENT_HEADER, traced, valid_traceparent
 from services.common.unit_of_work import UnitOfWork
 
 logger = logging.getLogger(__name__)
+
+# A paused consumer retries after 0.2 s, then twice as long each time up to this: a database
+# back from an outage is noticed within seconds, and one that stays away costs a query a few
+# seconds.
+MAX_PAUSE_SECONDS = 5.0
+# How long the health check before a dead letter may take: past it the database counts as down.
+HEALTH_CHECK_SECONDS = 5.0
 
 # A handler gets the same write boundary a route does: its effect, the events it emits (outbox)
 # and the inbox row commit together.
@@ -50,6 +64,100 @@ class ConsumerSpec:
 
 class PoisonMessage(Exception):
     """The message can never be processed (not an envelope, or data that breaks its schema)."""
+
+
+class Stopped(Exception):
+    """`stopping` was set while a transient failure was being waited out: the batch in hand is
+    left uncommitted (a replica, or this one's next start, applies it)."""
+
+
+class FailurePolicy:
+    """Runs an operation on a consumer's database until it succeeds, telling a transient
+    failure from poison.
+
+    Transient (`is_transient`, or any failure while `SELECT 1` fails too): the consumer pauses,
+    is marked not ready, logs one line a second at most, and retries with a backoff capped at
+    MAX_PAUSE_SECONDS for as long as it takes, or until `stopping` (then `Stopped`). Anything
+    else is retried `attempts` times in all; if the database still answers after the last one,
+    the error is returned for the caller to dead-letter.
+    """
+
+    def __init__(
+        self,
+        *,
+        group_id: str,
+        sessions: async_sessionmaker[AsyncSession],
+        stopping: asyncio.Event,
+        attempts: int,
+        readiness: Readiness | None = None,
+    ) -> None:
+        self.group_id = group_id
+        self.sessions = sessions
+        self.stopping = stopping
+        self.attempts = attempts
+        self.readiness = readiness or Readiness()
+        self.log = Throttled(logger)
+        self.paused_since: float | None = None
+
+    async def run(self, operation: Callable[[], Awaitable[None]], what: str) -> Exception | None:
+        """None once `operation` succeeded; the error if it is poison."""
+        failures = 0
+        pause = 0.2
+        while True:
+            try:
+                await operation()
+            except Exception as exc:
+                if is_transient(exc) or not await self.database_answers():
+                    await self._pause(exc, what, pause)
+                    pause = min(pause * 2, MAX_PAUSE_SECONDS)
+                    continue
+                failures += 1
+                if failures >= self.attempts:
+                    return exc
+                logger.warning(
+                    "consumer %s failed on %s (attempt %d of %d): %r",
+                    self.group_id,
+                    what,
+                    failures,
+                    self.attempts,
+                    exc,
+                )
+                await asyncio.sleep(min(0.05 * 2**failures, 2.0))
+                continue
+            self._resume()
+            return None
+
+    async def database_answers(self) -> bool:
+        """Whether the consumer's database answers a trivial query now."""
+        try:
+            async with asyncio.timeout(HEALTH_CHECK_SECONDS), self.sessions() as session:
+                await session.execute(text("SELECT 1"))
+        except Exception:  # any failure at all means it does not answer
+            return False
+        return True
+
+    async def _pause(self, exc: Exception, what: str, seconds: float) -> None:
+        if self.paused_since is None:
+            self.paused_since = asyncio.get_running_loop().time()
+        self.readiness.down(f"consumer {self.group_id}", describe(exc))
+        self.log.say(
+            "pause",
+            "consumer %s paused on %s, retrying in %.1f s: %s",
+            self.group_id,
+            what,
+            seconds,
+            describe(exc),
+        )
+        if await sleep_unless(self.stopping, seconds):
+            raise Stopped from exc
+
+    def _resume(self) -> None:
+        if self.paused_since is None:
+            return
+        paused = asyncio.get_running_loop().time() - self.paused_since
+        self.paused_since = None
+        self.readiness.up(f"consumer {self.group_id}")
+        logger.warning("consumer %s resumed after %.1f s paused", self.group_id, paused)
 
 
 Records = Sequence[ConsumerRecord[bytes, bytes]]
@@ -113,6 +221,11 @@ class ConsumerLoop:
                 if self.on_started is not None:
                     self.on_started()
                 await self._consume(consumer)
+            except Stopped:
+                logger.info(
+                    "consumer %s stopped while paused; its batch is not committed", self.group_id
+                )
+                return
             except (TimeoutError, KafkaError, OSError) as exc:
                 logger.warning("consumer %s lost Kafka (%r); reconnecting", self.group_id, exc)
                 await self.kafka.reset()
@@ -218,6 +331,7 @@ class InboxConsumer:
         kafka: KafkaLink,
         max_attempts: int,
         stopping: asyncio.Event | None = None,
+        readiness: Readiness | None = None,
     ) -> None:
         self.group_id = group_id
         self.handlers = {event_class.type: handler for event_class, handler in handlers.items()}
@@ -225,13 +339,20 @@ class InboxConsumer:
         self.outbox = outbox
         self.inbox = tables.inbox
         self.kafka = kafka
-        self.max_attempts = max_attempts
         self.reader = EventReader(group_id=group_id, handled_types=self.handlers, kafka=kafka)
+        stopping = stopping or asyncio.Event()
+        self.policy = FailurePolicy(
+            group_id=group_id,
+            sessions=sessions,
+            stopping=stopping,
+            attempts=max_attempts,
+            readiness=readiness,
+        )
         self.loop = ConsumerLoop(
             group_id=group_id,
             topics=topics,
             kafka=kafka,
-            stopping=stopping or asyncio.Event(),
+            stopping=stopping,
             apply=self.process_all,
         )
 
@@ -268,24 +389,11 @@ class InboxConsumer:
     async def _apply_with_retries(
         self, record: ConsumerRecord[bytes, bytes], envelope: CloudEvent, event: DomainEvent
     ) -> None:
-        last_error: Exception | None = None
-        for attempt in range(self.max_attempts):
-            try:
-                await self._apply(envelope, event)
-                return
-            except Exception as exc:
-                last_error = exc
-                logger.warning(
-                    "consumer %s failed on %s %s (attempt %d): %r",
-                    self.group_id,
-                    envelope.type,
-                    envelope.id,
-                    attempt + 1,
-                    exc,
-                )
-                await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
-        assert last_error is not None
-        await self.reader.dead_letter(record, last_error)
+        poison = await self.policy.run(
+            lambda: self._apply(envelope, event), f"{envelope.type} {envelope.id}"
+        )
+        if poison is not None:
+            await self.reader.dead_letter(record, poison)
 
     async def _apply(self, envelope: CloudEvent, event: DomainEvent) -> None:
         handler = self.handlers[envelope.type]
@@ -322,7 +430,9 @@ __all__ = [
     "ConsumerLoop",
     "Decoded",
     "EventReader",
+    "FailurePolicy",
     "HandlerRegistry",
     "InboxConsumer",
+    "Stopped",
     "TopicPartition",
 ]

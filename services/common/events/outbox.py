@@ -28,6 +28,7 @@ from services.common.events.catalogue import DomainEvent
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.kafka import KafkaLink
 from services.common.events.tables import MessagingTables
+from services.common.faults import Throttled, describe, is_database_fault, is_transient
 from services.common.settings import ServiceSettings
 from services.common.tracing import TRACEPARENT_HEADER, current_traceparent, valid_traceparent
 
@@ -268,6 +269,7 @@ class OutboxRelay:
     async def run(self) -> None:
         backoff = 0.2
         broker_down = False
+        database_log = Throttled(logger)
         while True:
             last_pass = self.stopping.is_set()
             # Cleared before the pending rows are read: a commit after this point is either in
@@ -282,7 +284,24 @@ class OutboxRelay:
                     if await self._broker_lost_log():
                         await self._replay_recent()
                         continue
-            except (TimeoutError, KafkaError, OSError) as exc:
+            except Exception as exc:
+                if not is_transient(exc) and not isinstance(exc, KafkaError):
+                    raise
+                if is_database_fault(exc):
+                    # The database is away (the broker may well be fine): the rows wait in it.
+                    if last_pass:
+                        logger.warning(
+                            "outbox relay stopping without its database (%s)", describe(exc)
+                        )
+                        return
+                    database_log.say(
+                        "database",
+                        "outbox relay cannot reach its database (%s); retrying",
+                        describe(exc),
+                    )
+                    await asyncio.sleep(backoff)
+                    backoff = min(backoff * 2, 5.0)
+                    continue
                 if last_pass:
                     # The rows stay pending: another replica, or this one's next start,
                     # publishes them.

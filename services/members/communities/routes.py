@@ -20,27 +20,32 @@ async def create_community(
     community = await service.create_community(
         uow=uow, actor=actor, community_create=community_create
     )
-    return CommunityPublic.model_validate(community, from_attributes=True)
+    return CommunityPublic.seen_by(community, member=True)
 
 
 @router.get("/communities")
 async def list_communities(
-    session: ReadSessionDep, page: PageDep, _actor: ActorDep
+    session: ReadSessionDep, page: PageDep, actor: ActorDep
 ) -> Page[CommunityPublic]:
-    """Communities, oldest first."""
+    """The caller's communities and, for discovery, those their owners list (without the
+    owner), by id. A community is otherwise known only to its members."""
     rows = await service.list_communities(
-        session=session, after_id=page.after_id, limit=page.fetch_limit
+        session=session, actor=actor, after_id=page.after_id, limit=page.fetch_limit
     )
-    items = [CommunityPublic.model_validate(row, from_attributes=True) for row in rows]
+    items = [CommunityPublic.seen_by(row, member=member) for row, member in rows]
     return Page[CommunityPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/communities/{community_id}")
 async def get_community(
-    community_id: CommunityId, session: ReadSessionDep, _actor: ActorDep
+    community_id: CommunityId, session: ReadSessionDep, actor: ActorDep
 ) -> CommunityPublic:
-    community = await service.get_community(session=session, community_id=community_id)
-    return CommunityPublic.model_validate(community, from_attributes=True)
+    """A community the caller belongs to (or has applied to), or a listed one (without its
+    owner); 404 for any other, as for its sub-resources."""
+    community, member = await service.read_community(
+        session=session, actor=actor, community_id=community_id
+    )
+    return CommunityPublic.seen_by(community, member=member)
 
 
 @router.patch("/communities/{community_id}")
@@ -55,4 +60,4 @@ async def update_community(
     community = await service.update_community(
         uow=uow, actor=actor, community_id=community_id, community_update=community_update
     )
-    return CommunityPublic.model_validate(community, from_attributes=True)
+    return CommunityPublic.seen_by(community, member=True)

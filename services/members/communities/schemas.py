@@ -9,6 +9,7 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     StringConstraints,
     field_validator,
 )
@@ -40,6 +41,11 @@ class CommunityCreate(BaseModel):
     join_policy: JoinPolicy = JoinPolicy.OPEN
     timezone: Timezone = "Asia/Shanghai"
     rules: Annotated[list[Rule], Field(max_length=50)] = []
+    listed: StrictBool = Field(
+        default=False,
+        description="Listed for discovery: callers outside the community may find and read it "
+        "(without its owner). Unlisted (the default), it is known only to its members.",
+    )
 
 
 class CommunityUpdate(BaseModel):
@@ -53,8 +59,9 @@ class CommunityUpdate(BaseModel):
     join_policy: JoinPolicy | None = None
     timezone: Timezone | None = None
     rules: Annotated[list[Rule], Field(max_length=50)] | None = None
+    listed: StrictBool | None = Field(default=None, description="Only the owner may change it.")
 
-    @field_validator("name", "join_policy", "timezone", "rules")
+    @field_validator("name", "join_policy", "timezone", "rules", "listed")
     @classmethod
     def _not_null(cls, value: Any) -> Any:
         # Validators run only on sent values: an explicit null for a field that must have one.
@@ -71,6 +78,17 @@ class CommunityPublic(BaseModel):
     join_policy: JoinPolicy
     timezone: str
     rules: list[str]
-    owner_user_id: str
+    listed: bool
+    owner_user_id: str | None = Field(
+        description="The owner's user id; null when a caller outside the community reads it "
+        "because it is listed."
+    )
     created_at: datetime
     updated_at: datetime
+
+    @classmethod
+    def seen_by(cls, community: Any, *, member: bool) -> "CommunityPublic":
+        """The community as this caller may see it: whole to its members, without its owner
+        to anyone else (who sees it only because it is listed)."""
+        public = cls.model_validate(community, from_attributes=True)
+        return public if member else public.model_copy(update={"owner_user_id": None})

@@ -1,7 +1,5 @@
 """The community use cases. They change state and write events; the caller commits once."""
 
-from collections.abc import Sequence
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
@@ -10,11 +8,14 @@ from services.common.events.catalogue.vocabulary import Role
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.membership.access import CommunityNotFound
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.communities import repository
 from services.members.communities.schemas import CommunityCreate, CommunityUpdate
+from services.members.memberships import repository as membership_repository
 from services.members.memberships.rules import MemberStatus
 from services.members.memberships.service import announce_joined
+from services.members.permissions.errors import NotAllowed
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tables import Community, Membership
@@ -73,30 +74,64 @@ async def get_community(*, session: AsyncSession, community_id: str) -> Communit
     return community
 
 
+# A pending applicant sees the community they applied to, as its members do.
+SEEING_STATUSES = (*BELONGING_STATUSES, MemberStatus.PENDING)
+
+
 async def list_communities(
-    *, session: AsyncSession, after_id: str | None, limit: int
-) -> Sequence[Community]:
-    """Communities, oldest first."""
-    return await repository.list_communities(session, after_id=after_id, limit=limit)
+    *, session: AsyncSession, actor: Actor, after_id: str | None, limit: int
+) -> list[tuple[Community, bool]]:
+    """The communities the caller may see, by id, each with whether the caller sees it whole:
+    their own and the listed ones; a platform admin sees all, a partner those of its key."""
+    if actor.is_platform_admin or actor.is_partner:
+        among = None if actor.is_platform_admin else actor.partner_communities
+        rows = await repository.list_communities(
+            session, after_id=after_id, limit=limit, among=among
+        )
+        return [(row, True) for row in rows]
+    rows = await repository.list_communities(
+        session, after_id=after_id, limit=limit, user_id=actor.id, statuses=SEEING_STATUSES
+    )
+    theirs = await repository.communities_of(
+        session, user_id=actor.id, statuses=SEEING_STATUSES, among=[row.id for row in rows]
+    )
+    return [(row, row.id in theirs) for row in rows]
+
+
+async def read_community(
+    *, session: AsyncSession, actor: Actor, community_id: str
+) -> tuple[Community, bool]:
+    """The community and whether the caller sees it whole (they belong, have applied, or
+    administer it); a listed one to anyone else, without its owner; CommunityNotFound for a
+    community the caller may not know of, as for any of its sub-resources."""
+    community = await get_community(session=session, community_id=community_id)
+    if actor.may_administer(community_id):
+        return community, True
+    own = await membership_repository.find_membership(
+        session, community_id=community_id, user_id=actor.id
+    )
+    if own is not None and own.status in SEEING_STATUSES:
+        return community, True
+    if community.listed:
+        return community, False
+    raise CommunityNotFound(community_id)
 
 
 async def update_community(
     *, uow: UnitOfWork, actor: Actor, community_id: str, community_update: CommunityUpdate
 ) -> Community:
     """Edit a community (owner and admins); `community.updated` if anything changed."""
-    community = (
-        await acting(
-            uow.session,
-            community_id=community_id,
-            actor=actor,
-            permission=Permission.EDIT_COMMUNITY,
-        )
-    ).community
+    admitted = await acting(
+        uow.session, community_id=community_id, actor=actor, permission=Permission.EDIT_COMMUNITY
+    )
+    community = admitted.community
     changes = {
         name: value
         for name, value in community_update.model_dump(exclude_unset=True).items()
         if getattr(community, name) != value
     }
+    if "listed" in changes and not admitted.is_owner:
+        raise NotAllowed("Only the owner lists a community for discovery or takes it off.")
     if changes:
         for name, value in changes.items():
             setattr(community, name, value)

@@ -9,8 +9,11 @@ commits redelivers the batch; the inbox (for the events the handler's own keys d
 idempotent: the ledger's unique activity ids do for activities) makes the second pass change
 nothing.
 
-A batch that fails is retried; if it keeps failing, its events are applied one per
-transaction so that only the one that cannot be applied goes to the dead-letter topic.
+A batch that fails on a transient fault (the database out of reach, a deadlock) is retried for
+as long as it takes, its offsets uncommitted, the consumer paused and not ready (`FailurePolicy`).
+A batch that fails otherwise is retried a few times; if it keeps failing while the database
+answers, its events are applied one per transaction so that only the one that cannot be applied
+goes to the dead-letter topic.
 """
 
 import asyncio
@@ -22,12 +25,19 @@ from aiokafka import ConsumerRecord
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.common.events.catalogue import DomainEvent
-from services.common.events.consumer import ConsumerLoop, ConsumerSpec, Decoded, EventReader
+from services.common.events.consumer import (
+    ConsumerLoop,
+    ConsumerSpec,
+    Decoded,
+    EventReader,
+    FailurePolicy,
+)
 from services.common.events.envelope import CloudEvent, utc_now
 from services.common.events.kafka import KafkaLink
 from services.common.events.outbox import Outbox
 from services.common.events.tables import MessagingTables
 from services.common.failpoints import failpoint
+from services.common.faults import Readiness
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.ledger import repository as batches
 
@@ -96,6 +106,7 @@ class BatchInboxConsumer:
         stopping: asyncio.Event | None = None,
         on_started: Callable[[], None] | None = None,
         keyed_types: frozenset[str] = frozenset(),
+        readiness: Readiness | None = None,
     ) -> None:
         self.group_id = spec.group_id
         # Event types the batch handler applies idempotently by its own keys: no inbox row.
@@ -110,12 +121,20 @@ class BatchInboxConsumer:
             kafka=kafka,
         )
 
+        self.stopping = stopping = stopping or asyncio.Event()
+        self.policy = FailurePolicy(
+            group_id=spec.group_id,
+            sessions=sessions,
+            stopping=stopping,
+            attempts=BATCH_ATTEMPTS,
+            readiness=readiness,
+        )
+
         def started() -> None:
             tune_gc_for_batches()
             if on_started is not None:
                 on_started()
 
-        self.stopping = stopping or asyncio.Event()
         self.loop = ConsumerLoop(
             group_id=spec.group_id,
             topics=spec.topics,
@@ -171,25 +190,21 @@ class BatchInboxConsumer:
         decoded = await self.reader.handled(records)
         if not decoded:
             return
-        for attempt in range(BATCH_ATTEMPTS):
-            try:
-                await self._apply_batch(decoded)
-                return
-            except Exception as exc:
-                logger.warning(
-                    "consumer %s failed on a batch of %d (attempt %d): %r",
-                    self.group_id,
-                    len(decoded),
-                    attempt + 1,
-                    exc,
-                )
-                await asyncio.sleep(min(0.05 * 2**attempt, 1.0))
-        # One by one: only what cannot be applied reaches the dead-letter topic.
-        for record, envelope, event in decoded:
-            try:
-                await self._apply_batch([(record, envelope, event)])
-            except Exception as exc:
-                await self.reader.dead_letter(record, exc)
+        if (
+            await self.policy.run(lambda: self._apply_batch(decoded), f"a batch of {len(decoded)}")
+            is None
+        ):
+            return
+        # One by one: only what cannot be applied reaches the dead-letter topic (and a
+        # transient fault meanwhile pauses the consumer again).
+        for item in decoded:
+            record, envelope, _ = item
+            poison = await self.policy.run(
+                lambda item=item: self._apply_batch([item]),  # type: ignore[misc]
+                f"{envelope.type} {envelope.id}",
+            )
+            if poison is not None:
+                await self.reader.dead_letter(record, poison)
 
     async def _apply_batch(self, decoded: Sequence[Decoded]) -> None:
         async with UnitOfWork(self.sessions, self.outbox) as uow:

@@ -23,6 +23,7 @@ async def run_ledger_consumer(runtime: ServiceRuntime) -> None:
         kafka=runtime.kafka,
         stopping=runtime.stopping,
         keyed_types=LEDGER_KEYED_EVENTS,
+        readiness=runtime.readiness,
     )
     await consumer.run()
 
