@@ -18,7 +18,7 @@ _CONTENT = "/v1/content/{content_id}"
 _EVENT = "/v1/events/{event_id}"
 _CHALLENGE = "/v1/challenges/{challenge_id}"
 _CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "archive", "votes")
-_EVENT_ACTIONS = ("publish", "cancel", "check-ins", "feedback", "report")
+_EVENT_ACTIONS = ("publish", "cancel", "check-ins", "check-in-code", "feedback", "report")
 
 PATHS: Mapping[str, tuple[str, ...]] = {
     MEMBERS.name: (
@@ -58,8 +58,10 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_EVENT}/registrations/{{registration_id}}/confirm",
         f"{_EVENT}/lottery",
         f"{_EVENT}/lottery/commit",
+        f"{_EVENT}/lottery/{{lottery_id}}",
         f"{_EVENT}/lottery/{{lottery_id}}/draw",
         f"{_COMMUNITY}/challenges",
+        _CHALLENGE,
         f"{_CHALLENGE}/check-ins",
         f"{_CHALLENGE}/streaks",
     ),

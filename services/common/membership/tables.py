@@ -27,8 +27,10 @@ USER_ID_LENGTH = 128
 OWNER = Role.OWNER.value
 ADMIN = Role.ADMIN.value
 EVENT_OFFICER = Role.EVENT_OFFICER.value
-# A muted member still belongs; pending, removed and left ones do not.
-BELONGING_STATUSES = frozenset({"active", "muted"})
+# A muted member still belongs (reads, is counted, holds a seat); pending, removed and left
+# ones do not. What a mute blocks, until `muted_until`, is `access.refuse_if_muted`'s to say.
+MUTED = "muted"
+BELONGING_STATUSES = frozenset({"active", MUTED})
 
 
 @dataclass(frozen=True)
@@ -63,8 +65,18 @@ class MembershipTables:
             ),
         )
         return select(
-            community.c.id, membership.c.member_id, membership.c.status, membership.c.role
+            community.c.id,
+            membership.c.member_id,
+            membership.c.status,
+            membership.c.role,
+            membership.c.muted_until,
         ).select_from(joined)
+
+
+def muted_until_column() -> Column[Any]:
+    """When a muted member's mute ends (None: not muted, or muted until further notice). A
+    column of its own so that the services' migrations add it with this one definition."""
+    return Column("muted_until", UtcDateTime(), nullable=True)
 
 
 def membership_tables(metadata: MetaData) -> MembershipTables:
@@ -89,6 +101,7 @@ def membership_tables(metadata: MetaData) -> MembershipTables:
         Column("role", String(20), nullable=False),
         Column("tier_id", String(ID_LENGTH), nullable=True),
         Column("joined_at", UtcDateTime(), nullable=False),
+        muted_until_column(),
         Index("ux_membership_community_id_member_id", "community_id", "member_id", unique=True),
     )
     return MembershipTables(community=community, membership=membership)

@@ -41,7 +41,9 @@ async def create_content(
     content_create: ContentCreate,
 ) -> ContentItem:
     """Create a draft: members write their own member content (UGC); official and partner
-    content, or member content in another member's name, needs an editor's role."""
+    content, or member content in another member's name, needs an editor's role. A muted member
+    posts nothing until the mute ends."""
+    access.refuse_if_muted()
     check_poll_options(content_create.kind, content_create.poll_options)
     author = content_create.author_member_id
     if content_create.source == ContentSource.MEMBER:

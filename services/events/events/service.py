@@ -5,6 +5,7 @@ and write events; the caller commits once."""
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
@@ -22,11 +23,17 @@ from services.common.unit_of_work import UnitOfWork
 from services.events.attendance import repository as attendance_repository
 from services.events.attendance.rules import new_checkin_code
 from services.events.events import repository
-from services.events.events.errors import EventNotFound, IllegalTransition
+from services.events.events.errors import (
+    CapacityBelowSeats,
+    EventNotFound,
+    EventStarted,
+    IllegalTransition,
+    InvalidEdit,
+)
 from services.events.events.rules import EventStatus
-from services.events.events.schemas import EventCancel, EventCreate
+from services.events.events.schemas import EventCancel, EventCreate, EventPublic, EventUpdate
 from services.events.registrations import repository as registrations_repository
-from services.events.registrations.rules import SEAT_HOLDING
+from services.events.registrations.rules import SEAT_HOLDING, RegistrationStatus
 from services.events.tables import Event, membership
 
 ORGANISERS = (OWNER, ADMIN, EVENT_OFFICER)
@@ -216,4 +223,74 @@ async def list_events(
         starts_before=starts_before,
         after_id=after_id,
         limit=limit,
+    )
+
+
+# The fields EventCreate checks that an edit may change; kind and format stay what they were.
+_EDITABLE = tuple(EventUpdate.model_fields)
+
+
+async def update_event(
+    *, uow: UnitOfWork, actor: Actor, event_id: str, event_update: EventUpdate
+) -> Event:
+    """Edit a draft or published event before it starts (organisers). The result is checked
+    as a whole, as at creation; a capacity never drops below the seats taken, and a larger one
+    goes to the waitlist at once."""
+    # Imported here: registrations' use cases build on this module's (event_with_access), so
+    # a module-level import would be circular; only an edit hands seats out.
+    from services.events.registrations.service import fill_free_seats  # noqa: PLC0415
+
+    session = uow.session
+    event = await organised_event(session=session, actor=actor, event_id=event_id, lock=True)
+    if event.status not in (EventStatus.DRAFT, EventStatus.PUBLISHED):
+        raise IllegalTransition(event_id=event_id, status=event.status, action="edited")
+    now = utc_now()
+    if now >= event.starts_at:
+        raise EventStarted(event_id=event_id, starts_at=event.starts_at)
+    current = {name: getattr(event, name) for name in (*_EDITABLE, "kind", "format")}
+    try:
+        merged = EventCreate.model_validate(
+            {**current, **event_update.model_dump(exclude_unset=True)}
+        )
+    except ValidationError as exc:
+        raise InvalidEdit(
+            [
+                {"loc": ["body", *err["loc"]], "msg": err["msg"], "type": err["type"]}
+                for err in exc.errors(include_url=False, include_context=False)
+            ]
+        ) from exc
+    if merged.capacity is not None:
+        held = await registrations_repository.seats_held(session, event.id)
+        if merged.capacity < held:
+            raise CapacityBelowSeats(capacity=merged.capacity, seats_held=held)
+    for name in _EDITABLE:
+        value = getattr(merged, name)
+        setattr(event, name, _in_utc(value) if isinstance(value, datetime) else value)
+    event.updated_at = now
+    await session.flush()
+    if event.status == EventStatus.PUBLISHED:
+        await fill_free_seats(uow, event, now=now)
+    return event
+
+
+async def events_public(session: AsyncSession, events: Sequence[Event]) -> list[EventPublic]:
+    """The events as members see them, with their seats counted."""
+    counts = await registrations_repository.counts_by_event(session, [e.id for e in events])
+    return [event_public(event, counts.get(event.id, {})) for event in events]
+
+
+def event_public(event: Event, counts: dict[str, int]) -> EventPublic:
+    confirmed = sum(counts.get(status, 0) for status in SEAT_HOLDING)
+    seats_left = None if event.capacity is None else max(event.capacity - confirmed, 0)
+    return EventPublic.model_validate(
+        {
+            **{
+                name: getattr(event, name)
+                for name in EventPublic.model_fields
+                if hasattr(event, name)
+            },
+            "confirmed": confirmed,
+            "waitlisted": counts.get(RegistrationStatus.WAITLISTED, 0),
+            "seats_left": seats_left,
+        }
     )
