@@ -79,7 +79,9 @@ def muted_until_column() -> Column[Any]:
     return Column("muted_until", UtcDateTime(), nullable=True)
 
 
-def membership_tables(metadata: MetaData) -> MembershipTables:
+def membership_tables(metadata: MetaData, *, with_mute_end: bool = True) -> MembershipTables:
+    """The two tables in `metadata`; `with_mute_end=False` is their first shape, which the
+    services' first migrations create (a later one adds `muted_until`)."""
     community = Table(
         "community",
         metadata,
@@ -101,16 +103,16 @@ def membership_tables(metadata: MetaData) -> MembershipTables:
         Column("role", String(20), nullable=False),
         Column("tier_id", String(ID_LENGTH), nullable=True),
         Column("joined_at", UtcDateTime(), nullable=False),
-        muted_until_column(),
+        *([muted_until_column()] if with_mute_end else []),
         Index("ux_membership_community_id_member_id", "community_id", "member_id", unique=True),
     )
     return MembershipTables(community=community, membership=membership)
 
 
 def create_membership_tables(bind: Connection) -> None:
-    """Create the projection's tables: what a service's migration calls, so that they are
-    defined once, here, and not copied into each service's migrations."""
-    tables = membership_tables(MetaData(naming_convention=NAMING_CONVENTION))
+    """Create the projection's tables in their first shape: what a service's first migration
+    calls, so that they are defined once, here, and not copied into each service's migrations."""
+    tables = membership_tables(MetaData(naming_convention=NAMING_CONVENTION), with_mute_end=False)
     for table in (tables.community, tables.membership):
         table.create(bind)
 

@@ -247,10 +247,14 @@ async def update_event(
     now = utc_now()
     if now >= event.starts_at:
         raise EventStarted(event_id=event_id, starts_at=event.starts_at)
-    current = {name: getattr(event, name) for name in (*_EDITABLE, "kind", "format")}
+    # As JSON, as a request would carry them: EventCreate reads timestamps only as text.
+    current = {
+        name: value.isoformat() if isinstance(value, datetime) else value
+        for name, value in ((name, getattr(event, name)) for name in (*_EDITABLE, "kind", "format"))
+    }
     try:
         merged = EventCreate.model_validate(
-            {**current, **event_update.model_dump(exclude_unset=True)}
+            {**current, **event_update.model_dump(mode="json", exclude_unset=True)}
         )
     except ValidationError as exc:
         raise InvalidEdit(
