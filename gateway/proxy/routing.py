@@ -17,6 +17,7 @@ _MEMBER = f"{_COMMUNITY}/members/{{member_id}}"
 _CONTENT = "/v1/content/{content_id}"
 _EVENT = "/v1/events/{event_id}"
 _CHALLENGE = "/v1/challenges/{challenge_id}"
+_SERIES = "/v1/series/{series_id}"
 _CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "archive", "votes")
 _EVENT_ACTIONS = ("publish", "cancel", "check-ins", "check-in-code", "feedback", "report")
 
@@ -47,6 +48,9 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/publishing-rules",
         f"{_COMMUNITY}/screening",
         f"{_COMMUNITY}/series",
+        _SERIES,
+        f"{_SERIES}/pause",
+        f"{_SERIES}/resume",
     ),
     EVENTS.name: (
         f"{_COMMUNITY}/events",

@@ -39,16 +39,19 @@ async def create_content(
 
 @router.get("/communities/{community_id}/content")
 async def list_content(
+    *,
     community_id: CommunityId,
     session: ReadSessionDep,
     page: PageDep,
-    _member: MemberDep,
+    member: MemberDep,
     kind: ContentKind | None = None,
     content_status: Annotated[ContentStatus | None, Query(alias="status")] = None,
 ) -> Page[ContentPublic]:
-    """A community's content items, oldest first."""
+    """A community's content items, oldest first; others' drafts, items in review, rejected
+    and withdrawn ones only to editors."""
     rows = await service.list_content(
         session=session,
+        access=member,
         community_id=community_id,
         kind=kind,
         status=content_status,
@@ -77,3 +80,9 @@ async def update_content(
         uow=uow, actor=actor, content_id=content_id, content_update=content_update
     )
     return ContentPublic.of(item)
+
+
+@router.delete("/content/{content_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_content(content_id: ContentId, uow: UnitOfWorkDep, actor: ActorDep) -> None:
+    """Delete a draft or rejected item (its author or an editor; 409 once submitted further)."""
+    await service.delete_content(uow=uow, actor=actor, content_id=content_id)

@@ -25,6 +25,7 @@ from services.common.events.catalogue.content import (
     ContentRejected,
     ContentScheduled,
     ContentSubmitted,
+    ContentWithdrawn,
     PollVoted,
     ScreeningHit,
 )
@@ -93,6 +94,7 @@ __all__ = [
     "ContentRejected",
     "ContentScheduled",
     "ContentSubmitted",
+    "ContentWithdrawn",
     "CreditedDay",
     "DomainEvent",
     "EngagementCredited",
