@@ -37,6 +37,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/sanctions",
         f"{_COMMUNITY}/sanction-ladder",
         f"{_COMMUNITY}/invites",
+        f"{_COMMUNITY}/invites/{{invite_id}}",
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
     ),

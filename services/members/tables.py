@@ -108,6 +108,10 @@ class Invite(MembersTable, table=True):
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # A revoked code admits nobody any more; the row stays for the referrals it made.
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
 
 
 class Sanction(MembersTable, table=True):

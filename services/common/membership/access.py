@@ -35,26 +35,22 @@ class RoleRequired(Forbidden):
 
 class MemberMuted(Forbidden):
     """A muted member reads, but neither posts, votes, registers nor checks in until the mute
-    ends (`muted_until`; null: until a steward lifts it)."""
+    ends (`muted_until`)."""
 
     slug = "member-muted"
 
-    def __init__(self, muted_until: datetime | None) -> None:
-        until = muted_until.isoformat() if muted_until is not None else None
+    def __init__(self, muted_until: datetime) -> None:
         super().__init__(
-            f"The member is muted until {until or 'further notice'}.", muted_until=until
+            f"The member is muted until {muted_until.isoformat()}.",
+            muted_until=muted_until.isoformat(),
         )
 
 
-def is_muted(status: str, muted_until: datetime | None, *, now: datetime | None = None) -> bool:
-    """Whether a membership with this status and mute end is muted now: a mute ends by itself
-    when its time passes, without any event saying so."""
-    return status == MUTED and (muted_until is None or muted_until > (now or utc_now()))
-
-
 def refuse_if_muted(status: str, muted_until: datetime | None) -> None:
-    """MemberMuted if the membership is muted now."""
-    if is_muted(status, muted_until):
+    """MemberMuted if the membership is muted now. A mute ends by itself when its time passes,
+    without any event saying so; one without an end reads as over, as the members service
+    reads it."""
+    if status == MUTED and muted_until is not None and muted_until > utc_now():
         raise MemberMuted(muted_until)
 
 
