@@ -84,7 +84,8 @@ async def test_joining_twice_conflicts_and_keeps_one_membership(client: httpx.As
     assert (await client.post(path, json=body, headers=actor("erin"))).status_code == 201
     problem = assert_problem(await client.post(path, json=body, headers=actor("erin")), 409)
     assert "erin" in problem["detail"]
-    listed = await client.get(path, headers=actor("erin"))
+    # (Listed by the owner: a plain member sees only their own user id.)
+    listed = await client.get(path, headers=actor("owner"))
     assert [m["user_id"] for m in listed.json()["items"]] == ["owner", "erin"]
 
 
