@@ -148,7 +148,8 @@ async def test_lists_paginate_with_cursors(client: httpx.AsyncClient) -> None:
     path = f"/v1/communities/{community['id']}/members"
     for name in ("u1", "u2", "u3"):
         await client.post(path, json={"user_id": name, "display_name": name}, headers=actor(name))
-    reader = actor("u1")
+    # The owner reads: a plain member sees only their own user id.
+    reader = actor("owner")
     first = (await client.get(path, params={"limit": 2}, headers=reader)).json()
     assert [m["user_id"] for m in first["items"]] == ["owner", "u1"]
     assert first["next_cursor"]

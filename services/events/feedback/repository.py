@@ -1,9 +1,5 @@
 """Every query about feedback."""
 
-from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
@@ -21,12 +17,12 @@ async def ratings(session: AsyncSession, event_id: str) -> list[int]:
     return list((await session.execute(query)).scalars().all())
 
 
-async def event_feedback(session: AsyncSession, event_id: str) -> Sequence[Row[Any]]:
-    """The event's feedback with the member who gave it, oldest first."""
+async def event_feedback(session: AsyncSession, event_id: str) -> list[tuple[str | None, Feedback]]:
+    """The event's feedback with the member who gave it (None once erased), oldest first."""
     query = (
-        select(Registration.member_id, Feedback.rating, Feedback.comment, Feedback.submitted_at)
+        select(Registration.member_id, Feedback)
         .join(Registration, col(Registration.id) == col(Feedback.registration_id))
         .where(Feedback.event_id == event_id)
         .order_by(col(Feedback.submitted_at), col(Feedback.registration_id))
     )
-    return (await session.execute(query)).all()
+    return [(member_id, feedback) for member_id, feedback in (await session.execute(query)).all()]

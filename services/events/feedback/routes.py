@@ -41,5 +41,13 @@ async def list_feedback(
     rows = await feedback_service.list_feedback(session=session, actor=actor, event_id=event_id)
     return FeedbackList(
         event_id=event_id,
-        items=[FeedbackRead.model_validate(row, from_attributes=True) for row in rows],
+        items=[
+            FeedbackRead(
+                member_id=member_id,
+                rating=feedback.rating,
+                comment=feedback.comment,
+                submitted_at=feedback.submitted_at,
+            )
+            for member_id, feedback in rows
+        ],
     )

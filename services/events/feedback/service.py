@@ -1,9 +1,5 @@
 """Feedback: a rating (1 to 5) and a comment from members who checked in, once each."""
 
-from collections.abc import Sequence
-from typing import Any
-
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
@@ -57,7 +53,7 @@ async def give_feedback(
 
 async def list_feedback(
     *, session: AsyncSession, actor: Actor, event_id: str
-) -> Sequence[Row[Any]]:
+) -> list[tuple[str | None, Feedback]]:
     """The event's ratings and comments, for its organisers."""
     await organised_event(session=session, actor=actor, event_id=event_id)
     return await repository.event_feedback(session, event_id)
