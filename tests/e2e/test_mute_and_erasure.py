@@ -1,7 +1,8 @@
 """Issue 21 through the gateway, on the real processes: a mute the members service gives reaches
 content and events (the membership projection follows `member.sanctioned`) and keeps the member
 from posting and registering until it ends; erasure ends every membership: the member has left,
-their seat is free, they are off the leaderboard, and their scheduled post is withdrawn."""
+their seat is free, they are off the leaderboard, and their scheduled post is withdrawn. And
+members are filtered by the engagement segment scoring gives them."""
 
 import uuid
 from datetime import UTC, datetime
@@ -120,6 +121,19 @@ async def test_erasure_ends_every_membership(system: System) -> None:
         assert mid in await board_ids()
 
     await eventually(on_board, timeout=30)
+
+    # Scoring placed them in a segment (segment.changed), which members filters by.
+    async def in_segment() -> None:
+        found = await system.gateway.get(
+            f"/v1/communities/{cid}/members", params={"segment": "casual"}, headers=as_owner
+        )
+        assert [item["id"] for item in found.json()["items"]] == [mid], found.text
+
+    await eventually(in_segment, timeout=30)
+    unknown = await system.gateway.get(
+        f"/v1/communities/{cid}/members", params={"segment": "vip"}, headers=as_owner
+    )
+    assert unknown.status_code == 422
     # Their post, approved and scheduled by the owner.
     created = await system.gateway.post(
         f"/v1/communities/{cid}/content",

@@ -5,7 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep
-from services.common.events.catalogue.vocabulary import Role
+from services.common.events.catalogue.vocabulary import Role, Segment
 from services.common.fields import ID_MAX_LENGTH, ID_PATTERN
 from services.common.pagination import Page
 from services.members.memberships import service
@@ -51,8 +51,10 @@ async def list_members(
     user_id: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     tier_id: Annotated[str | None, Query(max_length=ID_MAX_LENGTH, pattern=ID_PATTERN)] = None,
     tag: Annotated[str | None, Query(min_length=1, max_length=50, pattern=r"^[^\x00]+$")] = None,
+    segment: Segment | None = None,
 ) -> Page[MemberPublic]:
-    """Members, filtered by status, role, tier, tag or user id (how a client finds its own
+    """Members, filtered by status, role, tier, tag, engagement segment (as scoring last
+    announced it) or user id (how a client finds its own
     `mbr_` id; another's only for staff, who see user ids)."""
     if (
         user_id is not None
@@ -68,6 +70,7 @@ async def list_members(
         user_id=user_id,
         tier_id=tier_id,
         tag=tag,
+        segment=segment,
         after_id=page.after_id,
         limit=page.fetch_limit,
     )

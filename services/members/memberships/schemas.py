@@ -37,6 +37,8 @@ class MemberPublic(BaseModel):
     locked: bool = False
     on_leave: bool = False
     last_active_at: datetime | None = None
+    # The engagement segment scoring last announced; null until it has placed the member.
+    segment: str | None = None
 
     @model_validator(mode="after")
     def _mute_ends_by_itself(self) -> "MemberPublic":

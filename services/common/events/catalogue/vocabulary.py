@@ -59,6 +59,19 @@ class Role(StrEnum):
     MEMBER = "member"
 
 
+class Segment(StrEnum):
+    """Where a member stands by engagement: scoring derives it (`segment.changed`), the members
+    service keeps it to filter members by."""
+
+    CORE = "core"
+    ACTIVE = "active"
+    CASUAL = "casual"
+    SILENT = "silent"
+    SLIPPING = "slipping"
+    DORMANT = "dormant"
+    CHURNED = "churned"
+
+
 # What an erased person's display name becomes in every service.
 ERASED_DISPLAY_NAME = "已注销用户"
 # Stands where an erased person's user id was, when nothing needs to tell two of them apart

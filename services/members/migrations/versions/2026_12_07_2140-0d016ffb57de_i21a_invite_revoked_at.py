@@ -1,4 +1,4 @@
-"""i21a: invite codes can be revoked
+"""i21a: invite codes can be revoked; members keep their engagement segment
 
 Revision ID: 0d016ffb57de
 Revises: 61e971468528
@@ -23,8 +23,18 @@ def upgrade() -> None:
         "invite",
         sa.Column("revoked_at", services.common.db.UtcDateTime(timezone=True), nullable=True),
     )
+    op.add_column("membership", sa.Column("segment", sa.String(length=20), nullable=True))
+    op.create_index(
+        "ix_membership_community_id_segment_id",
+        "membership",
+        ["community_id", "segment", "id"],
+        unique=False,
+    )
 
 
 def downgrade() -> None:
+    op.drop_index("ix_membership_community_id_segment_id", table_name="membership")
+    with op.batch_alter_table("membership") as batch:
+        batch.drop_column("segment")
     with op.batch_alter_table("invite") as batch:
         batch.drop_column("revoked_at")
