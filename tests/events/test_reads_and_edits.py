@@ -21,6 +21,7 @@ from tests.events.helpers import (
     published_event,
     register,
 )
+from tests.events.test_lifecycle import outbox_events
 from tests.support import actor, assert_problem, member_id_of
 
 service = events_service(scheduler_poll_seconds=3600)
@@ -83,6 +84,12 @@ async def test_organisers_edit_an_event_before_it_starts(service: Service) -> No
         2,
         0,
     )
+    # Others hear of it: event.updated names what changed.
+    [updated] = await outbox_events(service, "event.updated")
+    assert (updated["data"]["changed"], updated["data"]["capacity"]) == (["title", "capacity"], 3)
+    unchanged = await client.patch(url, json={"title": "改期 Moved"}, headers=actor("officer"))
+    assert unchanged.status_code == 200
+    assert len(await outbox_events(service, "event.updated")) == 1
     # Bad edits: the whole event is checked as at creation (422 naming the field), a capacity
     # below the seats taken is a 409, unknown fields and wrong types a 422.
     assert_problem(

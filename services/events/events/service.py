@@ -14,6 +14,7 @@ from services.common.events.catalogue import (
     EventCompleted,
     EventCreated,
     EventPublished,
+    EventUpdated,
 )
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
@@ -267,11 +268,34 @@ async def update_event(
         held = await registrations_repository.seats_held(session, event.id)
         if merged.capacity < held:
             raise CapacityBelowSeats(capacity=merged.capacity, seats_held=held)
+    changed = []
     for name in _EDITABLE:
         value = getattr(merged, name)
-        setattr(event, name, _in_utc(value) if isinstance(value, datetime) else value)
+        value = _in_utc(value) if isinstance(value, datetime) else value
+        if value != getattr(event, name):
+            changed.append(name)
+            setattr(event, name, value)
     event.updated_at = now
     await session.flush()
+    if changed:
+        await uow.outbox.add(
+            session,
+            EventUpdated(
+                community_id=event.community_id,
+                event_id=event.id,
+                title=event.title,
+                status=event.status,
+                starts_at=event.starts_at,
+                ends_at=event.ends_at,
+                location=event.location,
+                url=event.url,
+                capacity=event.capacity,
+                tier_ids=list(event.tier_ids),
+                changed=changed,
+                updated_by=actor.id,
+                updated_at=now,
+            ),
+        )
     if event.status == EventStatus.PUBLISHED:
         await fill_free_seats(uow, event, now=now)
     return event
