@@ -60,6 +60,29 @@ async def test_unfinished_and_rejected_items_are_their_authors_and_the_editors(
     assert [item["id"] for item in await listed(client, "reader", status="draft")] == [mine["id"]]
 
 
+async def test_user_ids_on_content_are_for_staff_and_the_user(
+    client: httpx.AsyncClient,
+) -> None:
+    story = await create(client, by="writer")
+    await act(client, story["id"], "submit", by="writer")
+    await act(client, story["id"], "approve", by="admin")
+    published = await act(client, story["id"], "publish", by="admin")
+    assert published.json()["status"] == "published", published.text
+    url = f"/v1/content/{story['id']}"
+    as_reader = (await client.get(url, headers=actor("reader"))).json()
+    assert (as_reader["created_by"], as_reader["reviewed_by"]) == (None, None)
+    assert as_reader["author_member_id"] == member_id_of("writer")
+    as_writer = (await client.get(url, headers=actor("writer"))).json()
+    assert (as_writer["created_by"], as_writer["reviewed_by"]) == ("writer", None)
+    as_admin = (await client.get(url, headers=actor("admin"))).json()
+    assert (as_admin["created_by"], as_admin["reviewed_by"]) == ("writer", "admin")
+    for user, seen in (("reader", None), ("admin", "writer")):
+        page = (await listed(client, user, status="published"))[0]
+        assert page["created_by"] == seen
+        calendar = await client.get(f"/v1/communities/{SHANGHAI}/calendar", headers=actor(user))
+        assert {item["created_by"] for item in calendar.json()["items"]} == {seen}
+
+
 async def test_authors_and_editors_delete_drafts(client: httpx.AsyncClient) -> None:
     draft = await create(client, by="writer")
     url = f"/v1/content/{draft['id']}"

@@ -58,7 +58,8 @@ async def list_content(
         after_id=page.after_id,
         limit=page.fetch_limit,
     )
-    items = [ContentPublic.of(row) for row in rows]
+    staff = service.shows_user_ids(member)
+    items = [ContentPublic.of(row).seen_by(user_id=member.actor.id, staff=staff) for row in rows]
     return Page[ContentPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
@@ -67,8 +68,12 @@ async def get_content(
     content_id: ContentId, session: ReadSessionDep, actor: ActorDep
 ) -> ContentPublic:
     """A content item of a community the caller belongs to; a poll with its live results."""
-    item, results = await service.get_content(session=session, actor=actor, content_id=content_id)
-    return ContentPublic.of(item, results)
+    item, results, access = await service.get_content(
+        session=session, actor=actor, content_id=content_id
+    )
+    return ContentPublic.of(item, results).seen_by(
+        user_id=actor.id, staff=service.shows_user_ids(access)
+    )
 
 
 @router.patch("/content/{content_id}")

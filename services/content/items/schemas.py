@@ -79,6 +79,7 @@ class ContentPublic(BaseModel):
     status: ContentStatus
     screening: list[ScreeningHitPublic]
     flagged: bool
+    # User ids: shown to staff and to the user themself, null to other members.
     reviewed_by: str | None
     review_reason: str | None
     publish_at: datetime | None
@@ -87,9 +88,23 @@ class ContentPublic(BaseModel):
     series_id: str | None
     poll: PollPublic | None
     engagement: Engagement
-    created_by: str
+    created_by: str | None
     created_at: datetime
     updated_at: datetime
+
+    def seen_by(self, *, user_id: str, staff: bool) -> "ContentPublic":
+        """The item as a caller sees it: others' user ids only when they are staff."""
+        if staff:
+            return self
+        return self.model_copy(
+            update={
+                name: value if value == user_id else None
+                for name, value in (
+                    ("created_by", self.created_by),
+                    ("reviewed_by", self.reviewed_by),
+                )
+            }
+        )
 
     @classmethod
     def of(cls, item: ContentItem, results: dict[str, int] | None = None) -> "ContentPublic":

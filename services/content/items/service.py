@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Actor
 from services.common.errors import InvalidInput
 from services.common.events.catalogue import ContentCreated, ContentWithdrawn
+from services.common.events.catalogue.vocabulary import USER_ID_VIEWERS
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.membership.access import CommunityAccess, RoleRequired, access_to_item
@@ -137,9 +138,14 @@ def may_see(item: ContentItem, access: CommunityAccess) -> bool:
     )
 
 
+def shows_user_ids(access: CommunityAccess) -> bool:
+    """Whether the caller is staff, who see others' user ids."""
+    return access.has_role(USER_ID_VIEWERS)
+
+
 async def get_content(
     *, session: AsyncSession, actor: Actor, content_id: str
-) -> tuple[ContentItem, dict[str, int] | None]:
+) -> tuple[ContentItem, dict[str, int] | None, CommunityAccess]:
     """The item (and a poll's live results), or ContentNotFound, also when the caller is not in
     its community or may not see it (`may_see`)."""
     item, access = await item_with_access(session, actor, content_id)
@@ -148,7 +154,7 @@ async def get_content(
     results = None
     if item.kind == ContentKind.POLL:
         results = await polls_repository.poll_results(session, content_id)
-    return item, results
+    return item, results, access
 
 
 async def update_content(

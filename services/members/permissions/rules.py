@@ -4,7 +4,7 @@ shows the same). A platform admin may do everything an owner may."""
 from collections.abc import Mapping
 from enum import StrEnum
 
-from services.common.events.catalogue.vocabulary import Role
+from services.common.events.catalogue.vocabulary import USER_ID_VIEWERS, Role
 
 
 class Permission(StrEnum):
@@ -31,7 +31,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.RUN_TIER_POLICY: _STEWARDS,
     Permission.EDIT_COMMUNITY: _STEWARDS,
     Permission.MANAGE_INVITES: _STEWARDS | {Role.ASSISTANT, Role.DIPLOMAT},
-    Permission.VIEW_USER_IDS: _STEWARDS | {Role.ASSISTANT, Role.ENFORCER},
+    Permission.VIEW_USER_IDS: USER_ID_VIEWERS,
 }
 
 # Roles only the owner hands out or takes away: an admin cannot make (or unmake) a peer.

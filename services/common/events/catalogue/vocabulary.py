@@ -59,6 +59,13 @@ class Role(StrEnum):
     MEMBER = "member"
 
 
+# Staff: the roles that see which user (the identity provider's id) a member is, in every
+# service; everyone else knows members by their member id only.
+USER_ID_VIEWERS: frozenset[Role] = frozenset(
+    {Role.OWNER, Role.ADMIN, Role.ASSISTANT, Role.ENFORCER}
+)
+
+
 class Segment(StrEnum):
     """Where a member stands by engagement: scoring derives it (`segment.changed`), the members
     service keeps it to filter members by."""
