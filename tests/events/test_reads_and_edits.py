@@ -37,6 +37,13 @@ async def test_organisers_read_the_check_in_code_later_and_members_do_not(
     assert read.status_code == 200, read.text
     assert read.json() == {"event_id": event["id"], "checkin_code": event["checkin_code"]}
     assert "checkin_code" not in (await client.get(f"/v1/events/{event['id']}")).json()
+    # The organiser's user id is for staff and the organiser themself.
+    as_member = (await client.get(f"/v1/events/{event['id']}", headers=actor("member"))).json()
+    assert as_member["created_by"] is None
+    as_staff = (await client.get(f"/v1/events/{event['id']}", headers=actor("alice"))).json()
+    assert as_staff["created_by"] == "officer"
+    listed = await client.get(f"/v1/communities/{COMMUNITY}/events", headers=actor("member"))
+    assert {item["created_by"] for item in listed.json()["items"]} == {None}
     assert_problem(await client.get(url, headers=actor("member")), 403)
     assert_problem(await client.get(url, headers=actor("stranger")), 404)
 
@@ -205,7 +212,10 @@ async def test_members_list_and_read_challenges(service: Service) -> None:
     )
     challenge_id = created.json()["id"]
     read = await client.get(f"/v1/challenges/{challenge_id}", headers=actor("member"))
-    assert read.json() == created.json()
+    # The creator's user id is for staff (and the creator): a plain member reads null.
+    assert read.json() == {**created.json(), "created_by": None}
+    by_staff = await client.get(f"/v1/challenges/{challenge_id}", headers=actor("alice"))
+    assert by_staff.json() == created.json()
     listed = await client.get(
         f"/v1/communities/{COMMUNITY}/challenges?limit=1", headers=actor("member")
     )

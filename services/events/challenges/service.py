@@ -153,12 +153,12 @@ async def challenge_streaks(
     return today, ranked_streaks(streaks)[:limit]
 
 
-async def get_challenge(*, session: AsyncSession, actor: Actor, challenge_id: str) -> Challenge:
-    """A challenge of a community the caller belongs to (ChallengeNotFound otherwise)."""
-    challenge, _access = await _challenge_with_access(
-        session, actor=actor, challenge_id=challenge_id
-    )
-    return challenge
+async def get_challenge(
+    *, session: AsyncSession, actor: Actor, challenge_id: str
+) -> tuple[Challenge, CommunityAccess]:
+    """A challenge of a community the caller belongs to, and the caller's admission
+    (ChallengeNotFound otherwise)."""
+    return await _challenge_with_access(session, actor=actor, challenge_id=challenge_id)
 
 
 async def list_challenges(

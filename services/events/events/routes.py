@@ -54,7 +54,7 @@ async def list_events(
     community_id: CommunityId,
     session: ReadSessionDep,
     page: PageDep,
-    _member: MemberDep,
+    member: MemberDep,
     event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
     starts_from: Annotated[Timestamp | None, Query(alias="from")] = None,
     starts_before: Annotated[Timestamp | None, Query(alias="to")] = None,
@@ -70,15 +70,15 @@ async def list_events(
         after_id=page.after_id,
         limit=page.fetch_limit,
     )
-    items = await service.events_public(session, rows)
+    items = await service.events_public(session, rows, viewer=member)
     return Page[EventPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/events/{event_id}")
 async def get_event(event_id: EventId, session: ReadSessionDep, actor: ActorDep) -> EventPublic:
     """An event of a community the caller belongs to."""
-    event = await service.get_event(session=session, actor=actor, event_id=event_id)
-    return (await service.events_public(session, [event]))[0]
+    event, access = await service.get_event(session=session, actor=actor, event_id=event_id)
+    return (await service.events_public(session, [event], viewer=access))[0]
 
 
 @router.patch("/events/{event_id}")

@@ -156,7 +156,8 @@ class EventPublic(BaseModel):
     claim_window_hours: int | None
     status: EventStatus
     cancel_reason: str | None
-    created_by: str
+    # A user id: to staff and to that user (and in organisers' own answers); null otherwise.
+    created_by: str | None
     created_at: datetime
     updated_at: datetime
     # Seats held (confirmed, or offered to a promoted member until they confirm), the

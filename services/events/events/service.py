@@ -16,6 +16,7 @@ from services.common.events.catalogue import (
     EventPublished,
     EventUpdated,
 )
+from services.common.events.catalogue.vocabulary import USER_ID_VIEWERS
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.membership.access import CommunityAccess, RoleRequired, access_to_item
@@ -86,10 +87,12 @@ def _in_utc(moment: datetime | None) -> datetime | None:
     return moment.astimezone(UTC) if moment is not None else None
 
 
-async def get_event(*, session: AsyncSession, actor: Actor, event_id: str) -> Event:
-    """The event, or EventNotFound (also when the caller is not in its community)."""
-    event, _access = await event_with_access(session=session, actor=actor, event_id=event_id)
-    return event
+async def get_event(
+    *, session: AsyncSession, actor: Actor, event_id: str
+) -> tuple[Event, CommunityAccess]:
+    """The event and the caller's admission, or EventNotFound (also when the caller is not in
+    its community)."""
+    return await event_with_access(session=session, actor=actor, event_id=event_id)
 
 
 async def event_with_access(
@@ -301,10 +304,22 @@ async def update_event(
     return event
 
 
-async def events_public(session: AsyncSession, events: Sequence[Event]) -> list[EventPublic]:
-    """The events as members see them, with their seats counted."""
+async def events_public(
+    session: AsyncSession, events: Sequence[Event], *, viewer: CommunityAccess | None = None
+) -> list[EventPublic]:
+    """The events as members see them, with their seats counted; for a `viewer` who is not
+    staff, `created_by` (a user id) only when it is theirs. Organisers' own answers (no
+    viewer) show it."""
     counts = await registrations_repository.counts_by_event(session, [e.id for e in events])
-    return [event_public(event, counts.get(event.id, {})) for event in events]
+    publics = [event_public(event, counts.get(event.id, {})) for event in events]
+    if viewer is None or viewer.has_role(USER_ID_VIEWERS):
+        return publics
+    return [
+        public
+        if public.created_by == viewer.actor.id
+        else public.model_copy(update={"created_by": None})
+        for public in publics
+    ]
 
 
 def event_public(event: Event, counts: dict[str, int]) -> EventPublic:
