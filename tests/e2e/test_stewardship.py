@@ -278,6 +278,12 @@ async def test_erasure_reaches_every_service_and_keeps_the_counts(system: System
             headers=system.auth(user),
         )
         assert story.status_code == 201, story.text
+        # The events service must know her too before she registers (its projection may
+        # trail content's).
+        events = await system.gateway.get(
+            f"/v1/communities/{cid}/events", headers=system.auth(user)
+        )
+        assert events.status_code == 200, events.text
         event = await system.gateway.post(
             f"/v1/communities/{cid}/events", json=EVENT, headers=owner
         )
