@@ -17,6 +17,7 @@ from services.common.api.membership import require_role
 from services.common.membership.access import CommunityAccess
 from services.common.pagination import Page
 from services.content.items.rules import EDITOR_ROLES
+from services.content.items.schemas import NoFields
 from services.content.series import service
 from services.content.series.schemas import SeriesCreate, SeriesPublic
 from services.content.settings import ContentSettings
@@ -81,7 +82,9 @@ async def get_series(series_id: SeriesId, session: ReadSessionDep, actor: ActorD
 
 
 @router.post("/series/{series_id}/pause")
-async def pause_series(series_id: SeriesId, uow: UnitOfWorkDep, actor: ActorDep) -> SeriesPublic:
+async def pause_series(
+    series_id: SeriesId, uow: UnitOfWorkDep, actor: ActorDep, _body: NoFields | None = None
+) -> SeriesPublic:
     """Pause a series (owners, admins): no new occurrences; unpublished ones are withdrawn."""
     series = await service.pause_series(uow=uow, actor=actor, series_id=series_id)
     return SeriesPublic(**series.model_dump())
@@ -89,7 +92,11 @@ async def pause_series(series_id: SeriesId, uow: UnitOfWorkDep, actor: ActorDep)
 
 @router.post("/series/{series_id}/resume")
 async def resume_series(
-    series_id: SeriesId, uow: UnitOfWorkDep, actor: ActorDep, settings: SettingsDep
+    series_id: SeriesId,
+    uow: UnitOfWorkDep,
+    actor: ActorDep,
+    settings: SettingsDep,
+    _body: NoFields | None = None,
 ) -> SeriesPublic:
     """Resume a paused series (owners, admins): the window ahead is made at once."""
     series, made = await service.resume_series(
