@@ -11,11 +11,15 @@ import httpx
 from fastapi import FastAPI
 
 from services.common.components import CONTENT
-from services.common.events.catalogue import MemberSanctioned
-from services.common.membership.repository import mute_membership
 from services.content.tables import membership
 from tests.content.test_content_workflow import SHANGHAI, act, create, seed
-from tests.support import actor, assert_problem, member_id_of, service_client
+from tests.support import (
+    actor,
+    assert_problem,
+    member_id_of,
+    mute_in_projection,
+    service_client,
+)
 
 client = service_client(
     CONTENT, prepare=seed, run_consumers=False, run_publisher=False, run_series_worker=False
@@ -160,24 +164,7 @@ async def test_series_are_listed_read_paused_resumed_and_deleted(
 
 
 async def mute(app: FastAPI, user_id: str, until: datetime) -> None:
-    async with app.state.runtime.sessions() as session:
-        await mute_membership(
-            session,
-            membership,
-            MemberSanctioned(
-                community_id=SHANGHAI,
-                member_id=member_id_of(user_id),
-                user_id=user_id,
-                sanction_id="snct_1",
-                kind="mute",
-                reason="spam",
-                muted_until=until,
-                sanctioned_by="owner",
-                warning_count=0,
-                issued_at=datetime.now(UTC),
-            ),
-        )
-        await session.commit()
+    await mute_in_projection(app, membership, SHANGHAI, user_id, until)
 
 
 async def test_a_muted_member_neither_posts_nor_votes_until_the_mute_ends(

@@ -8,8 +8,6 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import update
 
-from services.common.events.catalogue import MemberSanctioned
-from services.common.membership.repository import mute_membership
 from services.events.tables import Event, membership
 from tests.events.helpers import (
     COMMUNITY,
@@ -22,7 +20,7 @@ from tests.events.helpers import (
     register,
 )
 from tests.events.test_lifecycle import outbox_events
-from tests.support import actor, assert_problem, member_id_of
+from tests.support import actor, assert_problem, member_id_of, mute_in_projection
 
 service = events_service(scheduler_poll_seconds=3600)
 
@@ -226,25 +224,8 @@ async def test_members_list_and_read_challenges(service: Service) -> None:
     )
 
 
-async def mute(service: Service, user_id: str, until: datetime | None) -> None:
-    async with service.app.state.runtime.sessions() as session:
-        await mute_membership(
-            session,
-            membership,
-            MemberSanctioned(
-                community_id=COMMUNITY,
-                member_id=member_id_of(user_id),
-                user_id=user_id,
-                sanction_id="snct_1",
-                kind="mute",
-                reason="spam",
-                muted_until=until,
-                sanctioned_by="owner",
-                warning_count=0,
-                issued_at=datetime.now(UTC),
-            ),
-        )
-        await session.commit()
+async def mute(service: Service, user_id: str, until: datetime) -> None:
+    await mute_in_projection(service.app, membership, COMMUNITY, user_id, until)
 
 
 async def test_a_muted_member_neither_registers_nor_checks_in_until_the_mute_ends(

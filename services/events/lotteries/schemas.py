@@ -41,19 +41,11 @@ class LotteryResult(BaseModel):
     drawn_at: datetime
 
 
-class LotteryPublic(BaseModel):
+class LotteryPublic(LotteryCommitted):
     """A lottery as members read it. Before the draw: the commitment (`seed_sha256`) and the
     pool as it stands now; `seed`, `winners` and `drawn_at` are null. After: the seed, the pool
     frozen at the draw and the winners."""
 
-    id: str
-    event_id: str
-    prize: str
-    pool: LotteryPool
-    winners_count: int
-    status: LotteryStatus
-    seed_sha256: str
-    committed_at: datetime
     pool_member_ids: list[str]
     pool_size: int
     seed: str | None
