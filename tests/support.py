@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from services.common.auth import signed_actor_headers
 from services.common.components import Component
 from services.common.db import create_engine
-from services.common.events.catalogue import CommunityCreated, MemberJoined
-from services.common.membership.repository import save_community, save_membership
+from services.common.events.catalogue import CommunityCreated, MemberJoined, MemberSanctioned
+from services.common.membership.repository import mute_membership, save_community, save_membership
 from services.common.membership.tables import MembershipTables
 from services.common.migrations import alembic_config
 from services.common.settings import DEVELOPMENT_INTERNAL_SECRET
@@ -299,3 +299,28 @@ def community_created(community_id: str) -> CommunityCreated:
         owner_user_id="alice",
         created_at=datetime.now(UTC),
     )
+
+
+async def mute_in_projection(
+    app: FastAPI, tables: MembershipTables, community_id: str, user_id: str, until: datetime
+) -> None:
+    """Mute `member_id_of(user_id)` until `until` in a running service's membership projection,
+    as its consumer applies the members service's `member.sanctioned`."""
+    async with app.state.runtime.sessions() as session:
+        await mute_membership(
+            session,
+            tables,
+            MemberSanctioned(
+                community_id=community_id,
+                member_id=member_id_of(user_id),
+                user_id=user_id,
+                sanction_id="snct_test",
+                kind="mute",
+                reason="spam",
+                muted_until=until,
+                sanctioned_by="owner",
+                warning_count=0,
+                issued_at=datetime.now(UTC),
+            ),
+        )
+        await session.commit()

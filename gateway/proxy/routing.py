@@ -17,8 +17,9 @@ _MEMBER = f"{_COMMUNITY}/members/{{member_id}}"
 _CONTENT = "/v1/content/{content_id}"
 _EVENT = "/v1/events/{event_id}"
 _CHALLENGE = "/v1/challenges/{challenge_id}"
+_SERIES = "/v1/series/{series_id}"
 _CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "archive", "votes")
-_EVENT_ACTIONS = ("publish", "cancel", "check-ins", "feedback", "report")
+_EVENT_ACTIONS = ("publish", "cancel", "check-ins", "check-in-code", "feedback", "report")
 
 # Paths anyone may GET without credentials: the token in the path is the credential (a secret
 # calendar address a calendar app subscribes to). Forwarded with no identity.
@@ -40,6 +41,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/sanctions",
         f"{_COMMUNITY}/sanction-ladder",
         f"{_COMMUNITY}/invites",
+        f"{_COMMUNITY}/invites/{{invite_id}}",
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
     ),
@@ -51,6 +53,9 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/publishing-rules",
         f"{_COMMUNITY}/screening",
         f"{_COMMUNITY}/series",
+        _SERIES,
+        f"{_SERIES}/pause",
+        f"{_SERIES}/resume",
     ),
     EVENTS.name: (
         f"{_COMMUNITY}/events",
@@ -64,8 +69,10 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_EVENT}/registrations/{{registration_id}}/confirm",
         f"{_EVENT}/lottery",
         f"{_EVENT}/lottery/commit",
+        f"{_EVENT}/lottery/{{lottery_id}}",
         f"{_EVENT}/lottery/{{lottery_id}}/draw",
         f"{_COMMUNITY}/challenges",
+        _CHALLENGE,
         f"{_CHALLENGE}/check-ins",
         f"{_CHALLENGE}/streaks",
     ),

@@ -108,6 +108,8 @@ class Series(ContentTable, table=True):
     starts_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     # Occurrences up to here exist as content items.
     materialized_until: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    # While set, the series makes no occurrences (and its unpublished ones were withdrawn).
+    paused_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
     created_by: str = Field(max_length=128)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 

@@ -116,6 +116,9 @@ class Lottery(EventsTable, table=True):
     status: str = Field(max_length=20)
     winners: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     pool_size: int | None = Field(default=None)
+    # The pool as it was frozen at the draw, sorted: with the seed, anyone recomputes the
+    # winners. Null before the draw (and for lotteries drawn before it was kept).
+    pool_member_ids: list[str] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
     created_by: str = Field(max_length=128)
     committed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     drawn_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))

@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from services.common.service import create_service_app
 from services.members.approval.routes import router as approval_router
 from services.members.communities.routes import router as communities_router
-from services.members.engagement.handlers import ENGAGEMENT_CONSUMER
+from services.members.engagement.handlers import ENGAGEMENT_CONSUMER, SEGMENTS_CONSUMER
 from services.members.engagement.workers import activity_pruning_worker
 from services.members.erasure.routes import router as erasure_router
 from services.members.invites.routes import router as invites_router
@@ -47,7 +47,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             tier_policy_router,
             erasure_router,
         ],
-        consumers=[ENGAGEMENT_CONSUMER],
+        consumers=[ENGAGEMENT_CONSUMER, SEGMENTS_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
             activity_pruning_worker(

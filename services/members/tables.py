@@ -49,6 +49,8 @@ class Membership(MembersTable, table=True):
         ),
         # Covers the seat count every join makes: the index alone answers it.
         Index("ix_membership_tier_id_status", "tier_id", "status"),
+        # GET …/members?segment= pages through one community's members of a segment.
+        Index("ix_membership_community_id_segment_id", "community_id", "segment", "id"),
     )
 
     id: str = Field(primary_key=True, max_length=40)
@@ -81,6 +83,9 @@ class Membership(MembersTable, table=True):
     last_active_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
+    # The engagement segment scoring last gave the member (`segment.changed`); None until the
+    # first one arrives.
+    segment: str | None = Field(default=None, max_length=20)
 
 
 class Tier(MembersTable, table=True):
@@ -111,6 +116,10 @@ class Invite(MembersTable, table=True):
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # A revoked code admits nobody any more; the row stays for the referrals it made.
+    revoked_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
 
 
 class Sanction(MembersTable, table=True):

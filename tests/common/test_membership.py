@@ -195,7 +195,8 @@ async def test_tier_changes_purges_edits_and_erasure_reach_the_projection(pair: 
             )
         assert sorted(rows.all()) == sorted(
             [
-                (ids["bob"], f"erased-{ids['bob']}", "已注销用户", "active", first["id"]),
+                # Erasure ends the membership; the row stays, anonymous.
+                (ids["bob"], f"erased-{ids['bob']}", "已注销用户", "left", first["id"]),
                 (ids["cid"], "cid", "cid", "removed", second.json()["id"]),
                 (ids["dan"], "dan", "丹 Dan 🐉", "active", second.json()["id"]),
             ]

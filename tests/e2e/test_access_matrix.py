@@ -31,6 +31,8 @@ pytestmark = pytest.mark.e2e
 TIER_RANKS = itertools.count(2)
 CALLERS = ("anonymous", "stranger", "member", "owner")
 OWNER, MEMBER, STRANGER = "mx-owner", "mx-member", "mx-stranger"
+# Another plain member, whose draft the member may not see.
+WRITER = "mx-writer"
 USERS = {"stranger": STRANGER, "member": MEMBER, "owner": OWNER}
 
 
@@ -38,7 +40,8 @@ USERS = {"stranger": STRANGER, "member": MEMBER, "owner": OWNER}
 class World:
     """One community with an owner and a plain member, a content item, a draft event, a
     published one, one to cancel and a 打卡 challenge in it; partner keys its owner made (every
-    scope; one scope only) and one for another community."""
+    scope; one scope only) and one for another community; another member's draft and a
+    series."""
 
     community_id: str
     member_id: str
@@ -53,6 +56,9 @@ class World:
     key_event_id: str
     elsewhere_id: str
     listed_id: str
+    # A draft of WRITER's (issue 21: drafts are their author's and the editors'), and a series.
+    draft_id: str
+    series_id: str
 
 
 def fresh(prefix: str) -> str:
@@ -130,6 +136,22 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         ("401", "404", "403", "201"),
     ),
     ("POST", "/v1/communities/{cid}/invites", lambda w: {}, ("401", "404", "403", "201")),
+    # Invite codes are secrets: listed and revoked by those who make them.
+    ("GET", "/v1/communities/{cid}/invites", None, ("401", "404", "403", "200")),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/invites/inv_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    ("DELETE", "/v1/communities/{cid}/tiers/tier_nope", None, ("401", "404", "403", "404")),
+    # Another member's user id is for staff (a member finds only their own member id).
+    (
+        "GET",
+        "/v1/communities/{cid}/members?user_id=mx-owner",
+        None,
+        ("401", "404", "403", "200"),
+    ),
     (
         "PATCH",
         "/v1/communities/{cid}/members/{mid}",
@@ -169,7 +191,11 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("DELETE", "/v1/users/mx-erasable/personal-data", None, ("401", "403", "403", "403")),
     ("POST", "/v1/communities/{cid}/content", lambda w: CONTENT, ("401", "404", "201", "201")),
     ("GET", "/v1/communities/{cid}/content", None, ("401", "404", "200", "200")),
-    ("GET", "/v1/content/{content_id}", None, ("401", "404", "200", "200")),
+    # The owner's item is still a draft here: not the plain member's to see (issue 21).
+    ("GET", "/v1/content/{content_id}", None, ("401", "404", "404", "200")),
+    # Another member's draft: its author's and the editors' only (404 to everyone else, as if
+    # it did not exist), whatever the status filter asks for.
+    ("GET", "/v1/content/{draft_id}", None, ("401", "404", "404", "200")),
     # The owner's item walks the workflow, one row after the other; a plain member may do
     # none of it (not the author, not an editor).
     (
@@ -204,9 +230,22 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("GET", "/v1/communities/{cid}/screening", None, ("401", "404", "403", "200")),
     ("PUT", "/v1/communities/{cid}/screening", lambda w: {}, ("401", "404", "403", "200")),
     ("POST", "/v1/communities/{cid}/series", lambda w: SERIES, ("401", "404", "403", "201")),
+    # Series are the editors' to read, the owner's and admins' to pause, resume and delete.
+    ("GET", "/v1/communities/{cid}/series", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/series/{series_id}", None, ("401", "404", "403", "200")),
+    ("POST", "/v1/series/{series_id}/pause", None, ("401", "404", "403", "200")),
+    ("POST", "/v1/series/{series_id}/resume", None, ("401", "404", "403", "200")),
+    ("DELETE", "/v1/series/{series_id}", None, ("401", "404", "403", "204")),
     ("POST", "/v1/communities/{cid}/events", lambda w: EVENT, ("401", "404", "403", "201")),
     ("GET", "/v1/communities/{cid}/events", None, ("401", "404", "200", "200")),
     ("GET", "/v1/events/{event_id}", None, ("401", "404", "200", "200")),
+    # The draft event, edited before it starts (organisers).
+    (
+        "PATCH",
+        "/v1/events/{event_id}",
+        lambda w: {"title": "Meetup 改"},
+        ("401", "404", "403", "200"),
+    ),
     ("POST", "/v1/events/{event_id}/publish", None, ("401", "404", "403", "200")),
     (
         "POST",
@@ -262,6 +301,21 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     ("GET", "/v1/events/{published_event_id}/report", None, ("401", "404", "403", "200")),
     (
+        "GET",
+        "/v1/events/{published_event_id}/check-in-code",
+        None,
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/events/{published_event_id}/feedback", None, ("401", "404", "403", "200")),
+    # Lotteries are every member's to check.
+    ("GET", "/v1/events/{published_event_id}/lottery", None, ("401", "404", "200", "200")),
+    (
+        "GET",
+        "/v1/events/{published_event_id}/lottery/lot_nope",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    (
         "POST",
         "/v1/events/{published_event_id}/lottery/commit",
         lambda w: LOTTERY,
@@ -293,6 +347,8 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         ("401", "404", "409", "409"),
     ),
     ("GET", "/v1/challenges/{challenge_id}/streaks", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/challenges", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/challenges/{challenge_id}", None, ("401", "404", "200", "200")),
     (
         "POST",
         "/v1/activities",
@@ -389,6 +445,8 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         None,
         ("401", "404", "403", "404"),
     ),
+    # The draft goes: only its author or an editor may delete it.
+    ("DELETE", "/v1/content/{draft_id}", None, ("401", "404", "404", "204")),
     # Last: the webhook goes.
     ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
@@ -467,6 +525,7 @@ async def world(system: System) -> World:
         "/v1/webhooks", json=webhook_request_for(cid), headers=owner
     )
     assert webhook.status_code == 201, webhook.text
+    draft_id, series_id = await draft_and_series(system, cid)
     return World(
         cid,
         member_id,
@@ -481,7 +540,35 @@ async def world(system: System) -> World:
         key_event.json()["id"],
         elsewhere.json()["id"],
         listed.json()["id"],
+        draft_id,
+        series_id,
     )
+
+
+async def draft_and_series(system: System, cid: str) -> tuple[str, str]:
+    """WRITER joins and writes a draft; the owner starts a series."""
+    writer = system.auth(WRITER)
+    joined = await system.gateway.post(
+        f"/v1/communities/{cid}/members",
+        json={"user_id": WRITER, "display_name": "Writer"},
+        headers=writer,
+    )
+    assert joined.status_code == 201, joined.text
+
+    async def drafted() -> str:
+        response = await system.gateway.post(
+            f"/v1/communities/{cid}/content", json=CONTENT, headers=writer
+        )
+        assert response.status_code == 201, response.text
+        draft_id: str = response.json()["id"]
+        return draft_id
+
+    draft_id: str = await eventually(drafted, timeout=30)
+    series = await system.gateway.post(
+        f"/v1/communities/{cid}/series", json=SERIES, headers=system.auth(OWNER)
+    )
+    assert series.status_code == 201, series.text
+    return draft_id, series.json()["id"]
 
 
 def webhook_request_for(community_id: str) -> dict[str, Any]:
@@ -580,6 +667,9 @@ KEY_MATRIX: list[KeyRow] = [
         {},
     ),
     ("POST", "/v1/communities/{community_id}/invites", lambda w: {}, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/invites", None, NO_KEY, {}),
+    ("DELETE", "/v1/communities/{community_id}/invites/{invite_id}", None, NO_KEY, {}),
+    ("DELETE", "/v1/communities/{community_id}/tiers/{tier_id}", None, NO_KEY, {}),
     ("GET", "/v1/communities/{community_id}/sanction-ladder", None, ("403", "200", "403"), {}),
     (
         "PUT",
@@ -614,6 +704,13 @@ KEY_MATRIX: list[KeyRow] = [
     ),
     ("GET", "/v1/communities/{community_id}/content", None, ("403", "200", "403"), {}),
     ("GET", "/v1/content/{content_id}", None, ("403", "200", "404"), {}),
+    # The world's item is archived by now: only drafts and rejected items are deleted.
+    ("DELETE", "/v1/content/{content_id}", None, ("403", "409", "404"), {}),
+    ("GET", "/v1/communities/{community_id}/series", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/series/{series_id}", None, ("403", "404", "404"), {}),
+    ("POST", "/v1/series/{series_id}/pause", None, ("403", "404", "404"), {}),
+    ("POST", "/v1/series/{series_id}/resume", None, ("403", "404", "404"), {}),
+    ("DELETE", "/v1/series/{series_id}", None, ("403", "404", "404"), {}),
     (
         "PATCH",
         "/v1/content/{content_id}",
@@ -707,6 +804,13 @@ KEY_MATRIX: list[KeyRow] = [
     ("GET", "/v1/calendar-feeds/{feed}", None, ("404", "404", "404"), {}),
     ("GET", "/v1/events/{event_id}", None, ("403", "200", "404"), {}),
     (
+        "PATCH",
+        "/v1/events/{event_id}",
+        lambda w: {"title": "Edited by a key"},
+        ("403", "200", "404"),
+        {"event_id": "key_event_id"},
+    ),
+    (
         "POST",
         "/v1/events/{event_id}/publish",
         None,
@@ -765,6 +869,10 @@ KEY_MATRIX: list[KeyRow] = [
         {"event_id": "key_event_id"},
     ),
     ("POST", "/v1/events/{event_id}/lottery/{lottery_id}/draw", None, ("403", "404", "404"), {}),
+    ("GET", "/v1/events/{event_id}/lottery", None, ("403", "200", "404"), {}),
+    ("GET", "/v1/events/{event_id}/lottery/{lottery_id}", None, ("403", "404", "404"), {}),
+    ("GET", "/v1/events/{event_id}/check-in-code", None, ("403", "200", "404"), {}),
+    ("GET", "/v1/events/{event_id}/feedback", None, ("403", "200", "404"), {}),
     (
         "POST",
         "/v1/events/{event_id}/lottery",
@@ -794,6 +902,8 @@ KEY_MATRIX: list[KeyRow] = [
         {},
     ),
     ("GET", "/v1/challenges/{challenge_id}/streaks", None, ("403", "200", "404"), {}),
+    ("GET", "/v1/communities/{community_id}/challenges", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/challenges/{challenge_id}", None, ("403", "200", "404"), {}),
     # Scoring.
     ("POST", "/v1/activities", activity, ("403", "202", "403"), {}),
     ("GET", "/v1/communities/{community_id}/leaderboard", None, ("403", "200", "403"), {}),
@@ -865,6 +975,9 @@ UNKNOWN_IDS = {
     "key_id": "key_nope",
     "delivery_id": "dlv_nope",
     "feed": "nope.ics",
+    "invite_id": "inv_nope",
+    # The people's rows delete the world's series before the keys' rows run.
+    "series_id": "ser_nope",
 }
 
 
@@ -900,7 +1013,7 @@ def test_every_route_has_a_row_for_people() -> None:
     for method, path, *_ in MATRIX:
         # A row's placeholders ({cid}, {published_event_id}) and literal ids (reg_nope) alike
         # stand for one path segment.
-        url = re.sub(r"\{[^/{}]+\}", "x", path)
+        url = re.sub(r"\{[^/{}]+\}", "x", path.partition("?")[0])
         matched = {
             (method, template)
             for served_method, template in served
@@ -938,6 +1051,8 @@ async def test_each_route_answers_each_kind_of_caller_as_expected(
         challenge_id=world.challenge_id,
         webhook_id=world.webhook_id,
         listed_cid=world.listed_id,
+        draft_id=world.draft_id,
+        series_id=world.series_id,
     )
     headers = system.auth(USERS[caller]) if caller != "anonymous" else {}
     response = await system.gateway.request(
@@ -1073,6 +1188,30 @@ async def test_a_service_reached_directly_believes_no_unsigned_identity(
         assert refused.status_code == 401, refused.text
         signed = signed_actor_headers(INTERNAL_SECRET, actor_id=OWNER)
         assert (await direct.get(path, headers=signed)).status_code == 200
+
+
+async def test_a_plain_member_sees_no_other_user_ids_nor_others_drafts(
+    system: System, world: World
+) -> None:
+    cid, member, owner = world.community_id, system.auth(MEMBER), system.auth(OWNER)
+    members = f"/v1/communities/{cid}/members"
+    seen = {
+        item["id"]: item["user_id"]
+        for item in (await system.gateway.get(members, headers=member)).json()["items"]
+    }
+    assert seen.pop(world.member_id) == MEMBER
+    assert set(seen.values()) == {None}
+    by_owner = (await system.gateway.get(members, headers=owner)).json()["items"]
+    assert {OWNER, MEMBER, WRITER} <= {item["user_id"] for item in by_owner}
+    # The rows above left drafts of the member's and of the owner's: each sees their own, the
+    # owner (an editor) the member's too.
+    content = f"/v1/communities/{cid}/content"
+    drafts = {"status": "draft", "limit": 200}
+    mine = (await system.gateway.get(content, params=drafts, headers=member)).json()["items"]
+    assert mine, "the member's own draft is theirs to list"
+    assert {item["author_member_id"] for item in mine} == {world.member_id}
+    every = (await system.gateway.get(content, params=drafts, headers=owner)).json()["items"]
+    assert {item["author_member_id"] for item in every} > {world.member_id}
 
 
 STRANGER_PROBES = [

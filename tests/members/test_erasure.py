@@ -45,8 +45,14 @@ async def test_erasure_anonymises_every_membership_and_announces_it(
             "已注销用户",
             [],
         )
-        assert member["status"] == "active"  # the counts keep their shape
+        # Erasure ends the membership; the row stays, anonymous, for the history.
+        assert member["status"] == "left"
+    # Her seats are free: each community's tier seats its owner alone again.
+    for cid in (first, second):
+        tiers = (await client.get(f"/v1/communities/{cid}/tiers", headers=actor("owner"))).json()
+        assert [tier["member_count"] for tier in tiers["items"]] == [1], tiers
     community = (await client.get(f"/v1/communities/{zoes_own}", headers=actor("owner"))).json()
+    # An owner stays the (anonymous) owner: a community is never without one.
     assert community["owner_user_id"].startswith("erased-mbr_")
     history = await client.get(
         f"/v1/communities/{first}/members/{mine[0]}/sanctions", headers=actor("owner")
@@ -75,6 +81,14 @@ async def test_erasure_anonymises_every_membership_and_announces_it(
     assert all(
         e["data"]["replacement_user_id"] == f"erased-{e['data']['member_id']}" for e in events
     )
+    async with KafkaProbe(broker) as probe:
+        left = await probe.events(
+            "huoli.members",
+            type="member.left",
+            count=2,
+            where=lambda e: e["data"]["member_id"] in mine,
+        )
+    assert {e["data"]["user_id"] for e in left} == {f"erased-{member_id}" for member_id in mine}
 
 
 async def test_erasure_refuses_bad_input(client: httpx.AsyncClient) -> None:

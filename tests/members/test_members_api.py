@@ -84,7 +84,8 @@ async def test_joining_twice_conflicts_and_keeps_one_membership(client: httpx.As
     assert (await client.post(path, json=body, headers=actor("erin"))).status_code == 201
     problem = assert_problem(await client.post(path, json=body, headers=actor("erin")), 409)
     assert "erin" in problem["detail"]
-    listed = await client.get(path, headers=actor("erin"))
+    # (Listed by the owner: a plain member sees only their own user id.)
+    listed = await client.get(path, headers=actor("owner"))
     assert [m["user_id"] for m in listed.json()["items"]] == ["owner", "erin"]
 
 
@@ -148,7 +149,8 @@ async def test_lists_paginate_with_cursors(client: httpx.AsyncClient) -> None:
     path = f"/v1/communities/{community['id']}/members"
     for name in ("u1", "u2", "u3"):
         await client.post(path, json={"user_id": name, "display_name": name}, headers=actor(name))
-    reader = actor("u1")
+    # The owner reads: a plain member sees only their own user id.
+    reader = actor("owner")
     first = (await client.get(path, params={"limit": 2}, headers=reader)).json()
     assert [m["user_id"] for m in first["items"]] == ["owner", "u1"]
     assert first["next_cursor"]

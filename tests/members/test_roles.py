@@ -354,8 +354,12 @@ async def test_my_memberships_and_lookup_by_user(client: httpx.AsyncClient) -> N
 
     found = await client.get(first.members, params={"user_id": "me"}, headers=actor("me"))
     assert [m["user_id"] for m in found.json()["items"]] == ["me"]
-    none = await client.get(first.members, params={"user_id": "ghost"}, headers=actor("me"))
+    # Looking another user up is for staff (who see user ids): the owner finds no ghost.
+    none = await client.get(first.members, params={"user_id": "ghost"}, headers=actor("owner"))
     assert none.json()["items"] == []
+    assert_problem(
+        await client.get(first.members, params={"user_id": "ghost"}, headers=actor("me")), 403
+    )
     assert_problem(
         await client.get(first.members, params={"user_id": ""}, headers=actor("me")),
         422,

@@ -904,11 +904,13 @@ async def test_erasure_anonymises_names_and_keeps_counts(
 ) -> None:
     cid = await community("eva")
     await apply(recorded(cid, "m-eva", "share", datetime.now(UTC), attrs={"text": "私人信息"}))
+    await apply(recorded(cid, "m-bob", "message", datetime.now(UTC)))
     await apply(
         UserErased(community_id=cid, member_id="m-eva", user_id="eva", erased_at=datetime.now(UTC))
     )
     eva = await engagement(api, cid, "m-eva")
     assert eva["display_name"] == ERASED_DISPLAY_NAME
     assert (eva["all_time_points"], eva["activity_count"]) == (3.0, 1)
+    # Erasure ends the membership: the anonymous member stands on no board (issue 21).
     board = await api.get(f"/v1/communities/{cid}/leaderboard", headers=actor("reader"))
-    assert board.json()["items"][0]["display_name"] == ERASED_DISPLAY_NAME
+    assert [item["member_id"] for item in board.json()["items"]] == ["m-bob"]

@@ -3,13 +3,15 @@ acts there without belonging. A stranger is told the community does not exist.""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
 from services.common.errors import Forbidden, NotFound
+from services.common.events.envelope import utc_now
 from services.common.membership import repository
-from services.common.membership.tables import BELONGING_STATUSES, MembershipTables
+from services.common.membership.tables import BELONGING_STATUSES, MUTED, MembershipTables
 
 
 class CommunityNotFound(NotFound):
@@ -31,6 +33,27 @@ class RoleRequired(Forbidden):
         )
 
 
+class MemberMuted(Forbidden):
+    """A muted member reads, but neither posts, votes, registers nor checks in until the mute
+    ends (`muted_until`)."""
+
+    slug = "member-muted"
+
+    def __init__(self, muted_until: datetime) -> None:
+        super().__init__(
+            f"The member is muted until {muted_until.isoformat()}.",
+            muted_until=muted_until.isoformat(),
+        )
+
+
+def refuse_if_muted(status: str, muted_until: datetime | None) -> None:
+    """MemberMuted if the membership is muted now. A mute ends by itself when its time passes,
+    without any event saying so; one without an end reads as over, as the members service
+    reads it."""
+    if status == MUTED and muted_until is not None and muted_until > utc_now():
+        raise MemberMuted(muted_until)
+
+
 @dataclass(frozen=True)
 class CommunityAccess:
     """The caller, admitted to a community: as a member with a role, or as a platform admin or
@@ -40,6 +63,13 @@ class CommunityAccess:
     actor: Actor
     member_id: str | None
     role: str | None
+    status: str | None = None
+    muted_until: datetime | None = None
+
+    def refuse_if_muted(self) -> None:
+        """MemberMuted if the caller is a member of the community who is muted now."""
+        if self.status is not None:
+            refuse_if_muted(self.status, self.muted_until)
 
     def has_role(self, roles: Iterable[str]) -> bool:
         return self.actor.may_administer(self.community_id) or self.role in set(roles)
@@ -59,7 +89,9 @@ async def community_access(
     if row is None:
         raise CommunityNotFound(community_id)
     if row.status in BELONGING_STATUSES:
-        access = CommunityAccess(community_id, actor, row.member_id, row.role)
+        access = CommunityAccess(
+            community_id, actor, row.member_id, row.role, row.status, row.muted_until
+        )
     elif actor.may_administer(community_id):
         # A platform admin, or a partner whose key covers this community (the gateway has
         # checked the key's scope for the route).

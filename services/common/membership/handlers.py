@@ -9,6 +9,7 @@ from services.common.events.catalogue import (
     MemberPurged,
     MemberRemoved,
     MemberRoleChanged,
+    MemberSanctioned,
     MembershipSnapshot,
     MemberTierChanged,
     MemberUpdated,
@@ -19,6 +20,7 @@ from services.common.events.envelope import CloudEvent
 from services.common.membership.repository import (
     change_membership,
     erase_membership,
+    mute_membership,
     save_community,
     save_membership,
     update_community,
@@ -86,6 +88,11 @@ def membership_handlers(tables: MembershipTables) -> HandlerRegistry:
             status="removed",
         )
 
+    async def on_sanctioned(uow: UnitOfWork, event: MemberSanctioned, _: CloudEvent) -> None:
+        # Warnings change nothing here; a removal arrives as `member.removed` too.
+        if event.kind == "mute":
+            await mute_membership(uow.session, tables, event)
+
     async def on_erased(uow: UnitOfWork, event: UserErased, _: CloudEvent) -> None:
         await erase_membership(uow.session, tables, event)
 
@@ -100,6 +107,7 @@ def membership_handlers(tables: MembershipTables) -> HandlerRegistry:
         MemberUpdated: on_updated,
         MemberTierChanged: on_tier_changed,
         MemberPurged: on_purged,
+        MemberSanctioned: on_sanctioned,
         UserErased: on_erased,
     }
 

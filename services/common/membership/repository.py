@@ -12,11 +12,12 @@ from services.common.db_ops import insert_if_absent
 from services.common.events.catalogue import (
     CommunityCreated,
     CommunityUpdated,
+    MemberSanctioned,
     MembershipSnapshot,
     UserErased,
 )
 from services.common.events.catalogue.vocabulary import ERASED_DISPLAY_NAME
-from services.common.membership.tables import BELONGING_STATUSES, MembershipTables
+from services.common.membership.tables import BELONGING_STATUSES, MUTED, MembershipTables
 
 
 async def save_community(
@@ -63,6 +64,9 @@ async def save_membership(
         "role": event.role,
         "tier_id": event.tier_id,
         "joined_at": event.joined_at.astimezone(UTC),
+        # A snapshot tells the status, not the mute's end: one that says muted keeps the end
+        # the projection knows, any other status ends the mute.
+        **({} if event.status == MUTED else {"muted_until": None}),
     }
     key = {"community_id": event.community_id, "user_id": event.user_id}
     if not await insert_if_absent(session, tables.membership, {**key, **values}):
@@ -109,6 +113,24 @@ async def change_membership(
             .where(membership.c.community_id == community_id, membership.c.member_id == member_id)
             .values(**changes)
         )
+
+
+async def mute_membership(
+    session: AsyncSession, tables: MembershipTables, event: MemberSanctioned
+) -> None:
+    """Follow a mute: the member is `muted` until `muted_until` (a mute never shortens a longer
+    one in the members service, so the latest event's end is the one that holds). Only a
+    membership that still belongs is muted: a mute overtaken by a removal stays a removal."""
+    membership = tables.membership
+    await session.execute(
+        update(membership)
+        .where(
+            membership.c.community_id == event.community_id,
+            membership.c.member_id == event.member_id,
+            membership.c.status.in_(sorted(BELONGING_STATUSES)),
+        )
+        .values(status=MUTED, muted_until=event.muted_until)
+    )
 
 
 async def erase_membership(

@@ -27,8 +27,10 @@ USER_ID_LENGTH = 128
 OWNER = Role.OWNER.value
 ADMIN = Role.ADMIN.value
 EVENT_OFFICER = Role.EVENT_OFFICER.value
-# A muted member still belongs; pending, removed and left ones do not.
-BELONGING_STATUSES = frozenset({"active", "muted"})
+# A muted member still belongs (reads, is counted, holds a seat); pending, removed and left
+# ones do not. What a mute blocks, until `muted_until`, is `access.refuse_if_muted`'s to say.
+MUTED = "muted"
+BELONGING_STATUSES = frozenset({"active", MUTED})
 
 
 @dataclass(frozen=True)
@@ -63,11 +65,23 @@ class MembershipTables:
             ),
         )
         return select(
-            community.c.id, membership.c.member_id, membership.c.status, membership.c.role
+            community.c.id,
+            membership.c.member_id,
+            membership.c.status,
+            membership.c.role,
+            membership.c.muted_until,
         ).select_from(joined)
 
 
-def membership_tables(metadata: MetaData) -> MembershipTables:
+def muted_until_column() -> Column[Any]:
+    """When a muted member's mute ends (None: not muted, or muted until further notice). A
+    column of its own so that the services' migrations add it with this one definition."""
+    return Column("muted_until", UtcDateTime(), nullable=True)
+
+
+def membership_tables(metadata: MetaData, *, with_mute_end: bool = True) -> MembershipTables:
+    """The two tables in `metadata`; `with_mute_end=False` is their first shape, which the
+    services' first migrations create (a later one adds `muted_until`)."""
     community = Table(
         "community",
         metadata,
@@ -89,15 +103,16 @@ def membership_tables(metadata: MetaData) -> MembershipTables:
         Column("role", String(20), nullable=False),
         Column("tier_id", String(ID_LENGTH), nullable=True),
         Column("joined_at", UtcDateTime(), nullable=False),
+        *([muted_until_column()] if with_mute_end else []),
         Index("ux_membership_community_id_member_id", "community_id", "member_id", unique=True),
     )
     return MembershipTables(community=community, membership=membership)
 
 
 def create_membership_tables(bind: Connection) -> None:
-    """Create the projection's tables: what a service's migration calls, so that they are
-    defined once, here, and not copied into each service's migrations."""
-    tables = membership_tables(MetaData(naming_convention=NAMING_CONVENTION))
+    """Create the projection's tables in their first shape: what a service's first migration
+    calls, so that they are defined once, here, and not copied into each service's migrations."""
+    tables = membership_tables(MetaData(naming_convention=NAMING_CONVENTION), with_mute_end=False)
     for table in (tables.community, tables.membership):
         table.create(bind)
 

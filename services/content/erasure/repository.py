@@ -1,6 +1,8 @@
 """The erasure's query: a user's traces on a community's content replaced by tombstones."""
 
-from sqlalchemy import update
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
@@ -46,3 +48,20 @@ async def anonymise_author(
         .values(member_id=vote_tombstone)
         .execution_options(synchronize_session=False)
     )
+
+
+async def waiting_items_of(
+    session: AsyncSession, *, community_id: str, member_id: str, statuses: Sequence[str]
+) -> Sequence[ContentItem]:
+    """The member's own items still on their way to publication, locked against the
+    publisher (which claims only `scheduled` rows, and skips locked ones on PostgreSQL)."""
+    query = (
+        select(ContentItem)
+        .where(
+            col(ContentItem.community_id) == community_id,
+            col(ContentItem.author_member_id) == member_id,
+            col(ContentItem.status).in_(list(statuses)),
+        )
+        .with_for_update()
+    )
+    return (await session.execute(query)).scalars().all()

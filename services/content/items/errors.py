@@ -51,3 +51,14 @@ class UnknownAuthor(InvalidInput):
 
     def __init__(self, member_id: str) -> None:
         super().__init__(f"The community has no member {member_id!r}.", field="author_member_id")
+
+
+class NotDeletable(Conflict):
+    slug = "not-deletable"
+
+    def __init__(self, current: str) -> None:
+        super().__init__(
+            f"An item that is {current} cannot be deleted; only draft and rejected ones can "
+            "(archive a published one).",
+            current_status=current,
+        )

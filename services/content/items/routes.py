@@ -39,23 +39,27 @@ async def create_content(
 
 @router.get("/communities/{community_id}/content")
 async def list_content(
+    *,
     community_id: CommunityId,
     session: ReadSessionDep,
     page: PageDep,
-    _member: MemberDep,
+    member: MemberDep,
     kind: ContentKind | None = None,
     content_status: Annotated[ContentStatus | None, Query(alias="status")] = None,
 ) -> Page[ContentPublic]:
-    """A community's content items, oldest first."""
+    """A community's content items, oldest first; others' drafts, items in review, rejected
+    and withdrawn ones only to editors."""
     rows = await service.list_content(
         session=session,
+        access=member,
         community_id=community_id,
         kind=kind,
         status=content_status,
         after_id=page.after_id,
         limit=page.fetch_limit,
     )
-    items = [ContentPublic.of(row) for row in rows]
+    staff = service.shows_user_ids(member)
+    items = [ContentPublic.of(row).seen_by(user_id=member.actor.id, staff=staff) for row in rows]
     return Page[ContentPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
@@ -64,8 +68,12 @@ async def get_content(
     content_id: ContentId, session: ReadSessionDep, actor: ActorDep
 ) -> ContentPublic:
     """A content item of a community the caller belongs to; a poll with its live results."""
-    item, results = await service.get_content(session=session, actor=actor, content_id=content_id)
-    return ContentPublic.of(item, results)
+    item, results, access = await service.get_content(
+        session=session, actor=actor, content_id=content_id
+    )
+    return ContentPublic.of(item, results).seen_by(
+        user_id=actor.id, staff=service.shows_user_ids(access)
+    )
 
 
 @router.patch("/content/{content_id}")
@@ -77,3 +85,9 @@ async def update_content(
         uow=uow, actor=actor, content_id=content_id, content_update=content_update
     )
     return ContentPublic.of(item)
+
+
+@router.delete("/content/{content_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_content(content_id: ContentId, uow: UnitOfWorkDep, actor: ActorDep) -> None:
+    """Delete a draft or rejected item (its author or an editor; 409 once submitted further)."""
+    await service.delete_content(uow=uow, actor=actor, content_id=content_id)

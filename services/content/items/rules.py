@@ -36,6 +36,8 @@ class ContentStatus(StrEnum):
     SCHEDULED = "scheduled"
     PUBLISHED = "published"
     ARCHIVED = "archived"
+    # Never to be published: its author's data was erased while it waited (no move leads out).
+    WITHDRAWN = "withdrawn"
 
 
 # Roles that curate content: create official and partner content, review, schedule, publish.
@@ -44,6 +46,16 @@ EDITOR_ROLES: Final = frozenset({Role.OWNER, Role.ADMIN, Role.ASSISTANT, Role.RE
 RULE_SETTER_ROLES: Final = frozenset({Role.OWNER, Role.ADMIN})
 
 EDITABLE_STATUSES: Final = frozenset({ContentStatus.DRAFT, ContentStatus.REJECTED})
+# Items only their author and editors see: unfinished work, and what screening or a reviewer
+# turned down (with the screening's hits).
+PRIVATE_STATUSES: Final = frozenset(
+    {
+        ContentStatus.DRAFT,
+        ContentStatus.IN_REVIEW,
+        ContentStatus.REJECTED,
+        ContentStatus.WITHDRAWN,
+    }
+)
 
 S = ContentStatus
 # The workflow, whole: each action and the moves it may make (from → to). Anything else is a

@@ -79,6 +79,7 @@ class ContentPublic(BaseModel):
     status: ContentStatus
     screening: list[ScreeningHitPublic]
     flagged: bool
+    # User ids: shown to staff and to the user themself, null to other members.
     reviewed_by: str | None = Field(
         description="Deprecated: the same user id as `reviewed_by_user_id`.",
         json_schema_extra={"deprecated": True},
@@ -90,7 +91,7 @@ class ContentPublic(BaseModel):
     series_id: str | None
     poll: PollPublic | None
     engagement: Engagement
-    created_by: str = Field(
+    created_by: str | None = Field(
         description="Deprecated: the same user id as `created_by_user_id`.",
         json_schema_extra={"deprecated": True},
     )
@@ -105,8 +106,22 @@ class ContentPublic(BaseModel):
 
     @computed_field  # type: ignore[prop-decorator]
     @property
-    def created_by_user_id(self) -> str:
+    def created_by_user_id(self) -> str | None:
         return self.created_by
+
+    def seen_by(self, *, user_id: str, staff: bool) -> "ContentPublic":
+        """The item as a caller sees it: others' user ids only when they are staff."""
+        if staff:
+            return self
+        return self.model_copy(
+            update={
+                name: value if value == user_id else None
+                for name, value in (
+                    ("created_by", self.created_by),
+                    ("reviewed_by", self.reviewed_by),
+                )
+            }
+        )
 
     @classmethod
     def of(cls, item: ContentItem, results: dict[str, int] | None = None) -> "ContentPublic":

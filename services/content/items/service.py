@@ -7,7 +7,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
 from services.common.errors import InvalidInput
-from services.common.events.catalogue import ContentCreated
+from services.common.events.catalogue import ContentCreated, ContentWithdrawn
+from services.common.events.catalogue.vocabulary import USER_ID_VIEWERS
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.membership.access import CommunityAccess, RoleRequired, access_to_item
@@ -16,6 +17,7 @@ from services.common.unit_of_work import UnitOfWork
 from services.content.items import repository
 from services.content.items.errors import (
     ContentNotFound,
+    NotDeletable,
     NotEditable,
     NotYourContent,
     UnknownAuthor,
@@ -23,6 +25,7 @@ from services.content.items.errors import (
 from services.content.items.rules import (
     EDITABLE_STATUSES,
     EDITOR_ROLES,
+    PRIVATE_STATUSES,
     ContentKind,
     ContentSource,
     ContentStatus,
@@ -41,7 +44,9 @@ async def create_content(
     content_create: ContentCreate,
 ) -> ContentItem:
     """Create a draft: members write their own member content (UGC); official and partner
-    content, or member content in another member's name, needs an editor's role."""
+    content, or member content in another member's name, needs an editor's role. A muted member
+    posts nothing until the mute ends."""
+    access.refuse_if_muted()
     check_poll_options(content_create.kind, content_create.poll_options)
     author = content_create.author_member_id
     if content_create.source == ContentSource.MEMBER:
@@ -113,23 +118,43 @@ def require_editor(access: CommunityAccess) -> None:
 
 def require_author_or_editor(item: ContentItem, access: CommunityAccess) -> None:
     """NotYourContent unless the caller wrote the item or curates content."""
-    is_author = item.created_by == access.actor.id or (
+    if not is_author(item, access) and not access.has_role(EDITOR_ROLES):
+        raise NotYourContent(EDITOR_ROLES)
+
+
+def is_author(item: ContentItem, access: CommunityAccess) -> bool:
+    return item.created_by == access.actor.id or (
         access.member_id is not None and item.author_member_id == access.member_id
     )
-    if not is_author and not access.has_role(EDITOR_ROLES):
-        raise NotYourContent(EDITOR_ROLES)
+
+
+def may_see(item: ContentItem, access: CommunityAccess) -> bool:
+    """Drafts, items in review, rejected and withdrawn ones are their author's and the
+    editors' only; everything else every member sees."""
+    return (
+        item.status not in PRIVATE_STATUSES
+        or is_author(item, access)
+        or access.has_role(EDITOR_ROLES)
+    )
+
+
+def shows_user_ids(access: CommunityAccess) -> bool:
+    """Whether the caller is staff, who see others' user ids."""
+    return access.has_role(USER_ID_VIEWERS)
 
 
 async def get_content(
     *, session: AsyncSession, actor: Actor, content_id: str
-) -> tuple[ContentItem, dict[str, int] | None]:
+) -> tuple[ContentItem, dict[str, int] | None, CommunityAccess]:
     """The item (and a poll's live results), or ContentNotFound, also when the caller is not in
-    its community."""
-    item, _access = await item_with_access(session, actor, content_id)
+    its community or may not see it (`may_see`)."""
+    item, access = await item_with_access(session, actor, content_id)
+    if not may_see(item, access):
+        raise ContentNotFound(content_id)
     results = None
     if item.kind == ContentKind.POLL:
         results = await polls_repository.poll_results(session, content_id)
-    return item, results
+    return item, results, access
 
 
 async def update_content(
@@ -151,13 +176,15 @@ async def update_content(
 async def list_content(
     *,
     session: AsyncSession,
+    access: CommunityAccess,
     community_id: str,
     kind: ContentKind | None,
     status: ContentStatus | None,
     after_id: str | None,
     limit: int,
 ) -> Sequence[ContentItem]:
-    """A community's content items, oldest first."""
+    """A community's content items, oldest first: to a member who is no editor, others'
+    private items (drafts, in review, rejected, withdrawn) are not there."""
     return await repository.list_content_items(
         session,
         community_id=community_id,
@@ -165,4 +192,33 @@ async def list_content(
         status=status,
         after_id=after_id,
         limit=limit,
+        private_to=None if access.has_role(EDITOR_ROLES) else (access.member_id, access.actor.id),
+        private_statuses=PRIVATE_STATUSES,
+    )
+
+
+async def delete_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> None:
+    """Delete a draft or rejected item (its author or an editor); content.withdrawn says so."""
+    item, access = await item_with_access(uow.session, actor, content_id, for_update=True)
+    if not may_see(item, access):
+        raise ContentNotFound(content_id)
+    require_author_or_editor(item, access)
+    if item.status not in EDITABLE_STATUSES:
+        raise NotDeletable(item.status)
+    await withdraw(uow, item, reason="deleted", by=actor.id)
+    await repository.delete_content_item(uow.session, item)
+
+
+async def withdraw(uow: UnitOfWork, item: ContentItem, *, reason: str, by: str | None) -> None:
+    """Announce that an unpublished item will not be published (the caller changes or deletes
+    the row)."""
+    await uow.outbox.add(
+        uow.session,
+        ContentWithdrawn(
+            community_id=item.community_id,
+            content_id=item.id,
+            reason=reason,
+            withdrawn_by=by,
+            withdrawn_at=utc_now(),
+        ),
     )

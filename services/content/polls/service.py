@@ -26,6 +26,7 @@ async def cast_vote(
     item, access = await item_with_access(uow.session, actor, content_id)
     if access.member_id is None or vote_create.member_id != access.member_id:
         raise NotYourVote()
+    access.refuse_if_muted()
     if item.kind != ContentKind.POLL:
         raise NotAPoll(content_id)
     if item.status != ContentStatus.PUBLISHED:

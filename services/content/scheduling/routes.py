@@ -12,6 +12,7 @@ from services.common.membership.access import CommunityAccess
 from services.common.pagination import Page
 from services.content.items.rules import RULE_SETTER_ROLES
 from services.content.items.schemas import ContentPublic, NoFields
+from services.content.items.service import shows_user_ids
 from services.content.scheduling import service
 from services.content.scheduling.schemas import (
     ContentSchedule,
@@ -65,10 +66,11 @@ async def archive_content(
 
 @router.get("/communities/{community_id}/calendar")
 async def get_calendar(
+    *,
     community_id: CommunityId,
     session: ReadSessionDep,
     page: PageDep,
-    _member: MemberDep,
+    member: MemberDep,
     start: Annotated[Timestamp | None, Query(alias="from")] = None,
     end: Annotated[Timestamp | None, Query(alias="to")] = None,
 ) -> Page[ContentPublic]:
@@ -81,7 +83,8 @@ async def get_calendar(
         after_id=page.after_id,
         limit=page.fetch_limit,
     )
-    items = [ContentPublic.of(row) for row in rows]
+    staff = shows_user_ids(member)
+    items = [ContentPublic.of(row).seen_by(user_id=member.actor.id, staff=staff) for row in rows]
     return Page[ContentPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 

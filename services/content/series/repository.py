@@ -17,7 +17,46 @@ def add_series(session: AsyncSession, series: Series) -> None:
 
 
 async def all_series(session: AsyncSession) -> Sequence[Series]:
-    return (await session.execute(select(Series).order_by(col(Series.id)))).scalars().all()
+    """Every series that is not paused (the worker's round)."""
+    query = select(Series).where(col(Series.paused_at).is_(None)).order_by(col(Series.id))
+    return (await session.execute(query)).scalars().all()
+
+
+async def get_series(session: AsyncSession, series_id: str) -> Series | None:
+    return await session.get(Series, series_id)
+
+
+async def list_series(
+    session: AsyncSession, *, community_id: str, after_id: str | None, limit: int
+) -> Sequence[Series]:
+    query = (
+        select(Series)
+        .where(col(Series.community_id) == community_id)
+        .order_by(col(Series.id))
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(col(Series.id) > after_id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def unpublished_occurrences(session: AsyncSession, series_id: str) -> Sequence[ContentItem]:
+    """The series' items still waiting to be published (scheduled, or approved without a
+    slot)."""
+    query = select(ContentItem).where(
+        col(ContentItem.series_id) == series_id,
+        col(ContentItem.status).in_(["scheduled", "approved"]),
+    )
+    return (await session.execute(query)).scalars().all()
+
+
+async def delete_items(session: AsyncSession, items: Sequence[ContentItem]) -> None:
+    for item in items:
+        await session.delete(item)
+
+
+async def delete_series(session: AsyncSession, series: Series) -> None:
+    await session.delete(series)
 
 
 async def occurrences_made(

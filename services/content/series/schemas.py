@@ -34,6 +34,7 @@ class SeriesPublic(BaseModel):
     tier_ids: list[str]
     starts_at: datetime
     materialized_until: datetime | None
+    paused_at: datetime | None
     created_by: str
     created_at: datetime
     # Occurrences materialized by this request.

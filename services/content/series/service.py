@@ -3,16 +3,27 @@ under the publishing rules (at once for the window ahead, then by the series wor
 caller commits once."""
 
 import logging
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.common.auth import Actor
 from services.common.errors import InvalidInput
 from services.common.events.envelope import utc_now
 from services.common.fields import in_zone
 from services.common.ids import new_id
-from services.common.membership.access import CommunityAccess
+from services.common.membership.access import CommunityAccess, RoleRequired, access_to_item
 from services.common.unit_of_work import UnitOfWork
-from services.content.items.rules import ContentKind, ContentSource, ContentStatus
+from services.content.items.rules import (
+    EDITOR_ROLES,
+    RULE_SETTER_ROLES,
+    ContentKind,
+    ContentSource,
+    ContentStatus,
+)
+from services.content.items.service import withdraw
 from services.content.scheduling.errors import OutOfRange
 from services.content.scheduling.rules import Booking, PublishingRules, broken_rule, next_free_slot
 from services.content.scheduling.service import (
@@ -22,10 +33,10 @@ from services.content.scheduling.service import (
     scheduled_event,
 )
 from services.content.series import repository
-from services.content.series.errors import InvalidRecurrence
+from services.content.series.errors import InvalidRecurrence, SeriesNotFound
 from services.content.series.rules import check_recurrence, occurrences, parse_recurrence
 from services.content.series.schemas import SeriesCreate
-from services.content.tables import ContentItem, Series
+from services.content.tables import ContentItem, Series, membership
 
 logger = logging.getLogger(__name__)
 
@@ -149,3 +160,87 @@ async def materialize_series(
     series.materialized_until = max(series.materialized_until or horizon, horizon)
     repository.add_series(uow.session, series)
     return made
+
+
+async def series_with_access(
+    session: AsyncSession, *, actor: Actor, series_id: str, roles: Iterable[str]
+) -> Series:
+    """The series, for a caller of its community with one of `roles` (SeriesNotFound for a
+    stranger or a missing series, RoleRequired for a member without the role)."""
+    series = await repository.get_series(session, series_id)
+    if series is None:
+        raise SeriesNotFound(series_id)
+    access = await access_to_item(
+        session,
+        membership,
+        community_id=series.community_id,
+        actor=actor,
+        hidden=SeriesNotFound(series_id),
+    )
+    if not access.has_role(roles):
+        raise RoleRequired(roles)
+    return series
+
+
+async def get_series(*, session: AsyncSession, actor: Actor, series_id: str) -> Series:
+    """A series, for its community's editors."""
+    return await series_with_access(session, actor=actor, series_id=series_id, roles=EDITOR_ROLES)
+
+
+async def list_series(
+    *, session: AsyncSession, community_id: str, after_id: str | None, limit: int
+) -> Sequence[Series]:
+    """A community's series, oldest first (the route admitted an editor)."""
+    return await repository.list_series(
+        session, community_id=community_id, after_id=after_id, limit=limit
+    )
+
+
+async def pause_series(*, uow: UnitOfWork, actor: Actor, series_id: str) -> Series:
+    """Stop a series (owners and admins): it makes no more occurrences, and those not yet
+    published are withdrawn (content.withdrawn) and go, so that a resume makes them afresh.
+    Pausing a paused series changes nothing."""
+    series = await series_with_access(
+        uow.session, actor=actor, series_id=series_id, roles=RULE_SETTER_ROLES
+    )
+    if series.paused_at is None:
+        await _withdraw_occurrences(uow, series, reason="series_paused", by=actor.id)
+        series.paused_at = utc_now()
+        series.materialized_until = None
+        repository.add_series(uow.session, series)
+    return series
+
+
+async def resume_series(
+    *, uow: UnitOfWork, actor: Actor, series_id: str, window: timedelta
+) -> tuple[Series, int]:
+    """Start a paused series again (owners and admins): occurrences from now on are made at
+    once for the window ahead, as at creation."""
+    series = await series_with_access(
+        uow.session, actor=actor, series_id=series_id, roles=RULE_SETTER_ROLES
+    )
+    if series.paused_at is None:
+        return series, 0
+    series.paused_at = None
+    zone, rules = await calendar_context(uow.session, series.community_id)
+    made = await materialize_series(
+        uow=uow, series=series, now=utc_now(), window=window, zone=zone, rules=rules
+    )
+    return series, made
+
+
+async def delete_series(*, uow: UnitOfWork, actor: Actor, series_id: str) -> None:
+    """Delete a series (owners and admins): its unpublished occurrences are withdrawn and go;
+    published ones stay, naming the series that made them."""
+    series = await series_with_access(
+        uow.session, actor=actor, series_id=series_id, roles=RULE_SETTER_ROLES
+    )
+    await _withdraw_occurrences(uow, series, reason="series_deleted", by=actor.id)
+    await repository.delete_series(uow.session, series)
+
+
+async def _withdraw_occurrences(uow: UnitOfWork, series: Series, *, reason: str, by: str) -> None:
+    items = await repository.unpublished_occurrences(uow.session, series.id)
+    for item in items:
+        await withdraw(uow, item, reason=reason, by=by)
+    await repository.delete_items(uow.session, items)

@@ -2,9 +2,10 @@
 
 from fastapi import APIRouter, status
 
-from services.common.api.deps import ActorDep, PathId, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.events.attendance import service as attendance
-from services.events.attendance.schemas import CheckinCreate, CheckinPublic
+from services.events.attendance.schemas import CheckinCodePublic, CheckinCreate, CheckinPublic
+from services.events.events.service import organised_event
 
 router = APIRouter(tags=["events"])
 
@@ -26,3 +27,12 @@ async def check_in(
         member_id=checkin_create.member_id,
         checked_in_at=registration.checked_in_at,
     )
+
+
+@router.get("/events/{event_id}/check-in-code")
+async def get_checkin_code(
+    event_id: EventId, session: ReadSessionDep, actor: ActorDep
+) -> CheckinCodePublic:
+    """The event's check-in code, for its organisers, at any time (not only at creation)."""
+    event = await organised_event(session=session, actor=actor, event_id=event_id)
+    return CheckinCodePublic(event_id=event.id, checkin_code=event.checkin_code)

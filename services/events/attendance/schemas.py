@@ -22,3 +22,10 @@ class CheckinPublic(BaseModel):
     registration_id: str
     member_id: str
     checked_in_at: datetime
+
+
+class CheckinCodePublic(BaseModel):
+    """The code an organiser hands out at the venue (never in an event's public shape)."""
+
+    event_id: str
+    checkin_code: str

@@ -1,5 +1,6 @@
 """Every query of 打卡 challenges and their check-in days."""
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -50,3 +51,18 @@ async def all_checkin_days(session: AsyncSession, challenge_id: str) -> dict[str
     for member_id, day in (await session.execute(query)).all():
         days.setdefault(member_id, []).append(day)
     return days
+
+
+async def list_challenges(
+    session: AsyncSession, *, community_id: str, after_id: str | None, limit: int
+) -> Sequence[Challenge]:
+    """A community's challenges in creation order (ids are time-ordered), a page at a time."""
+    query = (
+        select(Challenge)
+        .where(Challenge.community_id == community_id)
+        .order_by(col(Challenge.id))
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(col(Challenge.id) > after_id)
+    return (await session.execute(query)).scalars().all()

@@ -4,9 +4,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
-from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
-from services.common.api.membership import require_role
+from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.api.membership import require_member, require_role
+from services.common.events.catalogue.vocabulary import USER_ID_VIEWERS
 from services.common.membership.access import CommunityAccess
+from services.common.pagination import Page
 from services.events.challenges import service as challenges
 from services.events.challenges.schemas import (
     ChallengeCheckinCreate,
@@ -24,13 +26,22 @@ router = APIRouter(tags=["events"])
 
 CommunityId = PathId
 ChallengeId = PathId
+MemberDep = Annotated[CommunityAccess, Depends(require_member(membership))]
 OrganiserDep = Annotated[
     CommunityAccess,
     Depends(require_role(membership, roles=ORGANISERS, writes=True)),
 ]
 
 
-def _challenge_public(challenge: Challenge) -> ChallengePublic:
+def _challenge_public(
+    challenge: Challenge, viewer: CommunityAccess | None = None
+) -> ChallengePublic:
+    """The challenge; for a `viewer` who is not staff, `created_by` only when it is theirs."""
+    shows_creator = (
+        viewer is None
+        or viewer.has_role(USER_ID_VIEWERS)
+        or viewer.actor.id == challenge.created_by
+    )
     return ChallengePublic(
         id=challenge.id,
         community_id=challenge.community_id,
@@ -39,7 +50,7 @@ def _challenge_public(challenge: Challenge) -> ChallengePublic:
         starts_on=challenge.starts_on,
         ends_on=last_day(challenge),
         make_up_cards=challenge.make_up_cards,
-        created_by=challenge.created_by,
+        created_by=challenge.created_by if shows_creator else None,
         created_at=challenge.created_at,
     )
 
@@ -106,3 +117,26 @@ async def challenge_streaks(
             for rank, (member_id, streak) in enumerate(ranked, start=1)
         ],
     )
+
+
+@router.get("/communities/{community_id}/challenges")
+async def list_challenges(
+    community_id: CommunityId, session: ReadSessionDep, page: PageDep, member: MemberDep
+) -> Page[ChallengePublic]:
+    """A community's 打卡 challenges in creation order (members)."""
+    rows = await challenges.list_challenges(
+        session=session, community_id=community_id, after_id=page.after_id, limit=page.fetch_limit
+    )
+    items = [_challenge_public(row, member) for row in rows]
+    return Page[ChallengePublic].of(items, limit=page.limit, id_of=lambda item: item.id)
+
+
+@router.get("/challenges/{challenge_id}")
+async def get_challenge(
+    challenge_id: ChallengeId, session: ReadSessionDep, actor: ActorDep
+) -> ChallengePublic:
+    """A 打卡 challenge (members)."""
+    challenge, access = await challenges.get_challenge(
+        session=session, actor=actor, challenge_id=challenge_id
+    )
+    return _challenge_public(challenge, access)

@@ -51,7 +51,8 @@ class ChallengePublic(BaseModel):
     starts_on: date
     ends_on: date
     make_up_cards: int
-    created_by: str
+    # A user id: to staff and to that user (and in the creator's answer); null otherwise.
+    created_by: str | None
     created_at: datetime
 
 

@@ -1,6 +1,7 @@
 """打卡 challenges: N days from a start date, one check-in per member per local day in the
 community's timezone, streaks, and make-up cards (补卡) for missed days."""
 
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -10,7 +11,7 @@ from services.common.auth import Actor
 from services.common.events.catalogue import ChallengeCheckedIn
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership.access import CommunityAccess, access_to_item
+from services.common.membership.access import CommunityAccess, access_to_item, refuse_if_muted
 from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.events.attendance.errors import AlreadyCheckedIn
@@ -98,6 +99,7 @@ async def check_in_to_challenge(
     )
     if member is None or member.status not in BELONGING_STATUSES:
         raise MemberNotFound(member_id)
+    refuse_if_muted(member.status, member.muted_until)
     now = utc_now()
     today = await community_today(session, challenge.community_id, now)
     day = checkin_create.date or today
@@ -149,3 +151,20 @@ async def challenge_streaks(
         if not is_erased_alias(member_id)
     }
     return today, ranked_streaks(streaks)[:limit]
+
+
+async def get_challenge(
+    *, session: AsyncSession, actor: Actor, challenge_id: str
+) -> tuple[Challenge, CommunityAccess]:
+    """A challenge of a community the caller belongs to, and the caller's admission
+    (ChallengeNotFound otherwise)."""
+    return await _challenge_with_access(session, actor=actor, challenge_id=challenge_id)
+
+
+async def list_challenges(
+    *, session: AsyncSession, community_id: str, after_id: str | None, limit: int
+) -> Sequence[Challenge]:
+    """A community's challenges, oldest first (the caller was admitted by the route)."""
+    return await repository.list_challenges(
+        session, community_id=community_id, after_id=after_id, limit=limit
+    )

@@ -14,7 +14,7 @@ from services.events.lotteries import repository as lotteries_repository
 async def erase_member(uow: UnitOfWork, event: UserErased, _envelope: CloudEvent) -> None:
     """Anonymise the member's registrations (the member id goes; the rows and counts stay),
     drop their feedback comments (ratings stay), re-key their challenge days under an alias,
-    and take them out of drawn lotteries' winner lists."""
+    and take them out of drawn lotteries' winner lists and pools."""
     session = uow.session
     alias = f"{ERASED_PREFIX}{new_id('m')}"
     await repository.anonymise_member(
@@ -26,6 +26,11 @@ async def erase_member(uow: UnitOfWork, event: UserErased, _envelope: CloudEvent
         if event.member_id in lottery.winners:
             lottery.winners = [
                 ERASED if winner == event.member_id else winner for winner in lottery.winners
+            ]
+        if lottery.pool_member_ids and event.member_id in lottery.pool_member_ids:
+            lottery.pool_member_ids = [
+                ERASED if member == event.member_id else member
+                for member in lottery.pool_member_ids
             ]
 
 

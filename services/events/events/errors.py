@@ -1,8 +1,9 @@
 """Errors about an event and about who may act at it, raised by every feature of the service."""
 
 from datetime import datetime
+from typing import Any
 
-from services.common.errors import Conflict, Forbidden, NotFound
+from services.common.errors import Conflict, DomainError, Forbidden, NotFound
 
 
 class EventNotFound(NotFound):
@@ -66,3 +67,39 @@ class OnlyForThemselves(Forbidden):
             "A member may do this only for themself; organisers may for others.",
             field="member_id",
         )
+
+
+class EventStarted(Conflict):
+    """An event is edited only before it starts: what members registered for stays fixed."""
+
+    slug = "event-started"
+
+    def __init__(self, *, event_id: str, starts_at: datetime) -> None:
+        super().__init__(
+            f"The event started at {starts_at.isoformat()}; it can no longer be edited.",
+            event_id=event_id,
+            starts_at=starts_at.isoformat(),
+        )
+
+
+class CapacityBelowSeats(Conflict):
+    slug = "capacity-below-seats"
+
+    def __init__(self, *, capacity: int, seats_held: int) -> None:
+        super().__init__(
+            f"{seats_held} seats are taken; the capacity cannot be {capacity}.",
+            capacity=capacity,
+            seats_held=seats_held,
+            field="capacity",
+        )
+
+
+class InvalidEdit(DomainError):
+    """An edit that leaves the event as no creation could have made it (ends before it starts,
+    offline without a location): the 422 a request body failing validation gets."""
+
+    status, slug, title = 422, "validation-error", "Validation failed"
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        fields = ", ".join(".".join(str(part) for part in err["loc"]) for err in errors)
+        super().__init__(f"Invalid or missing fields: {fields}", errors=errors)

@@ -93,11 +93,17 @@ async def change_event_status(
 
 async def member_in_community(
     session: AsyncSession, *, community_id: str, member_id: str
-) -> Row[str, str, str, str, str | None] | None:
-    """The projection's row of a member: member_id, user_id, status, role, tier_id."""
+) -> Row[str, str, str, str, str | None, datetime | None] | None:
+    """The projection's row of a member: member_id, user_id, status, role, tier_id,
+    muted_until."""
     table = membership.membership
     query = select_columns(
-        table.c.member_id, table.c.user_id, table.c.status, table.c.role, table.c.tier_id
+        table.c.member_id,
+        table.c.user_id,
+        table.c.status,
+        table.c.role,
+        table.c.tier_id,
+        table.c.muted_until,
     ).where(table.c.community_id == community_id, table.c.member_id == member_id)
     return (await session.execute(query)).first()
 

@@ -17,6 +17,7 @@ from services.events.events.schemas import (
     EventCreate,
     EventCreatedPublic,
     EventPublic,
+    EventUpdate,
 )
 from services.events.tables import membership
 
@@ -43,7 +44,8 @@ async def create_event(
     event = await service.create_event(
         uow=uow, actor=access.actor, community_id=community_id, event_create=event_create
     )
-    return EventCreatedPublic.model_validate(event, from_attributes=True)
+    public = service.event_public(event, {})
+    return EventCreatedPublic(**public.model_dump(), checkin_code=event.checkin_code)
 
 
 @router.get("/communities/{community_id}/events")
@@ -52,7 +54,7 @@ async def list_events(
     community_id: CommunityId,
     session: ReadSessionDep,
     page: PageDep,
-    _member: MemberDep,
+    member: MemberDep,
     event_status: Annotated[EventStatus | None, Query(alias="status")] = None,
     starts_from: Annotated[Timestamp | None, Query(alias="from")] = None,
     starts_before: Annotated[Timestamp | None, Query(alias="to")] = None,
@@ -68,15 +70,27 @@ async def list_events(
         after_id=page.after_id,
         limit=page.fetch_limit,
     )
-    items = [EventPublic.model_validate(row, from_attributes=True) for row in rows]
+    items = await service.events_public(session, rows, viewer=member)
     return Page[EventPublic].of(items, limit=page.limit, id_of=lambda item: item.id)
 
 
 @router.get("/events/{event_id}")
 async def get_event(event_id: EventId, session: ReadSessionDep, actor: ActorDep) -> EventPublic:
     """An event of a community the caller belongs to."""
-    event = await service.get_event(session=session, actor=actor, event_id=event_id)
-    return EventPublic.model_validate(event, from_attributes=True)
+    event, access = await service.get_event(session=session, actor=actor, event_id=event_id)
+    return (await service.events_public(session, [event], viewer=access))[0]
+
+
+@router.patch("/events/{event_id}")
+async def update_event(
+    event_id: EventId, event_update: EventUpdate, uow: UnitOfWorkDep, actor: ActorDep
+) -> EventPublic:
+    """Edit a draft or published event before it starts (organisers): the fields sent, checked
+    together with the rest as at creation; a larger capacity seats the waitlist at once."""
+    event = await service.update_event(
+        uow=uow, actor=actor, event_id=event_id, event_update=event_update
+    )
+    return (await service.events_public(uow.session, [event]))[0]
 
 
 @router.post("/events/{event_id}/publish")
@@ -85,7 +99,7 @@ async def publish_event(
 ) -> EventPublic:
     """Publish a draft event (organisers)."""
     event = await service.publish_event(uow=uow, actor=actor, event_id=event_id)
-    return EventPublic.model_validate(event, from_attributes=True)
+    return (await service.events_public(uow.session, [event]))[0]
 
 
 @router.post("/events/{event_id}/cancel")
@@ -96,4 +110,4 @@ async def cancel_event(
     event = await service.cancel_event(
         uow=uow, actor=actor, event_id=event_id, event_cancel=event_cancel
     )
-    return EventPublic.model_validate(event, from_attributes=True)
+    return (await service.events_public(uow.session, [event]))[0]

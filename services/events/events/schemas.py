@@ -117,8 +117,27 @@ class EventCreate(BaseModel):
         return closes_at
 
 
+class EventUpdate(BaseModel):
+    """What an organiser may change before the event starts: the fields sent, checked together
+    with the ones kept as EventCreate checks them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title | None = None
+    description: Description | None = None
+    location: Location | None = None
+    url: WebUrl | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
+    capacity: Annotated[StrictInt, Field(ge=1, le=1_000_000)] | None = None
+    registration_opens_at: Timestamp | None = None
+    registration_closes_at: Timestamp | None = None
+    tier_ids: Annotated[list[ResourceId], Field(max_length=20)] | None = None
+    claim_window_hours: Annotated[StrictInt, Field(ge=1, le=720)] | None = None
+
+
 class EventPublic(BaseModel):
-    """An event as anyone may see it: without the check-in code."""
+    """An event as anyone may see it: without the check-in code, with its seats."""
 
     id: str
     community_id: str
@@ -137,9 +156,15 @@ class EventPublic(BaseModel):
     claim_window_hours: int | None
     status: EventStatus
     cancel_reason: str | None
-    created_by: str
+    # A user id: to staff and to that user (and in organisers' own answers); null otherwise.
+    created_by: str | None
     created_at: datetime
     updated_at: datetime
+    # Seats held (confirmed, or offered to a promoted member until they confirm), the
+    # waitlist's length, and the seats still free (null: no capacity, never full).
+    confirmed: int
+    waitlisted: int
+    seats_left: int | None
 
 
 class EventCreatedPublic(EventPublic):

@@ -2,9 +2,14 @@
 
 from fastapi import APIRouter, status
 
-from services.common.api.deps import ActorDep, PathId, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.events.feedback import service as feedback_service
-from services.events.feedback.schemas import FeedbackCreate, FeedbackPublic
+from services.events.feedback.schemas import (
+    FeedbackCreate,
+    FeedbackList,
+    FeedbackPublic,
+    FeedbackRead,
+)
 
 router = APIRouter(tags=["events"])
 
@@ -25,4 +30,24 @@ async def give_feedback(
         rating=feedback.rating,
         comment=feedback.comment,
         submitted_at=feedback.submitted_at,
+    )
+
+
+@router.get("/events/{event_id}/feedback")
+async def list_feedback(
+    event_id: EventId, session: ReadSessionDep, actor: ActorDep
+) -> FeedbackList:
+    """Every attendee's rating and comment (organisers)."""
+    rows = await feedback_service.list_feedback(session=session, actor=actor, event_id=event_id)
+    return FeedbackList(
+        event_id=event_id,
+        items=[
+            FeedbackRead(
+                member_id=member_id,
+                rating=feedback.rating,
+                comment=feedback.comment,
+                submitted_at=feedback.submitted_at,
+            )
+            for member_id, feedback in rows
+        ],
     )

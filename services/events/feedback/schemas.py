@@ -22,3 +22,18 @@ class FeedbackPublic(BaseModel):
     rating: int
     comment: str | None
     submitted_at: datetime
+
+
+class FeedbackRead(BaseModel):
+    """Feedback as organisers read it; `member_id` is null once the member was erased (the
+    comment goes with them, the rating stays)."""
+
+    member_id: str | None
+    rating: int
+    comment: str | None
+    submitted_at: datetime
+
+
+class FeedbackList(BaseModel):
+    event_id: str
+    items: list[FeedbackRead]

@@ -1,10 +1,12 @@
 """Feedback: a rating (1 to 5) and a comment from members who checked in, once each."""
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.common.auth import Actor
 from services.common.events.catalogue import FeedbackSubmitted
 from services.common.events.envelope import utc_now
 from services.common.unit_of_work import UnitOfWork
-from services.events.events.service import event_with_access
+from services.events.events.service import event_with_access, organised_event
 from services.events.feedback import repository
 from services.events.feedback.errors import AttendeesOnly, FeedbackExists
 from services.events.feedback.schemas import FeedbackCreate
@@ -47,3 +49,11 @@ async def give_feedback(
         ),
     )
     return feedback
+
+
+async def list_feedback(
+    *, session: AsyncSession, actor: Actor, event_id: str
+) -> list[tuple[str | None, Feedback]]:
+    """The event's ratings and comments, for its organisers."""
+    await organised_event(session=session, actor=actor, event_id=event_id)
+    return await repository.event_feedback(session, event_id)

@@ -25,13 +25,20 @@ async def mark_drawn(
     lottery_id: str,
     winners: list[str],
     pool_size: int,
+    pool_member_ids: list[str],
     now: datetime,
 ) -> bool:
     """Record the draw unless one is recorded: of two racing draws one wins."""
     statement = (
         update(Lottery)
         .where(col(Lottery.id) == lottery_id, col(Lottery.status) == "committed")
-        .values(status="drawn", winners=winners, pool_size=pool_size, drawn_at=now)
+        .values(
+            status="drawn",
+            winners=winners,
+            pool_size=pool_size,
+            pool_member_ids=pool_member_ids,
+            drawn_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     result = await session.execute(statement)
@@ -55,4 +62,14 @@ async def lottery_pool(session: AsyncSession, *, event_id: str, attendees: bool)
 async def drawn_lotteries(session: AsyncSession, *, community_id: str) -> Sequence[Lottery]:
     """The community's drawn lotteries (erasure looks for a member among their winners)."""
     query = select(Lottery).where(Lottery.community_id == community_id, Lottery.status == "drawn")
+    return (await session.execute(query)).scalars().all()
+
+
+async def event_lotteries(session: AsyncSession, event_id: str) -> Sequence[Lottery]:
+    """The event's lotteries in the order they were committed."""
+    query = (
+        select(Lottery)
+        .where(Lottery.event_id == event_id)
+        .order_by(col(Lottery.committed_at), col(Lottery.id))
+    )
     return (await session.execute(query)).scalars().all()

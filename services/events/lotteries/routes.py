@@ -2,11 +2,17 @@
 
 from fastapi import APIRouter, status
 
-from services.common.api.deps import ActorDep, PathId, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.events.events.schemas import EmptyBody
 from services.events.lotteries import service as lotteries
-from services.events.lotteries.rules import LotteryPool
-from services.events.lotteries.schemas import LotteryCommitted, LotteryCreate, LotteryResult
+from services.events.lotteries.rules import LotteryPool, LotteryStatus
+from services.events.lotteries.schemas import (
+    LotteryCommitted,
+    LotteryCreate,
+    LotteryList,
+    LotteryPublic,
+    LotteryResult,
+)
 from services.events.tables import Lottery
 
 router = APIRouter(tags=["events"])
@@ -66,3 +72,42 @@ async def draw_lottery(
         uow=uow, actor=actor, event_id=event_id, lottery_id=lottery_id
     )
     return _lottery_result(lottery)
+
+
+def _lottery_public(lottery: Lottery, pool: list[str]) -> LotteryPublic:
+    drawn = lottery.status == LotteryStatus.DRAWN
+    return LotteryPublic(
+        id=lottery.id,
+        event_id=lottery.event_id,
+        prize=lottery.prize,
+        pool=LotteryPool(lottery.pool),
+        winners_count=lottery.winners_count,
+        status=LotteryStatus(lottery.status),
+        seed_sha256=lottery.seed_sha256,
+        committed_at=lottery.committed_at,
+        pool_member_ids=pool,
+        pool_size=lottery.pool_size if lottery.pool_size is not None else len(pool),
+        seed=lottery.seed_hex if drawn else None,
+        winners=list(lottery.winners) if drawn else None,
+        drawn_at=lottery.drawn_at,
+    )
+
+
+@router.get("/events/{event_id}/lottery")
+async def list_lotteries(
+    event_id: EventId, session: ReadSessionDep, actor: ActorDep
+) -> LotteryList:
+    """The event's lotteries, committed and drawn (members)."""
+    found = await lotteries.list_lotteries(session=session, actor=actor, event_id=event_id)
+    return LotteryList(items=[_lottery_public(lottery, pool) for lottery, pool in found])
+
+
+@router.get("/events/{event_id}/lottery/{lottery_id}")
+async def get_lottery(
+    event_id: EventId, lottery_id: LotteryId, session: ReadSessionDep, actor: ActorDep
+) -> LotteryPublic:
+    """A lottery's commitment, pool and, once drawn, seed and winners (members)."""
+    lottery, pool = await lotteries.get_lottery(
+        session=session, actor=actor, event_id=event_id, lottery_id=lottery_id
+    )
+    return _lottery_public(lottery, pool)

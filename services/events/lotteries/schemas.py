@@ -39,3 +39,19 @@ class LotteryResult(BaseModel):
     seed: str
     winners: list[str]
     drawn_at: datetime
+
+
+class LotteryPublic(LotteryCommitted):
+    """A lottery as members read it. Before the draw: the commitment (`seed_sha256`) and the
+    pool as it stands now; `seed`, `winners` and `drawn_at` are null. After: the seed, the pool
+    frozen at the draw and the winners."""
+
+    pool_member_ids: list[str]
+    pool_size: int
+    seed: str | None
+    winners: list[str] | None
+    drawn_at: datetime | None
+
+
+class LotteryList(BaseModel):
+    items: list[LotteryPublic]

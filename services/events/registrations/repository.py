@@ -58,6 +58,23 @@ async def count_registrations(session: AsyncSession, event_id: str) -> dict[str,
     return {row[0]: row[1] for row in (await session.execute(query)).all()}
 
 
+async def counts_by_event(
+    session: AsyncSession, event_ids: Sequence[str]
+) -> dict[str, dict[str, int]]:
+    """Registrations by status of each of these events (one grouped query for a page)."""
+    if not event_ids:
+        return {}
+    query = (
+        select(Registration.event_id, Registration.status, func.count())
+        .where(col(Registration.event_id).in_(set(event_ids)))
+        .group_by(col(Registration.event_id), col(Registration.status))
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for event_id, registration_status, count in (await session.execute(query)).all():
+        counts.setdefault(event_id, {})[registration_status] = count
+    return counts
+
+
 async def seats_held(session: AsyncSession, event_id: str) -> int:
     query = select(func.count()).where(
         Registration.event_id == event_id, col(Registration.status).in_(SEAT_HOLDING)

@@ -22,7 +22,7 @@ from services.common.events.catalogue import (
 )
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
-from services.common.membership.access import CommunityAccess
+from services.common.membership.access import CommunityAccess, refuse_if_muted
 from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.events.events import repository as events_repository
@@ -49,7 +49,9 @@ async def check_acting_for(
     session: AsyncSession, *, access: CommunityAccess, event: Event, member_id: str
 ) -> str | None:
     """Admit the caller acting for `member_id`: themself, or anyone as an organiser. Returns
-    the member's tier; MemberNotFound if the community has no such active member."""
+    the member's tier; MemberNotFound if the community has no such active member, MemberMuted
+    while the member is muted (a muted member neither registers nor checks in, nor does an
+    organiser do it for them)."""
     if access.member_id != member_id and not access.has_role(ORGANISERS):
         raise OnlyForThemselves()
     member = await events_repository.member_in_community(
@@ -57,6 +59,7 @@ async def check_acting_for(
     )
     if member is None or member.status not in BELONGING_STATUSES:
         raise MemberNotFound(member_id)
+    refuse_if_muted(member.status, member.muted_until)
     tier_id: str | None = member.tier_id
     return tier_id
 

@@ -5,7 +5,7 @@ The weights are the shared vocabulary's DEFAULT_WEIGHTS, scoring's defaults too:
 ranks members within one community, so only the proportions matter.
 """
 
-from services.common.events.catalogue import ActivityRecorded
+from services.common.events.catalogue import ActivityRecorded, SegmentChanged
 from services.common.events.catalogue.vocabulary import DEFAULT_WEIGHTS
 from services.common.events.consumer import ConsumerSpec
 from services.common.events.envelope import CloudEvent
@@ -26,4 +26,19 @@ async def on_activity(uow: UnitOfWork, event: ActivityRecorded, _: CloudEvent) -
 
 ENGAGEMENT_CONSUMER = ConsumerSpec(
     group_id="members.engagement", handlers={ActivityRecorded: on_activity}
+)
+
+
+async def on_segment_changed(uow: UnitOfWork, event: SegmentChanged, _: CloudEvent) -> None:
+    await repository.set_segment(
+        uow.session,
+        community_id=event.community_id,
+        member_id=event.member_id,
+        segment=event.segment,
+    )
+
+
+# Its own group: the segments arrive on huoli.scoring, the activities on huoli.activities.
+SEGMENTS_CONSUMER = ConsumerSpec(
+    group_id="members.segments", handlers={SegmentChanged: on_segment_changed}
 )

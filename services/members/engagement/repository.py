@@ -95,3 +95,15 @@ async def prune_activity_days(
         )
     )
     return deleted + int(getattr(without_policy, "rowcount", 0))
+
+
+async def set_segment(
+    session: AsyncSession, *, community_id: str, member_id: str, segment: str
+) -> None:
+    """Keep the segment scoring announced for a member (the latest announcement wins)."""
+    await session.execute(
+        update(Membership)
+        .where(col(Membership.community_id) == community_id, col(Membership.id) == member_id)
+        .values(segment=segment)
+        .execution_options(synchronize_session=False)
+    )

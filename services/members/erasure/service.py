@@ -5,23 +5,32 @@ their shape) but no longer names the person: the user id becomes a tombstone `er
 id>` (the vocabulary's `erased_user_id`), the display name ERASED_DISPLAY_NAME, the tags are
 cleared; where they owned the community or issued sanctions, those fields take the tombstone
 too, and the reasons of sanctions against them are cleared. One `user.erased` per community,
-carrying the original user id (so the other services find what to erase) and the tombstone. The
-user may join again later under their own id, as a new member. A second request finds nothing
-left to erase.
+carrying the original user id (so the other services find what to erase) and the tombstone.
+
+Erasure also ends each membership: a pending, active or muted member has left (status `left`,
+`member.left` under the tombstone), so their seat in a tier is free, the projections no longer
+count them as belonging and scoring takes them off the boards; their history stays, anonymous.
+An owner stays the (anonymous) owner: a community cannot be without one, and only a transfer
+(by a platform admin, say) ends that. The user may join again later under their own id, as a
+new member. A second request finds nothing left to erase.
 """
 
 from dataclasses import dataclass
 
 from services.common.auth import Actor
-from services.common.events.catalogue import UserErased
+from services.common.events.catalogue import MemberLeft, UserErased
 from services.common.events.catalogue.vocabulary import (
     ERASED,
     ERASED_DISPLAY_NAME,
+    Role,
     erased_user_id,
 )
 from services.common.events.envelope import utc_now
 from services.common.unit_of_work import UnitOfWork
 from services.members.erasure import repository
+from services.members.leaving.service import CURRENT_STATUSES
+from services.members.memberships import repository as membership_repository
+from services.members.memberships.rules import MemberStatus
 from services.members.permissions.errors import NotAllowed
 
 
@@ -53,5 +62,22 @@ async def erase_personal_data(*, uow: UnitOfWork, actor: Actor, user_id: str) ->
                 erased_at=now,
             ),
         )
+        left = membership.role != Role.OWNER and await membership_repository.change_if(
+            session,
+            membership,
+            statuses=CURRENT_STATUSES,
+            status=MemberStatus.LEFT,
+            muted_until=None,
+        )
+        if left:
+            await uow.outbox.add(
+                session,
+                MemberLeft(
+                    community_id=membership.community_id,
+                    member_id=membership.id,
+                    user_id=tombstone,
+                    left_at=now,
+                ),
+            )
     await repository.anonymise_elsewhere(session, user_id=user_id, tombstone=ERASED)
     return Erasure(user_id=user_id, memberships_erased=len(memberships))

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from services.common.errors import Forbidden
+from services.common.errors import Forbidden, NotFound
 
 
 class InviteRequired(Forbidden):
@@ -36,3 +36,17 @@ class InviteUsedUp(Forbidden):
         super().__init__(
             f"This invite code has been used its {max_uses} time(s) already.", max_uses=max_uses
         )
+
+
+class InviteRevoked(Forbidden):
+    slug = "invite-revoked"
+
+    def __init__(self) -> None:
+        super().__init__("This invite code was revoked.")
+
+
+class InviteNotFound(NotFound):
+    slug = "invite-not-found"
+
+    def __init__(self, invite_id: str) -> None:
+        super().__init__(f"No invite {invite_id!r}.", invite_id=invite_id)

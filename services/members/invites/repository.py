@@ -1,5 +1,6 @@
 """Queries on invites and referrals."""
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import or_, update
@@ -22,6 +23,7 @@ async def take_use(
             col(Invite.code) == code,
             or_(col(Invite.max_uses).is_(None), col(Invite.uses) < col(Invite.max_uses)),
             or_(col(Invite.expires_at).is_(None), col(Invite.expires_at) > now),
+            col(Invite.revoked_at).is_(None),
         )
         .values(uses=col(Invite.uses) + 1)
         .returning(col(Invite.id))
@@ -45,3 +47,22 @@ async def count_referral(session: AsyncSession, member_id: str) -> None:
         .execution_options(synchronize_session=False)
     )
     await session.execute(statement)
+
+
+async def list_invites(
+    session: AsyncSession, *, community_id: str, after_id: str | None, limit: int
+) -> Sequence[Invite]:
+    query = (
+        select(Invite)
+        .where(Invite.community_id == community_id)
+        .order_by(col(Invite.id))
+        .limit(limit)
+    )
+    if after_id is not None:
+        query = query.where(col(Invite.id) > after_id)
+    return (await session.execute(query)).scalars().all()
+
+
+async def get_invite(session: AsyncSession, *, community_id: str, invite_id: str) -> Invite | None:
+    query = select(Invite).where(Invite.community_id == community_id, Invite.id == invite_id)
+    return (await session.execute(query)).scalars().first()

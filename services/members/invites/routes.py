@@ -2,7 +2,8 @@
 
 from fastapi import APIRouter, status
 
-from services.common.api.deps import ActorDep, PathId, UnitOfWorkDep
+from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.pagination import Page
 from services.members.invites import service
 from services.members.invites.schemas import InviteCreate, InvitePublic
 
@@ -21,5 +22,33 @@ async def create_invite(
         community_id=community_id,
         max_uses=invite_create.max_uses,
         expires_at=invite_create.expires_at,
+    )
+    return InvitePublic.model_validate(invite, from_attributes=True)
+
+
+@router.get("/communities/{community_id}/invites")
+async def list_invites(
+    community_id: PathId, session: ReadSessionDep, page: PageDep, actor: ActorDep
+) -> Page[InvitePublic]:
+    """The community's invite codes, oldest first, with uses and revocation (owner, admin,
+    diplomat or assistant)."""
+    rows = await service.list_invites(
+        session=session,
+        actor=actor,
+        community_id=community_id,
+        after_id=page.after_id,
+        limit=page.fetch_limit,
+    )
+    items = [InvitePublic.model_validate(row, from_attributes=True) for row in rows]
+    return Page[InvitePublic].of(items, limit=page.limit, id_of=lambda item: item.id)
+
+
+@router.delete("/communities/{community_id}/invites/{invite_id}")
+async def revoke_invite(
+    community_id: PathId, invite_id: PathId, uow: UnitOfWorkDep, actor: ActorDep
+) -> InvitePublic:
+    """Revoke an invite code (owner, admin, diplomat or assistant): it admits nobody more."""
+    invite = await service.revoke_invite(
+        session=uow.session, actor=actor, community_id=community_id, invite_id=invite_id
     )
     return InvitePublic.model_validate(invite, from_attributes=True)

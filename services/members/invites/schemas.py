@@ -31,3 +31,4 @@ class InvitePublic(BaseModel):
     uses: int
     expires_at: datetime | None
     created_at: datetime
+    revoked_at: datetime | None

@@ -3,7 +3,10 @@ lets someone in, even into an invite-only community, and records who brought the
 counts once the join takes effect."""
 
 import secrets
+from collections.abc import Sequence
 from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
 from services.common.events.catalogue import InviteCreated
@@ -12,7 +15,13 @@ from services.common.ids import new_id
 from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.invites import repository
-from services.members.invites.errors import InviteExpired, InviteInvalid, InviteUsedUp
+from services.members.invites.errors import (
+    InviteExpired,
+    InviteInvalid,
+    InviteNotFound,
+    InviteRevoked,
+    InviteUsedUp,
+)
 from services.members.memberships import repository as membership_repository
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
@@ -74,6 +83,8 @@ async def redeem_invite(*, uow: UnitOfWork, community_id: str, code: str) -> Inv
     refused = await repository.find_invite(uow.session, community_id=community_id, code=code)
     if refused is None:
         raise InviteInvalid
+    if refused.revoked_at is not None:
+        raise InviteRevoked
     if refused.expires_at is not None and refused.expires_at <= now:
         raise InviteExpired(refused.expires_at)
     raise InviteUsedUp(refused.max_uses or 0)
@@ -83,3 +94,32 @@ async def credit_referral(uow: UnitOfWork, *, inviter_id: str | None) -> None:
     """Count a referral for the member who brought someone in, once that join takes effect."""
     if inviter_id is not None:
         await repository.count_referral(uow.session, inviter_id)
+
+
+async def list_invites(
+    *, session: AsyncSession, actor: Actor, community_id: str, after_id: str | None, limit: int
+) -> Sequence[Invite]:
+    """The community's invite codes with their uses, revoked ones too (those who manage
+    invites: the codes are secrets)."""
+    await acting(
+        session, community_id=community_id, actor=actor, permission=Permission.MANAGE_INVITES
+    )
+    return await repository.list_invites(
+        session, community_id=community_id, after_id=after_id, limit=limit
+    )
+
+
+async def revoke_invite(
+    *, session: AsyncSession, actor: Actor, community_id: str, invite_id: str
+) -> Invite:
+    """Revoke a code (those who manage invites): it admits nobody from now on; members it
+    admitted stay. Revoking a revoked code changes nothing."""
+    await acting(
+        session, community_id=community_id, actor=actor, permission=Permission.MANAGE_INVITES
+    )
+    invite = await repository.get_invite(session, community_id=community_id, invite_id=invite_id)
+    if invite is None:
+        raise InviteNotFound(invite_id)
+    if invite.revoked_at is None:
+        invite.revoked_at = utc_now()
+    return invite

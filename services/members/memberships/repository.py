@@ -43,6 +43,7 @@ async def list_memberships(
     user_id: str | None = None,
     tier_id: str | None = None,
     tag: str | None = None,
+    segment: str | None = None,
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
@@ -62,6 +63,8 @@ async def list_memberships(
         query = query.where(Membership.tier_id == tier_id)
     if tag is not None:
         query = query.where(has_tag(session, tag))
+    if segment is not None:
+        query = query.where(Membership.segment == segment)
     if after_id is not None:
         query = query.where(col(Membership.id) > after_id)
     return (await session.execute(query)).scalars().all()

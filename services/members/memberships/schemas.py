@@ -22,7 +22,9 @@ Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_
 class MemberPublic(BaseModel):
     id: str
     community_id: str
-    user_id: str
+    # The identity provider's id: for the member themself and for staff (`view_user_ids`);
+    # null to everyone else, who know members by `id`.
+    user_id: str | None
     display_name: str
     status: MemberStatus
     role: Role
@@ -35,6 +37,8 @@ class MemberPublic(BaseModel):
     locked: bool = False
     on_leave: bool = False
     last_active_at: datetime | None = None
+    # The engagement segment scoring last announced; null until it has placed the member.
+    segment: str | None = None
 
     @model_validator(mode="after")
     def _mute_ends_by_itself(self) -> "MemberPublic":

@@ -53,6 +53,7 @@ async def list_members(
     user_id: str | None = None,
     tier_id: str | None = None,
     tag: str | None = None,
+    segment: str | None = None,
     after_id: str | None,
     limit: int,
 ) -> Sequence[Membership]:
@@ -66,6 +67,7 @@ async def list_members(
         user_id=user_id,
         tier_id=tier_id,
         tag=tag,
+        segment=segment,
         after_id=after_id,
         limit=limit,
     )

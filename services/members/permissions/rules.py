@@ -4,7 +4,7 @@ shows the same). A platform admin may do everything an owner may."""
 from collections.abc import Mapping
 from enum import StrEnum
 
-from services.common.events.catalogue.vocabulary import Role
+from services.common.events.catalogue.vocabulary import USER_ID_VIEWERS, Role
 
 
 class Permission(StrEnum):
@@ -16,6 +16,8 @@ class Permission(StrEnum):
     RUN_TIER_POLICY = "run_tier_policy"
     EDIT_COMMUNITY = "edit_community"
     MANAGE_INVITES = "manage_invites"
+    # See which user (the identity provider's id) a member is; everyone else sees member ids.
+    VIEW_USER_IDS = "view_user_ids"
 
 
 _STEWARDS = frozenset({Role.OWNER, Role.ADMIN})
@@ -29,6 +31,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.RUN_TIER_POLICY: _STEWARDS,
     Permission.EDIT_COMMUNITY: _STEWARDS,
     Permission.MANAGE_INVITES: _STEWARDS | {Role.ASSISTANT, Role.DIPLOMAT},
+    Permission.VIEW_USER_IDS: USER_ID_VIEWERS,
 }
 
 # Roles only the owner hands out or takes away: an admin cannot make (or unmake) a peer.

@@ -38,3 +38,24 @@ class TierTaken(Conflict):
             name=name,
             rank=rank,
         )
+
+
+class TierNotEmpty(Conflict):
+    slug = "tier-not-empty"
+
+    def __init__(self, tier_id: str, *, seated: int) -> None:
+        super().__init__(
+            f"Tier {tier_id!r} still seats {seated} members; move them first.",
+            tier_id=tier_id,
+            seated=seated,
+        )
+
+
+class LastTier(Conflict):
+    slug = "last-tier"
+
+    def __init__(self, tier_id: str) -> None:
+        super().__init__(
+            f"Tier {tier_id!r} is the community's only tier: joins need one to sit in.",
+            tier_id=tier_id,
+        )

@@ -64,3 +64,7 @@ async def save_tier(session: AsyncSession, tier: Tier) -> bool:
         return True
     except IntegrityError:
         return False
+
+
+async def delete_tier(session: AsyncSession, tier: Tier) -> None:
+    await session.delete(tier)

@@ -50,3 +50,15 @@ async def update_tier(
         capacity=tier_update.capacity,
     )
     return TierPublic.of(view)
+
+
+@router.delete(
+    "/communities/{community_id}/tiers/{tier_id}", status_code=status.HTTP_204_NO_CONTENT
+)
+async def delete_tier(
+    community_id: PathId, tier_id: PathId, uow: UnitOfWorkDep, actor: ActorDep
+) -> None:
+    """Delete an empty tier (owner or admin); 409 while it seats anyone, or if it is the last."""
+    await service.delete_tier(
+        session=uow.session, actor=actor, community_id=community_id, tier_id=tier_id
+    )

@@ -18,7 +18,14 @@ from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tables import Community, Tier
 from services.members.tiers import repository
-from services.members.tiers.errors import CommunityFull, TierFull, TierNotFound, TierTaken
+from services.members.tiers.errors import (
+    CommunityFull,
+    LastTier,
+    TierFull,
+    TierNotEmpty,
+    TierNotFound,
+    TierTaken,
+)
 from services.members.tiers.rules import DEFAULT_CAPACITY, DEFAULT_TIER_NAME
 from services.members.tiers.schemas import TierView
 
@@ -115,3 +122,24 @@ async def list_tiers(*, session: AsyncSession, actor: Actor, community_id: str) 
 async def _with_counts(session: AsyncSession, tiers: Sequence[Tier]) -> list[TierView]:
     counts = await repository.seat_counts(session, [tier.id for tier in tiers])
     return [TierView(tier, counts[tier.id]) for tier in tiers]
+
+
+async def delete_tier(
+    *, session: AsyncSession, actor: Actor, community_id: str, tier_id: str
+) -> None:
+    """Delete an empty tier (owner or admin): nobody pending, active or muted sits in it, and
+    it is not the community's last. The tiers are locked as a join locks them, so no join can
+    take a seat in the tier while it goes."""
+    await acting(
+        session, community_id=community_id, actor=actor, permission=Permission.MANAGE_TIERS
+    )
+    locked = await repository.lock_for_seating(session, community_id=community_id, tier_id=None)
+    tier = await repository.get_tier(session, community_id=community_id, tier_id=tier_id)
+    if tier is None:
+        raise TierNotFound(tier_id)
+    seated = (await repository.seat_counts(session, [tier_id]))[tier_id]
+    if seated:
+        raise TierNotEmpty(tier_id, seated=seated)
+    if len(locked) <= 1:
+        raise LastTier(tier_id)
+    await repository.delete_tier(session, tier)

@@ -1,9 +1,10 @@
 """The erasure's queries: what identifies a member is dropped, every count kept."""
 
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.tables import ledger_table, profile_table
+from services.scoring.leaderboards import rules as leaderboards_rules
+from services.scoring.tables import board_table, bucket_table, ledger_table, profile_table
 
 
 async def anonymise_member(
@@ -20,3 +21,39 @@ async def anonymise_member(
         .where(ledger_table.c.community_id == community_id, ledger_table.c.member_id == member_id)
         .values(attrs={})
     )
+
+
+async def remove_from_boards(session: AsyncSession, *, community_id: str, member_id: str) -> int:
+    """Take a member off every leaderboard of the community (their ledger stays): their board
+    rows go, and the all-time boards' score buckets lose them, so ranks below move up.
+    Returns the rows removed."""
+    board = board_table
+    mine = (board.c.community_id == community_id, board.c.member_id == member_id)
+    rows = (
+        await session.execute(
+            select(board.c.period, board.c.period_start, board.c.scope, board.c.score_milli).where(
+                *mine
+            )
+        )
+    ).all()
+    moves = [
+        ((community_id, period, start, scope), score, 0)
+        for period, start, scope, score in rows
+        if period == leaderboards_rules.BUCKETED
+    ]
+    for (_, period, start, scope, bucket), delta in sorted(
+        leaderboards_rules.bucket_changes(moves).items()
+    ):
+        await session.execute(
+            update(bucket_table)
+            .where(
+                bucket_table.c.community_id == community_id,
+                bucket_table.c.period == period,
+                bucket_table.c.period_start == start,
+                bucket_table.c.scope == scope,
+                bucket_table.c.bucket == bucket,
+            )
+            .values(members=bucket_table.c.members + delta)
+        )
+    await session.execute(delete(board).where(*mine))
+    return len(rows)

@@ -17,3 +17,8 @@ async def erase_member(*, session: AsyncSession, event: UserErased) -> None:
         display_name=ERASED_DISPLAY_NAME,
         user_id=event.replacement_user_id or erased_user_id(event.member_id),
     )
+    # Erasure ends the membership (members marks it left): an anonymous ghost must not stand
+    # on the boards.
+    await repository.remove_from_boards(
+        session, community_id=event.community_id, member_id=event.member_id
+    )

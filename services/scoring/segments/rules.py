@@ -5,22 +5,14 @@ Pure functions and constants; no SQL, no FastAPI.
 
 from collections.abc import Iterable
 from datetime import datetime
-from enum import StrEnum
 
-from services.common.events.catalogue import SegmentChanged
+from services.common.events.catalogue import SegmentChanged, vocabulary
 from services.scoring.engagement import rules as engagement_rules
 from services.scoring.engagement.rules import SECONDS_PER_DAY
 from services.scoring.ledger.rules import ScoreState
 
-
-class Segment(StrEnum):
-    CORE = "core"
-    ACTIVE = "active"
-    CASUAL = "casual"
-    SILENT = "silent"
-    SLIPPING = "slipping"
-    DORMANT = "dormant"
-    CHURNED = "churned"
+# The shared vocabulary's: the members service filters members by it too.
+Segment = vocabulary.Segment
 
 
 CORE_SCORE = 50.0

@@ -164,3 +164,21 @@ class ContentArchived(DomainEvent):
     content_id: str
     archived_by: str
     archived_at: datetime
+
+
+@register
+class ContentWithdrawn(DomainEvent):
+    """An item that was not yet published will not be: deleted as a draft, an occurrence of a
+    series paused or deleted, or the scheduled item of an author whose data was erased
+    (`reason`: deleted, series_paused, series_deleted, author_erased)."""
+
+    type = "content.withdrawn"
+    source = "content"
+    subject_field = "content_id"
+
+    community_id: str
+    content_id: str
+    reason: str
+    # The user who withdrew it; null when erasure did.
+    withdrawn_by: str | None = None
+    withdrawn_at: datetime

@@ -105,6 +105,30 @@ class EventPublished(DomainEvent):
 
 
 @register
+class EventUpdated(DomainEvent):
+    """An organiser edited an event before it started: the event as it is now, and the names of
+    the fields the edit changed (`changed`)."""
+
+    type = "event.updated"
+    source = "events"
+    subject_field = "event_id"
+
+    community_id: str
+    event_id: str
+    title: str
+    status: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str | None = None
+    url: str | None = None
+    capacity: int | None = None
+    tier_ids: list[str] = []
+    changed: list[str]
+    updated_by: str
+    updated_at: datetime
+
+
+@register
 class EventCancelled(DomainEvent):
     """An event was called off; `registrant_member_ids` are those to tell (confirmed, offered a
     seat, or waitlisted), so a notifier needs nothing else."""

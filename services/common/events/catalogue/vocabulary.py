@@ -59,6 +59,26 @@ class Role(StrEnum):
     MEMBER = "member"
 
 
+# Staff: the roles that see which user (the identity provider's id) a member is, in every
+# service; everyone else knows members by their member id only.
+USER_ID_VIEWERS: frozenset[Role] = frozenset(
+    {Role.OWNER, Role.ADMIN, Role.ASSISTANT, Role.ENFORCER}
+)
+
+
+class Segment(StrEnum):
+    """Where a member stands by engagement: scoring derives it (`segment.changed`), the members
+    service keeps it to filter members by."""
+
+    CORE = "core"
+    ACTIVE = "active"
+    CASUAL = "casual"
+    SILENT = "silent"
+    SLIPPING = "slipping"
+    DORMANT = "dormant"
+    CHURNED = "churned"
+
+
 # What an erased person's display name becomes in every service.
 ERASED_DISPLAY_NAME = "已注销用户"
 # Stands where an erased person's user id was, when nothing needs to tell two of them apart

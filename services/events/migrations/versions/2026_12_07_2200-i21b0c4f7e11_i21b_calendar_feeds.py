@@ -1,7 +1,7 @@
 """i21b: secret calendar feed addresses and the communities' names for the calendar
 
 Revision ID: i21b0c4f7e11
-Revises: 3c078d4d27e6
+Revises: 10fd79bb7a52
 Create Date: 2026-12-07 22:00:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "i21b0c4f7e11"
-down_revision: str | None = "3c078d4d27e6"
+down_revision: str | None = "10fd79bb7a52"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
