@@ -34,7 +34,7 @@ def document() -> dict[str, Any]:
         settings = service.load_settings_class()(environment="test")
         specs[service.name] = service.load_app_factory()(settings).openapi()
     gateway = create_app(gateway_settings(dict.fromkeys((s.name for s in SERVICES), "http://x")))
-    specs[GATEWAY.name] = MergedOpenApi._local_spec(gateway)
+    specs[GATEWAY.name] = MergedOpenApi.local_spec(gateway)
     merged: dict[str, Any] = merge_openapi(specs)
     return merged
 

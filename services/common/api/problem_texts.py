@@ -123,6 +123,18 @@ ZH_CN: Mapping[str, ProblemText] = {
         "Webhook 只能发往公网地址；开发环境可在网关上设置 "
         "WEBHOOK_ALLOW_PRIVATE_URLS=1，允许本机或内网的接收端（`make run` 已设置）。",
     ),
+    # Reads, edits and sanctions (issue 21).
+    "member-muted": ProblemText(
+        "成员已被禁言",
+        "禁言期间可以浏览，但不能发布、投票、报名或签到；禁言到 {muted_until} 结束。",
+    ),
+    "event-started": ProblemText("活动已开始", "活动开始后不能再修改。"),
+    "capacity-below-seats": ProblemText("名额少于已确认人数", "新的名额不能少于已确认的报名人数。"),
+    "invite-not-found": ProblemText("邀请码不存在", "没有这个邀请码。"),
+    "invite-revoked": ProblemText("邀请码已撤销", "该邀请码已被撤销，不能再使用。"),
+    "tier-not-empty": ProblemText("分群中还有成员", "只能删除没有成员的分群，请先移走其中的成员。"),
+    "last-tier": ProblemText("不能删除唯一的分群", "社群至少要保留一个分群。"),
+    "not-deletable": ProblemText("不能删除", "只能删除草稿和被驳回的内容；其余内容请归档。"),
 }
 
 # What Starlette itself answers (`http-<status>`), by status.
