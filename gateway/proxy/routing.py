@@ -36,6 +36,8 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/sanctions",
         f"{_COMMUNITY}/sanction-ladder",
         f"{_COMMUNITY}/invites",
+        f"{_COMMUNITY}/moderation/rules",
+        f"{_COMMUNITY}/moderation/check",
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
     ),

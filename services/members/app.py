@@ -15,6 +15,7 @@ from services.members.invites.routes import router as invites_router
 from services.members.joining.routes import router as joining_router
 from services.members.leaving.routes import router as leaving_router
 from services.members.memberships.routes import router as memberships_router
+from services.members.moderation.routes import router as moderation_router
 from services.members.profile.routes import router as profile_router
 from services.members.roles.routes import router as roles_router
 from services.members.sanctions.routes import router as sanctions_router
@@ -46,6 +47,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             profile_router,
             tier_policy_router,
             erasure_router,
+            moderation_router,
         ],
         consumers=[ENGAGEMENT_CONSUMER],
         workers=[

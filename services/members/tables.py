@@ -1,6 +1,7 @@
 """The members service's tables, in a metadata of its own (see services.common.db)."""
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Column, Float, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -174,6 +175,37 @@ class ActivityDay(MembersTable, table=True):
     member_id: str = Field(primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
     score: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class ModerationSettings(MembersTable, table=True):
+    __tablename__ = "moderation_settings"
+
+    """A community's chat moderation rules (`services.members.moderation.schemas.
+    ModerationRules` as JSON); without a row the playbook's defaults apply."""
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    rules: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ChatVerdict(MembersTable, table=True):
+    """A chat message a bot had checked, and the verdict: the message id makes a check
+    idempotent, and the rows of a member are what the flood rule counts."""
+
+    __tablename__ = "chat_verdict"
+    __table_args__ = (Index("ix_chat_verdict_member", "community_id", "member_id", "sent_at"),)
+
+    community_id: str = Field(primary_key=True, max_length=40)
+    message_id: str = Field(primary_key=True, max_length=128)
+    member_id: str = Field(max_length=40)
+    action: str = Field(max_length=10)
+    rule: str | None = Field(default=None, max_length=20)
+    matched: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    sanction_id: str | None = Field(default=None, max_length=40)
+    sent_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    checked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 messaging = messaging_tables(metadata)

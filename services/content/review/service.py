@@ -12,6 +12,7 @@ from services.common.events.catalogue import (
     ScreeningHit,
 )
 from services.common.events.envelope import utc_now
+from services.common.screening.rules import screener_for
 from services.common.unit_of_work import UnitOfWork
 from services.content.items.rules import ContentStatus, target
 from services.content.items.service import (
@@ -21,7 +22,7 @@ from services.content.items.service import (
 )
 from services.content.review.schemas import ContentReview
 from services.content.screening import repository as screening_repository
-from services.content.screening.rules import ScreeningAction, screener_for
+from services.content.screening.rules import ScreeningAction
 from services.content.tables import ContentItem
 
 

@@ -16,6 +16,8 @@ class Permission(StrEnum):
     RUN_TIER_POLICY = "run_tier_policy"
     EDIT_COMMUNITY = "edit_community"
     MANAGE_INVITES = "manage_invites"
+    # Check chat messages, read the moderation rules, work the case queue and incidents.
+    MODERATE = "moderate"
 
 
 _STEWARDS = frozenset({Role.OWNER, Role.ADMIN})
@@ -29,6 +31,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.RUN_TIER_POLICY: _STEWARDS,
     Permission.EDIT_COMMUNITY: _STEWARDS,
     Permission.MANAGE_INVITES: _STEWARDS | {Role.ASSISTANT, Role.DIPLOMAT},
+    Permission.MODERATE: _STEWARDS | {Role.ENFORCER},
 }
 
 # Roles only the owner hands out or takes away: an admin cannot make (or unmake) a peer.

@@ -44,7 +44,10 @@ from services.common.events.catalogue.events import (
 )
 from services.common.events.catalogue.gateway import WebhookDisabled
 from services.common.events.catalogue.members import (
+    CaseResolved,
     CommunityCreated,
+    CommunityLockdownLifted,
+    CommunityLockdownStarted,
     CommunityUpdated,
     InviteCreated,
     MemberApproved,
@@ -58,6 +61,8 @@ from services.common.events.catalogue.members import (
     MembershipSnapshot,
     MemberTierChanged,
     MemberUpdated,
+    MessageFlagged,
+    ReportFiled,
     UserErased,
 )
 from services.common.events.catalogue.scoring import (
@@ -82,8 +87,11 @@ __all__ = [
     "ActivityRecorded",
     "AttendanceCheckedIn",
     "BadgeAwarded",
+    "CaseResolved",
     "ChallengeCheckedIn",
     "CommunityCreated",
+    "CommunityLockdownLifted",
+    "CommunityLockdownStarted",
     "CommunityUpdated",
     "ContentApproved",
     "ContentArchived",
@@ -117,6 +125,7 @@ __all__ = [
     "MemberTierChanged",
     "MemberUpdated",
     "MembershipSnapshot",
+    "MessageFlagged",
     "PointsChanged",
     "PollVoted",
     "RankedMember",
@@ -124,6 +133,7 @@ __all__ = [
     "RegistrationConfirmed",
     "RegistrationPromoted",
     "RegistrationWaitlisted",
+    "ReportFiled",
     "ScreeningHit",
     "SegmentChanged",
     "UserErased",
