@@ -18,6 +18,7 @@ _CONTENT = "/v1/content/{content_id}"
 _EVENT = "/v1/events/{event_id}"
 _CHALLENGE = "/v1/challenges/{challenge_id}"
 _CONTENT_ACTIONS = ("submit", "approve", "reject", "schedule", "publish", "archive", "votes")
+_CASE_ACTIONS = ("assign", "comments", "resolve")
 _EVENT_ACTIONS = ("publish", "cancel", "check-ins", "feedback", "report")
 
 PATHS: Mapping[str, tuple[str, ...]] = {
@@ -38,6 +39,10 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/invites",
         f"{_COMMUNITY}/moderation/rules",
         f"{_COMMUNITY}/moderation/check",
+        f"{_COMMUNITY}/reports",
+        f"{_COMMUNITY}/cases",
+        f"{_COMMUNITY}/cases/{{case_id}}",
+        *(f"{_COMMUNITY}/cases/{{case_id}}/{action}" for action in _CASE_ACTIONS),
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
     ),

@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from services.common.service import create_service_app
 from services.members.approval.routes import router as approval_router
+from services.members.cases.routes import router as cases_router
 from services.members.communities.routes import router as communities_router
 from services.members.engagement.handlers import ENGAGEMENT_CONSUMER
 from services.members.engagement.workers import activity_pruning_worker
@@ -48,6 +49,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             tier_policy_router,
             erasure_router,
             moderation_router,
+            cases_router,
         ],
         consumers=[ENGAGEMENT_CONSUMER],
         workers=[

@@ -300,6 +300,8 @@ class CaseResolved(DomainEvent):
     sanction_id: str | None = None
     resolved_by: str
     reporter_member_ids: list[str]
+    target_type: str
+    target_id: str
     resolved_at: datetime
 
 
