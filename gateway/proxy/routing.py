@@ -40,6 +40,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/moderation/rules",
         f"{_COMMUNITY}/moderation/check",
         f"{_COMMUNITY}/reports",
+        f"{_COMMUNITY}/lockdown",
         f"{_COMMUNITY}/cases",
         f"{_COMMUNITY}/cases/{{case_id}}",
         *(f"{_COMMUNITY}/cases/{{case_id}}/{action}" for action in _CASE_ACTIONS),

@@ -15,6 +15,7 @@ from services.members.erasure.routes import router as erasure_router
 from services.members.invites.routes import router as invites_router
 from services.members.joining.routes import router as joining_router
 from services.members.leaving.routes import router as leaving_router
+from services.members.lockdown.routes import router as lockdown_router
 from services.members.memberships.routes import router as memberships_router
 from services.members.moderation.routes import router as moderation_router
 from services.members.profile.routes import router as profile_router
@@ -50,6 +51,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             erasure_router,
             moderation_router,
             cases_router,
+            lockdown_router,
         ],
         consumers=[ENGAGEMENT_CONSUMER],
         workers=[
