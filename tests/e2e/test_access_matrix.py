@@ -95,6 +95,21 @@ Body = Callable[[World], Any] | None
 WEBHOOK_URL = "http://127.0.0.1:9/hook"
 
 
+def chat_message(world: "World") -> dict[str, Any]:
+    """A plain chat message of the world's member, for the moderation check."""
+    return {
+        "message_id": fresh("msg"),
+        "member_id": world.member_id,
+        "text": "大家好 hello",
+        "sent_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def lockdown(world: "World") -> dict[str, Any]:
+    # Held for approval only, briefly: the row after next lifts it.
+    return {"until": (datetime.now(UTC) + timedelta(minutes=5)).isoformat()}
+
+
 def key_request(world: "World") -> dict[str, Any]:
     return {"name": "bot", "scopes": ["members:read"], "community_ids": [world.community_id]}
 
@@ -380,6 +395,50 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         None,
         ("401", "404", "403", "404"),
     ),
+    # Moderation (issue 22): the rules are the stewards'; a plain member may not check
+    # messages or work cases, but reports; the lockdown is started and lifted by the owner.
+    ("GET", "/v1/communities/{cid}/moderation/rules", None, ("401", "404", "403", "200")),
+    ("PUT", "/v1/communities/{cid}/moderation/rules", lambda w: {}, ("401", "404", "403", "200")),
+    (
+        "POST",
+        "/v1/communities/{cid}/moderation/check",
+        chat_message,
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/reports",
+        lambda w: {
+            "target": {"type": "content", "id": fresh("cnt")},
+            "kind": "other",
+            "reason": "matrix",
+        },
+        ("401", "404", "201", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/cases", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/cases/case_nope", None, ("401", "404", "403", "404")),
+    (
+        "POST",
+        "/v1/communities/{cid}/cases/case_nope/assign",
+        lambda w: {},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/cases/case_nope/comments",
+        lambda w: {"text": "matrix"},
+        ("401", "404", "403", "404"),
+    ),
+    # A resolution by a plain member: refused before the case is even looked for.
+    (
+        "POST",
+        "/v1/communities/{cid}/cases/case_nope/resolve",
+        lambda w: {"resolution": "dismiss"},
+        ("401", "404", "403", "404"),
+    ),
+    ("POST", "/v1/communities/{cid}/lockdown", lockdown, ("401", "404", "403", "201")),
+    ("GET", "/v1/communities/{cid}/lockdown", None, ("401", "404", "200", "200")),
+    ("DELETE", "/v1/communities/{cid}/lockdown", None, ("401", "404", "403", "204")),
     # Last: the webhook goes.
     ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
@@ -802,6 +861,44 @@ KEY_MATRIX: list[KeyRow] = [
     ),
     ("GET", "/v1/communities/{community_id}/metrics", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/health", None, ("403", "200", "403"), {}),
+    # Moderation: a chat bot's key checks messages (scope moderation:check); nothing else of
+    # moderation is a key's.
+    ("GET", "/v1/communities/{community_id}/moderation/rules", None, NO_KEY, {}),
+    ("PUT", "/v1/communities/{community_id}/moderation/rules", lambda w: {}, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/moderation/check",
+        chat_message,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/reports",
+        lambda w: {"target": {"type": "content", "id": "c"}, "kind": "other", "reason": "key"},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/cases", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/cases/{case_id}", None, NO_KEY, {}),
+    ("POST", "/v1/communities/{community_id}/cases/{case_id}/assign", lambda w: {}, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/cases/{case_id}/comments",
+        lambda w: {"text": "key"},
+        NO_KEY,
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/cases/{case_id}/resolve",
+        lambda w: {"resolution": "dismiss"},
+        NO_KEY,
+        {},
+    ),
+    ("POST", "/v1/communities/{community_id}/lockdown", lockdown, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/lockdown", None, NO_KEY, {}),
+    ("DELETE", "/v1/communities/{community_id}/lockdown", None, NO_KEY, {}),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
     ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
     ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
@@ -845,6 +942,7 @@ UNKNOWN_IDS = {
     "lottery_id": "lot_nope",
     "key_id": "key_nope",
     "delivery_id": "dlv_nope",
+    "case_id": "case_nope",
 }
 
 
