@@ -12,6 +12,7 @@ from services.members.communities.routes import router as communities_router
 from services.members.engagement.handlers import ENGAGEMENT_CONSUMER
 from services.members.engagement.workers import activity_pruning_worker
 from services.members.erasure.routes import router as erasure_router
+from services.members.incidents.routes import router as incidents_router
 from services.members.invites.routes import router as invites_router
 from services.members.joining.routes import router as joining_router
 from services.members.leaving.routes import router as leaving_router
@@ -52,6 +53,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             moderation_router,
             cases_router,
             lockdown_router,
+            incidents_router,
         ],
         consumers=[ENGAGEMENT_CONSUMER],
         workers=[

@@ -439,6 +439,33 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("POST", "/v1/communities/{cid}/lockdown", lockdown, ("401", "404", "403", "201")),
     ("GET", "/v1/communities/{cid}/lockdown", None, ("401", "404", "200", "200")),
     ("DELETE", "/v1/communities/{cid}/lockdown", None, ("401", "404", "403", "204")),
+    (
+        "POST",
+        "/v1/communities/{cid}/incidents",
+        lambda w: {"kind": "attack", "severity": "low", "summary": "matrix", "drill": True},
+        ("401", "404", "403", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/incidents", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/incidents/inc_nope", None, ("401", "404", "403", "404")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/incidents/inc_nope",
+        lambda w: {"severity": "low"},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/incidents/inc_nope/entries",
+        lambda w: {"text": "matrix"},
+        ("401", "404", "403", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/playbooks/attack", None, ("401", "404", "403", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/playbooks/attack",
+        lambda w: {"items": ["matrix"]},
+        ("401", "404", "403", "200"),
+    ),
     # Last: the webhook goes.
     ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
@@ -899,6 +926,37 @@ KEY_MATRIX: list[KeyRow] = [
     ("POST", "/v1/communities/{community_id}/lockdown", lockdown, NO_KEY, {}),
     ("GET", "/v1/communities/{community_id}/lockdown", None, NO_KEY, {}),
     ("DELETE", "/v1/communities/{community_id}/lockdown", None, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/incidents",
+        lambda w: {"kind": "attack", "severity": "low", "summary": "key"},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/incidents", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/incidents/{incident_id}", None, NO_KEY, {}),
+    (
+        "PATCH",
+        "/v1/communities/{community_id}/incidents/{incident_id}",
+        lambda w: {"severity": "low"},
+        NO_KEY,
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/incidents/{incident_id}/entries",
+        lambda w: {"text": "key"},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/playbooks/{kind}", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/playbooks/{kind}",
+        lambda w: {"items": ["key"]},
+        NO_KEY,
+        {},
+    ),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
     ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
     ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
@@ -943,6 +1001,8 @@ UNKNOWN_IDS = {
     "key_id": "key_nope",
     "delivery_id": "dlv_nope",
     "case_id": "case_nope",
+    "incident_id": "inc_nope",
+    "kind": "attack",
 }
 
 
