@@ -4,11 +4,11 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.common.db_ops import insert_if_absent
+from services.common.db_ops import insert_many_if_absent
 from services.members.tables import ChatVerdict, Membership, ModerationSettings
 
 CHAT_VERDICT: Table = ChatVerdict.__table__  # type: ignore[attr-defined]
@@ -64,10 +64,24 @@ async def sent_times(
     return [(row[0], row[1], row[2]) for row in (await session.execute(query)).all()]
 
 
-async def claim(session: AsyncSession, values: dict[str, Any]) -> bool:
-    """Record a message's verdict unless it was checked already; True if this call did. On
-    PostgreSQL a concurrent check of the same message waits on the key, then finds it taken."""
-    return await insert_if_absent(session, CHAT_VERDICT, values)
+async def count_sent(
+    session: AsyncSession, *, community_id: str, member_id: str, after: datetime, until: datetime
+) -> int:
+    """How many of the member's checked messages were sent in (after, until]."""
+    query = select(func.count()).where(
+        col(ChatVerdict.community_id) == community_id,
+        col(ChatVerdict.member_id) == member_id,
+        col(ChatVerdict.sent_at) > after,
+        col(ChatVerdict.sent_at) <= until,
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def claim(session: AsyncSession, rows: list[dict[str, Any]]) -> set[str]:
+    """Record the messages' verdicts, in one statement, but for messages checked already; the
+    ids of those this call recorded. On PostgreSQL a concurrent check of the same message waits
+    on the key, then finds it taken."""
+    return await insert_many_if_absent(session, CHAT_VERDICT, rows, returning="message_id")
 
 
 async def set_sanction(

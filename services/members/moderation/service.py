@@ -130,14 +130,28 @@ async def check_messages(
             raise UnknownSenders(sorted(unknown))
         rules = await _compiled(session, community_id)
         recent = await _flood_counts(session, community_id, rules, messages, fresh)
-        for message in fresh:
-            known[message.message_id] = await _check(
-                uow,
-                steward,
-                rules,
-                message,
-                membership=members[message.member_id],
-                recent=recent[message.message_id],
+        now = utc_now()
+        judged = [
+            _judge(rules, message, members[message.member_id], recent[message.message_id], now)
+            for message in fresh
+        ]
+        # One statement records every verdict; a message a concurrent call recorded first
+        # keeps that call's verdict (and effects), read back below.
+        claimed = await repository.claim(session, [row.model_dump() for row, _ in judged])
+        flagged: list[MessageFlagged] = []
+        for row, verdict in judged:
+            if row.message_id not in claimed:
+                continue
+            membership = members[row.member_id]
+            await _carry_out(uow, steward, row, verdict, membership)
+            if verdict.action != VerdictAction.ALLOW:
+                flagged.append(_flagged(row, verdict, membership))
+            known[row.message_id] = row
+        await uow.outbox.add_many(session, flagged)
+        taken = [row.message_id for row, _ in judged if row.message_id not in claimed]
+        if taken:
+            known |= await repository.verdicts(
+                session, community_id=community_id, message_ids=taken
             )
     return [_verdict_public(known[message_id]) for message_id in ids]
 
@@ -152,6 +166,17 @@ async def _flood_counts(
     """For each fresh message, its sender's messages in the flood window ending at it (itself
     included): those checked before, and those of this batch, whatever order they came in."""
     window = rules.flood_window
+    if len(messages) == 1:
+        # The common call, one message: a count over the index, not the rows.
+        [message] = messages
+        before = await repository.count_sent(
+            session,
+            community_id=community_id,
+            member_id=message.member_id,
+            after=message.sent_at - window,
+            until=message.sent_at,
+        )
+        return {message.message_id: before + 1}
     senders = {message.member_id for message in fresh}
     times: dict[str, dict[str, datetime]] = defaultdict(dict)
     for member_id, message_id, sent_at in await repository.sent_times(
@@ -174,15 +199,13 @@ async def _flood_counts(
     return counts
 
 
-async def _check(
-    uow: UnitOfWork,
-    steward: Acting,
+def _judge(
     rules: CompiledRules,
     message: ChatMessage,
-    *,
     membership: Membership,
     recent: int,
-) -> ChatVerdict:
+    now: datetime,
+) -> tuple[ChatVerdict, Verdict]:
     facts = MemberFacts(
         role=membership.role, tier_id=membership.tier_id, joined_at=membership.joined_at
     )
@@ -200,7 +223,6 @@ async def _check(
             recent=recent,
         )
     )
-    now = utc_now()
     row = ChatVerdict(
         community_id=membership.community_id,
         message_id=message.message_id,
@@ -211,47 +233,48 @@ async def _check(
         sent_at=message.sent_at,
         checked_at=now,
     )
-    if not await repository.claim(uow.session, row.model_dump()):
-        # Checked meanwhile by a concurrent call: its verdict stands, and its effects.
-        stored = await repository.verdicts(
-            uow.session, community_id=membership.community_id, message_ids=[message.message_id]
-        )
-        return stored[message.message_id]
-    if verdict.action in SANCTIONING and refusal(steward, membership) is None:
-        rule = verdict.rule or "moderation"
-        first = verdict.matched[0].match if verdict.matched else ""
-        outcome = await sanction_membership(
-            uow=uow,
-            steward=steward,
-            membership=membership,
-            kind=_SANCTION_OF[verdict.action],
-            reason=f"moderation: {rule} ({first}) in message {message.message_id}"[:500],
-            duration_hours=verdict.mute_hours,
-        )
-        row.sanction_id = outcome.sanction.id
-        await repository.set_sanction(
-            uow.session,
-            community_id=membership.community_id,
-            message_id=message.message_id,
-            sanction_id=outcome.sanction.id,
-        )
-    if verdict.action != VerdictAction.ALLOW:
-        await uow.outbox.add(
-            uow.session,
-            MessageFlagged(
-                community_id=membership.community_id,
-                member_id=membership.id,
-                user_id=membership.user_id,
-                message_id=message.message_id,
-                action=verdict.action,
-                rule=verdict.rule or "",
-                matched=verdict.matched,
-                sanction_id=row.sanction_id,
-                sent_at=message.sent_at,
-                flagged_at=now,
-            ),
-        )
-    return row
+    return row, verdict
+
+
+async def _carry_out(
+    uow: UnitOfWork, steward: Acting, row: ChatVerdict, verdict: Verdict, membership: Membership
+) -> None:
+    """Sanction the sender as the verdict says, through the ladder (never the owner, nor an
+    admin unless the owner checks: the verdict then stands alone)."""
+    if verdict.action not in SANCTIONING or refusal(steward, membership) is not None:
+        return
+    rule = verdict.rule or "moderation"
+    first = verdict.matched[0].match if verdict.matched else ""
+    outcome = await sanction_membership(
+        uow=uow,
+        steward=steward,
+        membership=membership,
+        kind=_SANCTION_OF[verdict.action],
+        reason=f"moderation: {rule} ({first}) in message {row.message_id}"[:500],
+        duration_hours=verdict.mute_hours,
+    )
+    row.sanction_id = outcome.sanction.id
+    await repository.set_sanction(
+        uow.session,
+        community_id=row.community_id,
+        message_id=row.message_id,
+        sanction_id=outcome.sanction.id,
+    )
+
+
+def _flagged(row: ChatVerdict, verdict: Verdict, membership: Membership) -> MessageFlagged:
+    return MessageFlagged(
+        community_id=row.community_id,
+        member_id=membership.id,
+        user_id=membership.user_id,
+        message_id=row.message_id,
+        action=verdict.action,
+        rule=verdict.rule or "",
+        matched=verdict.matched,
+        sanction_id=row.sanction_id,
+        sent_at=row.sent_at,
+        flagged_at=row.checked_at,
+    )
 
 
 def _verdict_public(row: ChatVerdict) -> VerdictPublic:
