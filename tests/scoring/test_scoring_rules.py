@@ -736,3 +736,14 @@ async def test_erasure_anonymises_names_and_keeps_counts(
     assert (eva["all_time_points"], eva["activity_count"]) == (3.0, 1)
     board = await api.get(f"/v1/communities/{cid}/leaderboard", headers=actor("reader"))
     assert board.json()["items"][0]["display_name"] == ERASED_DISPLAY_NAME
+
+
+async def test_an_enforcer_reads_participation_and_a_plain_member_does_not(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    cid = await community()
+    await seed_membership(app(), membership, cid, {"guard": "enforcer", "reader": "member"})
+    for path in ("metrics", "health"):
+        url = f"/v1/communities/{cid}/{path}"
+        assert (await api.get(url, headers=actor("guard"))).status_code == 200, path
+        assert_problem(await api.get(url, headers=actor("reader")), 403)
