@@ -58,6 +58,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/calendar",
         f"{_COMMUNITY}/publishing-rules",
         f"{_COMMUNITY}/screening",
+        f"{_COMMUNITY}/urgent-announcements",
         f"{_COMMUNITY}/series",
     ),
     EVENTS.name: (

@@ -71,6 +71,7 @@ def activity(world: World) -> list[dict[str, Any]]:
 
 
 CONTENT = {"kind": "article", "title": "Notes", "body": "Hello", "source": "member"}
+URGENT = {"title": "紧急通知", "body": "Matrix drill, please ignore"}
 _STARTS = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
 EVENT = {
     "title": "Meetup",
@@ -215,6 +216,13 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     ("GET", "/v1/communities/{cid}/screening", None, ("401", "404", "403", "200")),
     ("PUT", "/v1/communities/{cid}/screening", lambda w: {}, ("401", "404", "403", "200")),
+    # An urgent announcement: owner and admin only, published at once.
+    (
+        "POST",
+        "/v1/communities/{cid}/urgent-announcements",
+        lambda w: URGENT,
+        ("401", "404", "403", "201"),
+    ),
     ("POST", "/v1/communities/{cid}/series", lambda w: SERIES, ("401", "404", "403", "201")),
     ("POST", "/v1/communities/{cid}/events", lambda w: EVENT, ("401", "404", "403", "201")),
     ("GET", "/v1/communities/{cid}/events", None, ("401", "404", "200", "200")),
@@ -755,6 +763,13 @@ KEY_MATRIX: list[KeyRow] = [
     ),
     ("GET", "/v1/communities/{community_id}/screening", None, ("403", "200", "403"), {}),
     ("PUT", "/v1/communities/{community_id}/screening", lambda w: {}, ("403", "200", "403"), {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/urgent-announcements",
+        lambda w: URGENT,
+        ("403", "201", "403"),
+        {},
+    ),
     (
         "POST",
         "/v1/communities/{community_id}/series",
