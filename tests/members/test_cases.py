@@ -222,3 +222,46 @@ async def test_bad_reports_are_refused_and_store_nothing(client: httpx.AsyncClie
         f"/v1/communities/{community.id}/cases", params={"limit": 50}, headers=actor("owner")
     )
     assert len(queue.json()["items"]) == 10
+
+
+async def test_erasure_clears_what_moderation_kept_of_a_person(client: httpx.AsyncClient) -> None:
+    """What a reporter wrote (reason, evidence) and a handler's user id on cases, notes and
+    incidents are replaced when they erase their personal data."""
+    community = await Community.create(client)
+    bob = await community.active_member("bob")
+    await community.active_member("ann")
+    await community.active_member("eve", role="enforcer")
+    filed = await report(
+        community,
+        "ann",
+        target={"type": "member", "id": bob},
+        kind="abuse",
+        reason="ann 的手机 13812345678",
+        evidence=["截图: ann's chat"],
+    )
+    case_id = filed.json()["case"]["id"]
+    await case_action(community, "eve", case_id, "comments", text="checked")
+    await case_action(community, "eve", case_id, "resolve", resolution="dismiss")
+    incident = await client.post(
+        f"/v1/communities/{community.id}/incidents",
+        json={"kind": "dispute", "severity": "low", "summary": "x"},
+        headers=actor("eve"),
+    )
+    for user in ("ann", "eve"):
+        erased = await client.delete(f"/v1/users/{user}/personal-data", headers=actor(user))
+        assert erased.status_code == 202, erased.text
+    detail = (
+        await client.get(f"/v1/communities/{community.id}/cases/{case_id}", headers=actor("owner"))
+    ).json()
+    [kept] = detail["reports"]
+    assert (kept["reason"], kept["evidence"]) == ("[erased]", [])
+    assert detail["resolved_by"] == "erased"
+    assert {note["author"] for note in detail["notes"]} == {"erased"}
+    opened = (
+        await client.get(
+            f"/v1/communities/{community.id}/incidents/{incident.json()['id']}",
+            headers=actor("owner"),
+        )
+    ).json()
+    assert (opened["owner"], opened["opened_by"]) == ("erased", "erased")
+    assert {entry["author"] for entry in opened["timeline"]} == {"erased"}
