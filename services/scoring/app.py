@@ -18,6 +18,7 @@ from services.scoring.points.routes import router as points_router
 from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import membership, messaging
+from services.scoring.warnings.handlers import WARNINGS_CONSUMER
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
@@ -48,7 +49,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             metrics_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
-        consumers=[membership_consumer(settings.service_name, membership)],
+        consumers=[membership_consumer(settings.service_name, membership), WARNINGS_CONSUMER],
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),

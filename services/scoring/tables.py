@@ -288,6 +288,18 @@ class HealthAlert(ScoringTable, table=True):
     raised_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class SignalHour(ScoringTable, table=True):
+    """How many joins, departures, reports or sanctions a community had in one UTC hour: what
+    the early warnings compare with the hours before."""
+
+    __tablename__ = "signal_hour"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    kind: str = Field(primary_key=True, max_length=20)
+    hour: datetime = Field(sa_column=Column(UtcDateTime(), primary_key=True))
+    count: int = Field(default=0)
+
+
 class CommunityTally(ScoringTable, table=True):
     """Running counts per community that the metrics build on: one per applied event, so a
     redelivered event applied twice (or one lost) would show here."""

@@ -1,7 +1,8 @@
 """Moderation and crisis handling through the gateway, on the real processes (real broker, SQLite
 and PostgreSQL): a chat bot's API key checks messages and the ladder mutes on the third warning,
 with `message.flagged` and `member.sanctioned` delivered to the bot's webhook; reports worked as
-a case to a sanction; a lockdown answering joins; an incident closed only with its review.
+a case to a sanction, five reports in an hour raising scoring's report spike; a lockdown
+answering joins; an incident closed only with its review.
 
 Bad input through the gateway: a hostile pattern → 422 `invalid-pattern`; a 10 MB message →
 413; 10,000 mentions, NUL or a lone surrogate → 422; a report on a member of another community →
@@ -174,6 +175,22 @@ async def test_reports_lockdown_and_incidents_through_the_gateway(system: System
     )
     assert resolved.status_code == 200, resolved.text
     assert resolved.json()["sanction_id"]
+
+    # Four more reports make five in the hour: scoring's early warning raises a report spike.
+    for n in range(4):
+        more = await system.gateway.post(
+            f"{base}/reports",
+            json={"target": {"type": "content", "id": f"cnt_{n}"}, "kind": "spam", "reason": "x"},
+            headers=system.auth(ann),
+        )
+        assert more.status_code == 201, more.text
+
+    async def spike_listed() -> None:
+        health = await system.gateway.get(f"{base}/health", headers=system.auth(owner))
+        assert health.status_code == 200, health.text
+        assert "report_spike" in [alert["kind"] for alert in health.json()["alerts"]]
+
+    await eventually(spike_listed, timeout=60, interval=0.5)
 
     until = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
     locked = await system.gateway.post(
