@@ -36,7 +36,14 @@ _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _COMMUNITY_PARAMETER = "{community_id}"
 # Moderation's paths under a community: a key reads none of it (rules, reports, cases and
 # lockdowns are the stewards'); a bot's key may only check messages.
-_MODERATION_PARTS = ("/moderation/", "/reports", "/cases", "/lockdown", "/incidents", "/playbooks")
+_MODERATION_PARTS = (
+    "/moderation/",
+    "/reports",
+    "/cases",
+    "/lockdown",
+    "/incident",
+    "/playbooks",
+)
 
 
 @dataclass(frozen=True)

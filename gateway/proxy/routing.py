@@ -45,6 +45,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/incidents/{{incident_id}}",
         f"{_COMMUNITY}/incidents/{{incident_id}}/entries",
         f"{_COMMUNITY}/playbooks/{{kind}}",
+        f"{_COMMUNITY}/incident-policy",
         f"{_COMMUNITY}/cases",
         f"{_COMMUNITY}/cases/{{case_id}}",
         *(f"{_COMMUNITY}/cases/{{case_id}}/{action}" for action in _CASE_ACTIONS),

@@ -12,6 +12,7 @@ from services.members.communities.routes import router as communities_router
 from services.members.engagement.handlers import ENGAGEMENT_CONSUMER
 from services.members.engagement.workers import activity_pruning_worker
 from services.members.erasure.routes import router as erasure_router
+from services.members.incidents.handlers import ALERTS_CONSUMER
 from services.members.incidents.routes import router as incidents_router
 from services.members.invites.routes import router as invites_router
 from services.members.joining.routes import router as joining_router
@@ -55,7 +56,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             lockdown_router,
             incidents_router,
         ],
-        consumers=[ENGAGEMENT_CONSUMER],
+        consumers=[ENGAGEMENT_CONSUMER, ALERTS_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
             activity_pruning_worker(

@@ -348,4 +348,15 @@ class Playbook(MembersTable, table=True):
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class IncidentPolicy(MembersTable, table=True):
+    """Whether early warnings open incidents by themselves: those whose severity is at least
+    `auto_open_at` (None: never, the default)."""
+
+    __tablename__ = "incident_policy"
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    auto_open_at: str | None = Field(default=None, max_length=10)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 messaging = messaging_tables(metadata)

@@ -467,6 +467,13 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         lambda w: {"text": "matrix"},
         ("401", "404", "403", "404"),
     ),
+    ("GET", "/v1/communities/{cid}/incident-policy", None, ("401", "404", "403", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/incident-policy",
+        lambda w: {"auto_open_at": None},
+        ("401", "404", "403", "200"),
+    ),
     ("GET", "/v1/communities/{cid}/playbooks/attack", None, ("401", "404", "403", "200")),
     (
         "PUT",
@@ -961,6 +968,14 @@ KEY_MATRIX: list[KeyRow] = [
         "POST",
         "/v1/communities/{community_id}/incidents/{incident_id}/entries",
         lambda w: {"text": "key"},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/incident-policy", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/incident-policy",
+        lambda w: {"auto_open_at": None},
         NO_KEY,
         {},
     ),

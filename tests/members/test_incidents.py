@@ -10,13 +10,18 @@ of another community → 404 `case-not-found`; an owner who may not work inciden
 `member-not-found`; a plain member opening or changing one → 403 `permission-required`; an
 unknown kind or severity, NUL in the summary → 422."""
 
+from datetime import UTC, datetime
+from typing import Any
+
 import httpx
 from prometheus_client import REGISTRY
 
 from services.common.components import MEMBERS
+from services.common.events.catalogue import HealthAlertRaised
+from services.common.events.envelope import CloudEvent
 from services.members.incidents.rules import DEFAULT_PLAYBOOKS, IncidentKind
 from tests.members.test_roles import Community, problem_type
-from tests.support import actor, assert_problem, service_client
+from tests.support import actor, assert_problem, eventually, publish_raw, service_client
 
 client = service_client(MEMBERS)
 
@@ -190,3 +195,72 @@ async def test_drills_count_apart_and_bad_changes_are_refused(client: httpx.Asyn
     )
     listed = await client.get(f"{base}/incidents", headers=actor("owner"))
     assert len(listed.json()["items"]) == 2  # the refused ones stored nothing
+
+
+def alert_record(community_id: str, kind: str) -> tuple[str, bytes]:
+    """A `health.alert_raised` as scoring publishes it on huoli.scoring: (its id, the record)."""
+    alert = HealthAlertRaised(
+        community_id=community_id,
+        kind=kind,
+        week_starts_on=datetime.now(UTC).date().isoformat(),
+        previous_value=1,
+        value=25,
+        drop=0.0,
+        raised_at=datetime.now(UTC),
+        threshold=20,
+    )
+    envelope = CloudEvent(
+        source="huoli/scoring",
+        type=alert.type,
+        subject=community_id,
+        communityid=community_id,
+        data=alert.model_dump(mode="json"),
+    )
+    return envelope.id, envelope.model_dump_json().encode()
+
+
+async def test_early_warnings_open_incidents_where_the_community_lets_them(
+    client: httpx.AsyncClient, broker: str
+) -> None:
+    """Through the real broker: with `auto_open_at: medium`, a join spike (high) opens an attack
+    incident owned by the owner with the alert linked, a WAU drop (low) opens nothing; a
+    community without the policy gets no incident. A plain member may not set the policy (403),
+    an unknown severity is a 422."""
+    community = await Community.create(client)
+    quiet = await Community.create(client)
+    await community.active_member("tom")
+    policy = f"/v1/communities/{community.id}/incident-policy"
+    assert (await client.get(policy, headers=actor("owner"))).json() == {"auto_open_at": None}
+    assert_problem(
+        await client.put(policy, json={"auto_open_at": "high"}, headers=actor("tom")), 403
+    )
+    assert_problem(
+        await client.put(policy, json={"auto_open_at": "urgent"}, headers=actor("owner")), 422
+    )
+    put = await client.put(policy, json={"auto_open_at": "medium"}, headers=actor("owner"))
+    assert put.json() == {"auto_open_at": "medium"}
+
+    spike_id, spike = alert_record(community.id, "join_spike")
+    _, drop = alert_record(community.id, "wau_drop")
+    _, elsewhere = alert_record(quiet.id, "join_spike")
+    for record, cid in ((drop, community.id), (elsewhere, quiet.id), (spike, community.id)):
+        await publish_raw(broker, "huoli.scoring", record, key=cid.encode())
+
+    async def opened() -> dict[str, Any]:
+        listed = await client.get(
+            f"/v1/communities/{community.id}/incidents", headers=actor("owner")
+        )
+        items = listed.json()["items"]
+        assert len(items) == 1, items
+        return dict(items[0])
+
+    incident = await eventually(opened, timeout=30)
+    assert (incident["kind"], incident["severity"], incident["owner"]) == (
+        "attack",
+        "high",
+        "owner",
+    )
+    assert (incident["alert_ids"], incident["opened_by"]) == ([spike_id], "early-warning")
+    assert incident["checklist"][0]["item"] == DEFAULT_PLAYBOOKS[IncidentKind.ATTACK][0]
+    others = await client.get(f"/v1/communities/{quiet.id}/incidents", headers=actor("owner"))
+    assert others.json()["items"] == []

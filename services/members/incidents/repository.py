@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col
 
-from services.members.tables import Incident, IncidentEntry, Playbook
+from services.members.tables import Community, Incident, IncidentEntry, IncidentPolicy, Playbook
 
 
 async def get_playbook(session: AsyncSession, community_id: str, kind: str) -> Playbook | None:
@@ -61,3 +61,15 @@ async def list_incidents(
 async def timeline(session: AsyncSession, incident_id: str) -> Sequence[IncidentEntry]:
     query = select(IncidentEntry).where(col(IncidentEntry.incident_id) == incident_id)
     return (await session.execute(query.order_by(col(IncidentEntry.id)))).scalars().all()
+
+
+async def get_policy(session: AsyncSession, community_id: str) -> IncidentPolicy | None:
+    return await session.get(IncidentPolicy, community_id)
+
+
+async def save_policy(session: AsyncSession, row: IncidentPolicy) -> None:
+    await session.merge(row)
+
+
+async def get_community(session: AsyncSession, community_id: str) -> Community | None:
+    return await session.get(Community, community_id)

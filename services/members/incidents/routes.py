@@ -13,6 +13,7 @@ from services.members.incidents.schemas import (
     EntryPublic,
     IncidentCreate,
     IncidentDetail,
+    IncidentPolicyBody,
     IncidentPublic,
     IncidentUpdate,
     PlaybookBody,
@@ -112,6 +113,29 @@ async def add_incident_entry(
         text=entry_create.text,
     )
     return IncidentPublic.of(incident)
+
+
+@router.get("/communities/{community_id}/incident-policy")
+async def get_incident_policy(
+    community_id: PathId, session: ReadSessionDep, actor: ActorDep
+) -> IncidentPolicyBody:
+    """Whether early warnings open incidents by themselves (enforcers, admins, owner)."""
+    auto_open_at = await service.get_incident_policy(
+        session=session, actor=actor, community_id=community_id
+    )
+    return IncidentPolicyBody(auto_open_at=auto_open_at)
+
+
+@router.put("/communities/{community_id}/incident-policy")
+async def set_incident_policy(
+    community_id: PathId, body: IncidentPolicyBody, uow: UnitOfWorkDep, actor: ActorDep
+) -> IncidentPolicyBody:
+    """Let early warnings (`health.alert_raised`) at or above `auto_open_at` open an incident
+    owned by the owner, the alert linked (owner and admins); null: never."""
+    auto_open_at = await service.set_incident_policy(
+        uow=uow, actor=actor, community_id=community_id, auto_open_at=body.auto_open_at
+    )
+    return IncidentPolicyBody(auto_open_at=auto_open_at)
 
 
 @router.get("/communities/{community_id}/playbooks/{kind}")

@@ -33,6 +33,24 @@ class EntryKind(StrEnum):
     UPDATE = "update"  # what one change did: status, owner, severity, checklist, links
 
 
+SEVERITY_RANK: Final[Mapping[Severity, int]] = {
+    severity: rank for rank, severity in enumerate(Severity)
+}
+
+# What an early warning (`health.alert_raised`, from scoring) is, as an incident: its kind and
+# severity. A community that lets alerts open incidents (`auto_open_at`) gets one for each
+# alert at or above that severity, with the alert linked.
+ALERT_INCIDENTS: Final[Mapping[str, tuple[IncidentKind, Severity]]] = {
+    "join_spike": (IncidentKind.ATTACK, Severity.HIGH),
+    "report_spike": (IncidentKind.ATTACK, Severity.MEDIUM),
+    "sanction_spike": (IncidentKind.VIOLATION, Severity.MEDIUM),
+    "leave_spike": (IncidentKind.NEGATIVE_PUBLICITY, Severity.MEDIUM),
+    "wau_drop": (IncidentKind.NEGATIVE_PUBLICITY, Severity.LOW),
+}
+# Who opens an incident an alert opened (the owner owns it).
+EARLY_WARNING = "early-warning"
+
+
 # Forward only; `reviewed` closes the incident and takes the review (cause, what was done,
 # lessons). Skipping `mitigating` is allowed: some incidents are over when they are seen.
 MOVES: Final[Mapping[IncidentStatus, frozenset[IncidentStatus]]] = {

@@ -105,6 +105,15 @@ class IncidentDetail(IncidentPublic):
     timeline: list[EntryPublic]
 
 
+class IncidentPolicyBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    auto_open_at: Severity | None = Field(
+        default=None,
+        description="early warnings at or above this severity open an incident; null: never",
+    )
+
+
 class PlaybookBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -26,18 +26,22 @@ from services.members.incidents.errors import (
     WrongIncidentStatus,
 )
 from services.members.incidents.rules import (
+    ALERT_INCIDENTS,
     DEFAULT_PLAYBOOKS,
+    EARLY_WARNING,
     MOVES,
+    SEVERITY_RANK,
     EntryKind,
     IncidentKind,
     IncidentStatus,
+    Severity,
 )
 from services.members.incidents.schemas import IncidentCreate, IncidentUpdate, PlaybookPublic
 from services.members.memberships import repository as membership_repository
 from services.members.memberships.errors import MemberNotFound
 from services.members.permissions.rules import Permission, may
 from services.members.permissions.service import acting
-from services.members.tables import Incident, IncidentEntry, Playbook
+from services.members.tables import Incident, IncidentEntry, IncidentPolicy, Playbook
 
 INCIDENTS_OPENED = Counter(
     "huoli_incidents_opened_total",
@@ -90,7 +94,7 @@ async def _handler_user(session: AsyncSession, community_id: str, user_id: str) 
 
 
 async def _entry(
-    uow: UnitOfWork, incident: Incident, actor: Actor, kind: EntryKind, text: str
+    uow: UnitOfWork, incident: Incident, author: str, kind: EntryKind, text: str
 ) -> None:
     await repository.add(
         uow.session,
@@ -99,7 +103,7 @@ async def _entry(
             incident_id=incident.id,
             kind=kind,
             text=text[:2000],
-            author=actor.id,
+            author=author,
             created_at=utc_now(),
         ),
     )
@@ -113,7 +117,19 @@ async def open_incident(
     owner = actor.id
     if incident_create.owner is not None:
         owner = await _handler_user(session, community_id, incident_create.owner)
-    checklist = await playbook(session, community_id, incident_create.kind)
+    return await _open(uow, community_id, incident_create, owner=owner, opened_by=actor.id)
+
+
+async def _open(
+    uow: UnitOfWork,
+    community_id: str,
+    incident_create: IncidentCreate,
+    *,
+    owner: str,
+    opened_by: str,
+    alert_ids: Sequence[str] = (),
+) -> Incident:
+    checklist = await playbook(uow.session, community_id, incident_create.kind)
     incident = Incident(
         id=new_id("inc"),
         community_id=community_id,
@@ -125,15 +141,61 @@ async def open_incident(
         owner=owner,
         checklist=[{"item": item, "done": False} for item in checklist.items],
         case_ids=[],
-        alert_ids=[],
-        opened_by=actor.id,
+        alert_ids=list(alert_ids),
+        opened_by=opened_by,
         opened_at=utc_now(),
     )
-    await repository.add(session, incident)
+    await repository.add(uow.session, incident)
     drill = " (drill)" if incident.drill else ""
-    await _entry(uow, incident, actor, EntryKind.OPENED, f"opened{drill}: {incident.summary}")
+    await _entry(uow, incident, opened_by, EntryKind.OPENED, f"opened{drill}: {incident.summary}")
     INCIDENTS_OPENED.labels(incident.kind, str(incident.drill).lower()).inc()
     return incident
+
+
+async def open_from_alert(
+    uow: UnitOfWork, *, community_id: str, alert_id: str, alert_kind: str, summary: str
+) -> Incident | None:
+    """Open the incident an early warning calls for, if the community lets alerts at its
+    severity do so (`IncidentPolicy.auto_open_at`); owned by the community's owner."""
+    mapped = ALERT_INCIDENTS.get(alert_kind)
+    policy = await repository.get_policy(uow.session, community_id)
+    community = await repository.get_community(uow.session, community_id)
+    if mapped is None or community is None or policy is None or policy.auto_open_at is None:
+        return None
+    kind, severity = mapped
+    if SEVERITY_RANK[severity] < SEVERITY_RANK[Severity(policy.auto_open_at)]:
+        return None
+    create = IncidentCreate(kind=kind, severity=severity, summary=summary[:1000])
+    return await _open(
+        uow,
+        community_id,
+        create,
+        owner=community.owner_user_id,
+        opened_by=EARLY_WARNING,
+        alert_ids=[alert_id],
+    )
+
+
+async def get_incident_policy(
+    *, session: AsyncSession, actor: Actor, community_id: str
+) -> Severity | None:
+    await acting(session, community_id=community_id, actor=actor, permission=Permission.MODERATE)
+    row = await repository.get_policy(session, community_id)
+    return Severity(row.auto_open_at) if row and row.auto_open_at else None
+
+
+async def set_incident_policy(
+    *, uow: UnitOfWork, actor: Actor, community_id: str, auto_open_at: Severity | None
+) -> Severity | None:
+    """Let early warnings at or above `auto_open_at` open incidents (None: never)."""
+    await acting(
+        uow.session, community_id=community_id, actor=actor, permission=Permission.EDIT_COMMUNITY
+    )
+    await repository.save_policy(
+        uow.session,
+        IncidentPolicy(community_id=community_id, auto_open_at=auto_open_at, updated_at=utc_now()),
+    )
+    return auto_open_at
 
 
 async def _incident(
@@ -171,7 +233,7 @@ async def update_incident(
     changes += _tick(incident, update)
     changes += await _link(session, incident, update)
     if changes:
-        await _entry(uow, incident, actor, EntryKind.UPDATE, "; ".join(changes))
+        await _entry(uow, incident, actor.id, EntryKind.UPDATE, "; ".join(changes))
     return incident
 
 
@@ -233,7 +295,7 @@ async def add_entry(
     incident = await _incident(uow.session, actor, community_id, incident_id)
     if incident.status == IncidentStatus.REVIEWED:
         raise IncidentClosed(incident_id)
-    await _entry(uow, incident, actor, EntryKind.NOTE, text)
+    await _entry(uow, incident, actor.id, EntryKind.NOTE, text)
     return incident
 
 

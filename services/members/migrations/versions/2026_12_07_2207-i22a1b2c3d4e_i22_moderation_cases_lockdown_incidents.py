@@ -2,7 +2,7 @@
 
 Revision ID: i22a1b2c3d4e
 Revises: 61e971468528
-Create Date: 2026-12-07 21:35:14.384262
+Create Date: 2026-12-07 22:07:03.036565
 """
 
 from collections.abc import Sequence
@@ -114,6 +114,18 @@ def upgrade() -> None:
         batch_op.create_index("ix_incident_community_id_id", ["community_id", "id"], unique=False)
 
     op.create_table(
+        "incident_policy",
+        sa.Column("community_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
+        sa.Column("auto_open_at", sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+        sa.Column("updated_at", services.common.db.UtcDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["community_id"],
+            ["community.id"],
+            name=op.f("fk_incident_policy_community_id_community"),
+        ),
+        sa.PrimaryKeyConstraint("community_id", name=op.f("pk_incident_policy")),
+    )
+    op.create_table(
         "lockdown",
         sa.Column("community_id", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("joins", sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
@@ -207,6 +219,7 @@ def downgrade() -> None:
 
     op.drop_table("moderation_case")
     op.drop_table("lockdown")
+    op.drop_table("incident_policy")
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_index("ix_incident_community_id_id")
 
