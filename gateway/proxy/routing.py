@@ -85,6 +85,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/scoring-rules",
         f"{_COMMUNITY}/metrics",
         f"{_COMMUNITY}/health",
+        f"{_COMMUNITY}/warning-thresholds",
     ),
 }
 

@@ -337,6 +337,13 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     ("GET", "/v1/communities/{cid}/metrics", None, ("401", "404", "403", "200")),
     ("GET", "/v1/communities/{cid}/health", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/warning-thresholds", None, ("401", "404", "403", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/warning-thresholds",
+        lambda w: {"thresholds": {}},
+        ("401", "404", "403", "200"),
+    ),
     # The gateway's own: keys and webhooks are managed by a community's owner and admins.
     ("GET", "/v1/event-types", None, ("401", "200", "200", "200")),
     ("POST", "/v1/api-keys", key_request, ("401", "404", "403", "201")),
@@ -910,6 +917,20 @@ KEY_MATRIX: list[KeyRow] = [
     ),
     ("GET", "/v1/communities/{community_id}/metrics", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/health", None, ("403", "200", "403"), {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/warning-thresholds",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/warning-thresholds",
+        lambda w: {"thresholds": {}},
+        ("403", "200", "403"),
+        {},
+    ),
     # Moderation: a chat bot's key checks messages (scope moderation:check); nothing else of
     # moderation is a key's.
     ("GET", "/v1/communities/{community_id}/moderation/rules", None, NO_KEY, {}),

@@ -25,7 +25,7 @@ from services.scoring.tables import membership, messaging
 from services.scoring.warnings.handlers import WARNING_HANDLERS
 from services.scoring.warnings.rules import THRESHOLDS, Signal
 from tests.scoring.test_scoring_rules import envelope
-from tests.support import actor, seed_membership, service_client
+from tests.support import actor, assert_problem, seed_membership, service_client
 
 
 class Running:
@@ -145,3 +145,35 @@ async def test_a_busy_community_needs_five_times_its_usual_hour(api: httpx.Async
     [alert] = await todays()
     assert (alert["kind"], alert["threshold"], alert["value"]) == ("report_spike", line, line)
     assert alert["previous_value"] == math.ceil(average)
+
+
+async def test_a_community_sets_its_own_thresholds(api: httpx.AsyncClient) -> None:
+    """Owner and admin set them (a plain member 403; a floor of 0, an unknown signal or field
+    → 422, nothing stored); signals left out keep the defaults; the enforcer reads them."""
+    cid = f"cmty_{uuid.uuid4().hex[:20]}"
+    assert Running.app is not None
+    await seed_membership(Running.app, membership, cid, {"reader": "member", "guard": "enforcer"})
+    path = f"/v1/communities/{cid}/warning-thresholds"
+    default = await api.get(path, headers=actor("guard"))
+    assert default.status_code == 200, default.text
+    assert default.json()["thresholds"]["report"] == {"at_least": 5, "times": 5.0}
+    assert_problem(await api.put(path, json={"thresholds": {}}, headers=actor("reader")), 403)
+    for bad in (
+        {"thresholds": {"report": {"at_least": 0}}},
+        {"thresholds": {"raid": {"at_least": 2}}},
+        {"thresholds": {"report": {"at_least": 2, "times": 0.5}}},
+        {"limits": {}},
+    ):
+        assert_problem(await api.put(path, json=bad, headers=actor("owner")), 422)
+    assert (await api.get(path, headers=actor("owner"))).json() == default.json()
+    own = {"thresholds": {"report": {"at_least": 2, "times": 1.0}}}
+    put = await api.put(path, json=own, headers=actor("owner"))
+    assert put.status_code == 200, put.text
+    assert put.json()["thresholds"]["report"] == {"at_least": 2, "times": 1.0}
+    assert put.json()["thresholds"]["join"] == {"at_least": 20, "times": 5.0}
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    await apply(reported(cid, hour))
+    assert await alerts(cid) == []
+    await apply(reported(cid, hour))
+    [alert] = await alerts(cid)
+    assert (alert["kind"], alert["threshold"]) == ("report_spike", 2)

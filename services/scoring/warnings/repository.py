@@ -7,7 +7,7 @@ from sqlalchemy import Table, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.scoring.tables import SignalHour
+from services.scoring.tables import SignalHour, WarningThresholds
 
 SIGNAL_HOUR: Table = SignalHour.__table__  # type: ignore[attr-defined]
 
@@ -35,3 +35,11 @@ async def total(
         SIGNAL_HOUR.c.hour < until,
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def get_thresholds(session: AsyncSession, community_id: str) -> WarningThresholds | None:
+    return await session.get(WarningThresholds, community_id)
+
+
+async def save_thresholds(session: AsyncSession, row: WarningThresholds) -> None:
+    await session.merge(row)

@@ -38,6 +38,10 @@ THRESHOLDS: Final[Mapping[Signal, Threshold]] = {
 }
 
 
+# The lowest floor a community may set: below it no hour is even compared.
+MIN_FLOOR: Final = 1
+
+
 def alert_kind(signal: Signal) -> str:
     return f"{signal}_spike"
 
@@ -49,3 +53,11 @@ def hour_of(moment: datetime) -> datetime:
 def baseline_span(hour: datetime, threshold: Threshold) -> tuple[datetime, datetime]:
     """The hours the average is taken over: the `baseline_days` before this hour."""
     return hour - timedelta(days=threshold.baseline_days), hour
+
+
+def thresholds_of(overrides: Mapping[str, Mapping[str, float]] | None) -> dict[Signal, Threshold]:
+    """The thresholds in force: the community's where it set them, the defaults elsewhere."""
+    found = dict(THRESHOLDS)
+    for signal, values in (overrides or {}).items():
+        found[Signal(signal)] = Threshold(at_least=int(values["at_least"]), times=values["times"])
+    return found
