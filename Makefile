@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks bench-scale-out token lock clean
+.PHONY: run test lint format migrate bench bench-moderation bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks bench-scale-out token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,12 @@ migrate: $(STAMP)
 ## Options: make bench BENCH_ARGS="--rounds 9 --concurrency 1,64 --backends sqlite"
 bench: $(STAMP)
 	$(BIN)/python bench/read_path_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/moderation_bench.py
+
+## Chat moderation through the gateway: a single message's p50 at c=1, batches of 100 against
+## the bare automaton's scan rate. Options: make bench-moderation BENCH_ARGS="--seconds 10"
+bench-moderation: $(STAMP)
+	$(BIN)/python bench/moderation_bench.py $(BENCH_ARGS)
 
 ## Gateway vs direct throughput and latency, side by side in one run.
 bench-gateway: $(STAMP)

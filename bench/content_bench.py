@@ -57,7 +57,7 @@ from services.common.db import create_engine, session_factory  # noqa: E402
 from services.common.events.catalogue import CommunityCreated, MemberJoined  # noqa: E402
 from services.common.ids import new_id  # noqa: E402
 from services.common.membership.repository import save_community, save_membership  # noqa: E402
-from services.content.screening.rules import build_screener  # noqa: E402
+from services.common.screening.rules import build_screener  # noqa: E402
 from services.content.tables import ContentItem, membership  # noqa: E402
 
 POSTGRES_DSN = os.environ.get(

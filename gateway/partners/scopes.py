@@ -17,6 +17,7 @@ EVENTS_READ = "events:read"
 EVENTS_WRITE = "events:write"
 SCORING_READ = "scoring:read"
 SCORING_WRITE = "scoring:write"
+MODERATION_CHECK = "moderation:check"
 
 SCOPES: dict[str, str] = {
     ACTIVITIES_WRITE: "Push member activity (POST /v1/activities).",
@@ -27,11 +28,22 @@ SCOPES: dict[str, str] = {
     EVENTS_WRITE: "Create and run events: registrations, check-ins, feedback, lotteries.",
     SCORING_READ: "Read leaderboards, engagement, metrics and health.",
     SCORING_WRITE: "Award or deduct points and change scoring rules.",
+    MODERATION_CHECK: "Check chat messages against the community's moderation rules (a chat bot).",
 }
 
 _READS = frozenset({"GET", "HEAD"})
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _COMMUNITY_PARAMETER = "{community_id}"
+# Moderation's paths under a community: a key reads none of it (rules, reports, cases and
+# lockdowns are the stewards'); a bot's key may only check messages.
+_MODERATION_PARTS = (
+    "/moderation/",
+    "/reports",
+    "/cases",
+    "/lockdown",
+    "/incident",
+    "/playbooks",
+)
 
 
 @dataclass(frozen=True)
@@ -53,11 +65,20 @@ def _rule(template: str, methods: frozenset[str], scope: str) -> ScopeRule:
 
 
 def _rules() -> list[ScopeRule]:
-    rules = [_rule("/v1/activities", frozenset({"POST"}), ACTIVITIES_WRITE)]
+    rules = [
+        _rule("/v1/activities", frozenset({"POST"}), ACTIVITIES_WRITE),
+        _rule(
+            "/v1/communities/{community_id}/moderation/check", frozenset({"POST"}), MODERATION_CHECK
+        ),
+    ]
     # Members: reads inside a community only; a key never joins, approves or removes anyone.
     for template in PATHS[MEMBERS.name]:
-        if template.startswith("/v1/communities/{community_id}") and not template.endswith(
-            ("/approve", "/reject", "/role", "/sanctions", "/invites", "/run", "/tier-policy")
+        if (
+            template.startswith("/v1/communities/{community_id}")
+            and not template.endswith(
+                ("/approve", "/reject", "/role", "/sanctions", "/invites", "/run", "/tier-policy")
+            )
+            and not any(part in template for part in _MODERATION_PARTS)
         ):
             rules.append(_rule(template, _READS, MEMBERS_READ))
     for service, read, write in (

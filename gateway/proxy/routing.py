@@ -24,6 +24,7 @@ _EVENT_ACTIONS = ("publish", "cancel", "check-ins", "check-in-code", "feedback",
 # Paths anyone may GET without credentials: the token in the path is the credential (a secret
 # calendar address a calendar app subscribes to). Forwarded with no identity.
 PUBLIC_PATHS = ("/v1/calendar-feeds/{feed}",)
+_CASE_ACTIONS = ("assign", "comments", "resolve")
 
 PATHS: Mapping[str, tuple[str, ...]] = {
     MEMBERS.name: (
@@ -42,6 +43,18 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/sanction-ladder",
         f"{_COMMUNITY}/invites",
         f"{_COMMUNITY}/invites/{{invite_id}}",
+        f"{_COMMUNITY}/moderation/rules",
+        f"{_COMMUNITY}/moderation/check",
+        f"{_COMMUNITY}/reports",
+        f"{_COMMUNITY}/lockdown",
+        f"{_COMMUNITY}/incidents",
+        f"{_COMMUNITY}/incidents/{{incident_id}}",
+        f"{_COMMUNITY}/incidents/{{incident_id}}/entries",
+        f"{_COMMUNITY}/playbooks/{{kind}}",
+        f"{_COMMUNITY}/incident-policy",
+        f"{_COMMUNITY}/cases",
+        f"{_COMMUNITY}/cases/{{case_id}}",
+        *(f"{_COMMUNITY}/cases/{{case_id}}/{action}" for action in _CASE_ACTIONS),
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
     ),
@@ -52,6 +65,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/calendar",
         f"{_COMMUNITY}/publishing-rules",
         f"{_COMMUNITY}/screening",
+        f"{_COMMUNITY}/urgent-announcements",
         f"{_COMMUNITY}/series",
         _SERIES,
         f"{_SERIES}/pause",
@@ -84,6 +98,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/scoring-rules",
         f"{_COMMUNITY}/metrics",
         f"{_COMMUNITY}/health",
+        f"{_COMMUNITY}/warning-thresholds",
     ),
 }
 

@@ -163,6 +163,15 @@ def _at(path: JsonPath) -> str:
     return " at " + "".join(parts).removeprefix(".")
 
 
+def _utf8_text(text: str) -> str:
+    _check_text(text, path=(), what="text")
+    return text
+
+
+Utf8Text = AfterValidator(_utf8_text)
+"""Like `NoNul`, and refuses lone surrogates too (JSON's `\\ud800` escape makes one, and no
+UTF-8 encoder after the API carries it): for text stored or relayed as it came."""
+
 JsonObject = Annotated[dict[str, Any], AfterValidator(_bounded_json_object)]
 """A free-form JSON object that every later hop can carry: at most 32 levels deep and 4 KiB as
 JSON, 64-bit signed integers, finite numbers, Unicode text without NUL. The API and the event

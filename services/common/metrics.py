@@ -46,6 +46,20 @@ WEBHOOK_FAILURES = Counter(
     "Webhook delivery attempts that did not get a 2xx (refused, timed out, or an error status).",
     ("reason",),
 )
+# Member reports worked as cases (members service), by report kind: how long members wait.
+_CASE_BUCKETS = (60, 300, 900, 1800, 3600, 7200, 14400, 43200, 86400, 259200, 604800)
+CASE_FIRST_RESPONSE = Histogram(
+    "huoli_case_first_response_seconds",
+    "Time from a case's first report to its first answer (assignment, comment or resolution).",
+    ("kind",),
+    buckets=_CASE_BUCKETS,
+)
+CASE_RESOLUTION = Histogram(
+    "huoli_case_resolution_seconds",
+    "Time from a case's first report to its resolution.",
+    ("kind",),
+    buckets=_CASE_BUCKETS,
+)
 
 # Paths without a route template share one label, so a scan of random paths cannot create
 # a time series per path.

@@ -7,14 +7,19 @@ from fastapi import FastAPI
 
 from services.common.service import create_service_app
 from services.members.approval.routes import router as approval_router
+from services.members.cases.routes import router as cases_router
 from services.members.communities.routes import router as communities_router
 from services.members.engagement.handlers import ENGAGEMENT_CONSUMER, SEGMENTS_CONSUMER
 from services.members.engagement.workers import activity_pruning_worker
 from services.members.erasure.routes import router as erasure_router
+from services.members.incidents.handlers import ALERTS_CONSUMER
+from services.members.incidents.routes import router as incidents_router
 from services.members.invites.routes import router as invites_router
 from services.members.joining.routes import router as joining_router
 from services.members.leaving.routes import router as leaving_router
+from services.members.lockdown.routes import router as lockdown_router
 from services.members.memberships.routes import router as memberships_router
+from services.members.moderation.routes import router as moderation_router
 from services.members.profile.routes import router as profile_router
 from services.members.roles.routes import router as roles_router
 from services.members.sanctions.routes import router as sanctions_router
@@ -46,8 +51,12 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             profile_router,
             tier_policy_router,
             erasure_router,
+            moderation_router,
+            cases_router,
+            lockdown_router,
+            incidents_router,
         ],
-        consumers=[ENGAGEMENT_CONSUMER, SEGMENTS_CONSUMER],
+        consumers=[ENGAGEMENT_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
             activity_pruning_worker(

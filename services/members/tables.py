@@ -1,6 +1,7 @@
 """The members service's tables, in a metadata of its own (see services.common.db)."""
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import JSON, Boolean, Column, Float, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
@@ -186,6 +187,188 @@ class ActivityDay(MembersTable, table=True):
     member_id: str = Field(primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
     score: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class ModerationSettings(MembersTable, table=True):
+    __tablename__ = "moderation_settings"
+
+    """A community's chat moderation rules (`services.members.moderation.schemas.
+    ModerationRules` as JSON); without a row the playbook's defaults apply."""
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    rules: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ChatVerdict(MembersTable, table=True):
+    """A chat message a bot had checked, and the verdict: the message id makes a check
+    idempotent, and the rows of a member are what the flood rule counts."""
+
+    __tablename__ = "chat_verdict"
+    __table_args__ = (Index("ix_chat_verdict_member", "community_id", "member_id", "sent_at"),)
+
+    community_id: str = Field(primary_key=True, max_length=40)
+    message_id: str = Field(primary_key=True, max_length=128)
+    member_id: str = Field(max_length=40)
+    action: str = Field(max_length=10)
+    rule: str | None = Field(default=None, max_length=20)
+    matched: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    sanction_id: str | None = Field(default=None, max_length=40)
+    sent_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    checked_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ModerationCase(MembersTable, table=True):
+    """Member reports on one target (a message, a member, a content item) worked as one case:
+    while a case on a target is not resolved, new reports on it join that case."""
+
+    __tablename__ = "moderation_case"
+    __table_args__ = (
+        Index(
+            "ux_moderation_case_open_target",
+            "community_id",
+            "target_type",
+            "target_id",
+            unique=True,
+            sqlite_where=text("status != 'resolved'"),
+            postgresql_where=text("status != 'resolved'"),
+        ),
+        Index("ix_moderation_case_queue", "community_id", "status", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    target_type: str = Field(max_length=10)
+    target_id: str = Field(max_length=128)
+    # The member the target points at (the member, a message's sender, an item's author).
+    target_member_id: str | None = Field(default=None, max_length=40)
+    kind: str = Field(max_length=12)
+    status: str = Field(max_length=12)
+    # A dispute's parties: member ids of the reporters and the member they dispute with.
+    parties: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    report_count: int = 0
+    assignee_member_id: str | None = Field(default=None, max_length=40)
+    resolution: str | None = Field(default=None, max_length=20)
+    resolution_note: str | None = Field(default=None, max_length=1000)
+    sanction_id: str | None = Field(default=None, max_length=40)
+    resolved_by: str | None = Field(default=None, max_length=128)
+    opened_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    first_response_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class CaseReport(MembersTable, table=True):
+    __tablename__ = "case_report"
+    __table_args__ = (
+        Index("ix_case_report_reporter", "community_id", "reporter_member_id", "filed_at"),
+        Index("ix_case_report_case_id", "case_id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=40)
+    community_id: str = Field(max_length=40)
+    reporter_member_id: str = Field(max_length=40)
+    kind: str = Field(max_length=12)
+    reason: str = Field(max_length=1000)
+    evidence: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    filed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class CaseNote(MembersTable, table=True):
+    """A case's timeline after its reports: assignments, comments, the resolution."""
+
+    __tablename__ = "case_note"
+    __table_args__ = (Index("ix_case_note_case_id", "case_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    case_id: str = Field(max_length=40)
+    kind: str = Field(max_length=12)
+    text: str = Field(max_length=2000)
+    author: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Lockdown(MembersTable, table=True):
+    """A community's lockdown while `until` has not passed (lifting deletes the row)."""
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    joins: str = Field(max_length=20)
+    mute_new_members: bool = Field(default=False)
+    until: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    reason: str | None = Field(default=None, max_length=500)
+    started_by: str = Field(max_length=128)
+    started_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Incident(MembersTable, table=True):
+    """A crisis worked to its review (危机处理): open → mitigating → resolved → reviewed."""
+
+    __table_args__ = (Index("ix_incident_community_id_id", "community_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    kind: str = Field(max_length=30)
+    severity: str = Field(max_length=10)
+    summary: str = Field(max_length=1000)
+    status: str = Field(max_length=12)
+    drill: bool = Field(default=False)
+    owner: str = Field(max_length=128)
+    # [{"item": str, "done": bool}], copied from the community's playbook for the kind.
+    checklist: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    case_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    alert_ids: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    # {"cause", "actions", "lessons"}: required to close.
+    review: dict[str, str] | None = Field(default=None, sa_column=Column(JSON))
+    opened_by: str = Field(max_length=128)
+    opened_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    resolved_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    reviewed_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class IncidentEntry(MembersTable, table=True):
+    """One line of an incident's timeline."""
+
+    __tablename__ = "incident_entry"
+    __table_args__ = (Index("ix_incident_entry_incident_id", "incident_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    incident_id: str = Field(max_length=40)
+    kind: str = Field(max_length=12)
+    text: str = Field(max_length=2000)
+    author: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Playbook(MembersTable, table=True):
+    """A community's own checklist for an incident kind; without a row the default applies."""
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    kind: str = Field(primary_key=True, max_length=30)
+    items: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class IncidentPolicy(MembersTable, table=True):
+    """Whether early warnings open incidents by themselves: those whose severity is at least
+    `auto_open_at` (None: never, the default)."""
+
+    __tablename__ = "incident_policy"
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    auto_open_at: str | None = Field(default=None, max_length=10)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 messaging = messaging_tables(metadata)

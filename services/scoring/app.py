@@ -18,6 +18,8 @@ from services.scoring.points.routes import router as points_router
 from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import membership, messaging
+from services.scoring.warnings.handlers import WARNINGS_CONSUMER
+from services.scoring.warnings.routes import router as warnings_router
 
 
 def create_app(settings: ScoringSettings | None = None) -> FastAPI:
@@ -46,9 +48,10 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             points_router,
             scoring_rules_router,
             metrics_router,
+            warnings_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
-        consumers=[membership_consumer(settings.service_name, membership)],
+        consumers=[membership_consumer(settings.service_name, membership), WARNINGS_CONSUMER],
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),

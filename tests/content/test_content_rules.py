@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from services.common.screening.rules import build_screener, screener_for
 from services.content.items.errors import IllegalTransition
 from services.content.items.rules import MOVES, ContentStatus, target
 from services.content.scheduling.rules import (
@@ -17,7 +18,6 @@ from services.content.scheduling.rules import (
     local_moment,
     next_free_slot,
 )
-from services.content.screening.rules import build_screener, screener_for
 from services.content.series.errors import InvalidRecurrence
 from services.content.series.rules import (
     _CHECKING,

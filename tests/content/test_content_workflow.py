@@ -472,3 +472,41 @@ async def test_polls_take_one_vote_per_member_and_show_live_results(
         member_id_of("reader"),
         member_id_of("writer"),
     }
+
+
+async def test_an_urgent_announcement_is_published_at_once_and_flagged_not_rejected(
+    client: httpx.AsyncClient, broker: str
+) -> None:
+    """Owner and admin only (an editor or a member → 403); no slot, no review; screened, and a
+    hit (here an ad phrase, which the default settings reject in review) only flags it. NUL in
+    the title or an unknown field → 422, nothing published."""
+    path = f"/v1/communities/{BERLIN}/urgent-announcements"
+    body = {"title": "紧急通知 Urgent", "body": "群内出现诈骗:有人冒充管理员让大家加微信,请勿相信!"}
+    for by in ("editor", "writer"):
+        assert_problem(await client.post(path, json=body, headers=actor(by)), 403)
+    for bad in ({**body, "title": "a\u0000"}, {**body, "when": "now"}, {"title": "x"}):
+        assert_problem(await client.post(path, json=bad, headers=actor("admin")), 422)
+    published = await client.post(path, json=body, headers=actor("admin"))
+    assert published.status_code == 201, published.text
+    item = published.json()
+    assert (item["kind"], item["source"], item["status"]) == (
+        "announcement",
+        "official",
+        "published",
+    )
+    assert item["flagged"] is True
+    assert item["screening"] == [{"rule": "ads", "match": "加微信"}]
+    assert item["published_at"] is not None
+    calendar = await client.get(f"/v1/communities/{BERLIN}/calendar", headers=actor("reader"))
+    assert [entry["id"] for entry in calendar.json()["items"]] == [item["id"]]
+    async with KafkaProbe(broker) as probe:
+        events = await probe.events(
+            "huoli.content", count=3, where=lambda e: e["subject"] == item["id"]
+        )
+    assert [e["type"] for e in events] == [
+        "content.created",
+        "content.published",
+        "content.flagged",
+    ]
+    assert events[1]["data"]["urgent"] is True
+    assert events[1]["data"]["scheduled_at"] is None

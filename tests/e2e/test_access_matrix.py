@@ -78,6 +78,7 @@ def activity(world: World) -> list[dict[str, Any]]:
 
 
 CONTENT = {"kind": "article", "title": "Notes", "body": "Hello", "source": "member"}
+URGENT = {"title": "紧急通知", "body": "Matrix drill, please ignore"}
 _STARTS = datetime.now(UTC).replace(microsecond=0) + timedelta(days=7)
 EVENT = {
     "title": "Meetup",
@@ -100,6 +101,21 @@ SERIES = {
 Body = Callable[[World], Any] | None
 # Nothing listens on the discard port; no test here sends to it but a ping, which fails there.
 WEBHOOK_URL = "http://127.0.0.1:9/hook"
+
+
+def chat_message(world: "World") -> dict[str, Any]:
+    """A plain chat message of the world's member, for the moderation check."""
+    return {
+        "message_id": fresh("msg"),
+        "member_id": world.member_id,
+        "text": "大家好 hello",
+        "sent_at": datetime.now(UTC).isoformat(),
+    }
+
+
+def lockdown(world: "World") -> dict[str, Any]:
+    # Held for approval only, briefly: the row after next lifts it.
+    return {"until": (datetime.now(UTC) + timedelta(minutes=5)).isoformat()}
 
 
 def key_request(world: "World") -> dict[str, Any]:
@@ -229,6 +245,13 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     ("GET", "/v1/communities/{cid}/screening", None, ("401", "404", "403", "200")),
     ("PUT", "/v1/communities/{cid}/screening", lambda w: {}, ("401", "404", "403", "200")),
+    # An urgent announcement: owner and admin only, published at once.
+    (
+        "POST",
+        "/v1/communities/{cid}/urgent-announcements",
+        lambda w: URGENT,
+        ("401", "404", "403", "201"),
+    ),
     ("POST", "/v1/communities/{cid}/series", lambda w: SERIES, ("401", "404", "403", "201")),
     # Series are the editors' to read, the owner's and admins' to pause, resume and delete.
     ("GET", "/v1/communities/{cid}/series", None, ("401", "404", "403", "200")),
@@ -379,6 +402,13 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     ("GET", "/v1/communities/{cid}/metrics", None, ("401", "404", "403", "200")),
     ("GET", "/v1/communities/{cid}/health", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/warning-thresholds", None, ("401", "404", "403", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/warning-thresholds",
+        lambda w: {"thresholds": {}},
+        ("401", "404", "403", "200"),
+    ),
     # The gateway's own: keys and webhooks are managed by a community's owner and admins.
     ("GET", "/v1/event-types", None, ("401", "200", "200", "200")),
     ("POST", "/v1/api-keys", key_request, ("401", "404", "403", "201")),
@@ -447,6 +477,84 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ),
     # The draft goes: only its author or an editor may delete it.
     ("DELETE", "/v1/content/{draft_id}", None, ("401", "404", "404", "204")),
+    # Moderation (issue 22): the rules are the stewards'; a plain member may not check
+    # messages or work cases, but reports; the lockdown is started and lifted by the owner.
+    ("GET", "/v1/communities/{cid}/moderation/rules", None, ("401", "404", "403", "200")),
+    ("PUT", "/v1/communities/{cid}/moderation/rules", lambda w: {}, ("401", "404", "403", "200")),
+    (
+        "POST",
+        "/v1/communities/{cid}/moderation/check",
+        chat_message,
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/reports",
+        lambda w: {
+            "target": {"type": "content", "id": fresh("cnt")},
+            "kind": "other",
+            "reason": "matrix",
+        },
+        ("401", "404", "201", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/cases", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/cases/case_nope", None, ("401", "404", "403", "404")),
+    (
+        "POST",
+        "/v1/communities/{cid}/cases/case_nope/assign",
+        lambda w: {},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/cases/case_nope/comments",
+        lambda w: {"text": "matrix"},
+        ("401", "404", "403", "404"),
+    ),
+    # A resolution by a plain member: refused before the case is even looked for.
+    (
+        "POST",
+        "/v1/communities/{cid}/cases/case_nope/resolve",
+        lambda w: {"resolution": "dismiss"},
+        ("401", "404", "403", "404"),
+    ),
+    ("POST", "/v1/communities/{cid}/lockdown", lockdown, ("401", "404", "403", "201")),
+    ("GET", "/v1/communities/{cid}/lockdown", None, ("401", "404", "200", "200")),
+    ("DELETE", "/v1/communities/{cid}/lockdown", None, ("401", "404", "403", "204")),
+    (
+        "POST",
+        "/v1/communities/{cid}/incidents",
+        lambda w: {"kind": "attack", "severity": "low", "summary": "matrix", "drill": True},
+        ("401", "404", "403", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/incidents", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/incidents/inc_nope", None, ("401", "404", "403", "404")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/incidents/inc_nope",
+        lambda w: {"severity": "low"},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/incidents/inc_nope/entries",
+        lambda w: {"text": "matrix"},
+        ("401", "404", "403", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/incident-policy", None, ("401", "404", "403", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/incident-policy",
+        lambda w: {"auto_open_at": None},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/playbooks/attack", None, ("401", "404", "403", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/playbooks/attack",
+        lambda w: {"items": ["matrix"]},
+        ("401", "404", "403", "200"),
+    ),
     # Last: the webhook goes.
     ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
@@ -782,6 +890,13 @@ KEY_MATRIX: list[KeyRow] = [
     ("PUT", "/v1/communities/{community_id}/screening", lambda w: {}, ("403", "200", "403"), {}),
     (
         "POST",
+        "/v1/communities/{community_id}/urgent-announcements",
+        lambda w: URGENT,
+        ("403", "201", "403"),
+        {},
+    ),
+    (
+        "POST",
         "/v1/communities/{community_id}/series",
         lambda w: SERIES,
         ("403", "201", "403"),
@@ -931,6 +1046,97 @@ KEY_MATRIX: list[KeyRow] = [
     ),
     ("GET", "/v1/communities/{community_id}/metrics", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/health", None, ("403", "200", "403"), {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/warning-thresholds",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/warning-thresholds",
+        lambda w: {"thresholds": {}},
+        ("403", "200", "403"),
+        {},
+    ),
+    # Moderation: a chat bot's key checks messages (scope moderation:check); nothing else of
+    # moderation is a key's.
+    ("GET", "/v1/communities/{community_id}/moderation/rules", None, NO_KEY, {}),
+    ("PUT", "/v1/communities/{community_id}/moderation/rules", lambda w: {}, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/moderation/check",
+        chat_message,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/reports",
+        lambda w: {"target": {"type": "content", "id": "c"}, "kind": "other", "reason": "key"},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/cases", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/cases/{case_id}", None, NO_KEY, {}),
+    ("POST", "/v1/communities/{community_id}/cases/{case_id}/assign", lambda w: {}, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/cases/{case_id}/comments",
+        lambda w: {"text": "key"},
+        NO_KEY,
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/cases/{case_id}/resolve",
+        lambda w: {"resolution": "dismiss"},
+        NO_KEY,
+        {},
+    ),
+    ("POST", "/v1/communities/{community_id}/lockdown", lockdown, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/lockdown", None, NO_KEY, {}),
+    ("DELETE", "/v1/communities/{community_id}/lockdown", None, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/incidents",
+        lambda w: {"kind": "attack", "severity": "low", "summary": "key"},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/incidents", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/incidents/{incident_id}", None, NO_KEY, {}),
+    (
+        "PATCH",
+        "/v1/communities/{community_id}/incidents/{incident_id}",
+        lambda w: {"severity": "low"},
+        NO_KEY,
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/incidents/{incident_id}/entries",
+        lambda w: {"text": "key"},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/incident-policy", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/incident-policy",
+        lambda w: {"auto_open_at": None},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/playbooks/{kind}", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/playbooks/{kind}",
+        lambda w: {"items": ["key"]},
+        NO_KEY,
+        {},
+    ),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
     ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
     ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
@@ -978,6 +1184,9 @@ UNKNOWN_IDS = {
     "invite_id": "inv_nope",
     # The people's rows delete the world's series before the keys' rows run.
     "series_id": "ser_nope",
+    "case_id": "case_nope",
+    "incident_id": "inc_nope",
+    "kind": "attack",
 }
 
 

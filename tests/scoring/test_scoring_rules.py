@@ -914,3 +914,14 @@ async def test_erasure_anonymises_names_and_keeps_counts(
     # Erasure ends the membership: the anonymous member stands on no board (issue 21).
     board = await api.get(f"/v1/communities/{cid}/leaderboard", headers=actor("reader"))
     assert [item["member_id"] for item in board.json()["items"]] == ["m-bob"]
+
+
+async def test_an_enforcer_reads_participation_and_a_plain_member_does_not(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    cid = await community()
+    await seed_membership(app(), membership, cid, {"guard": "enforcer", "reader": "member"})
+    for path in ("metrics", "health"):
+        url = f"/v1/communities/{cid}/{path}"
+        assert (await api.get(url, headers=actor("guard"))).status_code == 200, path
+        assert_problem(await api.get(url, headers=actor("reader")), 403)

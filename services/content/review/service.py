@@ -3,6 +3,8 @@ commits once."""
 
 from datetime import datetime
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from services.common.auth import Actor
 from services.common.events.catalogue import (
     ContentApproved,
@@ -12,6 +14,7 @@ from services.common.events.catalogue import (
     ScreeningHit,
 )
 from services.common.events.envelope import utc_now
+from services.common.screening.rules import screener_for
 from services.common.unit_of_work import UnitOfWork
 from services.content.items.rules import ContentStatus, target
 from services.content.items.service import (
@@ -21,8 +24,21 @@ from services.content.items.service import (
 )
 from services.content.review.schemas import ContentReview
 from services.content.screening import repository as screening_repository
-from services.content.screening.rules import ScreeningAction, screener_for
+from services.content.screening.rules import ScreeningAction
 from services.content.tables import ContentItem
+
+
+async def screen_item(
+    session: AsyncSession, item: ContentItem
+) -> tuple[list[ScreeningHit], ScreeningAction]:
+    """What the community's screening finds in the item, and what it does with a hit."""
+    settings = await screening_repository.get_screening_settings(session, item.community_id)
+    screener = screener_for(
+        settings.words if settings else {}, settings.allowed_domains if settings else []
+    )
+    hits = screener.screen([item.title, item.body, *item.tags, *item.poll_options])
+    action = ScreeningAction(settings.action) if settings else ScreeningAction.REJECT
+    return hits, action
 
 
 async def submit_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> ContentItem:
@@ -31,12 +47,7 @@ async def submit_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> C
     item, access = await item_with_access(uow.session, actor, content_id, for_update=True)
     require_author_or_editor(item, access)
     target("submit", item.status, ContentStatus.IN_REVIEW)
-    settings = await screening_repository.get_screening_settings(uow.session, item.community_id)
-    screener = screener_for(
-        settings.words if settings else {}, settings.allowed_domains if settings else []
-    )
-    hits = screener.screen([item.title, item.body, *item.tags, *item.poll_options])
-    action = ScreeningAction(settings.action) if settings else ScreeningAction.REJECT
+    hits, action = await screen_item(uow.session, item)
     now = utc_now()
     item.screening = [hit.model_dump() for hit in hits]
     item.flagged = bool(hits) and action == ScreeningAction.FLAG

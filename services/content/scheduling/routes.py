@@ -3,7 +3,7 @@ the publishing rules."""
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, status
 
 from services.common.api.deps import ActorDep, PageDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.common.api.membership import require_member, require_role
@@ -18,6 +18,7 @@ from services.content.scheduling.schemas import (
     ContentSchedule,
     PublishingRulesPublic,
     PublishingRulesPut,
+    UrgentAnnouncement,
 )
 from services.content.tables import membership
 
@@ -61,6 +62,23 @@ async def archive_content(
 ) -> ContentPublic:
     """Archive a published item."""
     item = await service.archive_content(uow=uow, actor=actor, content_id=content_id)
+    return ContentPublic.of(item)
+
+
+@router.post(
+    "/communities/{community_id}/urgent-announcements", status_code=status.HTTP_201_CREATED
+)
+async def publish_urgent_announcement(
+    community_id: CommunityId,
+    urgent: UrgentAnnouncement,
+    uow: UnitOfWorkDep,
+    access: RuleSetterWritingDep,
+) -> ContentPublic:
+    """Publish an urgent announcement at once (owner, admin): no slot, no review; still
+    screened, and a hit flags it (`flagged`, `content.flagged`) instead of rejecting it."""
+    item = await service.publish_urgent(
+        uow=uow, access=access, community_id=community_id, urgent=urgent
+    )
     return ContentPublic.of(item)
 
 

@@ -5,6 +5,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 
 from services.common.fields import Timestamp
+from services.content.items.schemas import Body, Tags, TierIds, Title
 from services.content.scheduling.rules import parse_clock
 
 
@@ -49,3 +50,14 @@ class PublishingRulesPut(BaseModel):
 class PublishingRulesPublic(PublishingRulesPut):
     community_id: str
     timezone: str
+
+
+class UrgentAnnouncement(BaseModel):
+    """An urgent announcement (紧急通知): published at once as an official announcement."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    title: Title
+    body: Body
+    tags: Tags = []
+    tier_ids: TierIds = []

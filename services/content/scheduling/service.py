@@ -10,12 +10,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
 from services.common.errors import InvalidInput
-from services.common.events.catalogue import ContentArchived, ContentPublished, ContentScheduled
+from services.common.events.catalogue import (
+    ContentArchived,
+    ContentCreated,
+    ContentFlagged,
+    ContentPublished,
+    ContentScheduled,
+    DomainEvent,
+)
 from services.common.events.envelope import utc_now
-from services.common.membership.access import CommunityNotFound
+from services.common.ids import new_id
+from services.common.membership.access import CommunityAccess, CommunityNotFound
 from services.common.unit_of_work import UnitOfWork
-from services.content.items.rules import ContentStatus, target
+from services.content.items import repository as items_repository
+from services.content.items.rules import (
+    ContentKind,
+    ContentSource,
+    ContentStatus,
+    target,
+)
 from services.content.items.service import item_with_access, require_editor
+from services.content.review.service import screen_item
 from services.content.scheduling import repository
 from services.content.scheduling.errors import InvalidRules, OutOfRange, PublishingRuleBroken
 from services.content.scheduling.rules import (
@@ -26,7 +41,11 @@ from services.content.scheduling.rules import (
     next_free_slot,
     parse_clock,
 )
-from services.content.scheduling.schemas import ContentSchedule, PublishingRulesPut
+from services.content.scheduling.schemas import (
+    ContentSchedule,
+    PublishingRulesPut,
+    UrgentAnnouncement,
+)
 from services.content.tables import ContentItem, PublishingRulesRow
 
 # How far ahead an item may be scheduled, and where a series may start: bounds that keep the
@@ -184,7 +203,60 @@ def scheduled_event(item: ContentItem, *, by: str | None) -> ContentScheduled:
     )
 
 
-def _published(item: ContentItem, *, scheduled_at: datetime | None) -> ContentPublished:
+async def publish_urgent(
+    *, uow: UnitOfWork, access: CommunityAccess, community_id: str, urgent: UrgentAnnouncement
+) -> ContentItem:
+    """An urgent announcement (紧急通知) by an owner or admin (the route admits only them),
+    published at once: no slot, no review queue. It is still screened, and a hit flags it
+    (`content.flagged`) for the record instead of rejecting it: in a crisis the stewards
+    speak."""
+    now = utc_now()
+    item = ContentItem(
+        id=new_id("cnt"),
+        community_id=community_id,
+        kind=ContentKind.ANNOUNCEMENT,
+        title=urgent.title,
+        body=urgent.body,
+        tags=list(urgent.tags),
+        source=ContentSource.OFFICIAL,
+        tier_ids=list(urgent.tier_ids),
+        poll_options=[],
+        status=ContentStatus.PUBLISHED,
+        created_by=access.actor.id,
+        created_at=now,
+        updated_at=now,
+        publish_at=now,
+        published_at=now,
+    )
+    hits, _ = await screen_item(uow.session, item)
+    item.screening = [hit.model_dump() for hit in hits]
+    item.flagged = bool(hits)
+    items_repository.add_content_item(uow.session, item)
+    events: list[DomainEvent] = [
+        ContentCreated(
+            community_id=community_id,
+            content_id=item.id,
+            kind=item.kind,
+            title=item.title,
+            source_kind=item.source,
+            author_member_id=None,
+            created_at=now,
+        ),
+        _published(item, scheduled_at=None, urgent=True),
+    ]
+    if hits:
+        events.append(
+            ContentFlagged(
+                community_id=community_id, content_id=item.id, screening=hits, flagged_at=now
+            )
+        )
+    await uow.outbox.add_many(uow.session, events)
+    return item
+
+
+def _published(
+    item: ContentItem, *, scheduled_at: datetime | None, urgent: bool = False
+) -> ContentPublished:
     assert item.published_at is not None
     return ContentPublished(
         community_id=item.community_id,
@@ -197,6 +269,7 @@ def _published(item: ContentItem, *, scheduled_at: datetime | None) -> ContentPu
         scheduled_at=scheduled_at,
         published_at=item.published_at,
         late=item.late,
+        urgent=urgent,
     )
 
 

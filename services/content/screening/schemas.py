@@ -1,30 +1,16 @@
 """Request and response shapes of the screening settings, and a screening hit on an item."""
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.fields import NoNul
+from services.common.screening.fields import Domain, ScreeningRule, Word
 from services.content.screening.rules import ScreeningAction
 
 
 class ScreeningHitPublic(BaseModel):
     rule: str
     match: str
-
-
-Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
-Domain = Annotated[
-    str,
-    StringConstraints(
-        strip_whitespace=True,
-        to_lower=True,
-        min_length=1,
-        max_length=253,
-        pattern=r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*$",
-    ),
-]
-ScreeningRule = Literal["ads", "abuse", "rumours", "custom"]
 
 
 class ScreeningSettingsPut(BaseModel):

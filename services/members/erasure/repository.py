@@ -1,12 +1,23 @@
 """Queries of erasure: every row that names a user, found and anonymised."""
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from services.members.tables import Community, Membership, Sanction
+from services.members.tables import (
+    CaseNote,
+    CaseReport,
+    Community,
+    Incident,
+    IncidentEntry,
+    Lockdown,
+    Membership,
+    ModerationCase,
+    Sanction,
+)
 
 
 async def memberships_of(session: AsyncSession, user_id: str) -> Sequence[Membership]:
@@ -48,3 +59,28 @@ async def anonymise_elsewhere(session: AsyncSession, *, user_id: str, tombstone:
     await session.execute(
         update(Sanction).where(col(Sanction.issued_by) == user_id).values(issued_by=tombstone)
     )
+
+
+async def anonymise_moderation(
+    session: AsyncSession, *, user_id: str, member_ids: Sequence[str], tombstone: str
+) -> None:
+    """Moderation's records of the person: what they wrote in reports (reason, evidence), and
+    their user id as a case's handler, an incident's owner or author, a lockdown's starter."""
+    if member_ids:
+        await session.execute(
+            update(CaseReport)
+            .where(col(CaseReport.reporter_member_id).in_(list(member_ids)))
+            .values(reason="[erased]", evidence=[])
+        )
+    tables: tuple[tuple[Any, str], ...] = (
+        (ModerationCase, "resolved_by"),
+        (CaseNote, "author"),
+        (Incident, "owner"),
+        (Incident, "opened_by"),
+        (IncidentEntry, "author"),
+        (Lockdown, "started_by"),
+    )
+    for table, column in tables:
+        await session.execute(
+            update(table).where(getattr(table, column) == user_id).values({column: tombstone})
+        )

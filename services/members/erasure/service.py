@@ -80,4 +80,7 @@ async def erase_personal_data(*, uow: UnitOfWork, actor: Actor, user_id: str) ->
                 ),
             )
     await repository.anonymise_elsewhere(session, user_id=user_id, tombstone=ERASED)
+    await repository.anonymise_moderation(
+        session, user_id=user_id, member_ids=[m.id for m in memberships], tombstone=ERASED
+    )
     return Erasure(user_id=user_id, memberships_erased=len(memberships))

@@ -3,6 +3,7 @@ a valid invite code first), seated in a tier; and coming back after leaving, rem
 rejection."""
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +18,7 @@ from services.members.invites.errors import InviteRequired
 from services.members.invites.service import redeem_invite
 from services.members.joining.errors import AlreadyMember
 from services.members.joining.schemas import MemberCreate
+from services.members.lockdown.service import entry_during_lockdown
 from services.members.memberships import repository as membership_repository
 from services.members.memberships.rules import GONE_STATUSES, MemberStatus
 from services.members.memberships.service import announce_joined
@@ -54,8 +56,20 @@ async def join_community(
         if community.join_policy == JoinPolicy.APPROVAL
         else MemberStatus.ACTIVE
     )
+    # A lockdown may refuse the join, hold it for approval, or mute the member on entry.
+    entry = await entry_during_lockdown(
+        session, community_id=community_id, status=status, by_steward=not acting_for_self
+    )
+    status = entry.status
     if earlier is not None:
-        return await _rejoin(uow, earlier, member_create, status=status, admission=admission)
+        return await _rejoin(
+            uow,
+            earlier,
+            member_create,
+            status=status,
+            admission=admission,
+            muted_until=entry.muted_until,
+        )
     membership = Membership(
         id=new_id("mbr"),
         community_id=community_id,
@@ -67,10 +81,11 @@ async def join_community(
         tags=member_create.tags,
         invited_by=admission.invited_by,
         joined_at=utc_now(),
+        muted_until=entry.muted_until,
     )
     if not await membership_repository.add_membership(session, membership):
         raise AlreadyMember(user_id)
-    if status == MemberStatus.ACTIVE:
+    if status != MemberStatus.PENDING:
         await announce_joined(uow, membership)
     return membership
 
@@ -108,12 +123,13 @@ async def _rejoin(
     *,
     status: MemberStatus,
     admission: Admission,
+    muted_until: datetime | None,
 ) -> Membership:
     """Take back someone who left, was removed or was rejected, under their old member id. Only
     one who left themselves may skip approval: removal and rejection were a steward's call. The
     referral is this join's: crediting the first inviter again would count one person twice."""
     if earlier.status in {MemberStatus.REMOVED, MemberStatus.REJECTED}:
-        status = MemberStatus.PENDING
+        status, muted_until = MemberStatus.PENDING, None
     rejoined = await membership_repository.change_if(
         uow.session,
         earlier,
@@ -125,9 +141,10 @@ async def _rejoin(
         tier_id=admission.tier_id,
         invited_by=admission.invited_by,
         joined_at=utc_now(),
+        muted_until=muted_until,
     )
     if not rejoined:
         raise AlreadyMember(earlier.user_id)
-    if status == MemberStatus.ACTIVE:
+    if status != MemberStatus.PENDING:
         await announce_joined(uow, earlier)
     return earlier

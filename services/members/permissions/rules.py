@@ -18,6 +18,8 @@ class Permission(StrEnum):
     MANAGE_INVITES = "manage_invites"
     # See which user (the identity provider's id) a member is; everyone else sees member ids.
     VIEW_USER_IDS = "view_user_ids"
+    # Check chat messages, read the moderation rules, work the case queue and incidents.
+    MODERATE = "moderate"
 
 
 _STEWARDS = frozenset({Role.OWNER, Role.ADMIN})
@@ -32,6 +34,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.EDIT_COMMUNITY: _STEWARDS,
     Permission.MANAGE_INVITES: _STEWARDS | {Role.ASSISTANT, Role.DIPLOMAT},
     Permission.VIEW_USER_IDS: USER_ID_VIEWERS,
+    Permission.MODERATE: _STEWARDS | {Role.ENFORCER},
 }
 
 # Roles only the owner hands out or takes away: an admin cannot make (or unmake) a peer.

@@ -27,7 +27,7 @@ from services.members.memberships.rules import MemberStatus
 from services.members.memberships.service import get_member
 from services.members.permissions.errors import PermissionRequired
 from services.members.permissions.rules import Permission
-from services.members.permissions.service import acting
+from services.members.permissions.service import Acting, acting
 from services.members.roles.errors import OwnerOnly
 from services.members.sanctions import repository
 from services.members.sanctions.rules import Ladder, SanctionKind
@@ -66,18 +66,48 @@ async def sanction_member(
         session, community_id=community_id, actor=actor, permission=Permission.SANCTION
     )
     membership = await get_member(session=session, community_id=community_id, member_id=member_id)
+    return await sanction_membership(
+        uow=uow,
+        steward=steward,
+        membership=membership,
+        kind=kind,
+        reason=reason,
+        duration_hours=duration_hours,
+    )
+
+
+def refusal(steward: Acting, membership: Membership) -> Forbidden | WrongMemberStatus | None:
+    """Why this steward may not sanction this member, or None if they may."""
     if membership.role == Role.OWNER:
-        raise OwnerCannotBeSanctioned
+        return OwnerCannotBeSanctioned()
     if membership.role == Role.ADMIN and not steward.is_owner:
-        raise OwnerOnly("sanction an admin")
+        return OwnerOnly("sanction an admin")
     if membership.status not in BELONGING_STATUSES:
-        raise WrongMemberStatus(membership, "active or muted")
+        return WrongMemberStatus(membership, "active or muted")
+    return None
+
+
+async def sanction_membership(
+    *,
+    uow: UnitOfWork,
+    steward: Acting,
+    membership: Membership,
+    kind: SanctionKind,
+    reason: str,
+    duration_hours: int | None,
+) -> SanctionOutcome:
+    """`sanction_member` for a steward already admitted with the sanction permission and a
+    member already loaded (chat moderation and case resolutions sanction this way)."""
+    if (refused := refusal(steward, membership)) is not None:
+        raise refused
+    session = uow.session
+    actor = steward.actor
     ladder = Ladder.of(steward.community.sanction_ladder)
     now = utc_now()
     escalation: Sanction | None = None
     if kind == SanctionKind.WARN:
         counts = await repository.count_warning(
-            session, member_id=member_id, statuses=sorted(BELONGING_STATUSES)
+            session, member_id=membership.id, statuses=sorted(BELONGING_STATUSES)
         )
         if counts is None:
             raise WrongMemberStatus(membership, "active or muted")

@@ -12,26 +12,28 @@ from services.common.membership.access import CommunityAccess
 from services.scoring.metrics import service
 from services.scoring.metrics.rules import Granularity
 from services.scoring.metrics.schemas import HealthPublic, MetricsPublic
-from services.scoring.scoring_rules.rules import OPERATORS
+from services.scoring.scoring_rules.rules import PARTICIPATION_READERS
 from services.scoring.tables import membership
 
 router = APIRouter(tags=["scoring"])
 
 CommunityId = PathId
-OperatorDep = Annotated[CommunityAccess, Depends(require_role(membership, roles=OPERATORS))]
+ReaderDep = Annotated[
+    CommunityAccess, Depends(require_role(membership, roles=PARTICIPATION_READERS))
+]
 
 
 @router.get("/communities/{community_id}/metrics")
 async def get_metrics(
     community_id: CommunityId,
     session: ReadSessionDep,
-    _operator: OperatorDep,
+    _reader: ReaderDep,
     from_day: Annotated[date | None, Query(alias="from")] = None,
     to_day: Annotated[date | None, Query(alias="to")] = None,
     granularity: Granularity = Granularity.DAY,
 ) -> MetricsPublic:
     """KPI series over local days `from`..`to` (inclusive; default the last 28 days), by day or
-    ISO week, plus week-N retention cohorts (owner, admin). Formulas: see the README."""
+    ISO week, plus week-N retention cohorts (owner, admin, enforcer). Formulas: see the README."""
     found = await service.get_metrics(
         session=session,
         community_id=community_id,
@@ -45,9 +47,9 @@ async def get_metrics(
 
 @router.get("/communities/{community_id}/health")
 async def get_health(
-    community_id: CommunityId, session: ReadSessionDep, _operator: OperatorDep
+    community_id: CommunityId, session: ReadSessionDep, _reader: ReaderDep
 ) -> HealthPublic:
     """The lifecycle stage (growing, mature, declining) from the trend, and the alerts raised
-    (owner, admin)."""
+    (owner, admin, enforcer)."""
     found = await service.get_health(session=session, community_id=community_id, now=utc_now())
     return HealthPublic.model_validate(found, from_attributes=True)

@@ -66,3 +66,6 @@ DEFAULT_RULES = Rules()
 
 # Who may change a community's rules and award or redeem points.
 OPERATORS = frozenset({Role.OWNER, Role.ADMIN})
+# Who reads the community's participation (metrics, health and its alerts): the operators, and
+# the enforcer (群执行官), whose brief includes members' participation (群员参与互动情况).
+PARTICIPATION_READERS = OPERATORS | {Role.ENFORCER}

@@ -46,7 +46,10 @@ from services.common.events.catalogue.events import (
 )
 from services.common.events.catalogue.gateway import WebhookDisabled
 from services.common.events.catalogue.members import (
+    CaseResolved,
     CommunityCreated,
+    CommunityLockdownLifted,
+    CommunityLockdownStarted,
     CommunityUpdated,
     InviteCreated,
     MemberApproved,
@@ -60,6 +63,8 @@ from services.common.events.catalogue.members import (
     MembershipSnapshot,
     MemberTierChanged,
     MemberUpdated,
+    MessageFlagged,
+    ReportFiled,
     UserErased,
 )
 from services.common.events.catalogue.scoring import (
@@ -84,8 +89,11 @@ __all__ = [
     "ActivityRecorded",
     "AttendanceCheckedIn",
     "BadgeAwarded",
+    "CaseResolved",
     "ChallengeCheckedIn",
     "CommunityCreated",
+    "CommunityLockdownLifted",
+    "CommunityLockdownStarted",
     "CommunityUpdated",
     "ContentApproved",
     "ContentArchived",
@@ -121,6 +129,7 @@ __all__ = [
     "MemberTierChanged",
     "MemberUpdated",
     "MembershipSnapshot",
+    "MessageFlagged",
     "PointsChanged",
     "PollVoted",
     "RankedMember",
@@ -128,6 +137,7 @@ __all__ = [
     "RegistrationConfirmed",
     "RegistrationPromoted",
     "RegistrationWaitlisted",
+    "ReportFiled",
     "ScreeningHit",
     "SegmentChanged",
     "UserErased",

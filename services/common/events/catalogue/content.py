@@ -45,7 +45,8 @@ class ContentApproved(DomainEvent):
 
 @register
 class ContentPublished(DomainEvent):
-    """An item went out; `late` when the publisher fired after its scheduled time (downtime)."""
+    """An item went out; `late` when the publisher fired after its scheduled time (downtime);
+    `urgent` for an owner's or admin's urgent announcement, published at once."""
 
     type = "content.published"
     source = "content"
@@ -61,6 +62,7 @@ class ContentPublished(DomainEvent):
     scheduled_at: datetime | None = None
     published_at: datetime
     late: bool = False
+    urgent: bool = False
 
 
 @register

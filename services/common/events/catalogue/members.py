@@ -3,6 +3,7 @@
 from datetime import datetime
 
 from services.common.events.catalogue.base import DomainEvent, register
+from services.common.events.catalogue.content import ScreeningHit
 
 
 @register
@@ -237,3 +238,100 @@ class MemberPurged(DomainEvent):
     last_active_at: datetime | None = None
     purged_at: datetime
     purged_by: str | None = None
+
+
+@register
+class MessageFlagged(DomainEvent):
+    """Chat moderation found something in a message a bot sent to `POST …/moderation/check`:
+    the verdict (`action`: alert, block, warn, mute or remove) for the bot to carry out in the
+    chat, the rule that decided it and every hit. A sanction the verdict caused follows as
+    `member.sanctioned` (`sanction_id` names it)."""
+
+    type = "message.flagged"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    message_id: str
+    action: str
+    rule: str
+    matched: list[ScreeningHit]
+    sanction_id: str | None = None
+    sent_at: datetime
+    flagged_at: datetime
+
+
+@register
+class ReportFiled(DomainEvent):
+    """A member reported a message, member or content item; reports on one target gather in
+    one case (`case_id`)."""
+
+    type = "report.filed"
+    source = "members"
+    subject_field = "case_id"
+
+    community_id: str
+    case_id: str
+    report_id: str
+    reporter_member_id: str
+    kind: str
+    target_type: str
+    target_id: str
+    # A dispute names both parties: the reporter and the member they are in dispute with.
+    parties: list[str] = []
+    filed_at: datetime
+
+
+@register
+class CaseResolved(DomainEvent):
+    """A case was resolved: what the handler decided (`resolution`) and the sanction it caused,
+    told to every reporter of the case (`reporter_member_ids`)."""
+
+    type = "case.resolved"
+    source = "members"
+    subject_field = "case_id"
+
+    community_id: str
+    case_id: str
+    resolution: str
+    note: str | None = None
+    sanction_id: str | None = None
+    resolved_by: str
+    reporter_member_ids: list[str]
+    target_type: str
+    target_id: str
+    resolved_at: datetime
+
+
+@register
+class CommunityLockdownStarted(DomainEvent):
+    """A community went into lockdown: joins only by approval or closed until `until`, new
+    members muted on entry if `mute_new_members`."""
+
+    type = "community.lockdown_started"
+    source = "members"
+    subject_field = "community_id"
+
+    community_id: str
+    joins: str
+    mute_new_members: bool
+    until: datetime
+    reason: str | None = None
+    started_by: str
+    started_at: datetime
+
+
+@register
+class CommunityLockdownLifted(DomainEvent):
+    """A lockdown ended early, lifted by a steward (one that runs out by itself ends with no
+    event: `until` said when)."""
+
+    type = "community.lockdown_lifted"
+    source = "members"
+    subject_field = "community_id"
+
+    community_id: str
+    lifted_by: str
+    lifted_at: datetime

@@ -115,8 +115,12 @@ class SegmentChanged(DomainEvent):
 
 @register
 class HealthAlertRaised(DomainEvent):
-    """Activity fell sharply: `kind` says which measure (wau_drop: weekly active members fell
-    by `drop`, a fraction, from `previous_value` to `value` week over week)."""
+    """Activity fell sharply, or something spiked: `kind` says which measure. wau_drop:
+    weekly active members fell by `drop`, a fraction, from `previous_value` to `value` week
+    over week. join_spike, leave_spike, report_spike, sanction_spike: `value` events in the
+    hour from `window_start` against `previous_value`, the hourly average of the 7 days
+    before (rounded up), past `threshold` (the count that raises it); `week_starts_on` holds
+    the UTC day (such an alert is raised once per kind and day), `drop` is 0."""
 
     type = "health.alert_raised"
     source = "scoring"
@@ -129,6 +133,8 @@ class HealthAlertRaised(DomainEvent):
     value: int
     drop: float
     raised_at: datetime
+    window_start: datetime | None = None
+    threshold: int | None = None
 
 
 class CreditedDay(BaseModel):
