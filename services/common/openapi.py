@@ -57,6 +57,8 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "lotteries, 打卡 challenges and the iCalendar feed (the events service).",
     "scoring": "Activities, engagement, leaderboards, points, badges, segments, community "
     "metrics and health (the scoring service).",
+    "moderation": "Chat moderation rules and the bot's message checks, members' reports worked "
+    "as cases, lockdown, incidents with their playbooks and reviews (the members service).",
     "partners": "Partners' API keys and the scopes they carry (the gateway).",
     "webhooks": "Webhook subscriptions, their signed deliveries and redelivery (the gateway).",
 }

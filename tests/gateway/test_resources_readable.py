@@ -24,6 +24,13 @@ ACTIONS: dict[str, str] = {
     "/v1/challenges/{challenge_id}/check-ins": "streaks",
     # A vote counts in the poll's results on GET /v1/content/{content_id}.
     "/v1/content/{content_id}/votes": "results",
+    # A report joins a case, read by the case queue at GET …/cases/{case_id}; the reporter hears
+    # the outcome as `case.resolved`.
+    "/v1/communities/{community_id}/reports": "cases",
+    # A timeline entry is read with its incident at GET …/incidents/{incident_id}.
+    "/v1/communities/{community_id}/incidents/{incident_id}/entries": "incident",
+    # An urgent announcement is a content item, read at GET /v1/content/{content_id}.
+    "/v1/communities/{community_id}/urgent-announcements": "content",
 }
 
 

@@ -135,6 +135,30 @@ ZH_CN: Mapping[str, ProblemText] = {
     "tier-not-empty": ProblemText("分群中还有成员", "只能删除没有成员的分群，请先移走其中的成员。"),
     "last-tier": ProblemText("不能删除唯一的分群", "社群至少要保留一个分群。"),
     "not-deletable": ProblemText("不能删除", "只能删除草稿和被驳回的内容；其余内容请归档。"),
+    # Moderation, cases, lockdown and incidents (issue 22).
+    "invalid-pattern": ProblemText(
+        "规则表达式不可用",
+        "表达式 {pattern} 无法使用：须为 RE2 语法（不支持反向引用和环视），每条最多 300 个字符。",
+    ),
+    "unknown-members": ProblemText("成员不存在", "本社群中没有这些成员，本批消息均未检查。"),
+    "already-reported": ProblemText("已举报过", "你已经举报过该对象，相关案件仍在处理中。"),
+    "case-not-found": ProblemText("案件不存在", "本社群中没有这个案件。"),
+    "case-resolved": ProblemText("案件已处理", "该案件已经处理完毕。"),
+    "report-limit-reached": ProblemText("举报过于频繁", "举报次数已达上限，请稍后再试。"),
+    "reporter-not-member": ProblemText("不是社群成员", "只有本社群的成员才能在此举报。"),
+    "resolution-not-applicable": ProblemText("无法执行该处理", "该处理方式不适用于这个案件。"),
+    "target-not-found": ProblemText("举报对象不存在", "本社群中没有被举报的对象。"),
+    "community-locked-down": ProblemText("社群已封闭", "社群暂停接纳新成员，直到 {until}。"),
+    "no-lockdown": ProblemText("社群未封闭", "社群当前没有处于封闭状态。"),
+    "incident-not-found": ProblemText("事件不存在", "本社群中没有这个危机事件。"),
+    "incident-closed": ProblemText("事件已关闭", "该危机事件已复盘并关闭。"),
+    "wrong-incident-status": ProblemText(
+        "事件状态不允许", "危机事件当前为 {incident_status}，不能变更为所请求的状态。"
+    ),
+    "review-required": ProblemText(
+        "需要复盘", "关闭危机事件（状态 reviewed）需要填写复盘：原因、处理措施和经验教训。"
+    ),
+    "no-such-checklist-item": ProblemText("清单项不存在", "清单中没有第 {index} 项。"),
 }
 
 # What Starlette itself answers (`http-<status>`), by status.

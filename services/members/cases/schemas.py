@@ -46,7 +46,19 @@ class Target(BaseModel):
 
 
 class ReportCreate(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "target": {"type": "message", "id": "msg_20261224_0001", "member_id": "mem_2"},
+                    "kind": "spam",
+                    "reason": "连续发布广告",
+                    "evidence": ["截图：群聊 12:01 的广告二维码"],
+                }
+            ]
+        },
+    )
 
     target: Target
     kind: ReportKind
@@ -135,7 +147,12 @@ class CaseComment(BaseModel):
 
 
 class CaseResolve(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [{"resolution": "mute", "note": "第二次发广告，禁言一天", "mute_hours": 24}]
+        },
+    )
 
     resolution: Resolution
     note: Text | None = None
