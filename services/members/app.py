@@ -8,8 +8,8 @@ from fastapi import FastAPI
 from services.common.service import create_service_app
 from services.members.approval.routes import router as approval_router
 from services.members.communities.routes import router as communities_router
-from services.members.engagement.handlers import ENGAGEMENT_CONSUMER
-from services.members.engagement.workers import activity_pruning_worker
+from services.members.credited.handlers import CREDITED_CONSUMER
+from services.members.credited.workers import credited_pruning_worker
 from services.members.erasure.routes import router as erasure_router
 from services.members.invites.routes import router as invites_router
 from services.members.joining.routes import router as joining_router
@@ -47,11 +47,11 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             tier_policy_router,
             erasure_router,
         ],
-        consumers=[ENGAGEMENT_CONSUMER],
+        consumers=[CREDITED_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
-            activity_pruning_worker(
-                keep_days=settings.activity_days_kept,
+            credited_pruning_worker(
+                keep_days=settings.credited_days_kept,
                 interval_seconds=settings.prune_interval_seconds,
             ),
         ],

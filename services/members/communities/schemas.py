@@ -13,7 +13,7 @@ from pydantic import (
     field_validator,
 )
 
-from services.common.fields import NoNul
+from services.common.fields import NoNul, ResourceId
 from services.members.communities.rules import JoinPolicy
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
@@ -53,6 +53,11 @@ class CommunityUpdate(BaseModel):
     join_policy: JoinPolicy | None = None
     timezone: Timezone | None = None
     rules: Annotated[list[Rule], Field(max_length=50)] | None = None
+    entry_tier_id: ResourceId | None = Field(
+        default=None,
+        description="the tier newcomers join (never the core); null: the tier ranked just "
+        "below the core",
+    )
 
     @field_validator("name", "join_policy", "timezone", "rules")
     @classmethod
@@ -72,5 +77,6 @@ class CommunityPublic(BaseModel):
     timezone: str
     rules: list[str]
     owner_user_id: str
+    entry_tier_id: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -18,7 +18,7 @@ from services.members.memberships.service import announce_joined
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tables import Community, Membership
-from services.members.tiers.service import default_tier
+from services.members.tiers.service import check_entry_tier, default_tier
 
 
 async def create_community(
@@ -97,6 +97,10 @@ async def update_community(
         for name, value in community_update.model_dump(exclude_unset=True).items()
         if getattr(community, name) != value
     }
+    if changes.get("entry_tier_id") is not None:
+        await check_entry_tier(
+            uow.session, community_id=community_id, tier_id=changes["entry_tier_id"]
+        )
     if changes:
         for name, value in changes.items():
             setattr(community, name, value)
