@@ -162,6 +162,21 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         lambda w: {"dry_run": True},
         ("401", "404", "403", "200"),
     ),
+    # Each member reads their own standing; moving a member by hand is for owners and admins
+    # (here to a tier that does not exist: 404 once admitted).
+    ("GET", "/v1/me/communities/{cid}/standing", None, ("401", "404", "200", "200")),
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/tier",
+        lambda w: {"tier_id": "tier_nope", "reason": "matrix"},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/communities/{cid}/members/{mid}/tier-changes",
+        None,
+        ("401", "404", "403", "200"),
+    ),
     # Only the user themself (or a platform admin) erases a user's data; nobody here is them.
     ("DELETE", "/v1/users/mx-erasable/personal-data", None, ("401", "403", "403", "403")),
     ("POST", "/v1/communities/{cid}/content", lambda w: CONTENT, ("401", "404", "201", "201")),
@@ -586,6 +601,21 @@ KEY_MATRIX: list[KeyRow] = [
         "POST",
         "/v1/communities/{community_id}/tier-policy/run",
         lambda w: {"dry_run": True},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/me/communities/{community_id}/standing", None, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/members/{member_id}/tier",
+        lambda w: {"tier_id": "tier_nope", "reason": "key"},
+        NO_KEY,
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/members/{member_id}/tier-changes",
+        None,
         NO_KEY,
         {},
     ),
