@@ -10,6 +10,7 @@ from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
 from services.scoring.engagement.routes import router as engagement_router
 from services.scoring.ingestion.routes import router as ingestion_router
+from services.scoring.ingestion.workers import held_activities_worker
 from services.scoring.leaderboards.routes import router as leaderboards_router
 from services.scoring.ledger.workers import LEDGER_WORKER
 from services.scoring.metrics.routes import router as metrics_router
@@ -32,7 +33,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             sweep_seconds=settings.segment_sweep_seconds,
         )
 
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Huoli scoring",
         description="The activity ledger, engagement scores and leaderboards.",
@@ -52,5 +53,9 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),
+            held_activities_worker(settings.hold_poll_seconds),
         ],
     )
+    # How long POST /activities holds an item scoring's projection does not know yet.
+    app.state.hold_seconds = settings.hold_seconds
+    return app

@@ -64,6 +64,7 @@ from services.common.events.catalogue.members import (
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
+    ActivityRefused,
     BadgeAwarded,
     CreditedDay,
     EngagementCredited,
@@ -81,6 +82,7 @@ __all__ = [
     "PERIOD_CLOSE_TOP",
     "SOURCES",
     "ActivityRecorded",
+    "ActivityRefused",
     "AttendanceCheckedIn",
     "BadgeAwarded",
     "ChallengeCheckedIn",
