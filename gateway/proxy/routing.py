@@ -74,6 +74,8 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/scoring-rules",
         f"{_COMMUNITY}/metrics",
         f"{_COMMUNITY}/health",
+        f"{_COMMUNITY}/segments/{{segment}}/members",
+        f"{_COMMUNITY}/kols",
     ),
 }
 

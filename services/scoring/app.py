@@ -13,6 +13,7 @@ from services.scoring.ingestion.routes import router as ingestion_router
 from services.scoring.ingestion.workers import held_activities_worker
 from services.scoring.leaderboards.routes import router as leaderboards_router
 from services.scoring.ledger.workers import LEDGER_WORKER
+from services.scoring.member_lists.routes import router as member_lists_router
 from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
@@ -47,6 +48,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             points_router,
             scoring_rules_router,
             metrics_router,
+            member_lists_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership)],

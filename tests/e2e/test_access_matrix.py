@@ -104,7 +104,9 @@ def webhook_request(world: "World") -> dict[str, Any]:
 
 
 # Expected answers by caller: anonymous, stranger, member, owner. For POST /v1/activities, which
-# answers 202 and refuses item by item, "202:<reason>" names the one item's rejection.
+# answers 202 and refuses item by item, "202:<reason>" names the one item's rejection, and
+# "202:pending:<reason>" an item held (a stranger's community reads like one scoring does not
+# know yet: held, then refused after the hold).
 MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("POST", "/v1/communities", lambda w: {"name": "Another"}, ("401", "201", "201", "201")),
     ("GET", "/v1/communities", None, ("401", "200", "200", "200")),
@@ -303,7 +305,7 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         "POST",
         "/v1/activities",
         activity,
-        ("401", "202:unknown_community", "202:not_allowed", "202"),
+        ("401", "202:pending:unknown_community", "202:not_allowed", "202"),
     ),
     ("GET", "/v1/communities/{cid}/leaderboard", None, ("401", "404", "200", "200")),
     (
@@ -328,6 +330,13 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         ("401", "404", "403", "200"),
     ),
     ("GET", "/v1/communities/{cid}/metrics", None, ("401", "404", "403", "200")),
+    (
+        "GET",
+        "/v1/communities/{cid}/segments/slipping/members",
+        None,
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/kols", None, ("401", "404", "403", "200")),
     ("GET", "/v1/communities/{cid}/health", None, ("401", "404", "403", "200")),
     # The gateway's own: keys and webhooks are managed by a community's owner and admins.
     ("GET", "/v1/event-types", None, ("401", "200", "200", "200")),
@@ -612,11 +621,12 @@ KEY_MATRIX: list[KeyRow] = [
         NO_KEY,
         {},
     ),
+    # A CRM's key reads the audit of tier moves as it reads members.
     (
         "GET",
         "/v1/communities/{community_id}/members/{member_id}/tier-changes",
         None,
-        NO_KEY,
+        ("403", "200", "403"),
         {},
     ),
     ("DELETE", "/v1/users/{user_id}/personal-data", None, NO_KEY, {}),
@@ -830,6 +840,14 @@ KEY_MATRIX: list[KeyRow] = [
         ("403", "200", "403"),
         {},
     ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/segments/{segment}/members",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/kols", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/metrics", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/health", None, ("403", "200", "403"), {}),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
@@ -875,6 +893,7 @@ UNKNOWN_IDS = {
     "lottery_id": "lot_nope",
     "key_id": "key_nope",
     "delivery_id": "dlv_nope",
+    "segment": "core",  # not an id: a segment every community has
 }
 
 
@@ -923,7 +942,9 @@ def test_every_route_has_a_row_for_people() -> None:
 
 def outcome(response: httpx.Response) -> str:
     if response.status_code == 202 and "rejected" in response.json():
-        rejected = response.json()["rejected"]
+        rejected, pending = response.json()["rejected"], response.json()["pending"]
+        if pending:
+            return "202:pending:" + pending[0]["reason"]
         return "202:" + rejected[0]["reason"] if rejected else "202"
     return str(response.status_code)
 
