@@ -26,6 +26,7 @@ Rules:
   `warn_days_before` days before the run that will judge it, once per period.
 """
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -411,10 +412,69 @@ def _order_key(row: repository.Scored) -> tuple[float, float, float, str]:
     return (-row.points, -last, row.joined_at.timestamp(), row.member_id)
 
 
+# A community's standings are computed for all its members at once and kept this long per
+# process: a member's read is then a lookup, and a community of 100,000 members is ranked once
+# every few seconds however many of them look. Standings may be this much behind.
+STANDINGS_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Where every member of a community stands in a period, ready to be read one by one."""
+
+    points: dict[str, float]
+    rank_in_community: dict[str, int]
+    rank_in_tier: dict[str, int]
+    tier_members: dict[str | None, int]
+    promotions: dict[str, list[Ranked]]  # by tier
+    demotions: list[Ranked]
+    members: int
+
+
+_snapshots: dict[tuple[str, ...], tuple[float, _Snapshot]] = {}
+
+
+async def _snapshot(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    policy: Policy,
+    spans: dict[str, Span],
+    tier_ids: list[str],
+    now: datetime,
+) -> _Snapshot:
+    period = spans["demote"]
+    scores = await repository.period_points(
+        session, community_id=community_id, starts_on=period.starts_on, ends_on=period.ends_on
+    )
+    scores.sort(key=_order_key)
+    rank_in_tier: dict[str, int] = {}
+    tier_members: dict[str | None, int] = {}
+    for row in scores:
+        tier_members[row.tier_id] = tier_members.get(row.tier_id, 0) + 1
+        rank_in_tier[row.member_id] = tier_members[row.tier_id]
+    found = await candidates(
+        session, community_id=community_id, policy=policy, tier_ids=tier_ids, spans=spans, now=now
+    )
+    promotions: dict[str, list[Ranked]] = {}
+    for ranked in found.promotions:
+        promotions.setdefault(ranked.tier_id, []).append(ranked)
+    return _Snapshot(
+        points={row.member_id: row.points for row in scores},
+        rank_in_community={row.member_id: place for place, row in enumerate(scores, start=1)},
+        rank_in_tier=rank_in_tier,
+        tier_members=tier_members,
+        promotions=promotions,
+        demotions=found.demotions,
+        members=len(scores),
+    )
+
+
 async def get_standing(*, session: AsyncSession, actor: Actor, community_id: str) -> Standing:
     """Where the caller stands in the current period: their points (the policy's demotion
     window, the current period so far), ranks, the cut-offs and their zone if the run that will
-    judge this period ran now, and when it runs."""
+    judge this period ran now, and when it runs. Ranks come from a snapshot of the whole
+    community at most `STANDINGS_TTL_SECONDS` old."""
     community = await community_repository.get_community(session, community_id)
     own = await membership_repository.find_membership(
         session, community_id=community_id, user_id=actor.id
@@ -425,28 +485,35 @@ async def get_standing(*, session: AsyncSession, actor: Actor, community_id: str
     policy = policy_of(await repository.get_policy(session, community_id))
     spans = policy.spans(local_today(community.timezone, now), Window.CURRENT)
     period = spans["demote"]
-    scores = await repository.period_points(
-        session, community_id=community_id, starts_on=period.starts_on, ends_on=period.ends_on
-    )
-    scores.sort(key=_order_key)
-    mine = next(row for row in scores if row.member_id == own.id)
-    in_tier = [row for row in scores if row.tier_id == own.tier_id]
     tiers = await tier_repository.list_tiers(session, community_id)
     tier_ids = [tier.id for tier in tiers]
-    found = await candidates(
-        session, community_id=community_id, policy=policy, tier_ids=tier_ids, spans=spans, now=now
-    )
-    in_tier_promotions = [row for row in found.promotions if row.tier_id == own.tier_id]
+    key = (community_id, repr(policy), repr(spans), *tier_ids)
+    cached = _snapshots.get(key)
+    clock = time.monotonic()
+    snapshot = cached[1] if cached and cached[0] > clock else None
+    if snapshot is None or own.id not in snapshot.points:  # a newcomer: rank them too
+        snapshot = await _snapshot(
+            session,
+            community_id=community_id,
+            policy=policy,
+            spans=spans,
+            tier_ids=tier_ids,
+            now=now,
+        )
+        if len(_snapshots) > 1000:
+            _snapshots.clear()
+        _snapshots[key] = (clock + STANDINGS_TTL_SECONDS, snapshot)
+    in_tier_promotions = snapshot.promotions.get(own.tier_id or "", [])
     scope = (
-        [row for row in found.demotions if row.tier_id == own.tier_id]
+        [row for row in snapshot.demotions if row.tier_id == own.tier_id]
         if policy.demote_scope == DemoteScope.TIER
-        else found.demotions
+        else snapshot.demotions
     )
     zone = (
         Zone.PROMOTE
-        if own.id in {row.member_id for row in in_tier_promotions}
+        if any(row.member_id == own.id for row in in_tier_promotions)
         else Zone.AT_RISK
-        if own.id in {row.member_id for row in scope}
+        if any(row.member_id == own.id for row in scope)
         else Zone.SAFE
     )
     next_runs = [
@@ -454,18 +521,17 @@ async def get_standing(*, session: AsyncSession, actor: Actor, community_id: str
         for step, on in policy.enabled_steps().items()
         if on and step != "purge"
     ]
-    tier_name = next((tier.name for tier in tiers if tier.id == own.tier_id), None)
     return Standing(
         community_id=community_id,
         member_id=own.id,
         tier_id=own.tier_id,
-        tier_name=tier_name,
+        tier_name=next((tier.name for tier in tiers if tier.id == own.tier_id), None),
         period=period,
-        points=mine.points,
-        rank_in_tier=in_tier.index(mine) + 1 if own.tier_id is not None else None,
-        tier_members=len(in_tier),
-        rank_in_community=scores.index(mine) + 1,
-        community_members=len(scores),
+        points=snapshot.points[own.id],
+        rank_in_tier=snapshot.rank_in_tier[own.id] if own.tier_id is not None else None,
+        tier_members=snapshot.tier_members.get(own.tier_id, 0),
+        rank_in_community=snapshot.rank_in_community[own.id],
+        community_members=snapshot.members,
         promote_cutoff=_cutoff(in_tier_promotions, policy.promote_top),
         demote_cutoff=_cutoff(scope, policy.demote_bottom),
         zone=zone,
