@@ -57,7 +57,11 @@ from services.members.tier_policy.rules import (  # noqa: E402
     local_today,
     period_start,
 )
-from services.members.tier_policy.service import get_standing, run_for_community  # noqa: E402
+from services.members.tier_policy.service import (  # noqa: E402
+    STANDINGS_TTL_SECONDS,
+    get_standing,
+    run_for_community,
+)
 
 POSTGRES_DSN = os.environ.get(
     "HUOLI_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -184,7 +188,7 @@ async def timed_standings(database_url: str, members: int, reads: int) -> list[f
             await get_standing(session=session, actor=user, community_id=CID)
             took.append(time.perf_counter() - started)
     await engine.dispose()
-    return sorted(took)
+    return took
 
 
 async def bench_backend(backend: str, members: int, rounds: int, standings: int) -> None:
@@ -217,10 +221,12 @@ async def bench_backend(backend: str, members: int, rounds: int, standings: int)
                 )
             if standings:
                 took = await timed_standings(url, members, standings)
-                p99 = took[min(len(took) - 1, round(0.99 * (len(took) - 1)))]
+                cold, ordered = took[0], sorted(took)
+                p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
                 print(
-                    f"    standing : p50 {statistics.median(took) * 1000:.1f} ms, "
-                    f"p99 {p99 * 1000:.1f} ms over {len(took)} reads"
+                    f"    standing : p50 {statistics.median(ordered) * 1000:.1f} ms, "
+                    f"p99 {p99 * 1000:.1f} ms over {len(took)} reads; the first (ranking the "
+                    f"community, then kept {STANDINGS_TTL_SECONDS:g} s) {cold * 1000:.0f} ms"
                 )
         finally:
             if name:
@@ -234,7 +240,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgresql")
-    parser.add_argument("--standings", type=int, default=20)
+    parser.add_argument("--standings", type=int, default=200)
     args = parser.parse_args()
     stop_on_signals()
     for backend in args.backends.split(","):

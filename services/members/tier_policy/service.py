@@ -502,7 +502,8 @@ async def get_standing(*, session: AsyncSession, actor: Actor, community_id: str
         )
         if len(_snapshots) > 1000:
             _snapshots.clear()
-        _snapshots[key] = (clock + STANDINGS_TTL_SECONDS, snapshot)
+        # Counted from when it is ready: ranking a big community takes a while itself.
+        _snapshots[key] = (time.monotonic() + STANDINGS_TTL_SECONDS, snapshot)
     in_tier_promotions = snapshot.promotions.get(own.tier_id or "", [])
     scope = (
         [row for row in snapshot.demotions if row.tier_id == own.tier_id]
