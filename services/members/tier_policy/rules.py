@@ -146,6 +146,76 @@ class Ranked:
 
 
 @dataclass(frozen=True)
+class Scored:
+    """A belonging member with their points in a period, and what the policy's conditions ask."""
+
+    member_id: str
+    user_id: str
+    tier_id: str | None
+    points: float
+    last_active_at: datetime | None
+    joined_at: datetime
+    promoted_at: datetime | None
+    movable: bool  # neither the owner, nor locked, nor on leave
+
+
+def best_first(row: Scored) -> tuple[float, bool, float, float, str]:
+    """The ranking order, best first: points, then last activity (recent first, never active
+    last), then join time (earlier first), then member id; the worst-first order is its exact
+    reverse (the ranking SQL's two orders)."""
+    last = row.last_active_at.timestamp() if row.last_active_at is not None else 0.0
+    return (
+        -row.points,
+        row.last_active_at is None,
+        -last,
+        row.joined_at.timestamp(),
+        row.member_id,
+    )
+
+
+def rank_ends(
+    rows: Sequence[Scored],
+    *,
+    tier_ids: Sequence[str],
+    take: int,
+    best: bool,
+    per_tier: bool = True,
+    promoted_before: datetime | None = None,
+    silent_before: datetime | None = None,
+) -> list[Ranked]:
+    """In memory, what the ranking SQL (`repository.ranked_ends`) answers: the `take` best (or
+    worst) movable members of each tier (or of these tiers together), under the same
+    conditions; best-first keeps only members who scored."""
+    if take <= 0 or not tier_ids:
+        return []
+    wanted = set(tier_ids)
+    eligible = [
+        row
+        for row in rows
+        if row.movable
+        and row.tier_id in wanted
+        and (
+            promoted_before is None or row.promoted_at is None or row.promoted_at < promoted_before
+        )
+        and (silent_before is None or (row.last_active_at or row.joined_at) < silent_before)
+    ]
+    eligible.sort(key=best_first, reverse=not best)
+    taken: dict[str | None, int] = {}
+    found: list[Ranked] = []
+    for row in eligible:
+        group = row.tier_id if per_tier else None
+        if taken.get(group, 0) >= take:
+            continue
+        taken[group] = taken.get(group, 0) + 1
+        found.append(Ranked(row.member_id, row.user_id, row.tier_id or "", row.points))
+    if best:
+        found = [row for row in found if row.score > 0]
+    if per_tier:
+        found.sort(key=lambda row: row.tier_id)  # stable: places stay in order within a tier
+    return found
+
+
+@dataclass(frozen=True)
 class Move:
     member_id: str
     user_id: str

@@ -62,9 +62,11 @@ from services.members.tier_policy.rules import (
     Span,
     Window,
     Zone,
+    best_first,
     fit_moves,
     local_midnight,
     local_today,
+    rank_ends,
     span,
 )
 from services.members.tiers import repository as tier_repository
@@ -407,11 +409,6 @@ class Standing:
     next_run_at: datetime | None
 
 
-def _order_key(row: repository.Scored) -> tuple[float, float, float, str]:
-    last = row.last_active_at.timestamp() if row.last_active_at else float("-inf")
-    return (-row.points, -last, row.joined_at.timestamp(), row.member_id)
-
-
 # A community's standings are computed for all its members at once and kept this long per
 # process: a member's read is then a lookup, and a community of 100,000 members is ranked once
 # every few seconds however many of them look. Standings may be this much behind.
@@ -443,29 +440,52 @@ async def _snapshot(
     tier_ids: list[str],
     now: datetime,
 ) -> _Snapshot:
+    """Rank the whole community in memory, by the rules the run's SQL ranks by."""
     period = spans["demote"]
     scores = await repository.period_points(
         session, community_id=community_id, starts_on=period.starts_on, ends_on=period.ends_on
     )
-    scores.sort(key=_order_key)
+    promote = spans["promote"]
+    promote_scores = (
+        scores
+        if (promote.starts_on, promote.ends_on) == (period.starts_on, period.ends_on)
+        else await repository.period_points(
+            session, community_id=community_id, starts_on=promote.starts_on, ends_on=promote.ends_on
+        )
+    )
+    scores.sort(key=best_first)
     rank_in_tier: dict[str, int] = {}
     tier_members: dict[str | None, int] = {}
     for row in scores:
         tier_members[row.tier_id] = tier_members.get(row.tier_id, 0) + 1
         rank_in_tier[row.member_id] = tier_members[row.tier_id]
-    found = await candidates(
-        session, community_id=community_id, policy=policy, tier_ids=tier_ids, spans=spans, now=now
-    )
     promotions: dict[str, list[Ranked]] = {}
-    for ranked in found.promotions:
+    for ranked in rank_ends(
+        promote_scores, tier_ids=tier_ids[1:], take=policy.promote_top, best=True
+    ):
         promotions.setdefault(ranked.tier_id, []).append(ranked)
+    promoted_ids = {row.member_id for rows in promotions.values() for row in rows}
+    silent = now - timedelta(days=policy.demote_silent_days) if policy.demote_silent_days else None
+    demotions = [
+        row
+        for row in rank_ends(
+            scores,
+            tier_ids=tier_ids[:-1],
+            take=policy.demote_bottom,
+            best=False,
+            per_tier=policy.demote_scope == DemoteScope.TIER,
+            promoted_before=now - NO_DEMOTION_AFTER_PROMOTION,
+            silent_before=silent,
+        )
+        if row.member_id not in promoted_ids
+    ]
     return _Snapshot(
         points={row.member_id: row.points for row in scores},
         rank_in_community={row.member_id: place for place, row in enumerate(scores, start=1)},
         rank_in_tier=rank_in_tier,
         tier_members=tier_members,
         promotions=promotions,
-        demotions=found.demotions,
+        demotions=demotions,
         members=len(scores),
     )
 
