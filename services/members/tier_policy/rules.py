@@ -2,7 +2,7 @@
 ranked candidates move within the tiers' capacities, and where a member stands."""
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -129,10 +129,6 @@ PRESETS: dict[str, Policy] = {
         demote_to=DemoteTo.NEXT_LOWER,
     ),
 }
-
-
-def with_preset(name: str, **overrides: object) -> Policy:
-    return replace(PRESETS[name], **overrides)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
