@@ -548,10 +548,15 @@ async def get_standing(*, session: AsyncSession, actor: Actor, community_id: str
         tier_id=own.tier_id,
         tier_name=next((tier.name for tier in tiers if tier.id == own.tier_id), None),
         period=period,
-        points=snapshot.points[own.id],
-        rank_in_tier=snapshot.rank_in_tier[own.id] if own.tier_id is not None else None,
+        # A member whose status changed between the two reads ranks last rather than failing.
+        points=snapshot.points.get(own.id, 0.0),
+        rank_in_tier=(
+            snapshot.rank_in_tier.get(own.id, snapshot.tier_members.get(own.tier_id, 0) + 1)
+            if own.tier_id is not None
+            else None
+        ),
         tier_members=snapshot.tier_members.get(own.tier_id, 0),
-        rank_in_community=snapshot.rank_in_community[own.id],
+        rank_in_community=snapshot.rank_in_community.get(own.id, snapshot.members + 1),
         community_members=snapshot.members,
         promote_cutoff=_cutoff(in_tier_promotions, policy.promote_top),
         demote_cutoff=_cutoff(scope, policy.demote_bottom),
