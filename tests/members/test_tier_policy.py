@@ -5,6 +5,7 @@ once per judged period; capacity; the scheduled run happening once with two inst
 database and after a restart; where a member stands; `member.at_risk`."""
 
 import asyncio
+import random
 from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -13,14 +14,15 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlmodel import col
 
 from services.common.components import MEMBERS
 from services.common.events.catalogue import EngagementCredited
 from services.common.events.catalogue.scoring import CreditedDay
 from services.common.events.envelope import CloudEvent, utc_now
 from services.members.credited import repository as credited
-from services.members.tables import messaging
+from services.members.tables import Membership, messaging
 from services.members.tier_policy.rules import (
     DemoteTo,
     PeriodKind,
@@ -31,7 +33,13 @@ from services.members.tier_policy.rules import (
     span,
 )
 from services.members.tier_policy.rules import fit_moves as _fit
-from services.members.tier_policy.service import run_scheduled, warn_at_risk
+from services.members.tier_policy.schemas import TierPolicyBody
+from services.members.tier_policy.service import (
+    _snapshot,
+    candidates,
+    run_scheduled,
+    warn_at_risk,
+)
 from services.members.tier_policy.workers import run_due_policies
 from tests.conftest import MigratedDatabases
 from tests.members.helpers import create_community, join, tiers_of
@@ -605,3 +613,68 @@ async def test_old_credited_days_are_pruned(
         again = await credited.prune_credited_days(session, today=now, keep_days=90)
         await session.commit()
     assert (deleted, again) == (2, 0)
+
+
+async def test_the_standing_ranks_as_the_run_does(
+    two_instances: tuple[httpx.AsyncClient, list[Any], str],
+) -> None:
+    """The standing ranks in memory (`rank_ends`), the run in SQL (`ranked_ends`): on members
+    with ties, locks, leave, recent promotions and silence, both name the same members in the
+    same order, for each scope and with the silent-days condition."""
+    client, apps, _database_url = two_instances
+    cid, first, second, third = await three_tiers(client)
+    rng = random.Random(20)
+    ids = [await seat(client, cid, f"m{n}", (first, second, third)[n % 3]) for n in range(36)]
+    for member_id in ids[::7]:
+        await client.patch(
+            f"/v1/communities/{cid}/members/{member_id}",
+            json={"locked": True},
+            headers=actor("owner"),
+        )
+    runtime = apps[0].state.runtime
+    now = utc_now()
+    async with runtime.sessions() as session:
+        await credited.add_credited(
+            session,
+            community_id=cid,
+            days=[
+                CreditedDay(
+                    member_id=member_id,
+                    day=today(),
+                    points=float(rng.choice((0, 1, 2, 2, 5))),  # ties on purpose
+                    activities=1,
+                    last_activity_at=now - timedelta(days=rng.choice((0, 3, 9))),
+                )
+                for member_id in ids
+                if rng.random() < 0.8
+            ],
+        )
+        await session.execute(
+            update(Membership)
+            .where(col(Membership.id).in_(ids[1::5]))
+            .values(promoted_at=now - timedelta(days=3))
+        )
+        await session.commit()
+    tier_ids = [first, second, third]
+    for body in (
+        {"demote_scope": "tier", "demote_to": "next_lower"},
+        {"demote_scope": "community", "demote_silent_days": 2},
+        {"demote_scope": "community", "demote_bottom": 30, "promote_top": 5},
+    ):
+        policy = TierPolicyBody(**{"promote_top": 3, "demote_bottom": 4, **body}).policy()
+        spans = policy.spans(today(), Window.CURRENT)
+        async with runtime.read_sessions() as session:
+            in_sql = await candidates(
+                session, community_id=cid, policy=policy, tier_ids=tier_ids, spans=spans, now=now
+            )
+            snapshot = await _snapshot(
+                session, community_id=cid, policy=policy, spans=spans, tier_ids=tier_ids, now=now
+            )
+        in_memory = [row for rows in snapshot.promotions.values() for row in rows]
+        assert sorted(in_memory, key=lambda r: (r.tier_id, -r.score)) == sorted(
+            in_sql.promotions, key=lambda r: (r.tier_id, -r.score)
+        )
+        assert [r.member_id for r in snapshot.demotions] == [
+            r.member_id for r in in_sql.demotions
+        ], body
+        assert in_sql.demotions, body
