@@ -69,10 +69,12 @@ bench-gateway: $(STAMP)
 bench-events: $(STAMP)
 	$(BIN)/python bench/events_bench.py $(BENCH_ARGS)
 
-## A tier-policy run (dry and real) over 100,000 members of one community, SQLite and PostgreSQL.
+## A tier-policy run (dry and real) over 100,000 members of one community, SQLite and PostgreSQL,
+## the standing read's p50/p99, then the delay from engagement.credited to the members' projection.
 ## Options: make bench-members BENCH_ARGS="--members 20000 --rounds 1 --backends sqlite"
 bench-members: $(STAMP)
 	$(BIN)/python bench/tier_policy_bench.py $(BENCH_ARGS)
+	$(BIN)/python bench/credited_delay_bench.py
 
 ## Scoring: bare consumer vs the ledger consumer, ingestion through the gateway with
 ## POST-to-leaderboard latency, and leaderboard reads at 100,000 members, in one run.

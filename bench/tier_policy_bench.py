@@ -1,15 +1,18 @@
 """A tier-policy run over one big community, on SQLite and PostgreSQL: the time a dry run (the
-plan) and a real run (moves, purge, events, commit) take.
+plan) and a real run (moves, purge, events, commit) take, and the standing read's latency.
 
     .venv/bin/python bench/tier_policy_bench.py [--members 100000] [--rounds 3]
-        [--backends sqlite,postgresql]
+        [--backends sqlite,postgresql] [--standings 20]
 
-The community has three tiers; members are spread evenly over them; 90 % have activity in the
-last days in the engagement projection (several days each), 3 % of the lowest tier were last
-active 60 days ago (they are purged). The policy is the default one (promote 3 a tier, demote 10,
-purge after 30 days). Seeding is not timed. Before each real run the period claims are deleted,
-so every round runs every step. PostgreSQL: HUOLI_BENCH_POSTGRES_DSN (default
-postgresql://postgres@127.0.0.1:5432/test), skipped with a note when unreachable.
+The community has three tiers; members are spread evenly over them; 90 % have points scoring
+credited them on several days of the current half-month (`credited_day`, what
+`engagement.credited` fills), 3 % of the lowest tier were last active 60 days ago (they are
+purged). The policy is the default one, the playbook's (promote 3 a tier, demote the 10 least
+engaged of the community into the lowest tier, purge after 30 days), judging the current period.
+Seeding is not timed. Before each real run the period claims are deleted, so every round runs
+every step. Then `--standings` reads of `GET /v1/me/communities/{cid}/standing` (the service
+function, no HTTP) for random members: p50 and p99. PostgreSQL: HUOLI_BENCH_POSTGRES_DSN
+(default postgresql://postgres@127.0.0.1:5432/test), skipped with a note when unreachable.
 """
 
 import argparse
@@ -33,6 +36,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project's packages im
 from sqlalchemy import delete, insert  # noqa: E402
 
 from bench.common import stop_on_signals  # noqa: E402
+from services.common.auth import Actor  # noqa: E402
 from services.common.components import MEMBERS  # noqa: E402
 from services.common.db import create_engine, session_factory  # noqa: E402
 from services.common.events.envelope import utc_now  # noqa: E402
@@ -40,14 +44,24 @@ from services.common.events.outbox import Outbox  # noqa: E402
 from services.common.migrations import upgrade_to_head  # noqa: E402
 from services.common.unit_of_work import UnitOfWork  # noqa: E402
 from services.members.tables import (  # noqa: E402
-    ActivityDay,
     Community,
+    CreditedDay,
     Membership,
     Tier,
     TierPolicyRun,
     messaging,
 )
-from services.members.tier_policy.service import run_for_community  # noqa: E402
+from services.members.tier_policy.rules import (  # noqa: E402
+    PeriodKind,
+    Window,
+    local_today,
+    period_start,
+)
+from services.members.tier_policy.service import (  # noqa: E402
+    STANDINGS_TTL_SECONDS,
+    get_standing,
+    run_for_community,
+)
 
 POSTGRES_DSN = os.environ.get(
     "HUOLI_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
@@ -59,6 +73,8 @@ BATCH = 5000
 async def seed(database_url: str, members: int) -> None:
     engine = create_engine(database_url)
     now, rng = utc_now(), random.Random(7)
+    today = local_today("Asia/Shanghai", now)
+    first_day = period_start(PeriodKind.HALF_MONTH, today)
     tiers = [f"tier_bench_{rank}" for rank in (1, 2, 3)]
     per_tier = -(-members // 3)
     async with session_factory(engine)() as session:
@@ -115,16 +131,16 @@ async def seed(database_url: str, members: int) -> None:
                 }
             )
             if active:
-                for day_back in range(3):
+                for day in {max(first_day, today - timedelta(days=back)) for back in range(3)}:
                     days.append(
                         {
                             "community_id": CID,
                             "member_id": member_id,
-                            "day": (now - timedelta(days=day_back)).date(),
-                            "score": round(rng.uniform(0, 20), 1),
+                            "day": day,
+                            "points": round(rng.uniform(0, 20), 1),
                         }
                     )
-        table, day_table = Membership.__table__, ActivityDay.__table__  # type: ignore[attr-defined]
+        table, day_table = Membership.__table__, CreditedDay.__table__  # type: ignore[attr-defined]
         for start in range(0, len(rows), BATCH):
             await session.execute(insert(table), rows[start : start + BATCH])
         for start in range(0, len(days), BATCH):
@@ -149,7 +165,7 @@ async def timed_runs(database_url: str, rounds: int) -> dict[str, list[float]]:
                 assert community is not None
                 started = time.perf_counter()
                 result = await run_for_community(
-                    uow=uow, community=community, dry_run=dry_run, by="bench"
+                    uow=uow, community=community, dry_run=dry_run, by="bench", window=Window.CURRENT
                 )
             # The commit is part of a run's cost: measured after the unit of work ends.
             timings["dry run" if dry_run else "real run"].append(time.perf_counter() - started)
@@ -160,7 +176,22 @@ async def timed_runs(database_url: str, rounds: int) -> dict[str, list[float]]:
     return timings
 
 
-async def bench_backend(backend: str, members: int, rounds: int) -> None:
+async def timed_standings(database_url: str, members: int, reads: int) -> list[float]:
+    engine = create_engine(database_url)
+    sessions = session_factory(engine)
+    rng, took = random.Random(11), []
+    for _ in range(reads):
+        # Outside the lowest tier: nobody there was purged by the real runs.
+        user = Actor(id=f"user-{rng.randrange(members * 2 // 3)}")
+        async with sessions() as session:
+            started = time.perf_counter()
+            await get_standing(session=session, actor=user, community_id=CID)
+            took.append(time.perf_counter() - started)
+    await engine.dispose()
+    return took
+
+
+async def bench_backend(backend: str, members: int, rounds: int, standings: int) -> None:
     with tempfile.TemporaryDirectory() as directory:
         name = ""
         if backend == "sqlite":
@@ -188,6 +219,15 @@ async def bench_backend(backend: str, members: int, rounds: int) -> None:
                     f"    {label:9}: median {statistics.median(values):.3f} s, "
                     f"max {max(values):.3f} s over {len(values)}"
                 )
+            if standings:
+                took = await timed_standings(url, members, standings)
+                cold, ordered = took[0], sorted(took)
+                p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+                print(
+                    f"    standing : p50 {statistics.median(ordered) * 1000:.1f} ms, "
+                    f"p99 {p99 * 1000:.1f} ms over {len(took)} reads; the first (ranking the "
+                    f"community, then kept {STANDINGS_TTL_SECONDS:g} s) {cold * 1000:.0f} ms"
+                )
         finally:
             if name:
                 admin = await asyncpg.connect(POSTGRES_DSN)
@@ -200,10 +240,11 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=100_000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--standings", type=int, default=200)
     args = parser.parse_args()
     stop_on_signals()
     for backend in args.backends.split(","):
-        asyncio.run(bench_backend(backend, args.members, args.rounds))
+        asyncio.run(bench_backend(backend, args.members, args.rounds, args.standings))
 
 
 if __name__ == "__main__":

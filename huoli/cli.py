@@ -167,6 +167,12 @@ def tier_policy(
     apply: Annotated[
         bool, typer.Option("--apply", help="make the moves (default: dry run)")
     ] = False,
+    current: Annotated[
+        bool,
+        typer.Option(
+            "--current", help="judge the current period so far (default: the one that ended)"
+        ),
+    ] = False,
     gateway: GatewayOption = "http://127.0.0.1:8000",
     token: TokenOption = None,
     act_as: ActAsOption = "alice",
@@ -174,7 +180,10 @@ def tier_policy(
     """Run the tier policy: a dry run by default, showing the moves as a table."""
     with _api(gateway, token, act_as) as api:
         try:
-            plan = api.post(f"/communities/{community_id}/tier-policy/run", {"dry_run": not apply})
+            plan = api.post(
+                f"/communities/{community_id}/tier-policy/run",
+                {"dry_run": not apply, "window": "current" if current else "previous"},
+            )
             names = _names(api, community_id)
         except ApiError as error:
             raise _fail(error) from error

@@ -39,6 +39,8 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/approve",
         f"{_MEMBER}/reject",
         f"{_MEMBER}/role",
+        f"{_MEMBER}/tier",
+        f"{_MEMBER}/tier-changes",
         f"{_MEMBER}/sanctions",
         f"{_COMMUNITY}/sanction-ladder",
         f"{_COMMUNITY}/invites",
@@ -57,6 +59,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         *(f"{_COMMUNITY}/cases/{{case_id}}/{action}" for action in _CASE_ACTIONS),
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
+        "/v1/me/communities/{community_id}/standing",
     ),
     CONTENT.name: (
         f"{_COMMUNITY}/content",
@@ -99,6 +102,8 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/metrics",
         f"{_COMMUNITY}/health",
         f"{_COMMUNITY}/warning-thresholds",
+        f"{_COMMUNITY}/segments/{{segment}}/members",
+        f"{_COMMUNITY}/kols",
     ),
 }
 

@@ -91,6 +91,8 @@ class ScreeningSettingsRow(ContentTable, table=True):
     # rule → extra words, added to the default lists.
     words: dict[str, list[str]] = Field(sa_column=Column(JSON, nullable=False))
     allowed_domains: list[str] = Field(sa_column=Column(JSON, nullable=False))
+    # How official content is screened ({action, any_link}); None: the default (flag, any link).
+    official: dict[str, object] | None = Field(default=None, sa_column=Column(JSON))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 

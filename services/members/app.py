@@ -9,8 +9,8 @@ from services.common.service import create_service_app
 from services.members.approval.routes import router as approval_router
 from services.members.cases.routes import router as cases_router
 from services.members.communities.routes import router as communities_router
-from services.members.engagement.handlers import ENGAGEMENT_CONSUMER, SEGMENTS_CONSUMER
-from services.members.engagement.workers import activity_pruning_worker
+from services.members.credited.handlers import CREDITED_CONSUMER
+from services.members.credited.workers import credited_pruning_worker
 from services.members.erasure.routes import router as erasure_router
 from services.members.incidents.handlers import ALERTS_CONSUMER
 from services.members.incidents.routes import router as incidents_router
@@ -23,6 +23,7 @@ from services.members.moderation.routes import router as moderation_router
 from services.members.profile.routes import router as profile_router
 from services.members.roles.routes import router as roles_router
 from services.members.sanctions.routes import router as sanctions_router
+from services.members.segments.handlers import SEGMENTS_CONSUMER
 from services.members.settings import MembersSettings
 from services.members.tables import messaging
 from services.members.tier_policy.routes import router as tier_policy_router
@@ -56,11 +57,11 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             lockdown_router,
             incidents_router,
         ],
-        consumers=[ENGAGEMENT_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER],
+        consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
-            activity_pruning_worker(
-                keep_days=settings.activity_days_kept,
+            credited_pruning_worker(
+                keep_days=settings.credited_days_kept,
                 interval_seconds=settings.prune_interval_seconds,
             ),
         ],

@@ -31,6 +31,8 @@ class Community(MembersTable, table=True):
     # Listed by its owner for discovery: strangers may see it (without its owner); otherwise a
     # community is known only to its members.
     listed: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, default=False))
+    # Where newcomers are seated; None: the tier ranked just below the core (see tiers.service).
+    entry_tier_id: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
@@ -116,6 +118,8 @@ class Invite(MembersTable, table=True):
     expires_at: datetime | None = Field(
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
+    # The tier the code seats its users in; None: the community's entry tier.
+    tier_id: str | None = Field(default=None, max_length=40)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     # A revoked code admits nobody any more; the row stays for the referrals it made.
     revoked_at: datetime | None = Field(
@@ -151,10 +155,18 @@ class TierPolicy(MembersTable, table=True):
 
     community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
     promote_top: int
-    promote_every_days: int
+    promote_period: str = Field(max_length=20)
     demote_bottom: int
-    demote_every_days: int
+    demote_period: str = Field(max_length=20)
+    # tier: the bottom N of each tier but the lowest; community: the bottom N of the community.
+    demote_scope: str = Field(max_length=20)
+    # next_lower: one tier down; lowest: straight into the lowest tier (留级群).
+    demote_to: str = Field(max_length=20)
+    # Only members silent at least this many days are demoted; 0: no such condition.
+    demote_silent_days: int = Field(default=0)
     purge_inactive_days: int
+    # member.at_risk goes out this many days before a demotion run; 0: never.
+    warn_days_before: int = Field(default=0)
     scheduled: bool = Field(default=True)
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
@@ -175,18 +187,35 @@ class TierPolicyRun(MembersTable, table=True):
     purged: int = 0
 
 
-class ActivityDay(MembersTable, table=True):
-    __tablename__ = "activity_day"
+class CreditedDay(MembersTable, table=True):
+    __tablename__ = "credited_day"
 
-    """The engagement projection: a member's weighted activity per UTC day, from
-    `activity.recorded` (consumer group `members.engagement`)."""
+    """The points scoring credited a member on a day of the community's timezone, summed from
+    `engagement.credited` (consumer group `members.credited`): what the tier policy ranks by."""
 
-    __table_args__ = (Index("ix_activity_day_community_id_day", "community_id", "day"),)
+    __table_args__ = (Index("ix_credited_day_community_id_day", "community_id", "day"),)
 
     community_id: str = Field(primary_key=True, max_length=40)
     member_id: str = Field(primary_key=True, max_length=64)
     day: date = Field(primary_key=True)
-    score: float = Field(sa_column=Column(Float, nullable=False))
+    points: float = Field(sa_column=Column(Float, nullable=False))
+
+
+class TierChange(MembersTable, table=True):
+    __tablename__ = "tier_change"
+
+    """The audit of tier moves made by hand (`POST …/members/{mid}/tier`)."""
+
+    __table_args__ = (Index("ix_tier_change_member_id_id", "member_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    member_id: str = Field(max_length=40)
+    from_tier_id: str | None = Field(default=None, max_length=40)
+    to_tier_id: str = Field(max_length=40)
+    reason: str = Field(max_length=500)
+    changed_by: str = Field(max_length=128)
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class ModerationSettings(MembersTable, table=True):

@@ -10,8 +10,10 @@ from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
 from services.scoring.engagement.routes import router as engagement_router
 from services.scoring.ingestion.routes import router as ingestion_router
+from services.scoring.ingestion.workers import held_activities_worker
 from services.scoring.leaderboards.routes import router as leaderboards_router
 from services.scoring.ledger.workers import LEDGER_WORKER
+from services.scoring.member_lists.routes import router as member_lists_router
 from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
@@ -34,7 +36,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             sweep_seconds=settings.segment_sweep_seconds,
         )
 
-    return create_service_app(
+    app = create_service_app(
         settings=settings,
         title="Huoli scoring",
         description="The activity ledger, engagement scores and leaderboards.",
@@ -49,11 +51,16 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             scoring_rules_router,
             metrics_router,
             warnings_router,
+            member_lists_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership), WARNINGS_CONSUMER],
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),
+            held_activities_worker(settings.hold_poll_seconds),
         ],
     )
+    # How long POST /activities holds an item scoring's projection does not know yet.
+    app.state.hold_seconds = settings.hold_seconds
+    return app

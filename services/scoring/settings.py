@@ -17,3 +17,8 @@ class ScoringSettings(ServiceSettings):
     # How often every member's segment is re-derived as time passes.
     segment_sweep_seconds: float = Field(default=3600.0, gt=0)
     run_clockwork: bool = True
+    # Activities for a community or member scoring does not know yet are held this long (the
+    # membership projection normally follows within a second), then refused.
+    hold_seconds: float = Field(default=300.0, gt=0, le=3600)
+    # How often held activities are looked at again.
+    hold_poll_seconds: float = Field(default=0.5, gt=0)

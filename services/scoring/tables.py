@@ -41,6 +41,23 @@ class ActivityReceipt(ScoringTable, table=True):
     received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class HeldActivity(ScoringTable, table=True):
+    """An activity posted for a community or member the membership projection does not know yet
+    (it lags the members service by a moment): held, and recorded once the membership arrives,
+    or refused at `refuse_after` (services.scoring.ingestion.workers)."""
+
+    __tablename__ = "held_activity"
+    __table_args__ = (Index("ix_held_activity_refuse_after", "refuse_after"),)
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    activity_id: str = Field(primary_key=True, max_length=ACTIVITY_ID_LENGTH)
+    # The item as posted, and who posted it: the checks run again with the same caller.
+    item: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    actor: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    received_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    refuse_after: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 class LedgerEntry(ScoringTable, table=True):
     __tablename__ = "ledger_entry"
     __table_args__ = (
@@ -336,6 +353,7 @@ membership = membership_tables(metadata)
 
 # The tables as SQLAlchemy Core sees them, for the repositories' statements.
 receipt_table: Table = ActivityReceipt.__table__  # type: ignore[attr-defined]
+held_table: Table = HeldActivity.__table__  # type: ignore[attr-defined]
 ledger_table: Table = LedgerEntry.__table__  # type: ignore[attr-defined]
 score_table: Table = MemberScore.__table__  # type: ignore[attr-defined]
 type_table: Table = MemberTypeStat.__table__  # type: ignore[attr-defined]

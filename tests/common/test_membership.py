@@ -6,19 +6,21 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from services.common.events.catalogue.scoring import CreditedDay
 from services.common.events.envelope import utc_now
 from services.common.membership.repository import change_membership
 from services.content.app import create_app as create_content_app
 from services.content.settings import ContentSettings
 from services.content.tables import membership
 from services.members.app import create_app as create_members_app
-from services.members.engagement import repository as engagement
+from services.members.credited import repository as credited
 from services.members.settings import MembersSettings
 from tests.support import actor, assert_problem, eventually, running_service
 
@@ -151,15 +153,26 @@ async def test_tier_changes_purges_edits_and_erasure_reach_the_projection(pair: 
         ids[user] = joined.json()["id"]
     # Bob is the one who did something; Cid was last seen long ago (purged).
     async with pair.members_app.state.runtime.sessions() as session:
-        await engagement.add_activity(
-            session, community_id=cid, member_id=ids["bob"], occurred_at=utc_now(), points=5
-        )
-        await engagement.add_activity(
+        long_ago = utc_now() - timedelta(days=90)
+        await credited.add_credited(
             session,
             community_id=cid,
-            member_id=ids["cid"],
-            occurred_at=utc_now() - timedelta(days=90),
-            points=0,
+            days=[
+                CreditedDay(
+                    member_id=ids["bob"],
+                    day=utc_now().astimezone(ZoneInfo("Asia/Shanghai")).date(),
+                    points=5,
+                    activities=1,
+                    last_activity_at=utc_now(),
+                ),
+                CreditedDay(
+                    member_id=ids["cid"],
+                    day=long_ago.date(),
+                    points=0,
+                    activities=1,
+                    last_activity_at=long_ago,
+                ),
+            ],
         )
         await session.commit()
     await pair.members.put(
@@ -168,7 +181,9 @@ async def test_tier_changes_purges_edits_and_erasure_reach_the_projection(pair: 
         headers=actor("olga"),
     )
     ran = await pair.members.post(
-        f"/v1/communities/{cid}/tier-policy/run", json={"dry_run": False}, headers=actor("olga")
+        f"/v1/communities/{cid}/tier-policy/run",
+        json={"dry_run": False, "window": "current"},
+        headers=actor("olga"),
     )
     assert ran.json()["purged"] == [ids["cid"]]
     renamed = await pair.members.patch(

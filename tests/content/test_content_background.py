@@ -20,7 +20,7 @@ from services.common.ids import new_id
 from services.content.series.workers import materialize_once
 from services.content.tables import ContentItem, membership, messaging
 from tests.conftest import MigratedDatabases
-from tests.content.test_content_workflow import ROLES, SHANGHAI, act, approved, create, seed
+from tests.content.test_content_workflow import BERLIN, ROLES, SHANGHAI, act, approved, create, seed
 from tests.support import (
     actor,
     assert_problem,
@@ -355,3 +355,30 @@ async def test_a_series_start_without_an_offset_is_the_communitys_wall_clock(
             path, json={**series, "starts_at": far}, headers=actor("editor")
         )
         assert_problem(refused, 422, field="starts_at")
+
+
+async def test_series_items_are_screened_like_any_other(client: httpx.AsyncClient) -> None:
+    path = f"/v1/communities/{BERLIN}/series"
+    tomorrow = (datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(days=1)).date()
+    series = {
+        "title": "晚报",
+        "kind": "brief",
+        "rrule": "RRULE:FREQ=WEEKLY;BYHOUR=21;BYMINUTE=0;BYSECOND=0",
+        "body_template": "{date} 扫码进群 https://mp.weixin.qq.com/s/x",
+        "starts_at": f"{tomorrow.isoformat()}T21:00:00+01:00",
+    }
+    created = await client.post(path, json=series, headers=actor("editor"))
+    assert created.status_code == 201, created.text
+    assert created.json()["materialized"] >= 1
+    listed = await client.get(
+        f"/v1/communities/{BERLIN}/content",
+        params={"limit": 50},
+        headers=actor("editor"),
+    )
+    items = [item for item in listed.json()["items"] if item["series_id"] == created.json()["id"]]
+    assert len(items) == created.json()["materialized"]
+    # By the official defaults: flagged for a person (the link stands), not published by itself.
+    assert {(i["status"], i["flagged"], i["publish_at"]) for i in items} == {
+        ("in_review", True, None)
+    }
+    assert {hit["rule"] for hit in items[0]["screening"]} == {"ads"}

@@ -219,6 +219,7 @@ async def test_screening_rejects_by_default_and_flags_where_the_community_says(
     assert put.status_code == 200, put.text
     assert (await client.get(path, headers=actor("editor"))).json() == {
         **settings,
+        "official": {"action": "flag", "any_link": True},  # the default for editors' content
         "community_id": SHANGHAI,
     }
     assert_problem(
@@ -245,6 +246,48 @@ async def test_screening_rejects_by_default_and_flags_where_the_community_says(
         "huoli.content", type="content.flagged", where=lambda e: e["subject"] == custom["id"]
     )
     assert event["data"]["screening"] == [{"rule": "custom", "match": "竞品"}]
+
+
+async def test_screening_fits_its_author(client: httpx.AsyncClient, broker: str) -> None:
+    """Defaults per source: members' UGC strict (a banned word or a foreign link rejects);
+    editors' official content flagged for a person, never rejected, any link allowed."""
+    body = "今日早报：扫码进群领取优惠券代领 https://mp.weixin.qq.com/s/abc"  # noqa: RUF001
+    ugc = await create(client, community_id=BERLIN, body=body)
+    rejected = (await act(client, ugc["id"], "submit", by="writer")).json()
+    assert rejected["status"] == "rejected"
+    assert {hit["rule"] for hit in rejected["screening"]} == {"ads", "link"}
+    brief = await create(
+        client, community_id=BERLIN, body=body, source="official", kind="brief", by="editor"
+    )
+    flagged = (await act(client, brief["id"], "submit", by="editor")).json()
+    assert (flagged["status"], flagged["flagged"]) == ("in_review", True)
+    assert {hit["rule"] for hit in flagged["screening"]} == {"ads"}  # the link stands
+    [event] = await KafkaProbe(broker).events(
+        "huoli.content", type="content.flagged", where=lambda e: e["subject"] == brief["id"]
+    )
+    assert {hit["rule"] for hit in event["data"]["screening"]} == {"ads"}  # two ads words
+    linked = await create(
+        client,
+        community_id=BERLIN,
+        body="推荐阅读 https://mp.weixin.qq.com/s/abc",
+        source="official",
+        kind="article",
+        by="editor",
+    )
+    clean = (await act(client, linked["id"], "submit", by="editor")).json()
+    assert (clean["status"], clean["flagged"], clean["screening"]) == ("in_review", False, [])
+    # A community may make official content strict too; bad input is a 422 naming the field.
+    path = f"/v1/communities/{BERLIN}/screening"
+    strict = {"official": {"action": "reject", "any_link": False}}
+    assert (await client.put(path, json=strict, headers=actor("admin"))).status_code == 200
+    again = await create(
+        client, community_id=BERLIN, body=body, source="official", kind="brief", by="editor"
+    )
+    assert (await act(client, again["id"], "submit", by="editor")).json()["status"] == "rejected"
+    for wrong in ({"action": "delete", "any_link": True}, {"action": "flag"}, {"x": 1}):
+        assert_problem(
+            await client.put(path, json={"official": wrong}, headers=actor("admin")), 422
+        )
 
 
 async def test_publishing_rules_are_validated_and_read_back_with_the_timezone(

@@ -127,7 +127,9 @@ def webhook_request(world: "World") -> dict[str, Any]:
 
 
 # Expected answers by caller: anonymous, stranger, member, owner. For POST /v1/activities, which
-# answers 202 and refuses item by item, "202:<reason>" names the one item's rejection.
+# answers 202 and refuses item by item, "202:<reason>" names the one item's rejection, and
+# "202:pending:<reason>" an item held (a stranger's community reads like one scoring does not
+# know yet: held, then refused after the hold).
 MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
     ("POST", "/v1/communities", lambda w: {"name": "Another"}, ("401", "201", "201", "201")),
     ("GET", "/v1/communities", None, ("401", "200", "200", "200")),
@@ -201,6 +203,21 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         "POST",
         "/v1/communities/{cid}/tier-policy/run",
         lambda w: {"dry_run": True},
+        ("401", "404", "403", "200"),
+    ),
+    # Each member reads their own standing; moving a member by hand is for owners and admins
+    # (here to a tier that does not exist: 404 once admitted).
+    ("GET", "/v1/me/communities/{cid}/standing", None, ("401", "404", "200", "200")),
+    (
+        "POST",
+        "/v1/communities/{cid}/members/{mid}/tier",
+        lambda w: {"tier_id": "tier_nope", "reason": "matrix"},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/communities/{cid}/members/{mid}/tier-changes",
+        None,
         ("401", "404", "403", "200"),
     ),
     # Only the user themself (or a platform admin) erases a user's data; nobody here is them.
@@ -376,7 +393,7 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         "POST",
         "/v1/activities",
         activity,
-        ("401", "202:unknown_community", "202:not_allowed", "202"),
+        ("401", "202:pending:unknown_community", "202:not_allowed", "202"),
     ),
     ("GET", "/v1/communities/{cid}/leaderboard", None, ("401", "404", "200", "200")),
     (
@@ -401,6 +418,13 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         ("401", "404", "403", "200"),
     ),
     ("GET", "/v1/communities/{cid}/metrics", None, ("401", "404", "403", "200")),
+    (
+        "GET",
+        "/v1/communities/{cid}/segments/slipping/members",
+        None,
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/kols", None, ("401", "404", "403", "200")),
     ("GET", "/v1/communities/{cid}/health", None, ("401", "404", "403", "200")),
     ("GET", "/v1/communities/{cid}/warning-thresholds", None, ("401", "404", "403", "200")),
     (
@@ -801,6 +825,22 @@ KEY_MATRIX: list[KeyRow] = [
         NO_KEY,
         {},
     ),
+    ("GET", "/v1/me/communities/{community_id}/standing", None, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/members/{member_id}/tier",
+        lambda w: {"tier_id": "tier_nope", "reason": "key"},
+        NO_KEY,
+        {},
+    ),
+    # A CRM's key reads the audit of tier moves as it reads members.
+    (
+        "GET",
+        "/v1/communities/{community_id}/members/{member_id}/tier-changes",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
     ("DELETE", "/v1/users/{user_id}/personal-data", None, NO_KEY, {}),
     # Content: the key's own item walks the workflow, row after row.
     (
@@ -1044,6 +1084,14 @@ KEY_MATRIX: list[KeyRow] = [
         ("403", "200", "403"),
         {},
     ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/segments/{segment}/members",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/kols", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/metrics", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/health", None, ("403", "200", "403"), {}),
     (
@@ -1187,6 +1235,7 @@ UNKNOWN_IDS = {
     "case_id": "case_nope",
     "incident_id": "inc_nope",
     "kind": "attack",
+    "segment": "core",  # not an id: a segment every community has
 }
 
 
@@ -1235,7 +1284,9 @@ def test_every_route_has_a_row_for_people() -> None:
 
 def outcome(response: httpx.Response) -> str:
     if response.status_code == 202 and "rejected" in response.json():
-        rejected = response.json()["rejected"]
+        rejected, pending = response.json()["rejected"], response.json()["pending"]
+        if pending:
+            return "202:pending:" + pending[0]["reason"]
         return "202:" + rejected[0]["reason"] if rejected else "202"
     return str(response.status_code)
 

@@ -26,7 +26,6 @@ from devstack.stack import SERVICES, Stack
 from gateway.identity.tokens import issue_token
 from services.common.components import GATEWAY
 from services.common.db import create_engine
-from services.common.events.catalogue.vocabulary import DEFAULT_WEIGHTS
 from tests.e2e.conftest import JWT_SECRET, TEST_ENV
 from tests.e2e.outage import (
     PrivatePostgres,
@@ -252,16 +251,18 @@ async def test_a_database_outage_under_load_loses_nothing(outage: Outage) -> Non
             scoring_url, "SELECT count(*) FROM ledger_entry WHERE community_id = :c", c=community_id
         )
         assert ledger == received, ("scoring ledger", ledger, received)
-        engagement = await _scalar(
+        # Members keep the points scoring credited (`engagement.credited`): the same sum.
+        credited = await _scalar(
             members_url,
-            "SELECT sum(score) FROM activity_day WHERE community_id = :c",
+            "SELECT sum(points) FROM credited_day WHERE community_id = :c",
             c=community_id,
         )
-        assert engagement == pytest.approx(received * DEFAULT_WEIGHTS["message"]), (
-            "members engagement",
-            engagement,
-            received,
+        scored = await _scalar(
+            scoring_url,
+            "SELECT sum(points_milli) / 1000.0 FROM ledger_entry WHERE community_id = :c",
+            c=community_id,
         )
+        assert credited == pytest.approx(scored), ("members credited points", credited, scored)
 
     await eventually(projections_match, timeout=120, interval=1)
     assert await _dead_letters(outage.stack) == 0

@@ -87,7 +87,7 @@ async def test_a_consumer_killed_between_its_commits_counts_nothing_twice(system
     # Replies: five messages at one moment would earn once (the 60 s message cooldown).
     batch = activities(community_id, steady, "reply", 5, "kill")
     posted = await system.gateway.post("/v1/activities", json=batch, headers=system.auth("owner"))
-    assert posted.json() == {"accepted": 5, "duplicates": 0, "rejected": []}
+    assert posted.json() == {"accepted": 5, "duplicates": 0, "rejected": [], "pending": []}
 
     scoring = system.stack.processes["scoring"]
     await asyncio.to_thread(scoring.wait, 30)
@@ -97,7 +97,7 @@ async def test_a_consumer_killed_between_its_commits_counts_nothing_twice(system
     await asyncio.to_thread(system.stack.start, "scoring")
     late = activities(community_id, sentinel, "share", 1, "kill-sentinel")
     posted = await system.gateway.post("/v1/activities", json=late, headers=system.auth("owner"))
-    assert posted.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert posted.json() == {"accepted": 1, "duplicates": 0, "rejected": [], "pending": []}
 
     async def counted_once() -> None:
         scores = {

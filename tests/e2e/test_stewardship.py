@@ -1,9 +1,9 @@
 """Approval, roles and removal through the gateway, followed by the other services' membership
 projections (eventually: they learn of it through the broker). The tier policy end to end: 30
 members over 3 tiers, their activity ingested through the gateway (POST /v1/activities →
-scoring → huoli.activities → the members engagement projection), a dry run, a real run, the
-events on huoli.members, and a second run in the same period that changes nothing. Tiers and
-invites through the gateway."""
+scoring's ledger → engagement.credited → the members' credited days), a dry run, a real run,
+the events on huoli.members, and a second run in the same period that changes nothing. Tiers
+and invites through the gateway."""
 
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -89,17 +89,19 @@ async def test_thirty_members_three_tiers_one_run_per_period(system: System) -> 
         )
         assert joined.status_code == 201, joined.text
         ids[user] = joined.json()["id"]
-    when = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+    # A minute apart: scoring's cooldown credits a message at most once a minute. (Within the
+    # current half-month unless the test runs in a period's first quarter hour.)
+    start = datetime.now(UTC) - timedelta(minutes=15)
     activities = [
         {
             "id": f"tp-{uuid.uuid4().hex}",
             "community_id": cid,
             "member_id": ids[user],
             "type": "message",
-            "occurred_at": when,
+            "occurred_at": (start + timedelta(seconds=61 * k)).isoformat(),
         }
         for user, _tier in layout
-        for _ in range(int(user[1:]) + (1 if user[0] != "a" else 0))
+        for k in range(int(user[1:]) + (1 if user[0] != "a" else 0))
     ]
 
     async def ingested() -> None:
@@ -119,7 +121,13 @@ async def test_thirty_members_three_tiers_one_run_per_period(system: System) -> 
 
     policy = await gateway.put(
         f"{base}/tier-policy",
-        json={"promote_top": 2, "demote_bottom": 2, "scheduled": False},
+        json={
+            "promote_top": 2,
+            "demote_bottom": 2,
+            "demote_scope": "tier",
+            "demote_to": "next_lower",
+            "scheduled": False,
+        },
         headers=owner,
     )
     assert policy.status_code == 200, policy.text
@@ -136,7 +144,9 @@ async def test_thirty_members_three_tiers_one_run_per_period(system: System) -> 
 
     async def run(dry_run: bool) -> Any:
         response = await gateway.post(
-            f"{base}/tier-policy/run", json={"dry_run": dry_run}, headers=owner
+            f"{base}/tier-policy/run",
+            json={"dry_run": dry_run, "window": "current"},
+            headers=owner,
         )
         assert response.status_code == 200, response.text
         body = response.json()

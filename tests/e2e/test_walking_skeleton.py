@@ -91,7 +91,7 @@ async def test_members_join_act_and_rank_through_the_gateway(system: System) -> 
     # The owner reports activities (partners' API keys come later).
     posted = await system.gateway.post("/v1/activities", json=batch, headers=system.auth("owner"))
     assert posted.status_code == 202, posted.text
-    assert posted.json() == {"accepted": 6, "duplicates": 0, "rejected": []}
+    assert posted.json() == {"accepted": 6, "duplicates": 0, "rejected": [], "pending": []}
 
     async def ranked_by_score() -> None:
         items = await leaderboard(system, community_id)
@@ -104,7 +104,7 @@ async def test_members_join_act_and_rank_through_the_gateway(system: System) -> 
     await eventually(ranked_by_score, timeout=30)
 
     again = await system.gateway.post("/v1/activities", json=batch, headers=system.auth("owner"))
-    assert again.json() == {"accepted": 0, "duplicates": 6, "rejected": []}
+    assert again.json() == {"accepted": 0, "duplicates": 6, "rejected": [], "pending": []}
 
 
 async def test_the_gateway_answers_bad_input_with_problems(system: System) -> None:

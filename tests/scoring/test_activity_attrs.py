@@ -164,7 +164,12 @@ async def test_attrs_at_the_bounds_are_accepted_and_scored(database_url: str, br
         await seed_membership(app, membership, cid, roles)
         response = await _post(client, json.dumps(batch).encode())
         assert response.status_code == 202, response.text
-        assert response.json() == {"accepted": len(batch), "duplicates": 0, "rejected": []}
+        assert response.json() == {
+            "accepted": len(batch),
+            "duplicates": 0,
+            "rejected": [],
+            "pending": [],
+        }
 
         async def all_scored() -> None:
             board = await client.get(

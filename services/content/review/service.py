@@ -3,8 +3,6 @@ commits once."""
 
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from services.common.auth import Actor
 from services.common.events.catalogue import (
     ContentApproved,
@@ -14,7 +12,6 @@ from services.common.events.catalogue import (
     ScreeningHit,
 )
 from services.common.events.envelope import utc_now
-from services.common.screening.rules import screener_for
 from services.common.unit_of_work import UnitOfWork
 from services.content.items.rules import ContentStatus, target
 from services.content.items.service import (
@@ -23,31 +20,20 @@ from services.content.items.service import (
     require_editor,
 )
 from services.content.review.schemas import ContentReview
-from services.content.screening import repository as screening_repository
 from services.content.screening.rules import ScreeningAction
+from services.content.screening.service import screen_item
 from services.content.tables import ContentItem
-
-
-async def screen_item(
-    session: AsyncSession, item: ContentItem
-) -> tuple[list[ScreeningHit], ScreeningAction]:
-    """What the community's screening finds in the item, and what it does with a hit."""
-    settings = await screening_repository.get_screening_settings(session, item.community_id)
-    screener = screener_for(
-        settings.words if settings else {}, settings.allowed_domains if settings else []
-    )
-    hits = screener.screen([item.title, item.body, *item.tags, *item.poll_options])
-    action = ScreeningAction(settings.action) if settings else ScreeningAction.REJECT
-    return hits, action
 
 
 async def submit_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> ContentItem:
     """Send an item to review through screening: clean → in_review; a hit → rejected with the
-    reasons, or in_review flagged for a person, as the community chose."""
+    reasons, or in_review flagged for a person, as the community chose for the item's source
+    (official content: flagged, any link allowed, by default)."""
     item, access = await item_with_access(uow.session, actor, content_id, for_update=True)
     require_author_or_editor(item, access)
     target("submit", item.status, ContentStatus.IN_REVIEW)
-    hits, action = await screen_item(uow.session, item)
+    hits, policy = await screen_item(uow.session, item)
+    action = policy.action
     now = utc_now()
     item.screening = [hit.model_dump() for hit in hits]
     item.flagged = bool(hits) and action == ScreeningAction.FLAG
@@ -56,7 +42,7 @@ async def submit_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> C
     item.updated_at = now
     if hits and action == ScreeningAction.REJECT:
         item.status = target("submit", item.status, ContentStatus.REJECTED)
-        await uow.outbox.add(uow.session, _rejected(item, by=None, screening=hits, at=now))
+        await uow.outbox.add(uow.session, rejected_event(item, by=None, screening=hits, at=now))
         return item
     item.status = ContentStatus.IN_REVIEW
     await uow.outbox.add(
@@ -81,7 +67,7 @@ async def submit_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> C
     return item
 
 
-def _rejected(
+def rejected_event(
     item: ContentItem,
     *,
     by: str | None,
@@ -137,5 +123,5 @@ async def reject_content(
     now = utc_now()
     reason = review.reason if review else None
     item.reviewed_by, item.review_reason, item.updated_at = actor.id, reason, now
-    await uow.outbox.add(uow.session, _rejected(item, by=actor.id, at=now, reason=reason))
+    await uow.outbox.add(uow.session, rejected_event(item, by=actor.id, at=now, reason=reason))
     return item

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
 from services.common.errors import InvalidInput
+from services.common.events.catalogue import ContentFlagged
 from services.common.events.envelope import utc_now
 from services.common.fields import in_zone
 from services.common.ids import new_id
@@ -24,6 +25,7 @@ from services.content.items.rules import (
     ContentStatus,
 )
 from services.content.items.service import withdraw
+from services.content.review.service import rejected_event
 from services.content.scheduling.errors import OutOfRange
 from services.content.scheduling.rules import Booking, PublishingRules, broken_rule, next_free_slot
 from services.content.scheduling.service import (
@@ -32,6 +34,8 @@ from services.content.scheduling.service import (
     calendar_context,
     scheduled_event,
 )
+from services.content.screening.rules import ScreeningAction
+from services.content.screening.service import screen_item
 from services.content.series import repository
 from services.content.series.errors import InvalidRecurrence, SeriesNotFound
 from services.content.series.rules import check_recurrence, occurrences, parse_recurrence
@@ -150,10 +154,32 @@ async def materialize_series(
             created_at=now,
             updated_at=now,
         )
+        # Screened like any other item, under the official source's policy (by default a hit is
+        # flagged for a person, links allowed): a hit keeps the occurrence from publishing itself.
+        hits, policy = await screen_item(uow.session, item)
+        if hits:
+            item.screening = [hit.model_dump() for hit in hits]
+            item.publish_at = publish_at = None
+            if policy.action == ScreeningAction.REJECT:
+                item.status = ContentStatus.REJECTED
+            else:
+                item.status, item.flagged = ContentStatus.IN_REVIEW, True
         values = item.model_dump()
         if not await repository.insert_item_if_absent(uow.session, values):
             continue
         made += 1
+        if item.status == ContentStatus.REJECTED:
+            await uow.outbox.add(uow.session, rejected_event(item, by=None, at=now, screening=hits))
+        elif item.flagged:
+            await uow.outbox.add(
+                uow.session,
+                ContentFlagged(
+                    community_id=item.community_id,
+                    content_id=item.id,
+                    screening=hits,
+                    flagged_at=now,
+                ),
+            )
         if publish_at is not None:
             bookings.append(Booking(publish_at=publish_at, tier_ids=tuple(series.tier_ids)))
             await uow.outbox.add(uow.session, scheduled_event(item, by=None))

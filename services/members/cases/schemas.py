@@ -54,7 +54,7 @@ class ReportCreate(BaseModel):
                     "target": {"type": "message", "id": "msg_20261224_0001", "member_id": "mem_2"},
                     "kind": "spam",
                     "reason": "连续发布广告",
-                    "evidence": ["截图：群聊 12:01 的广告二维码"],
+                    "evidence": ["群聊截图 12:01 广告二维码"],
                 }
             ]
         },
@@ -150,7 +150,7 @@ class CaseResolve(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
         json_schema_extra={
-            "examples": [{"resolution": "mute", "note": "第二次发广告，禁言一天", "mute_hours": 24}]
+            "examples": [{"resolution": "mute", "note": "第二次发广告 禁言一天", "mute_hours": 24}]
         },
     )
 

@@ -14,7 +14,7 @@ from pydantic import (
     field_validator,
 )
 
-from services.common.fields import NoNul
+from services.common.fields import NoNul, ResourceId
 from services.members.communities.rules import JoinPolicy
 
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul]
@@ -60,6 +60,11 @@ class CommunityUpdate(BaseModel):
     timezone: Timezone | None = None
     rules: Annotated[list[Rule], Field(max_length=50)] | None = None
     listed: StrictBool | None = Field(default=None, description="Only the owner may change it.")
+    entry_tier_id: ResourceId | None = Field(
+        default=None,
+        description="the tier newcomers join (never the core); null: the tier ranked just "
+        "below the core",
+    )
 
     @field_validator("name", "join_policy", "timezone", "rules", "listed")
     @classmethod
@@ -83,6 +88,7 @@ class CommunityPublic(BaseModel):
         description="The owner's user id; null when a caller outside the community reads it "
         "because it is listed."
     )
+    entry_tier_id: str | None = None
     created_at: datetime
     updated_at: datetime
 

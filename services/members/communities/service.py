@@ -19,7 +19,7 @@ from services.members.permissions.errors import NotAllowed
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tables import Community, Membership
-from services.members.tiers.service import default_tier
+from services.members.tiers.service import check_entry_tier, default_tier
 
 
 async def create_community(
@@ -132,6 +132,10 @@ async def update_community(
     }
     if "listed" in changes and not admitted.is_owner:
         raise NotAllowed("Only the owner lists a community for discovery or takes it off.")
+    if changes.get("entry_tier_id") is not None:
+        await check_entry_tier(
+            uow.session, community_id=community_id, tier_id=changes["entry_tier_id"]
+        )
     if changes:
         for name, value in changes.items():
             setattr(community, name, value)

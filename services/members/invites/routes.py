@@ -22,6 +22,7 @@ async def create_invite(
         community_id=community_id,
         max_uses=invite_create.max_uses,
         expires_at=invite_create.expires_at,
+        tier_id=invite_create.tier_id,
     )
     return InvitePublic.model_validate(invite, from_attributes=True)
 

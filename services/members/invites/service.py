@@ -23,9 +23,12 @@ from services.members.invites.errors import (
     InviteUsedUp,
 )
 from services.members.memberships import repository as membership_repository
+from services.members.permissions.errors import PermissionRequired
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tables import Invite
+from services.members.tiers import repository as tier_repository
+from services.members.tiers.errors import TierNotFound
 
 # 16 random bytes: codes are shared in the open, so they must not be guessable.
 _CODE_BYTES = 16
@@ -38,11 +41,21 @@ async def create_invite(
     community_id: str,
     max_uses: int | None,
     expires_at: datetime | None,
+    tier_id: str | None = None,
 ) -> Invite:
-    """Make an invite code (owner, admin, diplomat or assistant)."""
-    await acting(
+    """Make an invite code (owner, admin, diplomat or assistant); one that names a tier needs
+    `manage_tiers` too (owner, admin)."""
+    steward = await acting(
         uow.session, community_id=community_id, actor=actor, permission=Permission.MANAGE_INVITES
     )
+    if tier_id is not None:
+        if not steward.may(Permission.MANAGE_TIERS):
+            raise PermissionRequired(Permission.MANAGE_TIERS)
+        if (
+            await tier_repository.get_tier(uow.session, community_id=community_id, tier_id=tier_id)
+            is None
+        ):
+            raise TierNotFound(tier_id)
     own = await membership_repository.find_membership(
         uow.session, community_id=community_id, user_id=actor.id
     )
@@ -56,6 +69,7 @@ async def create_invite(
         max_uses=max_uses,
         uses=0,
         expires_at=expires_at,
+        tier_id=tier_id,
         created_at=utc_now(),
     )
     uow.session.add(invite)

@@ -46,8 +46,11 @@ async def join_community(
     if earlier is not None and earlier.status not in GONE_STATUSES:
         raise AlreadyMember(user_id)
     invite = await _redeem_invite(uow, community, member_create.invite_code)
+    # A tier the caller names, else the one the invite names, else the entry tier.
     seat = await seat_in_tier(
-        session=session, community_id=community_id, tier_id=member_create.tier_id
+        session=session,
+        community=community,
+        tier_id=member_create.tier_id or (invite.tier_id if invite else None),
     )
     admission = Admission(tier_id=seat, invited_by=invite.created_by if invite else None)
     # An invite is the gate of an invite-only community; approval still applies where required.

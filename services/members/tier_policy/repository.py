@@ -13,8 +13,8 @@ from sqlmodel import col
 from services.common.db_ops import insert_if_absent
 from services.common.ids import new_id
 from services.common.membership.tables import BELONGING_STATUSES
-from services.members.tables import ActivityDay, Membership, TierPolicy, TierPolicyRun
-from services.members.tier_policy.rules import Ranked
+from services.members.tables import CreditedDay, Membership, TierPolicy, TierPolicyRun
+from services.members.tier_policy.rules import Ranked, Scored
 
 TIER_POLICY_RUN: Table = TierPolicyRun.__table__  # type: ignore[attr-defined]
 MOVABLE_STATUSES = sorted(BELONGING_STATUSES)
@@ -73,38 +73,51 @@ def _movable(community_id: str) -> ColumnElement[bool]:
     )
 
 
+def _points_in(community_id: str, starts_on: date, ends_on: date) -> Any:
+    """The member's credited points in [starts_on, ends_on), a correlated sum over the primary
+    key (community, member, day): the plan stays an index probe per member whatever the
+    statistics say, where a join to an aggregated subquery turned into a nested loop over the
+    whole window on a PostgreSQL table not analysed yet (8 s for 3,000 members)."""
+    return (
+        select(func.sum(CreditedDay.points))
+        .where(
+            col(CreditedDay.community_id) == community_id,
+            col(CreditedDay.member_id) == col(Membership.id),
+            col(CreditedDay.day) >= starts_on,
+            col(CreditedDay.day) < ends_on,
+        )
+        .scalar_subquery()
+    )
+
+
 async def ranked_ends(
     session: AsyncSession,
     *,
     community_id: str,
     tier_ids: Sequence[str],
-    since: date,
+    starts_on: date,
+    ends_on: date,
     take: int,
     best_first: bool,
+    per_tier: bool = True,
     promoted_before: datetime | None = None,
+    silent_before: datetime | None = None,
 ) -> list[Ranked]:
-    """The `take` best (or worst) members of each tier by engagement since `since`, ties
-    broken by last activity, then by join time. Best-first keeps only members who scored."""
+    """The `take` best (or worst) members of each tier (or, not `per_tier`, of all these tiers
+    together) by the points credited in the period, ties broken by last activity, then by join
+    time. Best-first keeps only members who scored; `silent_before` only members with no
+    activity (nor join) since then."""
     if take <= 0 or not tier_ids:
         return []
-    # A correlated sum per member, answered from the primary key (community, member, day):
-    # the plan stays an index probe per member whatever the statistics say, where a join to
-    # an aggregated subquery turned into a nested loop over the whole window on a PostgreSQL
-    # table not analysed yet (8 s for 3,000 members).
-    member_score = (
-        select(func.sum(ActivityDay.score))
-        .where(
-            col(ActivityDay.community_id) == community_id,
-            col(ActivityDay.member_id) == col(Membership.id),
-            col(ActivityDay.day) >= since,
-        )
-        .scalar_subquery()
-    )
     conditions = [_movable(community_id), col(Membership.tier_id).in_(tier_ids)]
     if promoted_before is not None:
         conditions.append(
             (col(Membership.promoted_at).is_(None))
             | (col(Membership.promoted_at) < promoted_before)
+        )
+    if silent_before is not None:
+        conditions.append(
+            func.coalesce(col(Membership.last_active_at), col(Membership.joined_at)) < silent_before
         )
     scored = (
         select(
@@ -113,7 +126,7 @@ async def ranked_ends(
             col(Membership.tier_id).label("tier_id"),
             col(Membership.last_active_at).label("last_active_at"),
             col(Membership.joined_at).label("joined_at"),
-            func.coalesce(member_score, 0.0).label("score"),
+            func.coalesce(_points_in(community_id, starts_on, ends_on), 0.0).label("score"),
         )
         .where(*conditions)
         .subquery()
@@ -133,7 +146,9 @@ async def ranked_ends(
             scored.c.member_id.desc(),
         )
     )
-    place = func.row_number().over(partition_by=scored.c.tier_id, order_by=order)
+    place = func.row_number().over(
+        partition_by=scored.c.tier_id if per_tier else None, order_by=order
+    )
     ranked = select(
         scored.c.member_id,
         scored.c.user_id,
@@ -146,9 +161,61 @@ async def ranked_ends(
     )
     if best_first:
         query = query.where(ranked.c.score > 0)
-    query = query.order_by(ranked.c.tier_id, ranked.c.place)
+    query = (
+        query.order_by(ranked.c.tier_id, ranked.c.place)
+        if per_tier
+        else query.order_by(ranked.c.place)
+    )
     rows = (await session.execute(query)).all()
     return [Ranked(row[0], row[1], row[2], float(row[3])) for row in rows]
+
+
+async def period_points(
+    session: AsyncSession, *, community_id: str, starts_on: date, ends_on: date
+) -> list[Scored]:
+    """Every belonging member of the community with their points in [starts_on, ends_on): one
+    aggregate over the period's credited days (the community-and-day index) and one read of
+    the members, joined in memory: for a whole community that beats a sum per member."""
+    totals_query = (
+        select(col(CreditedDay.member_id), func.sum(CreditedDay.points))
+        .where(
+            col(CreditedDay.community_id) == community_id,
+            col(CreditedDay.day) >= starts_on,
+            col(CreditedDay.day) < ends_on,
+        )
+        .group_by(col(CreditedDay.member_id))
+    )
+    totals = {row[0]: float(row[1]) for row in (await session.execute(totals_query)).all()}
+    movable = and_(
+        not_(col(Membership.locked)),
+        not_(col(Membership.on_leave)),
+        col(Membership.role) != "owner",
+    )
+    query = select(
+        col(Membership.id),
+        col(Membership.user_id),
+        col(Membership.tier_id),
+        col(Membership.last_active_at),
+        col(Membership.joined_at),
+        col(Membership.promoted_at),
+        movable,
+    ).where(
+        col(Membership.community_id) == community_id,
+        col(Membership.status).in_(MOVABLE_STATUSES),
+    )
+    return [
+        Scored(
+            member_id=row[0],
+            user_id=row[1],
+            tier_id=row[2],
+            points=totals.get(row[0], 0.0),
+            last_active_at=row[3],
+            joined_at=row[4],
+            promoted_at=row[5],
+            movable=bool(row[6]),
+        )
+        for row in (await session.execute(query)).all()
+    ]
 
 
 def _inactive(

@@ -4,8 +4,9 @@ from fastapi import APIRouter
 
 from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.members.tier_policy import service
-from services.members.tier_policy.rules import Policy
 from services.members.tier_policy.schemas import (
+    PeriodPublic,
+    StandingPublic,
     TierPolicyBody,
     TierPolicyRunPublic,
     TierPolicyRunRequest,
@@ -21,7 +22,7 @@ async def set_tier_policy(
 ) -> TierPolicyBody:
     """Set the community's tier policy (owner and admins)."""
     policy = await service.set_policy(
-        uow=uow, actor=actor, community_id=community_id, policy=Policy(**body.model_dump())
+        uow=uow, actor=actor, community_id=community_id, policy=body.policy()
     )
     return public_policy(policy)
 
@@ -43,6 +44,32 @@ async def run_tier_policy(
     """Run the tier policy now (owner and admins). `dry_run` (the default) only returns the
     plan. A real run does each step at most once per period, as the scheduled one does."""
     result = await service.run_tier_policy(
-        uow=uow, actor=actor, community_id=community_id, dry_run=run.dry_run
+        uow=uow, actor=actor, community_id=community_id, dry_run=run.dry_run, window=run.window
     )
     return TierPolicyRunPublic.of(result)
+
+
+@router.get("/me/communities/{community_id}/standing")
+async def get_standing(
+    community_id: PathId, session: ReadSessionDep, actor: ActorDep
+) -> StandingPublic:
+    """Where the caller stands in the community's current period: tier, ranks, points, the
+    promotion and demotion cut-offs, the zone (promote, safe, at_risk) and the next run."""
+    standing = await service.get_standing(session=session, actor=actor, community_id=community_id)
+    period = standing.period
+    return StandingPublic(
+        community_id=standing.community_id,
+        member_id=standing.member_id,
+        tier_id=standing.tier_id,
+        tier_name=standing.tier_name,
+        period=PeriodPublic(kind=period.kind, starts_on=period.starts_on, ends_on=period.ends_on),
+        points=standing.points,
+        rank_in_tier=standing.rank_in_tier,
+        tier_members=standing.tier_members,
+        rank_in_community=standing.rank_in_community,
+        community_members=standing.community_members,
+        promote_cutoff=standing.promote_cutoff,
+        demote_cutoff=standing.demote_cutoff,
+        zone=standing.zone,
+        next_run_at=standing.next_run_at,
+    )

@@ -1,50 +1,89 @@
 """The tier policy (升级/留级制度): every period the most engaged members of each tier move one
-tier up, the least engaged one tier down, and inactive members of the lowest tier are purged.
+tier up, the least engaged move down, and inactive members of the lowest tier are purged.
 
 Rules:
-- Scores are the weighted activity (the vocabulary's DEFAULT_WEIGHTS, see engagement.handlers)
-  of the last `promote_every_days` days for promotion and of the last `demote_every_days` for
-  demotion, from the local engagement projection. Ties go by last activity (more recent ranks
-  higher), then join time (earlier ranks higher). Promotion takes only members who scored at all.
+- The score is the one measure: the points scoring's ledger credited the member in the period
+  judged (`engagement.credited`, summed per local day in credited_day), the figure the matching
+  leaderboard shows. Periods are calendar periods in the community's timezone (week from Monday,
+  half-month 1st-15th, 16th-end, month). The scheduler runs at each period's start and judges
+  the period that just ended; a manual run judges that one too, or (`window: current`) the
+  current period so far. Each (step, judged period) runs once.
+- Promotion: the `promote_top` best of each tier but the core who scored at all go one tier up.
+  Demotion: the `demote_bottom` least engaged of each tier but the lowest (scope `tier`), or of
+  the whole community outside the lowest tier (scope `community`), go one tier down
+  (`next_lower`) or into the lowest tier (`lowest`); with `demote_silent_days` only members
+  with no activity (nor join) for that many days are demoted. Ties go by last activity (more
+  recent ranks higher), then join time (earlier ranks higher).
 - Never moved: the owner, members an admin locked, members on leave, pending ones. A member
   promoted in the last 14 days is not demoted. Nobody is both promoted and demoted in a run.
-- Capacity holds: a promotion and a demotion between the same two tiers swap seats; beyond
-  that a move happens only while its target tier has room (checked under the tier locks every
-  join takes). Moves that find no room wait for a later period.
+- Capacity holds: the moves are made at once, seats one frees count for another (a promotion
+  and a demotion between full tiers trade seats); a move that would overfill its target waits
+  for a later period (checked under the tier locks every join takes).
 - The purge removes members of the lowest tier whose last activity (or join, if they never
   did anything) is `purge_inactive_days` or more ago; `member.purged`; they come back only
   through approval, as removed members do. 0 turns a step off.
-- Each step runs once per period per community: a run claims (community, step, period) with a
-  unique row, so a second run in the same period, a second instance or a restart changes
-  nothing. Periods count whole days since 1970-01-01 in the community's timezone. A manual
-  real run claims the period as the scheduled one would; a dry run claims nothing.
+- `member.at_risk` goes to the members in the demotion zone of the current period
+  `warn_days_before` days before the run that will judge it, once per period.
 """
 
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
-from services.common.events.catalogue import DomainEvent, MemberPurged, MemberTierChanged
+from services.common.events.catalogue import (
+    DomainEvent,
+    MemberAtRisk,
+    MemberPurged,
+    MemberTierChanged,
+)
 from services.common.events.envelope import utc_now
 from services.common.membership.access import CommunityNotFound
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.communities import repository as community_repository
+from services.members.memberships import repository as membership_repository
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tables import Community, TierPolicy
 from services.members.tier_policy import repository
 from services.members.tier_policy.rules import (
     NO_DEMOTION_AFTER_PROMOTION,
+    DemoteScope,
+    DemoteTo,
     Move,
+    PeriodKind,
     Policy,
+    Ranked,
     RunResult,
+    Span,
+    Window,
+    Zone,
+    best_first,
     fit_moves,
+    local_midnight,
+    local_today,
+    rank_ends,
+    span,
 )
 from services.members.tiers import repository as tier_repository
 
 SCHEDULER = "tier-policy"  # who the events name as the mover of a scheduled run
+POLICY_FIELDS = (
+    "promote_top",
+    "promote_period",
+    "demote_bottom",
+    "demote_period",
+    "demote_scope",
+    "demote_to",
+    "demote_silent_days",
+    "purge_inactive_days",
+    "warn_days_before",
+    "scheduled",
+)
 
 
 def policy_of(row: TierPolicy | None) -> Policy:
@@ -53,10 +92,14 @@ def policy_of(row: TierPolicy | None) -> Policy:
         return Policy(scheduled=False)
     return Policy(
         promote_top=row.promote_top,
-        promote_every_days=row.promote_every_days,
+        promote_period=PeriodKind(row.promote_period),
         demote_bottom=row.demote_bottom,
-        demote_every_days=row.demote_every_days,
+        demote_period=PeriodKind(row.demote_period),
+        demote_scope=DemoteScope(row.demote_scope),
+        demote_to=DemoteTo(row.demote_to),
+        demote_silent_days=row.demote_silent_days,
         purge_inactive_days=row.purge_inactive_days,
+        warn_days_before=row.warn_days_before,
         scheduled=row.scheduled,
     )
 
@@ -70,21 +113,21 @@ async def set_policy(*, uow: UnitOfWork, actor: Actor, community_id: str, policy
     row = await repository.get_policy(uow.session, community_id) or TierPolicy(
         community_id=community_id,
         promote_top=0,
-        promote_every_days=1,
+        promote_period=PeriodKind.WEEK,
         demote_bottom=0,
-        demote_every_days=1,
+        demote_period=PeriodKind.WEEK,
+        demote_scope=DemoteScope.TIER,
+        demote_to=DemoteTo.NEXT_LOWER,
         purge_inactive_days=0,
         updated_at=utc_now(),
     )
-    for name in (
-        "promote_top",
-        "promote_every_days",
-        "demote_bottom",
-        "demote_every_days",
-        "purge_inactive_days",
-        "scheduled",
-    ):
-        setattr(row, name, getattr(policy, name))
+    for name in POLICY_FIELDS:
+        value = getattr(policy, name)
+        setattr(
+            row,
+            name,
+            value.value if isinstance(value, PeriodKind | DemoteScope | DemoteTo) else value,
+        )
     row.updated_at = utc_now()
     uow.session.add(row)
     return policy
@@ -97,23 +140,26 @@ async def get_policy(*, session: AsyncSession, actor: Actor, community_id: str) 
 
 
 async def run_tier_policy(
-    *, uow: UnitOfWork, actor: Actor, community_id: str, dry_run: bool
+    *, uow: UnitOfWork, actor: Actor, community_id: str, dry_run: bool, window: Window
 ) -> RunResult:
     """Run the policy now (owner and admins): the plan only, or the moves and the purge."""
     steward = await acting(
         uow.session, community_id=community_id, actor=actor, permission=Permission.RUN_TIER_POLICY
     )
     return await run_for_community(
-        uow=uow, community=steward.community, dry_run=dry_run, by=actor.id
+        uow=uow, community=steward.community, dry_run=dry_run, by=actor.id, window=window
     )
 
 
 async def run_scheduled(*, uow: UnitOfWork, community_id: str) -> RunResult:
-    """What the scheduler does for one community: the steps whose period has not run yet."""
+    """What the scheduler does for one community: judge the periods that ended and have not
+    been judged yet."""
     community = await community_repository.get_community(uow.session, community_id)
     if community is None:
         raise CommunityNotFound(community_id)
-    return await run_for_community(uow=uow, community=community, dry_run=False, by=SCHEDULER)
+    return await run_for_community(
+        uow=uow, community=community, dry_run=False, by=SCHEDULER, window=Window.PREVIOUS
+    )
 
 
 async def has_due_steps(*, session: AsyncSession, community_id: str) -> bool:
@@ -123,27 +169,86 @@ async def has_due_steps(*, session: AsyncSession, community_id: str) -> bool:
     if community is None:
         return False
     policy = policy_of(await repository.get_policy(session, community_id))
-    keys = policy.period_keys(community.timezone, utc_now())
-    wanted = [keys[step] for step, on in policy.enabled_steps().items() if on]
+    spans = policy.spans(local_today(community.timezone, utc_now()), Window.PREVIOUS)
+    wanted = [spans[step].key(step) for step, on in policy.enabled_steps().items() if on]
     return bool(set(wanted) - await repository.ran_already(session, community_id, wanted))
 
 
+@dataclass(frozen=True)
+class Candidates:
+    promotions: list[Ranked]
+    demotions: list[Ranked]
+
+
+async def candidates(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    policy: Policy,
+    tier_ids: Sequence[str],
+    spans: dict[str, Span],
+    now: datetime,
+    steps: Sequence[str] = ("promote", "demote"),
+) -> Candidates:
+    """Who the policy would promote and demote, ranked in SQL: the run's and the standing's
+    one answer."""
+    promotions = (
+        await repository.ranked_ends(
+            session,
+            community_id=community_id,
+            tier_ids=tier_ids[1:],
+            starts_on=spans["promote"].starts_on,
+            ends_on=spans["promote"].ends_on,
+            take=policy.promote_top,
+            best_first=True,
+        )
+        if "promote" in steps
+        else []
+    )
+    promoted_ids = {row.member_id for row in promotions}
+    silent = now - timedelta(days=policy.demote_silent_days) if policy.demote_silent_days else None
+    demotions = (
+        [
+            row
+            for row in await repository.ranked_ends(
+                session,
+                community_id=community_id,
+                tier_ids=tier_ids[:-1],
+                starts_on=spans["demote"].starts_on,
+                ends_on=spans["demote"].ends_on,
+                take=policy.demote_bottom,
+                best_first=False,
+                per_tier=policy.demote_scope == DemoteScope.TIER,
+                promoted_before=now - NO_DEMOTION_AFTER_PROMOTION,
+                silent_before=silent,
+            )
+            if row.member_id not in promoted_ids
+        ]
+        if "demote" in steps
+        else []
+    )
+    return Candidates(promotions, demotions)
+
+
 async def run_for_community(
-    *, uow: UnitOfWork, community: Community, dry_run: bool, by: str
+    *, uow: UnitOfWork, community: Community, dry_run: bool, by: str, window: Window
 ) -> RunResult:
     session, now = uow.session, utc_now()
     policy = policy_of(await repository.get_policy(session, community.id))
     # The tier locks every join takes: no join takes a seat while the run moves members.
     tiers = await tier_repository.lock_for_seating(session, community_id=community.id, tier_id=None)
-    result = RunResult(dry_run=dry_run)
-    keys = policy.period_keys(community.timezone, now)
+    spans = policy.spans(local_today(community.timezone, now), window)
+    result = RunResult(dry_run=dry_run, periods=spans)
     wanted = [step for step, on in policy.enabled_steps().items() if on]
-    done = await repository.ran_already(session, community.id, [keys[step] for step in wanted])
+    done = await repository.ran_already(
+        session, community.id, [spans[step].key(step) for step in wanted]
+    )
     for step in wanted:
-        if keys[step] in done:
+        key = spans[step].key(step)
+        if key in done:
             result.already_ran.append(step)
         elif dry_run or await repository.claim(
-            session, community_id=community.id, key=keys[step], now=now
+            session, community_id=community.id, key=key, now=now
         ):
             result.steps.append(step)
         else:
@@ -152,39 +257,19 @@ async def run_for_community(
         return result
     tier_ids = [tier_id for tier_id, _capacity in tiers]
     capacity = dict(tiers)
-    today = now.date()
-    promotions = (
-        await repository.ranked_ends(
-            session,
-            community_id=community.id,
-            tier_ids=tier_ids[1:],
-            since=today - timedelta(days=policy.promote_every_days),
-            take=policy.promote_top,
-            best_first=True,
-        )
-        if "promote" in result.steps
-        else []
-    )
-    promoted_ids = {row.member_id for row in promotions}
-    demotions = (
-        [
-            row
-            for row in await repository.ranked_ends(
-                session,
-                community_id=community.id,
-                tier_ids=tier_ids[:-1],
-                since=today - timedelta(days=policy.demote_every_days),
-                take=policy.demote_bottom,
-                best_first=False,
-                promoted_before=now - NO_DEMOTION_AFTER_PROMOTION,
-            )
-            if row.member_id not in promoted_ids
-        ]
-        if "demote" in result.steps
-        else []
+    found = await candidates(
+        session,
+        community_id=community.id,
+        policy=policy,
+        tier_ids=tier_ids,
+        spans=spans,
+        now=now,
+        steps=result.steps,
     )
     seats = await tier_repository.seat_counts(session, tier_ids)
-    result.moves = fit_moves(tier_ids, capacity, seats, promotions, demotions)
+    result.moves = fit_moves(
+        tier_ids, capacity, seats, found.promotions, found.demotions, demote_to=policy.demote_to
+    )
     moved = [move.member_id for move in result.moves]
     inactive = (
         await repository.inactive_members(
@@ -227,11 +312,266 @@ async def run_for_community(
     await repository.record_run(
         session,
         community_id=community.id,
-        keys=[keys[step] for step in result.steps],
+        keys=[spans[step].key(step) for step in result.steps],
         moved=len(result.moves),
         purged=len(result.purged),
     )
     return result
+
+
+# --- warnings --------------------------------------------------------------------------------
+
+
+def warning_due(policy: Policy, timezone: str, now: datetime) -> Span | None:
+    """The current demotion period, if its run is `warn_days_before` days away or less."""
+    if not (policy.scheduled and policy.demote_bottom > 0 and policy.warn_days_before > 0):
+        return None
+    current = span(policy.demote_period, local_today(timezone, now), Window.CURRENT)
+    run_at = local_midnight(current.ends_on, timezone)
+    return current if run_at - timedelta(days=policy.warn_days_before) <= now else None
+
+
+async def has_due_warning(*, session: AsyncSession, community_id: str) -> bool:
+    community = await community_repository.get_community(session, community_id)
+    if community is None:
+        return False
+    policy = policy_of(await repository.get_policy(session, community_id))
+    current = warning_due(policy, community.timezone, utc_now())
+    if current is None:
+        return False
+    key = current.key("warn")
+    return key not in await repository.ran_already(session, community_id, [key])
+
+
+async def warn_at_risk(*, uow: UnitOfWork, community_id: str) -> int:
+    """`member.at_risk` to each member the coming demotion run would demote as things stand,
+    once per period; returns how many were warned."""
+    session, now = uow.session, utc_now()
+    community = await community_repository.get_community(session, community_id)
+    if community is None:
+        return 0
+    policy = policy_of(await repository.get_policy(session, community_id))
+    current = warning_due(policy, community.timezone, now)
+    if current is None or not await repository.claim(
+        session, community_id=community_id, key=current.key("warn"), now=now
+    ):
+        return 0
+    tiers = await tier_repository.list_tiers(session, community_id)
+    tier_ids = [tier.id for tier in tiers]
+    found = await candidates(
+        session,
+        community_id=community_id,
+        policy=policy,
+        tier_ids=tier_ids,
+        spans={"promote": current, "demote": current},
+        now=now,
+        steps=("demote",),
+    )
+    run_at = local_midnight(current.ends_on, community.timezone)
+    await uow.outbox.add_many(
+        session,
+        [
+            MemberAtRisk(
+                community_id=community_id,
+                member_id=row.member_id,
+                user_id=row.user_id,
+                tier_id=row.tier_id,
+                points=row.score,
+                demote_cutoff=found.demotions[-1].score,
+                period_starts_on=current.starts_on,
+                period_ends_on=current.ends_on,
+                run_at=run_at,
+            )
+            for row in found.demotions
+        ],
+    )
+    return len(found.demotions)
+
+
+# --- standing --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Standing:
+    community_id: str
+    member_id: str
+    tier_id: str | None
+    tier_name: str | None
+    period: Span
+    points: float
+    rank_in_tier: int | None
+    tier_members: int
+    rank_in_community: int
+    community_members: int
+    promote_cutoff: float | None
+    demote_cutoff: float | None
+    zone: Zone
+    next_run_at: datetime | None
+
+
+# A community's standings are computed for all its members at once and kept this long per
+# process: a member's read is then a lookup, and a community of 100,000 members is ranked once
+# every few seconds however many of them look. Standings may be this much behind.
+STANDINGS_TTL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class _Snapshot:
+    """Where every member of a community stands in a period, ready to be read one by one."""
+
+    points: dict[str, float]
+    rank_in_community: dict[str, int]
+    rank_in_tier: dict[str, int]
+    tier_members: dict[str | None, int]
+    promotions: dict[str, list[Ranked]]  # by tier
+    demotions: list[Ranked]
+    members: int
+
+
+_snapshots: dict[tuple[str, ...], tuple[float, _Snapshot]] = {}
+
+
+async def _snapshot(
+    session: AsyncSession,
+    *,
+    community_id: str,
+    policy: Policy,
+    spans: dict[str, Span],
+    tier_ids: list[str],
+    now: datetime,
+) -> _Snapshot:
+    """Rank the whole community in memory, by the rules the run's SQL ranks by."""
+    period = spans["demote"]
+    scores = await repository.period_points(
+        session, community_id=community_id, starts_on=period.starts_on, ends_on=period.ends_on
+    )
+    promote = spans["promote"]
+    promote_scores = (
+        scores
+        if (promote.starts_on, promote.ends_on) == (period.starts_on, period.ends_on)
+        else await repository.period_points(
+            session, community_id=community_id, starts_on=promote.starts_on, ends_on=promote.ends_on
+        )
+    )
+    scores.sort(key=best_first)
+    rank_in_tier: dict[str, int] = {}
+    tier_members: dict[str | None, int] = {}
+    for row in scores:
+        tier_members[row.tier_id] = tier_members.get(row.tier_id, 0) + 1
+        rank_in_tier[row.member_id] = tier_members[row.tier_id]
+    promotions: dict[str, list[Ranked]] = {}
+    for ranked in rank_ends(
+        promote_scores, tier_ids=tier_ids[1:], take=policy.promote_top, best=True
+    ):
+        promotions.setdefault(ranked.tier_id, []).append(ranked)
+    promoted_ids = {row.member_id for rows in promotions.values() for row in rows}
+    silent = now - timedelta(days=policy.demote_silent_days) if policy.demote_silent_days else None
+    demotions = [
+        row
+        for row in rank_ends(
+            scores,
+            tier_ids=tier_ids[:-1],
+            take=policy.demote_bottom,
+            best=False,
+            per_tier=policy.demote_scope == DemoteScope.TIER,
+            promoted_before=now - NO_DEMOTION_AFTER_PROMOTION,
+            silent_before=silent,
+        )
+        if row.member_id not in promoted_ids
+    ]
+    return _Snapshot(
+        points={row.member_id: row.points for row in scores},
+        rank_in_community={row.member_id: place for place, row in enumerate(scores, start=1)},
+        rank_in_tier=rank_in_tier,
+        tier_members=tier_members,
+        promotions=promotions,
+        demotions=demotions,
+        members=len(scores),
+    )
+
+
+async def get_standing(*, session: AsyncSession, actor: Actor, community_id: str) -> Standing:
+    """Where the caller stands in the current period: their points (the policy's demotion
+    window, the current period so far), ranks, the cut-offs and their zone if the run that will
+    judge this period ran now, and when it runs. Ranks come from a snapshot of the whole
+    community at most `STANDINGS_TTL_SECONDS` old."""
+    community = await community_repository.get_community(session, community_id)
+    own = await membership_repository.find_membership(
+        session, community_id=community_id, user_id=actor.id
+    )
+    if community is None or own is None or own.status not in BELONGING_STATUSES:
+        raise CommunityNotFound(community_id)
+    now = utc_now()
+    policy = policy_of(await repository.get_policy(session, community_id))
+    spans = policy.spans(local_today(community.timezone, now), Window.CURRENT)
+    period = spans["demote"]
+    tiers = await tier_repository.list_tiers(session, community_id)
+    tier_ids = [tier.id for tier in tiers]
+    key = (community_id, repr(policy), repr(spans), *tier_ids)
+    cached = _snapshots.get(key)
+    clock = time.monotonic()
+    snapshot = cached[1] if cached and cached[0] > clock else None
+    if snapshot is None or own.id not in snapshot.points:  # a newcomer: rank them too
+        snapshot = await _snapshot(
+            session,
+            community_id=community_id,
+            policy=policy,
+            spans=spans,
+            tier_ids=tier_ids,
+            now=now,
+        )
+        if len(_snapshots) > 1000:
+            _snapshots.clear()
+        # Counted from when it is ready: ranking a big community takes a while itself.
+        _snapshots[key] = (time.monotonic() + STANDINGS_TTL_SECONDS, snapshot)
+    in_tier_promotions = snapshot.promotions.get(own.tier_id or "", [])
+    scope = (
+        [row for row in snapshot.demotions if row.tier_id == own.tier_id]
+        if policy.demote_scope == DemoteScope.TIER
+        else snapshot.demotions
+    )
+    zone = (
+        Zone.PROMOTE
+        if any(row.member_id == own.id for row in in_tier_promotions)
+        else Zone.AT_RISK
+        if any(row.member_id == own.id for row in scope)
+        else Zone.SAFE
+    )
+    next_runs = [
+        local_midnight(spans[step].ends_on, community.timezone)
+        for step, on in policy.enabled_steps().items()
+        if on and step != "purge"
+    ]
+    return Standing(
+        community_id=community_id,
+        member_id=own.id,
+        tier_id=own.tier_id,
+        tier_name=next((tier.name for tier in tiers if tier.id == own.tier_id), None),
+        period=period,
+        # A member whose status changed between the two reads ranks last rather than failing.
+        points=snapshot.points.get(own.id, 0.0),
+        rank_in_tier=(
+            snapshot.rank_in_tier.get(own.id, snapshot.tier_members.get(own.tier_id, 0) + 1)
+            if own.tier_id is not None
+            else None
+        ),
+        tier_members=snapshot.tier_members.get(own.tier_id, 0),
+        rank_in_community=snapshot.rank_in_community.get(own.id, snapshot.members + 1),
+        community_members=snapshot.members,
+        promote_cutoff=_cutoff(in_tier_promotions, policy.promote_top),
+        demote_cutoff=_cutoff(scope, policy.demote_bottom),
+        zone=zone,
+        next_run_at=min(next_runs) if policy.scheduled and next_runs else None,
+    )
+
+
+def _cutoff(rows: Sequence[Ranked], take: int) -> float | None:
+    """The score of the last member inside the zone, once the zone is full; until then anyone
+    qualifies (None)."""
+    return rows[-1].score if take > 0 and len(rows) >= take else None
+
+
+# --- moves -----------------------------------------------------------------------------------
 
 
 async def _apply_moves(

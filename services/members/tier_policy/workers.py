@@ -6,7 +6,12 @@ import logging
 
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.members.tier_policy import repository
-from services.members.tier_policy.service import has_due_steps, run_scheduled
+from services.members.tier_policy.service import (
+    has_due_steps,
+    has_due_warning,
+    run_scheduled,
+    warn_at_risk,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +23,7 @@ async def run_due_policies(runtime: ServiceRuntime) -> int:
         community_ids = await repository.scheduled_community_ids(session)
     ran = 0
     for community_id in community_ids:
+        await _warn_if_due(runtime, community_id)
         async with runtime.read_sessions() as session:
             if not await has_due_steps(session=session, community_id=community_id):
                 continue
@@ -35,9 +41,19 @@ async def run_due_policies(runtime: ServiceRuntime) -> int:
     return ran
 
 
+async def _warn_if_due(runtime: ServiceRuntime, community_id: str) -> None:
+    async with runtime.read_sessions() as session:
+        if not await has_due_warning(session=session, community_id=community_id):
+            return
+    async with runtime.unit_of_work() as uow:
+        warned = await warn_at_risk(uow=uow, community_id=community_id)
+    if warned:
+        logger.info("tier policy of %s: %d members warned they are at risk", community_id, warned)
+
+
 def tier_policy_worker(poll_seconds: float) -> WorkerSpec:
     async def schedule_forever(runtime: ServiceRuntime) -> None:
-        while True:
+        while not runtime.stopping.is_set():
             await run_due_policies(runtime)
             await asyncio.sleep(poll_seconds)
 

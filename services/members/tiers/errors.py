@@ -59,3 +59,30 @@ class LastTier(Conflict):
             f"Tier {tier_id!r} is the community's only tier: joins need one to sit in.",
             tier_id=tier_id,
         )
+
+
+class EntryTierIsCore(Conflict):
+    slug = "entry-tier-is-core"
+
+    def __init__(self, tier_id: str) -> None:
+        super().__init__(
+            "Newcomers never join the core tier: name a tier ranked below it.", tier_id=tier_id
+        )
+
+
+class OwnerStaysInCore(Conflict):
+    slug = "owner-stays-in-core"
+
+    def __init__(self, member_id: str) -> None:
+        super().__init__("The owner is not moved out of the core tier.", member_id=member_id)
+
+
+class AlreadyInTier(Conflict):
+    slug = "already-in-tier"
+
+    def __init__(self, member_id: str, tier_id: str) -> None:
+        super().__init__(
+            f"Member {member_id!r} is already in tier {tier_id!r}.",
+            member_id=member_id,
+            tier_id=tier_id,
+        )

@@ -7,7 +7,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlmodel import col, select
 
-from services.members.tables import Membership, Tier
+from services.members.tables import Membership, Tier, TierChange
 
 # A pending member holds a seat: approving them must never overfill a tier.
 SEATED_STATUSES = ("pending", "active", "muted")
@@ -68,3 +68,15 @@ async def save_tier(session: AsyncSession, tier: Tier) -> bool:
 
 async def delete_tier(session: AsyncSession, tier: Tier) -> None:
     await session.delete(tier)
+
+
+async def tier_changes(
+    session: AsyncSession, *, community_id: str, member_id: str
+) -> Sequence[TierChange]:
+    query = (
+        select(TierChange)
+        .where(TierChange.community_id == community_id, TierChange.member_id == member_id)
+        .order_by(col(TierChange.changed_at).desc(), col(TierChange.id).desc())
+        .limit(200)
+    )
+    return (await session.execute(query)).scalars().all()

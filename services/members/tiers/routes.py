@@ -3,8 +3,17 @@
 from fastapi import APIRouter, status
 
 from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.members.memberships.schemas import MemberPublic
 from services.members.tiers import service
-from services.members.tiers.schemas import TierCreate, TierList, TierPublic, TierUpdate
+from services.members.tiers.schemas import (
+    TierChangeList,
+    TierChangePublic,
+    TierCreate,
+    TierList,
+    TierMoveRequest,
+    TierPublic,
+    TierUpdate,
+)
 
 router = APIRouter(tags=["members"])
 
@@ -61,4 +70,38 @@ async def delete_tier(
     """Delete an empty tier (owner or admin); 409 while it seats anyone, or if it is the last."""
     await service.delete_tier(
         session=uow.session, actor=actor, community_id=community_id, tier_id=tier_id
+    )
+
+
+@router.post("/communities/{community_id}/members/{member_id}/tier")
+async def move_member(
+    community_id: PathId,
+    member_id: PathId,
+    move: TierMoveRequest,
+    uow: UnitOfWorkDep,
+    actor: ActorDep,
+) -> MemberPublic:
+    """Move a member to another tier by hand (owner or admin), within its capacity; audited,
+    and `member.tier_changed` with reason `manual`."""
+    member = await service.move_member(
+        uow=uow,
+        actor=actor,
+        community_id=community_id,
+        member_id=member_id,
+        tier_id=move.tier_id,
+        reason=move.reason,
+    )
+    return MemberPublic.model_validate(member, from_attributes=True)
+
+
+@router.get("/communities/{community_id}/members/{member_id}/tier-changes")
+async def list_tier_changes(
+    community_id: PathId, member_id: PathId, session: ReadSessionDep, actor: ActorDep
+) -> TierChangeList:
+    """The member's tier moves made by hand, newest first (owner or admin): who, from, to, why."""
+    changes = await service.tier_changes(
+        session=session, actor=actor, community_id=community_id, member_id=member_id
+    )
+    return TierChangeList(
+        items=[TierChangePublic.model_validate(c, from_attributes=True) for c in changes]
     )

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.common.fields import NoNul
+from services.common.fields import NoNul, ResourceId
 from services.members.tables import Tier
 from services.members.tiers.rules import DEFAULT_CAPACITY
 
@@ -64,3 +64,26 @@ class TierPublic(BaseModel):
 
 class TierList(BaseModel):
     items: list[TierPublic]
+
+
+class TierMoveRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tier_id: ResourceId
+    reason: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500), NoNul
+    ]
+
+
+class TierChangePublic(BaseModel):
+    id: str
+    member_id: str
+    from_tier_id: str | None
+    to_tier_id: str
+    reason: str
+    changed_by: str
+    changed_at: datetime
+
+
+class TierChangeList(BaseModel):
+    items: list[TierChangePublic]

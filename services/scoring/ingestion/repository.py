@@ -3,10 +3,11 @@
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import Row, delete, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.ledger import repository as ledger_repository
-from services.scoring.tables import receipt_table
+from services.scoring.tables import held_table, receipt_table
 
 
 async def accept_receipts(
@@ -26,3 +27,29 @@ async def accept_receipts(
     )
     result = await session.execute(statement, list(rows))
     return {(row.community_id, row.activity_id) for row in result}
+
+
+async def hold(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    """Hold these items; one held already (the same id posted again) keeps its first hold."""
+    statement = ledger_repository.dialect_insert(session, held_table).on_conflict_do_nothing()
+    await session.execute(statement, list(rows))
+
+
+async def held(session: AsyncSession, *, limit: int) -> Sequence[Row[Any]]:
+    """The oldest held items; on PostgreSQL rows another instance is releasing are skipped."""
+    query = (
+        select(held_table)
+        .order_by(held_table.c.refuse_after, held_table.c.community_id, held_table.c.activity_id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return (await session.execute(query)).all()
+
+
+async def unhold(session: AsyncSession, keys: Sequence[tuple[str, str]]) -> None:
+    if keys:
+        await session.execute(
+            delete(held_table).where(
+                tuple_(held_table.c.community_id, held_table.c.activity_id).in_(list(keys))
+            )
+        )

@@ -1,6 +1,8 @@
 """HTTP endpoint of ingestion: POST /activities."""
 
-from fastapi import APIRouter, status
+from datetime import timedelta
+
+from fastapi import APIRouter, Request, status
 
 from services.common.api.deps import ActorDep, ReadSessionDep, UnitOfWorkDep
 from services.scoring.ingestion import service
@@ -11,7 +13,11 @@ router = APIRouter(tags=["scoring"])
 
 @router.post("/activities", status_code=status.HTTP_202_ACCEPTED)
 async def record_activities(
-    activity_batch: ActivityBatch, uow: UnitOfWorkDep, reads: ReadSessionDep, actor: ActorDep
+    activity_batch: ActivityBatch,
+    uow: UnitOfWorkDep,
+    reads: ReadSessionDep,
+    actor: ActorDep,
+    request: Request,
 ) -> ActivitiesAccepted:
     """Accept up to 1000 activities, sent as `{"items": [...]}` (or, as before, a bare array);
     an id seen before in the same community (or earlier in the
@@ -22,9 +28,14 @@ async def record_activities(
     `not_allowed`), naming a member the community does not have (`unknown_member`,
     `unknown_target_member`), of a type scoring does not know (`unknown_type`) or more than 5
     minutes in the future (`in_future`) are listed in `rejected` (by index) and not recorded;
-    the rest are.
+    the rest are. Items for a community or member scoring does not know yet (it learns of them
+    from the members service a moment after a community is created or someone joins) are
+    listed in `pending`: held, and recorded as soon as scoring knows them; after
+    `SCORING_HOLD_SECONDS` (5 minutes) they are refused with that reason and
+    `activity.refused`. A community the caller is not in reads like one that does not exist.
     """
+    hold = timedelta(seconds=request.app.state.hold_seconds)
     result = await service.record_activities(
-        uow=uow, reads=reads, actor=actor, activities=activity_batch.items
+        uow=uow, reads=reads, actor=actor, activities=activity_batch.items, hold_for=hold
     )
     return ActivitiesAccepted.model_validate(result, from_attributes=True)

@@ -30,11 +30,25 @@ class Rejection:
     reason: RejectionReason
 
 
+# What scoring's membership projection, a moment behind the members service, may not know yet:
+# such items are held (answered `pending`) until it does, or until the hold runs out.
+HOLDABLE = frozenset(
+    {
+        RejectionReason.UNKNOWN_COMMUNITY,
+        RejectionReason.UNKNOWN_MEMBER,
+        RejectionReason.UNKNOWN_TARGET_MEMBER,
+    }
+)
+
+
 @dataclass(frozen=True)
 class IngestResult:
     accepted: int
     duplicates: int
     rejected: list[Rejection] = field(default_factory=list)
+    # Held: recorded once the projection knows the community and member, else refused with
+    # this reason after the hold (`activity.refused`).
+    pending: list[Rejection] = field(default_factory=list)
 
 
 # Clocks of partners' machines drift; beyond this an occurred_at in the future is a bug.

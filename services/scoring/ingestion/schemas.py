@@ -60,3 +60,9 @@ class ActivitiesAccepted(BaseModel):
     accepted: int
     duplicates: int
     rejected: list[ActivityRejected] = []
+    pending: list[ActivityRejected] = Field(
+        default=[],
+        description="held until scoring knows the community and member (a moment after a "
+        "community is created or someone joins), then recorded; `reason` says what it waits "
+        "for, and is the reason of `activity.refused` if the hold runs out",
+    )

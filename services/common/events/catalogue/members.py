@@ -1,6 +1,6 @@
 """Events the members service publishes."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from services.common.events.catalogue.base import DomainEvent, register
 from services.common.events.catalogue.content import ScreeningHit
@@ -204,8 +204,8 @@ class MemberSanctioned(DomainEvent):
 
 @register
 class MemberTierChanged(DomainEvent):
-    """The tier policy moved a member (`reason`: promoted or demoted), with the score it ranked
-    by."""
+    """A member changed tier: the tier policy moved them (`reason`: promoted or demoted, with
+    the points it ranked by) or an owner or admin did (`manual`, score 0, `note` says why)."""
 
     type = "member.tier_changed"
     source = "members"
@@ -219,8 +219,29 @@ class MemberTierChanged(DomainEvent):
     reason: str
     score: float
     changed_at: datetime
-    # The user who ran the policy, or "tier-policy" for a scheduled run.
+    # The user who ran the policy or moved the member, or "tier-policy" for a scheduled run.
     changed_by: str | None = None
+    note: str | None = None
+
+
+@register
+class MemberAtRisk(DomainEvent):
+    """The member is in the demotion zone of the current period, `run_at` being when the run
+    that judges it starts: a bot can warn them while there is time (厌损)."""
+
+    type = "member.at_risk"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    tier_id: str
+    points: float
+    demote_cutoff: float
+    period_starts_on: date
+    period_ends_on: date
+    run_at: datetime
 
 
 @register

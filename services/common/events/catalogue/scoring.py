@@ -25,6 +25,26 @@ class ActivityRecorded(DomainEvent):
     attrs: JsonObject = {}
 
 
+@register
+class ActivityRefused(DomainEvent):
+    """An activity `POST /v1/activities` answered `pending` (its community or member unknown to
+    scoring then) was refused: the membership did not arrive within the hold. `reason` is the
+    rejection the item would have had (unknown_community, unknown_member, ...)."""
+
+    type = "activity.refused"
+    source = "scoring"
+    subject_field = "member_id"
+
+    activity_id: str
+    community_id: str
+    member_id: str
+    activity_type: str
+    occurred_at: datetime
+    reason: str
+    received_at: datetime
+    refused_at: datetime
+
+
 class RankedMember(BaseModel):
     model_config = ConfigDict(frozen=True)
 

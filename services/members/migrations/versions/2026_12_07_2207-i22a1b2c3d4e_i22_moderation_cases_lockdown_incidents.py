@@ -1,7 +1,7 @@
 """i22 moderation cases lockdown incidents
 
 Revision ID: i22a1b2c3d4e
-Revises: 0d016ffb57de
+Revises: b20e1a7c0d20
 Create Date: 2026-12-07 22:07:03.036565
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "i22a1b2c3d4e"
-down_revision: str | None = "0d016ffb57de"
+down_revision: str | None = "b20e1a7c0d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

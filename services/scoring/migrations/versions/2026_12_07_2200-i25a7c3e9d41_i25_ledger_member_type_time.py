@@ -4,7 +4,7 @@ A late arrival of a type with a cooldown or a daily cap is decided among its mem
 that type around its time (services/scoring/ledger/rules.py `redecide`): one range probe.
 
 Revision ID: i25a7c3e9d41
-Revises: 1c169788d067
+Revises: a20c3e5f7b91
 Create Date: 2026-12-07 22:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "i25a7c3e9d41"
-down_revision: str | None = "1c169788d067"
+down_revision: str | None = "a20c3e5f7b91"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

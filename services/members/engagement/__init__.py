@@ -1,1 +1,0 @@
-"""Engagement: the local projection of `activity.recorded` the tier policy ranks members by."""
