@@ -30,7 +30,6 @@ from services.content.items.rules import (
     target,
 )
 from services.content.items.service import item_with_access, require_editor
-from services.content.review.service import screen_item
 from services.content.scheduling import repository
 from services.content.scheduling.errors import InvalidRules, OutOfRange, PublishingRuleBroken
 from services.content.scheduling.rules import (
@@ -46,6 +45,7 @@ from services.content.scheduling.schemas import (
     PublishingRulesPut,
     UrgentAnnouncement,
 )
+from services.content.screening.service import screen_item
 from services.content.tables import ContentItem, PublishingRulesRow
 
 # How far ahead an item may be scheduled, and where a series may start: bounds that keep the
