@@ -135,6 +135,12 @@ ZH_CN: Mapping[str, ProblemText] = {
     "tier-not-empty": ProblemText("分群中还有成员", "只能删除没有成员的分群，请先移走其中的成员。"),
     "last-tier": ProblemText("不能删除唯一的分群", "社群至少要保留一个分群。"),
     "not-deletable": ProblemText("不能删除", "只能删除草稿和被驳回的内容；其余内容请归档。"),
+    # Placement and manual tier moves (issue 20).
+    "entry-tier-is-core": ProblemText(
+        "新成员不进核心群", "新成员不能直接加入核心分群，请指定排在其下的分群。"
+    ),
+    "owner-stays-in-core": ProblemText("群主留在核心群", "群主不会被移出核心分群。"),
+    "already-in-tier": ProblemText("已在该分群", "该成员已经在这个分群中。"),
     # Moderation, cases, lockdown and incidents (issue 22).
     "invalid-pattern": ProblemText(
         "规则表达式不可用",
