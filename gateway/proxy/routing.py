@@ -77,6 +77,11 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/scoring-rules",
         f"{_COMMUNITY}/metrics",
         f"{_COMMUNITY}/health",
+        f"{_COMMUNITY}/rewards",
+        f"{_COMMUNITY}/rewards/{{reward_id}}",
+        f"{_COMMUNITY}/rewards/{{reward_id}}/redemptions",
+        f"{_COMMUNITY}/redemptions/{{redemption_id}}/cancel",
+        f"{_MEMBER}/redemptions",
     ),
 }
 

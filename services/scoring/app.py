@@ -15,6 +15,7 @@ from services.scoring.ledger.workers import LEDGER_WORKER
 from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
+from services.scoring.rewards.routes import router as rewards_router
 from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import membership, messaging
@@ -46,6 +47,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             points_router,
             scoring_rules_router,
             metrics_router,
+            rewards_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership)],

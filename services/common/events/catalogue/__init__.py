@@ -71,6 +71,8 @@ from services.common.events.catalogue.scoring import (
     LevelReached,
     PointsChanged,
     RankedMember,
+    RewardCancelled,
+    RewardRedeemed,
     SegmentChanged,
 )
 
@@ -120,6 +122,8 @@ __all__ = [
     "PointsChanged",
     "PollVoted",
     "RankedMember",
+    "RewardCancelled",
+    "RewardRedeemed",
     "RegistrationCancelled",
     "RegistrationConfirmed",
     "RegistrationPromoted",
