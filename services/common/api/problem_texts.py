@@ -81,8 +81,12 @@ ZH_CN: Mapping[str, ProblemText] = {
     "reward-limit-reached": ProblemText(
         "已达兑换上限", "每位成员最多兑换奖品 {reward_id} {per_member_limit} 次，未扣任何积分。"
     ),
-    "reward-not-available": ProblemText("不在兑换时间内", "奖品 {reward_id} 当前不可兑换（{field}），未扣任何积分。"),
-    "reward-tier-restricted": ProblemText("等级不符", "奖品 {reward_id} 仅限等级 {tier_id} 的成员兑换。"),
+    "reward-not-available": ProblemText(
+        "不在兑换时间内", "奖品 {reward_id} 当前不可兑换（{field}），未扣任何积分。"
+    ),
+    "reward-tier-restricted": ProblemText(
+        "等级不符", "奖品 {reward_id} 仅限等级 {tier_id} 的成员兑换。"
+    ),
     "redemption-cancelled": ProblemText("兑换已取消", "兑换记录 {redemption_id} 已经取消。"),
     # Content.
     "content-not-found": ProblemText("内容不存在", "该内容不存在，或你看不到它。"),

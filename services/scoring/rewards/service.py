@@ -44,13 +44,13 @@ from services.scoring.rewards.schemas import (
 from services.scoring.scoring_rules.rules import OPERATORS
 
 
-def reward_public(row: Mapping[str, Any]) -> RewardPublic:
+def reward_public(row: Mapping[Any, Any]) -> RewardPublic:
     values = dict(row)
     values["price"] = points_rules.from_milli(values.pop("price_milli"))
     return RewardPublic.model_validate(values)
 
 
-def redemption_public(row: Mapping[str, Any], *, balance: float | None = None) -> RedemptionPublic:
+def redemption_public(row: Mapping[Any, Any], *, balance: float | None = None) -> RedemptionPublic:
     values = dict(row)
     values["points"] = points_rules.from_milli(values.pop("price_milli"))
     return RedemptionPublic.model_validate({**values, "balance": balance})
@@ -76,7 +76,7 @@ async def create_reward(
     return reward_public(found)
 
 
-async def _reward(session: AsyncSession, community_id: str, reward_id: str) -> Mapping[str, Any]:
+async def _reward(session: AsyncSession, community_id: str, reward_id: str) -> Mapping[Any, Any]:
     found = await repository.get_reward(session, community_id=community_id, reward_id=reward_id)
     if found is None:
         raise RewardNotFound(reward_id)
@@ -140,7 +140,7 @@ async def withdraw_reward(*, uow: UnitOfWork, community_id: str, reward_id: str)
 
 async def _redeemer(
     session: AsyncSession, access: CommunityAccess, member_id: str | None
-) -> Mapping[str, Any]:
+) -> Mapping[Any, Any]:
     """Whose points a redemption spends: the caller's own, or, for staff and partner keys, the
     member named. Returns the member's standing (status, tier)."""
     if member_id is None:
