@@ -14,6 +14,8 @@ from sqlalchemy import select, update
 
 from services.common.components import SCORING
 from services.common.events.envelope import CloudEvent
+from services.scoring.replay import repository as replay_repository
+from services.scoring.replay import service as replay
 from services.scoring.tables import membership, messaging
 from tests.support import actor, assert_problem, seed_membership, service_client
 
@@ -150,6 +152,11 @@ async def test_a_member_redeems_a_reward_and_staff_cancel_it(api: httpx.AsyncCli
     ]
     changes = [e["delta"] for e in await outbox_events("points.changed", cid)]
     assert changes == [250.0, -100.0, -100.0, 100.0, -100.0]
+    # The replay folds the adjustments to the same points and level: the refund earned none.
+    async with app().state.runtime.read_sessions() as session:
+        stored = await replay_repository.stored_snapshot(session, cid)
+        rebuilt = replay.fold_snapshot(await replay.rebuild_community(session, cid))
+    assert replay.differences(stored, rebuilt) == []
 
 
 async def test_100_concurrent_redemptions_of_a_stock_of_10_give_exactly_10(
