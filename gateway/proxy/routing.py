@@ -82,6 +82,8 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/rewards/{{reward_id}}/redemptions",
         f"{_COMMUNITY}/redemptions/{{redemption_id}}/cancel",
         f"{_MEMBER}/redemptions",
+        f"{_COMMUNITY}/badges",
+        f"{_MEMBER}/badges/{{badge_id}}",
     ),
 }
 

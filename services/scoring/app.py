@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.common.membership.handlers import membership_consumer
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
+from services.scoring.badges.routes import router as badges_router
 from services.scoring.engagement.routes import router as engagement_router
 from services.scoring.ingestion.routes import router as ingestion_router
 from services.scoring.leaderboards.routes import router as leaderboards_router
@@ -48,6 +49,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             scoring_rules_router,
             metrics_router,
             rewards_router,
+            badges_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership)],

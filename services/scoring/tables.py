@@ -234,6 +234,22 @@ class Badge(ScoringTable, table=True):
     awarded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class BadgeDefinition(ScoringTable, table=True):
+    """A badge a community's operators defined, awarded by hand (the built-in badges of
+    services/scoring/badges/rules.py are earned by rules and have no row here)."""
+
+    __tablename__ = "badge_definition"
+    __table_args__ = (Index("ix_badge_definition_community", "community_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    name: str = Field(max_length=60)
+    description: str = Field(default="", max_length=500)
+    image_url: str | None = Field(default=None, max_length=2000)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 class PointsAdjustment(ScoringTable, table=True):
     """An award or a redemption: the log replay adds back to the points."""
 
@@ -407,3 +423,4 @@ community_table: Table = membership.community
 reward_table: Table = Reward.__table__  # type: ignore[attr-defined]
 claim_table: Table = RewardClaim.__table__  # type: ignore[attr-defined]
 redemption_table: Table = Redemption.__table__  # type: ignore[attr-defined]
+definition_table: Table = BadgeDefinition.__table__  # type: ignore[attr-defined]

@@ -66,6 +66,23 @@ class BadgeAwarded(DomainEvent):
     member_id: str
     badge: str
     awarded_at: datetime
+    # Who awarded it by hand (a badge operators defined); None when a rule earned it.
+    awarded_by: str | None = None
+
+
+@register
+class BadgeRevoked(DomainEvent):
+    """An owner or admin took a badge back from a member (a built-in one or their own)."""
+
+    type = "badge.revoked"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    badge: str
+    revoked_by: str
+    revoked_at: datetime
 
 
 @register

@@ -1,4 +1,4 @@
-"""i24: the points mall (rewards, per-member claims, redemptions); refunds that earn no level
+"""i24: the points mall (rewards, claims, redemptions), refunds that earn no level, own badges
 
 Revision ID: i24c5e1a7b302
 Revises: i25a7c3e9d41
@@ -71,6 +71,20 @@ def upgrade() -> None:
     op.create_index(
         "ix_redemption_member", "redemption", ["community_id", "member_id", "id"], unique=False
     )
+    op.create_table(
+        "badge_definition",
+        sa.Column("id", _string(40), nullable=False),
+        sa.Column("community_id", _string(64), nullable=False),
+        sa.Column("name", _string(60), nullable=False),
+        sa.Column("description", _string(500), nullable=False),
+        sa.Column("image_url", _string(2000), nullable=True),
+        sa.Column("created_by", _string(128), nullable=False),
+        sa.Column("created_at", UtcDateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_badge_definition")),
+    )
+    op.create_index(
+        "ix_badge_definition_community", "badge_definition", ["community_id", "id"], unique=False
+    )
     with op.batch_alter_table("points_adjustment", schema=None) as batch_op:
         batch_op.add_column(
             sa.Column("earned", sa.Boolean(), nullable=False, server_default=sa.true())
@@ -80,6 +94,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("points_adjustment", schema=None) as batch_op:
         batch_op.drop_column("earned")
+    op.drop_index("ix_badge_definition_community", table_name="badge_definition")
+    op.drop_table("badge_definition")
     op.drop_index("ix_redemption_member", table_name="redemption")
     op.drop_table("redemption")
     op.drop_table("reward_claim")
