@@ -351,6 +351,27 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         None,
         ("401", "404", "200", "200"),
     ),
+    # Badges: operators define, award by hand and revoke; members see the list.
+    (
+        "POST",
+        "/v1/communities/{cid}/badges",
+        lambda w: {"name": "共建者"},
+        ("401", "404", "403", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/badges", None, ("401", "404", "200", "200")),
+    # A built-in badge is earned by its rule only: the owner gets past authorization.
+    (
+        "PUT",
+        "/v1/communities/{cid}/members/{mid}/badges/first_event",
+        None,
+        ("401", "404", "403", "409"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/members/{mid}/badges/bdg_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
     # The gateway's own: keys and webhooks are managed by a community's owner and admins.
     ("GET", "/v1/event-types", None, ("401", "200", "200", "200")),
     ("POST", "/v1/api-keys", key_request, ("401", "404", "403", "201")),
@@ -883,6 +904,28 @@ KEY_MATRIX: list[KeyRow] = [
         ("403", "200", "403"),
         {},
     ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/badges",
+        lambda w: {"name": "Partner badge"},
+        ("403", "201", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/badges", None, ("403", "200", "403"), {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/members/{member_id}/badges/{badge_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{community_id}/members/{member_id}/badges/{badge_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
     ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
     ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
@@ -929,6 +972,7 @@ UNKNOWN_IDS = {
     "feed": "nope.ics",
     "reward_id": "rwd_nope",
     "redemption_id": "rdm_nope",
+    "badge_id": "bdg_nope",
 }
 
 

@@ -91,7 +91,7 @@ async def test_operators_define_award_and_revoke_a_badge(api: httpx.AsyncClient)
     assert_problem(await api.delete(url, headers=actor(ALICE)), 403)
     assert (await api.delete(url, headers=actor(ADMIN))).status_code == 204
     gone = assert_problem(await api.delete(url, headers=actor(ADMIN)), 404)
-    assert gone["type"].endswith("badge-not-held")
+    assert gone["type"].endswith("badge-award-not-found")
     assert await badges_of(api, cid) == []
     revoked = await outbox_events("badge.revoked", cid)
     assert [(e["badge"], e["revoked_by"]) for e in revoked] == [(badge["id"], ADMIN)]

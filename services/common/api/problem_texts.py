@@ -76,7 +76,7 @@ ZH_CN: Mapping[str, ProblemText] = {
     "insufficient-points": ProblemText("积分不足", "成员的积分不够扣减。"),
     "badge-not-found": ProblemText("徽章不存在", "该社群没有徽章 {badge}。"),
     "badge-built-in": ProblemText("内置徽章", "徽章 {badge} 由规则自动授予，不能手动授予。"),
-    "badge-not-held": ProblemText("未持有徽章", "成员 {member_id} 没有徽章 {badge}。"),
+    "badge-award-not-found": ProblemText("未持有徽章", "成员 {member_id} 没有徽章 {badge}。"),
     "reward-not-found": ProblemText("奖品不存在", "该社群没有奖品 {reward_id}。"),
     "redemption-not-found": ProblemText("兑换记录不存在", "该社群没有兑换记录 {redemption_id}。"),
     "reward-withdrawn": ProblemText("奖品已下架", "奖品 {reward_id} 已下架。"),

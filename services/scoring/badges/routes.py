@@ -70,7 +70,7 @@ async def revoke_badge(
     uow: UnitOfWorkDep,
     access: OperatorWriteDep,
 ) -> Response:
-    """Revoke a badge, built-in or defined (owner, admin; 404 `badge-not-held`). Emits
+    """Revoke a badge, built-in or defined (owner, admin; 404 `badge-award-not-found`). Emits
     `badge.revoked`."""
     await service.revoke_badge(
         uow=uow, community_id=community_id, member_id=member_id, badge=badge_id, actor=access.actor

@@ -49,7 +49,7 @@ class BadgeBuiltIn(Conflict):
 
 
 class BadgeNotHeld(NotFound):
-    slug = "badge-not-held"
+    slug = "badge-award-not-found"
 
     def __init__(self, member_id: str, badge: str) -> None:
         super().__init__(
