@@ -14,6 +14,9 @@ from sqlalchemy import select, update
 
 from services.common.components import SCORING
 from services.common.events.envelope import CloudEvent
+from services.common.events.catalogue import UserErased
+from services.common.events.catalogue.vocabulary import erased_user_id
+from services.scoring.erasure.service import erase_member
 from services.scoring.replay import repository as replay_repository
 from services.scoring.replay import service as replay
 from services.scoring.tables import membership, messaging
@@ -304,3 +307,33 @@ async def test_only_staff_stock_edit_and_withdraw_rewards(api: httpx.AsyncClient
     )
     assert [item["status"] for item in everything.json()["items"]] == ["withdrawn"]
     assert_problem(await api.patch(url, json={"stock": 5}, headers=actor(ADMIN)), 409)
+
+
+async def test_erasure_replaces_the_user_in_redemptions(api: httpx.AsyncClient) -> None:
+    cid = await community()
+    await award(api, cid, ALICE, 10)
+    created = await new_reward(api, cid, price=5)
+    first = await redeem(api, cid, created["id"])
+    await redeem(api, cid, created["id"])
+    cancelled = await api.post(
+        f"/v1/communities/{cid}/redemptions/{first.json()['id']}/cancel",
+        json={"reason": "Alice asked, phone 138…"},
+        headers=actor(ADMIN),
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    async with app().state.runtime.sessions() as session:
+        await erase_member(
+            session=session,
+            event=UserErased(
+                community_id=cid, member_id=f"m-{ALICE}", user_id=ALICE, erased_at=datetime.now(UTC)
+            ),
+        )
+        await session.commit()
+    listed = await api.get(
+        f"/v1/communities/{cid}/members/m-{ALICE}/redemptions", headers=actor(ADMIN)
+    )
+    items = listed.json()["items"]
+    assert [item["redeemed_by"] for item in items] == [erased_user_id(f"m-{ALICE}")] * 2
+    assert [item["cancel_reason"] for item in items] == ["", None]
+    assert [item["cancelled_by"] for item in items] == [ADMIN, None]
+    assert [item["points"] for item in items] == [5.0, 5.0]
