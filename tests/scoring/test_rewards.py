@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 
 from services.common.components import SCORING
-from services.common.events.envelope import CloudEvent
 from services.common.events.catalogue import UserErased
 from services.common.events.catalogue.vocabulary import erased_user_id
+from services.common.events.envelope import CloudEvent
 from services.scoring.erasure.service import erase_member
 from services.scoring.replay import repository as replay_repository
 from services.scoring.replay import service as replay
