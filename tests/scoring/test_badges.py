@@ -124,6 +124,7 @@ async def test_awarding_what_cannot_be_awarded_is_refused(api: httpx.AsyncClient
         ({"name": "x" * 61}, "name"),
         ({"name": "x", "image_url": "ftp://x.cn/b.png"}, "image_url"),
         ({"name": "x", "image_url": "not a url"}, "image_url"),
+        ({"name": "x", "image_url": "https://x.cn/" + "a" * 1990}, "image_url"),
         ({"name": "x", "description": "d" * 501}, "description"),
         ({"name": "x", "colour": "gold"}, "colour"),
     ],

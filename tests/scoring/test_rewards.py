@@ -268,6 +268,8 @@ async def test_each_kind_of_refused_redemption_debits_nothing(api: httpx.AsyncCl
         ({"name": "x", "price": 1, "stock": 1, "per_member_limit": 0}, "per_member_limit"),
         ({"name": "x", "price": 1, "stock": 1, "starts_at": "2027-01-01T00:00:00"}, "starts_at"),
         ({"name": "x", "price": 1, "stock": 1, "colour": "red"}, "colour"),
+        ({"name": "x", "price": 1, "stock": 1, "ends_at": "9999-12-31T23:00:00-05:00"}, "ends_at"),
+        ({"name": "x", "price": 1e9, "stock": 1}, "price"),
     ],
 )
 async def test_a_malformed_reward_is_refused_naming_the_field(

@@ -3,9 +3,26 @@
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, StringConstraints
 
 from services.common.fields import NoNul
+
+
+IMAGE_URL_MAX = 2000
+
+
+def _fits(url: HttpUrl) -> HttpUrl:
+    # Measured as stored: normalising (punycode, a trailing slash) can lengthen what was sent.
+    if len(str(url)) > IMAGE_URL_MAX:
+        raise ValueError(f"must be at most {IMAGE_URL_MAX} characters")
+    return url
+
+
+ImageUrl = Annotated[
+    HttpUrl,
+    AfterValidator(_fits),
+    Field(description="An http(s) URL, at most 2,000 characters."),
+]
 
 
 class BadgeCreate(BaseModel):
@@ -26,9 +43,7 @@ class BadgeCreate(BaseModel):
         str, StringConstraints(strip_whitespace=True, min_length=1, max_length=60), NoNul
     ]
     description: Annotated[str, StringConstraints(max_length=500), NoNul] = ""
-    image_url: (
-        Annotated[HttpUrl, Field(description="An http(s) URL, at most 2,000 characters.")] | None
-    ) = None
+    image_url: ImageUrl | None = None
 
 
 class BadgePublic(BaseModel):

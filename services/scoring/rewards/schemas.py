@@ -4,7 +4,6 @@ from datetime import datetime
 from typing import Annotated, Any, Self
 
 from pydantic import (
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -13,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from services.common.fields import NoNul
+from services.common.fields import NoNul, Timestamp
 from services.scoring.points import rules as points_rules
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100), NoNul]
@@ -59,8 +58,8 @@ class RewardCreate(BaseModel):
     tier_id: TierId | None = Field(
         default=None, description="Only members of this tier may redeem it; none: everyone."
     )
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = Field(default=None, description="Exclusive.")
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = Field(default=None, description="Exclusive.")
 
     @field_validator("price")
     @classmethod
@@ -87,8 +86,8 @@ class RewardUpdate(BaseModel):
     stock: Stock | None = Field(default=None, description="Items left to redeem from now on.")
     per_member_limit: Limit | None = None
     tier_id: TierId | None = None
-    starts_at: AwareDatetime | None = None
-    ends_at: AwareDatetime | None = None
+    starts_at: Timestamp | None = None
+    ends_at: Timestamp | None = None
 
     @field_validator("price")
     @classmethod
