@@ -7,7 +7,6 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, HttpUrl, Stri
 
 from services.common.fields import NoNul
 
-
 IMAGE_URL_MAX = 2000
 
 
