@@ -37,10 +37,10 @@ async def change_balance(
     delta_milli: int,
     half_life_days: float,
     earned: bool = True,
-) -> int | None:
+) -> tuple[int, int] | None:
     """Add `delta_milli` to the balance unless it would go below zero: one conditional
     UPDATE, so concurrent redemptions cannot overdraw. A positive delta that is `earned` also
-    counts towards the level. The new balance, or None if refused."""
+    counts towards the level. The new balance and the stored level, or None if refused."""
     await insert_if_absent(
         session, score_table, new_score_row(community_id, member_id, half_life_days)
     )
@@ -57,10 +57,10 @@ async def change_balance(
             points_milli=balance + delta_milli,
             level_milli=level_points + (max(delta_milli, 0) if earned else 0),
         )
-        .returning(score_table.c.points_milli)
+        .returning(score_table.c.points_milli, score_table.c.level)
     )
-    value = result.scalar_one_or_none()
-    return None if value is None else int(value)
+    row = result.one_or_none()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 async def set_level(

@@ -68,8 +68,8 @@ async def post_points(
     level unless `earned` is False (a refund gives back what was spent, it earns nothing).
     Returns the balance and the level."""
     session, now = uow.session, utc_now()
-    delta = delta_milli
-    balance = await repository.change_balance(
+    delta = delta_milli  # thousandths, as every balance is kept
+    changed = await repository.change_balance(
         session,
         community_id=community_id,
         member_id=member_id,
@@ -77,13 +77,14 @@ async def post_points(
         half_life_days=await community_half_life(session, community_id),
         earned=earned,
     )
-    if balance is None:
+    if changed is None:
         current = await engagement_repository.get_member_score(
             session, community_id=community_id, member_id=member_id
         )
         raise InsufficientPoints(
             member_id, balance=rules.from_milli(current.points_milli if current else 0)
         )
+    balance, stored_level = changed
     await repository.add_adjustment(
         session,
         {
@@ -110,6 +111,9 @@ async def post_points(
             changed_at=now,
         ),
     )
+    if delta <= 0 or not earned:
+        # Spending or a refund moves no level.
+        return rules.from_milli(balance), stored_level
     score = await engagement_repository.get_member_score(
         session, community_id=community_id, member_id=member_id
     )

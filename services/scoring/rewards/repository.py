@@ -56,8 +56,9 @@ async def update_reward(
     return result.mappings().one_or_none()
 
 
-async def take_stock(session: AsyncSession, *, reward_id: str) -> int | None:
-    """One item off an active reward's stock if any is left: the stock left, or None."""
+async def take_stock(session: AsyncSession, *, reward_id: str) -> RowMapping | None:
+    """One item off an active reward's stock if any is left: the stock left and the price and
+    name as they stand under the row's lock, or None."""
     result = await session.execute(
         update(reward_table)
         .where(
@@ -66,10 +67,9 @@ async def take_stock(session: AsyncSession, *, reward_id: str) -> int | None:
             reward_table.c.stock > 0,
         )
         .values(stock=reward_table.c.stock - 1, redeemed=reward_table.c.redeemed + 1)
-        .returning(reward_table.c.stock)
+        .returning(reward_table.c.stock, reward_table.c.price_milli, reward_table.c.name)
     )
-    value = result.scalar_one_or_none()
-    return None if value is None else int(value)
+    return result.mappings().one_or_none()
 
 
 async def return_stock(session: AsyncSession, *, reward_id: str) -> None:

@@ -176,8 +176,8 @@ async def redeem(
     assert member_id is not None
     if reward["tier_id"] is not None and standing["tier_id"] != reward["tier_id"]:
         raise RewardTierRestricted(reward_id, reward["tier_id"])
-    stock = await repository.take_stock(session, reward_id=reward_id)
-    if stock is None:
+    taken = await repository.take_stock(session, reward_id=reward_id)
+    if taken is None:
         raise RewardOutOfStock(reward_id)
     limit = reward["per_member_limit"]
     if not await repository.take_claim(
@@ -185,16 +185,15 @@ async def redeem(
     ):
         assert limit is not None
         raise RewardLimitReached(reward_id, limit)
-    # The price as it stands when the stock was taken: the reward's row is locked from there.
-    current = await _reward(session, community_id, reward_id)
-    price = int(current["price_milli"])
+    # The price as it stood when the stock was taken: the reward's row is locked from there.
+    stock, price = int(taken["stock"]), int(taken["price_milli"])
     redemption_id = new_id("rdm")
     balance, _level = await post_points(
         uow=uow,
         community_id=community_id,
         member_id=member_id,
         delta_milli=-price,
-        reason=f"reward {reward_id}: {current['name']}"[:200],
+        reason=f"reward {reward_id}: {taken['name']}"[:200],
         changed_by=access.actor.id,
     )
     values = {
