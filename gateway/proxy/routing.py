@@ -104,6 +104,13 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/warning-thresholds",
         f"{_COMMUNITY}/segments/{{segment}}/members",
         f"{_COMMUNITY}/kols",
+        f"{_COMMUNITY}/rewards",
+        f"{_COMMUNITY}/rewards/{{reward_id}}",
+        f"{_COMMUNITY}/rewards/{{reward_id}}/redemptions",
+        f"{_COMMUNITY}/redemptions/{{redemption_id}}/cancel",
+        f"{_MEMBER}/redemptions",
+        f"{_COMMUNITY}/badges",
+        f"{_MEMBER}/badges/{{badge_id}}",
     ),
 }
 

@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from services.common.membership.handlers import membership_consumer
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
+from services.scoring.badges.routes import router as badges_router
 from services.scoring.engagement.routes import router as engagement_router
 from services.scoring.ingestion.routes import router as ingestion_router
 from services.scoring.ingestion.workers import held_activities_worker
@@ -17,6 +18,7 @@ from services.scoring.member_lists.routes import router as member_lists_router
 from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
+from services.scoring.rewards.routes import router as rewards_router
 from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
 from services.scoring.tables import membership, messaging
@@ -52,6 +54,8 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             metrics_router,
             warnings_router,
             member_lists_router,
+            rewards_router,
+            badges_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[membership_consumer(settings.service_name, membership), WARNINGS_CONSUMER],

@@ -9,7 +9,17 @@ both backends.
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Column, Float, Index, Table, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    Float,
+    Index,
+    Table,
+    UniqueConstraint,
+    true,
+)
 from sqlmodel import Field, SQLModel
 
 from services.common.db import UtcDateTime, table_registry
@@ -241,6 +251,22 @@ class Badge(ScoringTable, table=True):
     awarded_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class BadgeDefinition(ScoringTable, table=True):
+    """A badge a community's operators defined, awarded by hand (the built-in badges of
+    services/scoring/badges/rules.py are earned by rules and have no row here)."""
+
+    __tablename__ = "badge_definition"
+    __table_args__ = (Index("ix_badge_definition_community", "community_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    name: str = Field(max_length=60)
+    description: str = Field(default="", max_length=500)
+    image_url: str | None = Field(default=None, max_length=2000)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 class PointsAdjustment(ScoringTable, table=True):
     """An award or a redemption: the log replay adds back to the points."""
 
@@ -255,6 +281,10 @@ class PointsAdjustment(ScoringTable, table=True):
     reason: str = Field(max_length=200)
     changed_by: str = Field(max_length=128)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # False for a refund (a cancelled redemption's points coming back): it raises no level.
+    earned: bool = Field(
+        default=True, sa_column=Column(Boolean(), nullable=False, server_default=true())
+    )
 
 
 class MembershipChange(ScoringTable, table=True):
@@ -346,6 +376,64 @@ class CommunityTally(ScoringTable, table=True):
     members_joined: int = Field(default=0)
 
 
+class Reward(ScoringTable, table=True):
+    """An item of the points mall. `stock` is what is left: a redemption takes one with a
+    conditional UPDATE (stock > 0), so concurrent redemptions never oversell."""
+
+    __tablename__ = "reward"
+    __table_args__ = (Index("ix_reward_community", "community_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    name: str = Field(max_length=100)
+    description: str = Field(default="", max_length=2000)
+    price_milli: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    stock: int = Field(default=0)
+    redeemed: int = Field(default=0)
+    per_member_limit: int | None = Field(default=None)
+    tier_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    starts_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    ends_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    status: str = Field(default="active", max_length=12)  # active | withdrawn
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class RewardClaim(ScoringTable, table=True):
+    """How many of a reward a member holds (redeemed, not cancelled): the per-member limit is a
+    conditional UPDATE on this count, safe under concurrency like the stock."""
+
+    __tablename__ = "reward_claim"
+
+    reward_id: str = Field(primary_key=True, max_length=40)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    count: int = Field(default=0)
+
+
+class Redemption(ScoringTable, table=True):
+    __tablename__ = "redemption"
+    __table_args__ = (
+        Index("ix_redemption_member", "community_id", "member_id", "id"),
+        UniqueConstraint("code"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    reward_id: str = Field(max_length=40)
+    member_id: str = Field(max_length=ID_LENGTH)
+    code: str = Field(max_length=32)
+    price_milli: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    status: str = Field(default="redeemed", max_length=12)  # redeemed | cancelled
+    redeemed_by: str = Field(max_length=128)
+    redeemed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    cancelled_by: str | None = Field(default=None, max_length=128)
+    cancelled_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    cancel_reason: str | None = Field(default=None, max_length=200)
+
+
 messaging = messaging_tables(metadata)
 # Who belongs where, as the members service announces it (services.common.membership); the
 # boards take display names from it.
@@ -373,3 +461,7 @@ tally_table: Table = CommunityTally.__table__  # type: ignore[attr-defined]
 # Display names, tiers and timezones come from the membership projection.
 profile_table: Table = membership.membership
 community_table: Table = membership.community
+reward_table: Table = Reward.__table__  # type: ignore[attr-defined]
+claim_table: Table = RewardClaim.__table__  # type: ignore[attr-defined]
+redemption_table: Table = Redemption.__table__  # type: ignore[attr-defined]
+definition_table: Table = BadgeDefinition.__table__  # type: ignore[attr-defined]

@@ -91,6 +91,7 @@ EVENT = {
 _SINCE = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
 LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
+REWARD = {"name": "马克杯", "price": 10, "stock": 5}
 SERIES = {
     "title": "Morning brief",
     "kind": "brief",
@@ -432,6 +433,57 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         "/v1/communities/{cid}/warning-thresholds",
         lambda w: {"thresholds": {}},
         ("401", "404", "403", "200"),
+    ),
+    # The points mall: owners and admins stock it and cancel; members browse and redeem; a
+    # member's redemptions are theirs and the staff's to see.
+    ("POST", "/v1/communities/{cid}/rewards", lambda w: REWARD, ("401", "404", "403", "201")),
+    ("GET", "/v1/communities/{cid}/rewards", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/rewards/rwd_nope", None, ("401", "404", "404", "404")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/rewards/rwd_nope",
+        lambda w: {"stock": 1},
+        ("401", "404", "403", "404"),
+    ),
+    ("DELETE", "/v1/communities/{cid}/rewards/rwd_nope", None, ("401", "404", "403", "404")),
+    (
+        "POST",
+        "/v1/communities/{cid}/rewards/rwd_nope/redemptions",
+        lambda w: {},
+        ("401", "404", "404", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/redemptions/rdm_nope/cancel",
+        lambda w: {"reason": "matrix"},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/communities/{cid}/members/{mid}/redemptions",
+        None,
+        ("401", "404", "200", "200"),
+    ),
+    # Badges: operators define, award by hand and revoke; members see the list.
+    (
+        "POST",
+        "/v1/communities/{cid}/badges",
+        lambda w: {"name": "共建者"},
+        ("401", "404", "403", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/badges", None, ("401", "404", "200", "200")),
+    # A built-in badge is earned by its rule only: the owner gets past authorization.
+    (
+        "PUT",
+        "/v1/communities/{cid}/members/{mid}/badges/first_event",
+        None,
+        ("401", "404", "403", "409"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/members/{mid}/badges/bdg_nope",
+        None,
+        ("401", "404", "403", "404"),
     ),
     # The gateway's own: keys and webhooks are managed by a community's owner and admins.
     ("GET", "/v1/event-types", None, ("401", "200", "200", "200")),
@@ -1185,6 +1237,67 @@ KEY_MATRIX: list[KeyRow] = [
         NO_KEY,
         {},
     ),
+    ("POST", "/v1/communities/{community_id}/rewards", lambda w: REWARD, ("403", "201", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/rewards", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/rewards/{reward_id}", None, ("403", "404", "403"), {}),
+    (
+        "PATCH",
+        "/v1/communities/{community_id}/rewards/{reward_id}",
+        lambda w: {"stock": 1},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{community_id}/rewards/{reward_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    # A key redeems for a member it names (it has no points of its own).
+    (
+        "POST",
+        "/v1/communities/{community_id}/rewards/{reward_id}/redemptions",
+        lambda w: {"member_id": w.member_id},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/redemptions/{redemption_id}/cancel",
+        lambda w: {"reason": "key"},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/members/{member_id}/redemptions",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/badges",
+        lambda w: {"name": "Partner badge"},
+        ("403", "201", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/badges", None, ("403", "200", "403"), {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/members/{member_id}/badges/{badge_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{community_id}/members/{member_id}/badges/{badge_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
     ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
     ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
@@ -1229,6 +1342,9 @@ UNKNOWN_IDS = {
     "key_id": "key_nope",
     "delivery_id": "dlv_nope",
     "feed": "nope.ics",
+    "reward_id": "rwd_nope",
+    "redemption_id": "rdm_nope",
+    "badge_id": "bdg_nope",
     "invite_id": "inv_nope",
     # The people's rows delete the world's series before the keys' rows run.
     "series_id": "ser_nope",

@@ -74,6 +74,23 @@ ZH_CN: Mapping[str, ProblemText] = {
     "tier-full": ProblemText("等级已满", "等级 {tier_id} 已满（上限 {capacity} 人）。"),
     "tier-not-allowed": ProblemText("等级不符", "你的等级不能参加此活动。"),
     "insufficient-points": ProblemText("积分不足", "成员的积分不够扣减。"),
+    "badge-not-found": ProblemText("徽章不存在", "该社群没有徽章 {badge}。"),
+    "badge-built-in": ProblemText("内置徽章", "徽章 {badge} 由规则自动授予，不能手动授予。"),
+    "badge-award-not-found": ProblemText("未持有徽章", "成员 {member_id} 没有徽章 {badge}。"),
+    "reward-not-found": ProblemText("奖品不存在", "该社群没有奖品 {reward_id}。"),
+    "redemption-not-found": ProblemText("兑换记录不存在", "该社群没有兑换记录 {redemption_id}。"),
+    "reward-withdrawn": ProblemText("奖品已下架", "奖品 {reward_id} 已下架。"),
+    "reward-out-of-stock": ProblemText("库存不足", "奖品 {reward_id} 已无库存，未扣任何积分。"),
+    "reward-limit-reached": ProblemText(
+        "已达兑换上限", "每位成员最多兑换奖品 {reward_id} {per_member_limit} 次，未扣任何积分。"
+    ),
+    "reward-not-available": ProblemText(
+        "不在兑换时间内", "奖品 {reward_id} 当前不可兑换（{field}），未扣任何积分。"
+    ),
+    "reward-tier-restricted": ProblemText(
+        "等级不符", "奖品 {reward_id} 仅限等级 {tier_id} 的成员兑换。"
+    ),
+    "redemption-cancelled": ProblemText("兑换已取消", "兑换记录 {redemption_id} 已经取消。"),
     # Content.
     "content-not-found": ProblemText("内容不存在", "该内容不存在，或你看不到它。"),
     "illegal-transition": ProblemText("不允许的状态变更", "当前状态下不能执行这一步。"),

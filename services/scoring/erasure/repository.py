@@ -4,7 +4,25 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.leaderboards import rules as leaderboards_rules
-from services.scoring.tables import board_table, bucket_table, ledger_table, profile_table
+from services.scoring.tables import (
+    adjustment_table,
+    board_table,
+    bucket_table,
+    definition_table,
+    ledger_table,
+    profile_table,
+    redemption_table,
+    reward_table,
+)
+
+# Columns that name who did something by user id: an erased user's id becomes the tombstone.
+_ACTOR_COLUMNS = (
+    (adjustment_table, "changed_by"),
+    (reward_table, "created_by"),
+    (redemption_table, "redeemed_by"),
+    (redemption_table, "cancelled_by"),
+    (definition_table, "created_by"),
+)
 
 
 async def anonymise_member(
@@ -57,3 +75,31 @@ async def remove_from_boards(session: AsyncSession, *, community_id: str, member
         )
     await session.execute(delete(board).where(*mine))
     return len(rows)
+
+
+async def replace_actor(
+    session: AsyncSession, *, community_id: str, user_id: str, replacement: str
+) -> None:
+    """Where the erased user is named as who did something, name the tombstone instead."""
+    for table, name in _ACTOR_COLUMNS:
+        column = table.c[name]
+        await session.execute(
+            update(table)
+            .where(table.c.community_id == community_id, column == user_id)
+            .values({name: replacement})
+        )
+
+
+async def drop_redemption_notes(
+    session: AsyncSession, *, community_id: str, member_id: str
+) -> None:
+    """A cancellation's reason is free text about the member: it goes."""
+    await session.execute(
+        update(redemption_table)
+        .where(
+            redemption_table.c.community_id == community_id,
+            redemption_table.c.member_id == member_id,
+            redemption_table.c.cancel_reason.is_not(None),
+        )
+        .values(cancel_reason="")
+    )

@@ -36,9 +36,11 @@ async def change_balance(
     member_id: str,
     delta_milli: int,
     half_life_days: float,
-) -> int | None:
+    earned: bool = True,
+) -> tuple[int, int] | None:
     """Add `delta_milli` to the balance unless it would go below zero: one conditional
-    UPDATE, so concurrent redemptions cannot overdraw. The new balance, or None if refused."""
+    UPDATE, so concurrent redemptions cannot overdraw. A positive delta that is `earned` also
+    counts towards the level. The new balance and the stored level, or None if refused."""
     await insert_if_absent(
         session, score_table, new_score_row(community_id, member_id, half_life_days)
     )
@@ -53,12 +55,12 @@ async def change_balance(
         )
         .values(
             points_milli=balance + delta_milli,
-            level_milli=level_points + max(delta_milli, 0),
+            level_milli=level_points + (max(delta_milli, 0) if earned else 0),
         )
-        .returning(score_table.c.points_milli)
+        .returning(score_table.c.points_milli, score_table.c.level)
     )
-    value = result.scalar_one_or_none()
-    return None if value is None else int(value)
+    row = result.one_or_none()
+    return None if row is None else (int(row[0]), int(row[1]))
 
 
 async def set_level(

@@ -37,27 +37,54 @@ async def change_points(
 ) -> tuple[float, int]:
     """Award (delta > 0) or redeem (delta < 0) points; a balance never goes below 0 (409).
     Returns the balance and the level."""
-    session, now = uow.session, utc_now()
     known = await known_member_ids(
-        session, membership, community_id=community_id, member_ids=[member_id]
+        uow.session, membership, community_id=community_id, member_ids=[member_id]
     )
     if member_id not in known:
         raise MemberNotFound(member_id)
-    delta = round(points_change.delta * rules.MILLI)
-    balance = await repository.change_balance(
+    return await post_points(
+        uow=uow,
+        community_id=community_id,
+        member_id=member_id,
+        delta_milli=round(points_change.delta * rules.MILLI),
+        reason=points_change.reason,
+        changed_by=actor.id,
+    )
+
+
+async def post_points(
+    *,
+    uow: UnitOfWork,
+    community_id: str,
+    member_id: str,
+    delta_milli: int,
+    reason: str,
+    changed_by: str,
+    earned: bool = True,
+) -> tuple[float, int]:
+    """Move a known member's balance by `delta_milli` in the caller's transaction: one
+    conditional UPDATE (InsufficientPoints, nothing changed, if it would go below 0), the
+    adjustment the replay reads back and `points.changed`. A positive delta counts towards the
+    level unless `earned` is False (a refund gives back what was spent, it earns nothing).
+    Returns the balance and the level."""
+    session, now = uow.session, utc_now()
+    delta = delta_milli  # thousandths, as every balance is kept
+    changed = await repository.change_balance(
         session,
         community_id=community_id,
         member_id=member_id,
         delta_milli=delta,
         half_life_days=await community_half_life(session, community_id),
+        earned=earned,
     )
-    if balance is None:
+    if changed is None:
         current = await engagement_repository.get_member_score(
             session, community_id=community_id, member_id=member_id
         )
         raise InsufficientPoints(
             member_id, balance=rules.from_milli(current.points_milli if current else 0)
         )
+    balance, stored_level = changed
     await repository.add_adjustment(
         session,
         {
@@ -66,9 +93,10 @@ async def change_points(
             "member_id": member_id,
             "delta_milli": delta,
             "balance_milli": balance,
-            "reason": points_change.reason,
-            "changed_by": actor.id,
+            "reason": reason,
+            "changed_by": changed_by,
             "created_at": now,
+            "earned": earned,
         },
     )
     await uow.outbox.add(
@@ -78,11 +106,14 @@ async def change_points(
             member_id=member_id,
             delta=rules.from_milli(delta),
             balance=rules.from_milli(balance),
-            reason=points_change.reason,
-            changed_by=actor.id,
+            reason=reason,
+            changed_by=changed_by,
             changed_at=now,
         ),
     )
+    if delta <= 0 or not earned:
+        # Spending or a refund moves no level.
+        return rules.from_milli(balance), stored_level
     score = await engagement_repository.get_member_score(
         session, community_id=community_id, member_id=member_id
     )

@@ -81,13 +81,15 @@ async def ledger_in_order(session: AsyncSession, community_id: str) -> list[Any]
 
 
 async def points_adjustments(session: AsyncSession, community_id: str) -> list[Any]:
-    """(member id, delta in thousandths) of every points adjustment in the community."""
+    """(member id, delta in thousandths, earned) of every points adjustment in the community."""
     return list(
         (
             await session.execute(
-                select(adjustment_table.c.member_id, adjustment_table.c.delta_milli).where(
-                    adjustment_table.c.community_id == community_id
-                )
+                select(
+                    adjustment_table.c.member_id,
+                    adjustment_table.c.delta_milli,
+                    adjustment_table.c.earned,
+                ).where(adjustment_table.c.community_id == community_id)
             )
         ).all()
     )

@@ -76,7 +76,7 @@ async def rebuild_community(session: AsyncSession, community_id: str) -> Fold:
     for (_, member_id), state in fold.scores.items():
         catch_up(state, member_id, None)
     adjustments = await repository.points_adjustments(session, community_id)
-    for member_id, delta in adjustments:
+    for member_id, delta, earned in adjustments:
         state = fold.scores.get((community_id, member_id))
         if state is None:
             state = fold.scores[(community_id, member_id)] = ScoreState(
@@ -85,8 +85,10 @@ async def rebuild_community(session: AsyncSession, community_id: str) -> Fold:
         state.touched = True
         state.points_milli += delta
         state.added_points_milli += delta
-        state.level_milli += max(delta, 0)
-        state.added_level_milli += max(delta, 0)
+        # A refund (not earned) gives back spent points and raises no level.
+        level_delta = max(delta, 0) if earned else 0
+        state.level_milli += level_delta
+        state.added_level_milli += level_delta
         state.level = max(state.level, points_rules.level_for(state.level_milli))
     return fold
 

@@ -73,6 +73,7 @@ from services.common.events.catalogue.scoring import (
     ActivityRecorded,
     ActivityRefused,
     BadgeAwarded,
+    BadgeRevoked,
     CreditedDay,
     EngagementCredited,
     HealthAlertRaised,
@@ -80,6 +81,8 @@ from services.common.events.catalogue.scoring import (
     LevelReached,
     PointsChanged,
     RankedMember,
+    RewardCancelled,
+    RewardRedeemed,
     SegmentChanged,
 )
 
@@ -92,6 +95,7 @@ __all__ = [
     "ActivityRefused",
     "AttendanceCheckedIn",
     "BadgeAwarded",
+    "BadgeRevoked",
     "CaseResolved",
     "ChallengeCheckedIn",
     "CommunityCreated",
@@ -142,6 +146,8 @@ __all__ = [
     "RegistrationPromoted",
     "RegistrationWaitlisted",
     "ReportFiled",
+    "RewardCancelled",
+    "RewardRedeemed",
     "ScreeningHit",
     "SegmentChanged",
     "UserErased",

@@ -86,6 +86,23 @@ class BadgeAwarded(DomainEvent):
     member_id: str
     badge: str
     awarded_at: datetime
+    # Who awarded it by hand (a badge operators defined); None when a rule earned it.
+    awarded_by: str | None = None
+
+
+@register
+class BadgeRevoked(DomainEvent):
+    """An owner or admin took a badge back from a member (a built-in one or their own)."""
+
+    type = "badge.revoked"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    badge: str
+    revoked_by: str
+    revoked_at: datetime
 
 
 @register
@@ -117,6 +134,47 @@ class PointsChanged(DomainEvent):
     reason: str
     changed_by: str
     changed_at: datetime
+
+
+@register
+class RewardRedeemed(DomainEvent):
+    """A member spent `points` on a reward of the points mall; `code` is what they show to
+    collect it, `balance` their points after it (the debit is also a `points.changed`)."""
+
+    type = "reward.redeemed"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    reward_id: str
+    redemption_id: str
+    code: str
+    points: float
+    balance: float
+    stock: int
+    redeemed_by: str
+    redeemed_at: datetime
+
+
+@register
+class RewardCancelled(DomainEvent):
+    """A redemption was cancelled: its `points` went back to the member and the item back to
+    the reward's stock."""
+
+    type = "reward.cancelled"
+    source = "scoring"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    reward_id: str
+    redemption_id: str
+    points: float
+    balance: float
+    reason: str
+    cancelled_by: str
+    cancelled_at: datetime
 
 
 @register
