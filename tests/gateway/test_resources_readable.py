@@ -29,6 +29,8 @@ ACTIONS: dict[str, str] = {
     "/v1/communities/{community_id}/reports": "cases",
     # A timeline entry is read with its incident at GET …/incidents/{incident_id}.
     "/v1/communities/{community_id}/incidents/{incident_id}/entries": "incident",
+    # A redemption is the member's: read at GET …/members/{member_id}/redemptions.
+    "/v1/communities/{community_id}/rewards/{reward_id}/redemptions": "redemptions",
     # An urgent announcement is a content item, read at GET /v1/content/{content_id}.
     "/v1/communities/{community_id}/urgent-announcements": "content",
 }
