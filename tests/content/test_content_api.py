@@ -87,7 +87,7 @@ async def test_create_and_get_round_trip_text_exactly(client: httpx.AsyncClient)
     # recorder's user id, which is for staff.
     fetched = await client.get(f"/v1/content/{created['id']}", headers=actor("alice"))
     assert fetched.status_code == 200
-    assert fetched.json() == {**created, "created_by": None}
+    assert fetched.json() == {**created, "created_by": None, "created_by_user_id": None}
 
 
 async def test_optional_fields_default_to_empty(client: httpx.AsyncClient) -> None:

@@ -122,7 +122,7 @@ async def test_attrs_past_the_bounds_are_a_422_naming_attrs(
     problem = assert_problem(response, 422, field="attrs")
     assert problem["type"].endswith("/validation-error")
     [error] = problem["errors"]
-    assert error["loc"] == ["body", 0, "attrs"]
+    assert error["loc"] == ["body", "items", 0, "attrs"]
     assert reason in error["msg"], error
 
 
