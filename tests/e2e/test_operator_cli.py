@@ -73,6 +73,17 @@ async def test_seed_then_read_the_community_back_and_replay_its_scores(system: S
 
     items = await eventually(every_activity_scored, timeout=60)
 
+    # The seed's members join now with a month of activities behind them: each week counts
+    # them as members from their first activity, never fewer members than active ones.
+    weekly = await system.gateway.get(
+        f"/v1/communities/{cid}/metrics", params={"granularity": "week"}, headers=owner
+    )
+    assert weekly.status_code == 200, weekly.text
+    weeks = weekly.json()["items"]
+    assert sum(week["wau"] for week in weeks) > 0, weeks
+    for week in weeks:
+        assert week["members"] >= week["wau"], week
+
     shown = await asyncio.to_thread(
         runner.invoke,
         app,

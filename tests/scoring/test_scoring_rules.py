@@ -842,6 +842,62 @@ async def test_segments_follow_time_and_a_wau_drop_raises_an_alert(
         assert_problem(edge, 422, field=field)
 
 
+async def test_history_from_before_a_join_makes_members_of_the_weeks_it_is_in(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """Members who join now with activities backdated over the past weeks (imported history,
+    as `huoli seed` posts it) count as members of every week they were active in."""
+    names = ["early", "earlier", "fresh"]
+    cid = await community(*names)
+    zone = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(UTC)
+    week = periods_rules.period_start_on(Period.WEEK, periods_rules.local_day(now, zone))
+    two_ago, one_ago = week - timedelta(days=14), week - timedelta(days=7)
+    await apply(
+        *(
+            MemberJoined(
+                community_id=cid,
+                member_id=f"m-{name}",
+                user_id=name,
+                display_name=name,
+                status="active",
+                role="member",
+                joined_at=now,
+            )
+            for name in names
+        )
+    )
+    day_in = timedelta(days=1, hours=3)
+    await apply(
+        recorded(cid, "m-early", "message", periods_rules.local_midnight(one_ago, zone) + day_in),
+        *(
+            recorded(
+                cid, "m-earlier", "message", periods_rules.local_midnight(start, zone) + day_in
+            )
+            for start in (two_ago, one_ago)
+        ),
+    )
+    metrics = await api.get(
+        f"/v1/communities/{cid}/metrics",
+        params={"from": two_ago.isoformat(), "to": week.isoformat(), "granularity": "week"},
+        headers=actor(OWNER),
+    )
+    assert metrics.status_code == 200, metrics.text
+    items = metrics.json()["items"]
+    figures = [
+        (item["starts_on"], item["members"], item["new"], item["wau"], item["growth_rate"])
+        for item in items
+    ]
+    # Joined this week, but members since their first activity; only `fresh` is new this week.
+    assert figures == [
+        (two_ago.isoformat(), 1, 1, 1, None),
+        (one_ago.isoformat(), 2, 1, 2, 1.0),
+        (week.isoformat(), 3, 1, 0, 0.5),
+    ]
+    assert all(item["members"] >= item["wau"] for item in items)
+    assert [item["active_rate"] for item in items] == [1.0, 1.0, 0.0]
+
+
 async def test_replay_rebuilds_every_score_identically(
     api: httpx.AsyncClient, community: Community
 ) -> None:

@@ -46,6 +46,25 @@ async def membership_counts_before(
     return {kind: int(count) for kind, count in (await session.execute(query)).all()}
 
 
+async def active_before_joining(
+    session: AsyncSession, *, community_id: str, before_day: str, before: datetime
+) -> int:
+    """Distinct members active on a local day before `before_day` who had not joined before
+    `before` (the midnight starting that day): history from before their join, imported or
+    backdated, makes them members from their first active day."""
+    joined = select(change_table.c.member_id).where(
+        change_table.c.community_id == community_id,
+        change_table.c.kind == "joined",
+        change_table.c.occurred_at < before,
+    )
+    query = select(func.count(func.distinct(daily_active_table.c.member_id))).where(
+        daily_active_table.c.community_id == community_id,
+        daily_active_table.c.day < before_day,
+        daily_active_table.c.member_id.not_in(joined),
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
 async def active_members(
     session: AsyncSession, *, community_id: str, from_day: str, to_day: str
 ) -> int:

@@ -1,5 +1,6 @@
 """Community metrics and health, computed from scoring's tallies (formulas in the README)."""
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -44,11 +45,40 @@ async def _zone(session: AsyncSession, community_id: str) -> ZoneInfo:
     return periods_rules.zone(community.timezone)
 
 
-async def _members_at(session: AsyncSession, community_id: str, day: date, zone: ZoneInfo) -> int:
+@dataclass(frozen=True)
+class _Standing:
+    """Membership at the local midnight starting a day: joins and departures before it, and
+    the members active before it who had not joined yet (a member counts from the earlier of
+    their join and their first active day, so `members` covers everyone WAU counts)."""
+
+    joined: int
+    left: int
+    active_before_joining: int
+
+    @property
+    def members(self) -> int:
+        return max(self.joined - self.left + self.active_before_joining, 0)
+
+    @property
+    def became_members(self) -> int:
+        return self.joined + self.active_before_joining
+
+
+async def _standing(
+    session: AsyncSession, community_id: str, day: date, zone: ZoneInfo
+) -> _Standing:
+    midnight = periods_rules.local_midnight(day, zone)
     counts = await repository.membership_counts_before(
-        session, community_id=community_id, before=periods_rules.local_midnight(day, zone)
+        session, community_id=community_id, before=midnight
     )
-    return max(counts.get("joined", 0) - counts.get("left", 0), 0)
+    early = await repository.active_before_joining(
+        session, community_id=community_id, before_day=day.isoformat(), before=midnight
+    )
+    return _Standing(counts.get("joined", 0), counts.get("left", 0), early)
+
+
+async def _members_at(session: AsyncSession, community_id: str, day: date, zone: ZoneInfo) -> int:
+    return (await _standing(session, community_id, day, zone)).members
 
 
 async def _active(session: AsyncSession, community_id: str, start: date, end: date) -> int:
@@ -96,16 +126,12 @@ async def get_metrics(
 async def _bucket(
     session: AsyncSession, community_id: str, zone: ZoneInfo, start: date, end: date
 ) -> Bucket:
-    members_start = await _members_at(session, community_id, start, zone)
-    members_end = await _members_at(session, community_id, end, zone)
-    moves = await repository.membership_counts_before(
-        session, community_id=community_id, before=periods_rules.local_midnight(end, zone)
-    )
-    before = await repository.membership_counts_before(
-        session, community_id=community_id, before=periods_rules.local_midnight(start, zone)
-    )
-    new = moves.get("joined", 0) - before.get("joined", 0)
-    left = moves.get("left", 0) - before.get("left", 0)
+    at_start = await _standing(session, community_id, start, zone)
+    at_end = await _standing(session, community_id, end, zone)
+    members_start, members_end = at_start.members, at_end.members
+    # A join of someone already counted from earlier activity is not new again.
+    new = at_end.became_members - at_start.became_members
+    left = at_end.left - at_start.left
     counts = await repository.type_counts(
         session, community_id=community_id, from_day=start.isoformat(), to_day=end.isoformat()
     )
