@@ -27,7 +27,6 @@ Rules:
 """
 
 import asyncio
-import heapq
 import logging
 import time
 from bisect import bisect_right
@@ -498,9 +497,7 @@ def _ranked(
     tier_ids: list[str],
     now: datetime,
 ) -> _Snapshot:
-    same = promote_scores is scores
-    scores = _best_first_in_runs(scores)
-    promote_scores = scores if same else _best_first_in_runs(promote_scores)
+    scores = sorted(scores, key=best_first)  # a new list: `promote_scores` may be the same
     rank_in_tier: dict[str, int] = {}
     tier_members: dict[str | None, int] = {}
     negated_in_tier: dict[str | None, list[float]] = {}
@@ -539,15 +536,6 @@ def _ranked(
         negated=[-row.points for row in scores],  # best first is most points first
         negated_in_tier=negated_in_tier,
     )
-
-
-def _best_first_in_runs(rows: list[Scored], run: int = 4000) -> list[Scored]:
-    """`sorted(rows, key=best_first)`, but one sort of 100,000 rows holds the interpreter for
-    half a second (its comparisons never return to it), and with it the event loop; short
-    sorted runs merged in Python let the loop in between. Sorted input makes the sorts
-    `rank_ends` does next linear."""
-    runs = [sorted(rows[start : start + run], key=best_first) for start in range(0, len(rows), run)]
-    return list(heapq.merge(*runs, key=best_first))
 
 
 def _keep(key: _SnapshotKey, snapshot: _Snapshot, ttl_seconds: float) -> None:
