@@ -27,7 +27,7 @@ from services.members.segments.handlers import SEGMENTS_CONSUMER
 from services.members.settings import MembersSettings
 from services.members.tables import messaging
 from services.members.tier_policy.routes import router as tier_policy_router
-from services.members.tier_policy.workers import tier_policy_worker
+from services.members.tier_policy.workers import standings_refresh_worker, tier_policy_worker
 from services.members.tiers.routes import router as tiers_router
 
 
@@ -60,6 +60,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
         consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
+            standings_refresh_worker(),
             credited_pruning_worker(
                 keep_days=settings.credited_days_kept,
                 interval_seconds=settings.prune_interval_seconds,

@@ -16,3 +16,5 @@ class MembersSettings(ServiceSettings):
     # Credited days (the tier policy's scores) are kept this long; pruned every prune interval.
     # Windows are calendar periods of at most a month, judged at most one period late: 62 days.
     credited_days_kept: int = Field(default=90, ge=62, le=3660)
+    # A community's standings snapshot is rebuilt (in the background) once this old.
+    standings_ttl_seconds: float = Field(default=2.0, gt=0)

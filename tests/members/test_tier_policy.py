@@ -2,7 +2,8 @@
 the broker, applied once), calendar periods, demotion scope and destination, the silent-days
 condition, the playbook's preset, the plan of a dry run, a real run's moves, purge and events,
 once per judged period; capacity; the scheduled run happening once with two instances on one
-database and after a restart; where a member stands; `member.at_risk`."""
+database and after a restart; where a member stands (a stale snapshot answered at once and
+rebuilt behind, a newcomer placed in it); `member.at_risk`."""
 
 import asyncio
 import random
@@ -37,6 +38,7 @@ from services.members.tier_policy.schemas import TierPolicyBody
 from services.members.tier_policy.service import (
     _snapshot,
     candidates,
+    refreshes_running,
     run_scheduled,
     warn_at_risk,
 )
@@ -678,3 +680,92 @@ async def test_the_standing_ranks_as_the_run_does(
             r.member_id for r in in_sql.demotions
         ], body
         assert in_sql.demotions, body
+
+
+SHORT_TTL = 0.3
+
+
+@pytest.fixture
+async def short_lived(
+    backend: str, migrated_databases: MigratedDatabases, broker: str, tmp_path: Path
+) -> AsyncIterator[tuple[httpx.AsyncClient, Any]]:
+    """A members instance whose standings snapshots expire after `SHORT_TTL` seconds."""
+    async with migrated_databases.copy(backend, MEMBERS, tmp_path) as database_url:
+        app = service_app(
+            MEMBERS,
+            database_url=database_url,
+            broker=broker,
+            run_migrations_on_startup=False,
+            standings_ttl_seconds=SHORT_TTL,
+        )
+        async with running_service(app) as client:
+            yield client, app
+
+
+async def add_points(app: Any, cid: str, points: dict[str, float]) -> None:
+    """Credit points today straight into the members database: what the consumer would do."""
+    async with app.state.runtime.sessions() as session:
+        await credited.add_credited(
+            session,
+            community_id=cid,
+            days=[
+                CreditedDay(
+                    member_id=member_id,
+                    day=today(),
+                    points=value,
+                    activities=1,
+                    last_activity_at=utc_now(),
+                )
+                for member_id, value in points.items()
+            ],
+        )
+        await session.commit()
+
+
+async def test_a_stale_standing_is_answered_at_once_and_rebuilt_behind(
+    short_lived: tuple[httpx.AsyncClient, Any],
+) -> None:
+    """Past its time to live the snapshot still answers, and the read starts one rebuild in the
+    background (its own session); the next reads see the rebuilt one. A newcomer the snapshot
+    does not hold is placed in it by their own points, counted in, and the rebuild agrees."""
+    client, app = short_lived
+    cid, _first, second, _third = await three_tiers(client)
+    ids = {user: await seat(client, cid, user, second) for user in ("p", "q")}
+    await add_points(app, cid, {ids["p"]: 5})
+
+    async def standing_of(user: str) -> tuple[Any, ...]:
+        response = await client.get(f"/v1/me/communities/{cid}/standing", headers=actor(user))
+        assert response.status_code == 200, response.text
+        body = response.json()
+        return tuple(
+            body[name]
+            for name in (
+                "points",
+                "rank_in_tier",
+                "tier_members",
+                "rank_in_community",
+                "community_members",
+            )
+        )
+
+    # The first read ranks the community inline (p 5, q 0, the owner 0 in another tier).
+    assert await standing_of("q") == (0.0, 2, 2, 3, 3)
+    assert refreshes_running() == []
+    await add_points(app, cid, {ids["q"]: 9})
+    await asyncio.sleep(SHORT_TTL + 0.1)
+    # Expired: answered from the old snapshot, with one rebuild started behind it.
+    assert await standing_of("q") == (0.0, 2, 2, 3, 3)
+    running = refreshes_running()
+    assert len(running) == 1
+    await standing_of("p")
+    assert refreshes_running() in ([], running)  # never a second rebuild of one snapshot
+    await asyncio.gather(*running)
+    assert await standing_of("q") == (9.0, 1, 2, 1, 3)
+
+    # A newcomer with 6 points: after q's 9, ahead of p's 5, counted in both totals.
+    newcomer = await seat(client, cid, "n", second)
+    await add_points(app, cid, {newcomer: 6})
+    assert await standing_of("n") == (6.0, 2, 3, 2, 4)
+    await asyncio.gather(*refreshes_running())
+    assert await standing_of("n") == (6.0, 2, 3, 2, 4)
+    assert await standing_of("p") == (5.0, 3, 3, 3, 4)

@@ -171,11 +171,17 @@ async def ranked_ends(
 
 
 async def period_points(
-    session: AsyncSession, *, community_id: str, starts_on: date, ends_on: date
+    session: AsyncSession,
+    *,
+    community_id: str,
+    starts_on: date,
+    ends_on: date,
+    member_id: str | None = None,
 ) -> list[Scored]:
-    """Every belonging member of the community with their points in [starts_on, ends_on): one
-    aggregate over the period's credited days (the community-and-day index) and one read of
-    the members, joined in memory: for a whole community that beats a sum per member."""
+    """Every belonging member of the community (or the one `member_id`) with their points in
+    [starts_on, ends_on): one aggregate over the period's credited days (the community-and-day
+    index) and one read of the members, joined in memory: for a whole community that beats a
+    sum per member."""
     totals_query = (
         select(col(CreditedDay.member_id), func.sum(CreditedDay.points))
         .where(
@@ -185,6 +191,8 @@ async def period_points(
         )
         .group_by(col(CreditedDay.member_id))
     )
+    if member_id is not None:
+        totals_query = totals_query.where(col(CreditedDay.member_id) == member_id)
     totals = {row[0]: float(row[1]) for row in (await session.execute(totals_query)).all()}
     movable = and_(
         not_(col(Membership.locked)),
@@ -203,6 +211,8 @@ async def period_points(
         col(Membership.community_id) == community_id,
         col(Membership.status).in_(MOVABLE_STATUSES),
     )
+    if member_id is not None:
+        query = query.where(col(Membership.id) == member_id)
     return [
         Scored(
             member_id=row[0],

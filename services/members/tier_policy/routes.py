@@ -2,7 +2,14 @@
 
 from fastapi import APIRouter
 
-from services.common.api.deps import ActorDep, PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import (
+    ActorDep,
+    PathId,
+    ReadSessionDep,
+    RuntimeDep,
+    UnitOfWorkDep,
+)
+from services.members.settings import MembersSettings
 from services.members.tier_policy import service
 from services.members.tier_policy.schemas import (
     PeriodPublic,
@@ -51,11 +58,23 @@ async def run_tier_policy(
 
 @router.get("/me/communities/{community_id}/standing")
 async def get_standing(
-    community_id: PathId, session: ReadSessionDep, actor: ActorDep
+    community_id: PathId, session: ReadSessionDep, actor: ActorDep, runtime: RuntimeDep
 ) -> StandingPublic:
     """Where the caller stands in the community's current period: tier, ranks, points, the
     promotion and demotion cut-offs, the zone (promote, safe, at_risk) and the next run."""
-    standing = await service.get_standing(session=session, actor=actor, community_id=community_id)
+    settings = runtime.settings
+    refresher = service.Refresher(
+        sessions=runtime.read_sessions,
+        stopping=runtime.stopping,
+        ttl_seconds=(
+            settings.standings_ttl_seconds
+            if isinstance(settings, MembersSettings)
+            else service.STANDINGS_TTL_SECONDS
+        ),
+    )
+    standing = await service.get_standing(
+        session=session, actor=actor, community_id=community_id, refresher=refresher
+    )
     period = standing.period
     return StandingPublic(
         community_id=standing.community_id,

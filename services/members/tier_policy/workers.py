@@ -4,11 +4,13 @@ the database makes each period's run happen once, whichever instance gets there 
 import asyncio
 import logging
 
+from services.common.background import cancel_all
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.members.tier_policy import repository
 from services.members.tier_policy.service import (
     has_due_steps,
     has_due_warning,
+    refreshes_running,
     run_scheduled,
     warn_at_risk,
 )
@@ -58,3 +60,14 @@ def tier_policy_worker(poll_seconds: float) -> WorkerSpec:
             await asyncio.sleep(poll_seconds)
 
     return WorkerSpec(name="tier policy scheduler", run=schedule_forever)
+
+
+def standings_refresh_worker() -> WorkerSpec:
+    """Ends the standings rebuilds a read started in the background: graceful, so it is still
+    there when `stopping` is set, and cancels them then, before the engines close."""
+
+    async def cancel_at_stop(runtime: ServiceRuntime) -> None:
+        await runtime.stopping.wait()
+        await cancel_all(refreshes_running(runtime.stopping))
+
+    return WorkerSpec(name="standings refreshes", run=cancel_at_stop, graceful=True)
