@@ -86,7 +86,7 @@ async def test_segment_members_and_kols_page_by_page(
         await client.get(
             f"/v1/communities/{cid}/kols", params={"cursor": "garbage"}, headers=actor(WRITER)
         ),
-        400,
+        422,
         field="cursor",
     )
     assert_problem(await client.get(f"/v1/communities/{cid}/kols", headers=actor(READER)), 403)

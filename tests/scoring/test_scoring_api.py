@@ -420,9 +420,9 @@ async def test_a_batch_is_sent_as_items_or_as_the_bare_array_partners_send(
     first, second = activity(cid, "m-ann", "message"), activity(cid, "m-ann", "share")
     wrapped = await api.post("/v1/activities", json={"items": [first]}, headers=actor(WRITER))
     assert wrapped.status_code == 202
-    assert wrapped.json() == {"accepted": 1, "duplicates": 0, "rejected": []}
+    assert wrapped.json() == {"accepted": 1, "duplicates": 0, "rejected": [], "pending": []}
     bare = await api.post("/v1/activities", json=[first, second], headers=actor(WRITER))
-    assert bare.json() == {"accepted": 1, "duplicates": 1, "rejected": []}
+    assert bare.json() == {"accepted": 1, "duplicates": 1, "rejected": [], "pending": []}
 
 
 async def test_the_ledger_posts_an_activity_once_even_without_the_inbox(
