@@ -972,6 +972,58 @@ async def test_erasure_anonymises_names_and_keeps_counts(
     assert [item["member_id"] for item in board.json()["items"]] == ["m-bob"]
 
 
+async def test_what_arrives_after_an_erasure_or_a_leave_puts_no_one_back_on_a_board(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """The ledger consumer takes several topics: a registration or a late message of a member
+    can be applied after their erasure (or after the projection saw them leave). It counts in
+    their score, but they stand on no board, and the all-time buckets do not count them."""
+    cid = await community("eva", "lea", "ann")
+    now = datetime.now(UTC)
+    await apply(
+        recorded(cid, "m-eva", "share", now),
+        recorded(cid, "m-ann", "share", now),
+        recorded(cid, "m-reader", "message", now),
+    )
+    # Erasure reaches the ledger before the membership consumer follows `member.left`.
+    await apply(UserErased(community_id=cid, member_id="m-eva", user_id="eva", erased_at=now))
+    # Lea's leave reached the projection before anything of hers reached the ledger.
+    async with app().state.runtime.sessions() as session:
+        await change_membership(
+            session, membership, community_id=cid, member_id="m-lea", status="left"
+        )
+        await session.commit()
+    registered = RegistrationConfirmed(
+        registration_id="reg-eva",
+        event_id="evt-1",
+        community_id=cid,
+        member_id="m-eva",
+        confirmed_at=now,
+    )
+    await apply(
+        registered,
+        recorded(cid, "m-eva", "message", now - timedelta(hours=1)),  # a late arrival
+        recorded(cid, "m-lea", "share", now),
+    )
+    eva = await engagement(api, cid, "m-eva")
+    assert (eva["all_time_points"], eva["activity_count"]) == (6.0, 3)  # counted all the same
+    assert (await engagement(api, cid, "m-lea"))["activity_count"] == 1
+    for period in ("all", "week", "day"):
+        board = await api.get(
+            f"/v1/communities/{cid}/leaderboard",
+            params={"period": period},
+            headers=actor("reader"),
+        )
+        assert [item["member_id"] for item in board.json()["items"]] == ["m-ann", "m-reader"]
+    # Below the top, the reader's rank is counted from the all-time buckets: Eva is not in them.
+    top = await api.get(
+        f"/v1/communities/{cid}/leaderboard",
+        params={"period": "all", "limit": 1},
+        headers=actor("reader"),
+    )
+    assert top.json()["own"]["rank"] == 2, top.text
+
+
 async def test_an_enforcer_reads_participation_and_a_plain_member_does_not(
     api: httpx.AsyncClient, community: Community
 ) -> None:

@@ -3,6 +3,7 @@
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.membership.tables import BELONGING_STATUSES
 from services.scoring.leaderboards import rules as leaderboards_rules
 from services.scoring.tables import (
     adjustment_table,
@@ -38,6 +39,21 @@ async def anonymise_member(
         update(ledger_table)
         .where(ledger_table.c.community_id == community_id, ledger_table.c.member_id == member_id)
         .values(attrs={})
+    )
+
+
+async def end_membership(session: AsyncSession, *, community_id: str, member_id: str) -> None:
+    """Mark the member left in the projection, as members does on erasure: written in the
+    ledger's own transaction, so what the ledger applies after the erasure sees it even
+    before the membership consumer has followed `member.left` (a removal stays a removal)."""
+    await session.execute(
+        update(profile_table)
+        .where(
+            profile_table.c.community_id == community_id,
+            profile_table.c.member_id == member_id,
+            profile_table.c.status.in_(sorted(BELONGING_STATUSES)),
+        )
+        .values(status="left")
     )
 
 

@@ -25,7 +25,10 @@ async def erase_member(*, session: AsyncSession, event: UserErased) -> None:
         session, community_id=event.community_id, member_id=event.member_id
     )
     # Erasure ends the membership (members marks it left): an anonymous ghost must not stand
-    # on the boards.
+    # on the boards, nor be put back on them by what the ledger applies after this.
+    await repository.end_membership(
+        session, community_id=event.community_id, member_id=event.member_id
+    )
     await repository.remove_from_boards(
         session, community_id=event.community_id, member_id=event.member_id
     )

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, Table, bindparam, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.membership.tables import BELONGING_STATUSES
 from services.scoring.leaderboards import rules as leaderboards_rules
 from services.scoring.leaderboards.rules import COMMUNITY_SCOPE, BoardKey
 from services.scoring.ledger.rules import Fold, LedgerRow, PastEntry, ScoreState, TypeState
@@ -369,17 +370,21 @@ async def community_timezones(
     return {row.id: row.timezone for row in await session.execute(query)}
 
 
-async def member_tiers(
+async def member_places(
     session: AsyncSession, pairs: Sequence[tuple[str, str]]
-) -> dict[tuple[str, str], str | None]:
+) -> tuple[dict[tuple[str, str], str | None], set[tuple[str, str]]]:
+    """Each known member's tier, and which of them the projection says no longer belong (left,
+    removed, erased): a member it does not know yet still counts as belonging."""
     rows = await select_keyed(
         session,
         membership.membership,
         ("community_id", "member_id"),
         pairs,
-        columns=("community_id", "member_id", "tier_id"),
+        columns=("community_id", "member_id", "tier_id", "status"),
     )
-    return {(row[0], row[1]): row[2] for row in rows}
+    tiers = {(row[0], row[1]): row[2] for row in rows}
+    gone = {(row[0], row[1]) for row in rows if row[3] not in BELONGING_STATUSES}
+    return tiers, gone
 
 
 SCORE_COLUMNS = (

@@ -74,7 +74,7 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
         ).items()
     }
     pairs = sorted({(activity.community_id, activity.member_id) for activity in fresh})
-    tiers = await repository.member_tiers(session, pairs)
+    tiers, gone = await repository.member_places(session, pairs)
     fold = Fold(
         scores=await repository.load_scores(session, pairs, lock=True),
         types=await repository.load_type_stats(
@@ -145,6 +145,15 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
         final = redecision.state
         state.last_credited_at = final.last_credited_at
         state.cap_day, state.cap_day_count = final.cap_day, final.cap_day_count
+    if gone:
+        # A member who left or was erased stands on no board (erasure took them off): what
+        # still arrives for them (in flight from another topic, or a late arrival re-decided)
+        # counts in their score but must not put them back.
+        fold.board_added = {
+            key: points
+            for key, points in fold.board_added.items()
+            if (key[0], key[4]) not in gone
+        }
     segment_changes = resegment(fold.scores.values(), now=now)
     await repository.write_fold(session, fold, rows)
     await repository.revise_entries(session, revised)
