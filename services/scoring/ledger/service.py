@@ -150,9 +150,7 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
         # still arrives for them (in flight from another topic, or a late arrival re-decided)
         # counts in their score but must not put them back.
         fold.board_added = {
-            key: points
-            for key, points in fold.board_added.items()
-            if (key[0], key[4]) not in gone
+            key: points for key, points in fold.board_added.items() if (key[0], key[4]) not in gone
         }
     segment_changes = resegment(fold.scores.values(), now=now)
     await repository.write_fold(session, fold, rows)
