@@ -526,6 +526,40 @@ async def test_the_same_activities_earn_the_same_whatever_their_ids_and_batches(
     assert replay.differences(stored, rebuilt) == []
 
 
+async def test_a_late_arrival_keeps_the_day_count_of_a_type_with_only_a_cooldown(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """A late message re-decided among its cooldown's neighbours leaves the type's state
+    counting every credit of the day, those long before the cooldown too, as the replay does
+    (the live count was 2 where the replay counted 3)."""
+    cid = await community("late")
+    base = datetime.now(UTC).replace(hour=0, minute=30, second=0, microsecond=0)
+    if base > datetime.now(UTC) - timedelta(minutes=10):
+        base -= timedelta(days=1)
+
+    def message(activity_id: str, seconds: int) -> ActivityRecorded:
+        return ActivityRecorded(
+            activity_id=activity_id,
+            community_id=cid,
+            member_id="m-late",
+            activity_type="message",
+            occurred_at=base + timedelta(seconds=seconds),
+        )
+
+    # Credited at 0 and 300 s; then one at 280 s: credited (280 s after 0), and 300 s is
+    # cooled down now (20 s after it).
+    await apply(message("early", 0), message("later", 300))
+    await apply(message("late", 280))
+    assert breakdown(await engagement(api, cid, "m-late")) == {"message": (3, 2.0, 0, 1)}
+    runtime = app().state.runtime
+    async with runtime.sessions() as session:
+        stored = await replay_repository.stored_snapshot(session, cid)
+        rebuilt = replay.fold_snapshot(await replay.rebuild_community(session, cid))
+    assert replay.differences(stored, rebuilt) == []
+    day_count = stored["types"][(cid, "m-late", "message")][-1]
+    assert day_count == 2  # "early" and "late" on the day
+
+
 async def test_a_redelivered_batch_changes_nothing_with_inbox_rows_only_for_joins(
     api: httpx.AsyncClient, community: Community
 ) -> None:

@@ -217,16 +217,17 @@ def has_order_rules(community_rules: scoring_rules.Rules, activity_type: str) ->
     )
 
 
-# How far before a late arrival the entries that decide it reach: its cooldown, and for a
-# daily cap the rest of its local day (at most 26 hours away, whatever the timezone).
+# How far before a late arrival the entries a re-decision reads reach: its cooldown, and the
+# rest of the local day of the entry that decides it (a day is at most 26 hours long,
+# whatever the timezone).
 CAP_REACH_SECONDS = 26 * 3600
 
 
 def reach_seconds(community_rules: scoring_rules.Rules, activity_type: str) -> int:
-    cooldown = community_rules.cooldown(activity_type)
-    if community_rules.cap(activity_type) is not None:
-        return cooldown + CAP_REACH_SECONDS
-    return cooldown
+    """Without a cap the cooldown alone decides, but the type's state still counts the credits
+    of its latest local day (what a cap added later decides from, and what the replay
+    rebuilds): the re-decision must see the whole of that day, or it counts a part of it."""
+    return community_rules.cooldown(activity_type) + CAP_REACH_SECONDS
 
 
 @dataclass(frozen=True)
