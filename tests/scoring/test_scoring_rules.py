@@ -722,6 +722,40 @@ async def test_boards_per_period_and_tier_with_own_rank(
     assert_problem(bad_tier, 422, field="tier_id")
 
 
+async def test_a_join_the_projection_has_not_met_yet_still_puts_its_points_on_the_tier_board(
+    api: httpx.AsyncClient, community: Community
+) -> None:
+    """The ledger meets a join before the projection's own consumer does (two consumer groups
+    of one topic): the invitee's join brings its inviter's `invite_accepted`, and both members'
+    tiers are known before those points go onto the boards."""
+    cid = await community()
+    now = datetime.now(UTC)
+
+    def joined(member: str, invited_by: str | None = None) -> MemberJoined:
+        return MemberJoined(
+            community_id=cid,
+            member_id=f"m-{member}",
+            user_id=member,
+            display_name=member,
+            status="active",
+            role="member",
+            tier_id="tier_second",
+            invited_by=invited_by,
+            joined_at=now,
+        )
+
+    await apply(joined("inviter"), joined("friend", invited_by="m-inviter"))
+    await apply(recorded(cid, "m-friend", "message", now))
+    response = await api.get(
+        f"/v1/communities/{cid}/leaderboard",
+        params={"period": "week", "tier_id": "tier_second"},
+        headers=actor("reader"),
+    )
+    assert response.status_code == 200, response.text
+    items = [(item["member_id"], item["score"]) for item in response.json()["items"]]
+    assert items == [("m-inviter", 15.0), ("m-friend", 1.0)]
+
+
 # --- period close, segments, replay, erasure -------------------------------------------------
 
 

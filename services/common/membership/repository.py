@@ -57,17 +57,7 @@ async def save_membership(
     session: AsyncSession, tables: MembershipTables, event: MembershipSnapshot
 ) -> None:
     """Record a membership as the members service announced it, replacing an older copy."""
-    values = {
-        "member_id": event.member_id,
-        "display_name": event.display_name,
-        "status": event.status,
-        "role": event.role,
-        "tier_id": event.tier_id,
-        "joined_at": event.joined_at.astimezone(UTC),
-        # A snapshot tells the status, not the mute's end: one that says muted keeps the end
-        # the projection knows, any other status ends the mute.
-        **({} if event.status == MUTED else {"muted_until": None}),
-    }
+    values = _snapshot_values(event)
     key = {"community_id": event.community_id, "user_id": event.user_id}
     if not await insert_if_absent(session, tables.membership, {**key, **values}):
         membership = tables.membership
@@ -79,6 +69,30 @@ async def save_membership(
             )
             .values(**values)
         )
+
+
+def _snapshot_values(event: MembershipSnapshot) -> dict[str, Any]:
+    return {
+        "member_id": event.member_id,
+        "display_name": event.display_name,
+        "status": event.status,
+        "role": event.role,
+        "tier_id": event.tier_id,
+        "joined_at": event.joined_at.astimezone(UTC),
+        # A snapshot tells the status, not the mute's end: one that says muted keeps the end
+        # the projection knows, any other status ends the mute.
+        **({} if event.status == MUTED else {"muted_until": None}),
+    }
+
+
+async def learn_membership(
+    session: AsyncSession, tables: MembershipTables, event: MembershipSnapshot
+) -> None:
+    """Record a membership the projection does not know yet, and change nothing it knows: for
+    a consumer other than the projection's own that meets the join first (and must not undo a
+    later change the projection's consumer has applied already)."""
+    key = {"community_id": event.community_id, "user_id": event.user_id}
+    await insert_if_absent(session, tables.membership, {**key, **_snapshot_values(event)})
 
 
 async def change_membership(

@@ -25,12 +25,14 @@ from services.common.events.catalogue import (
 )
 from services.common.events.consumer import ConsumerSpec, HandlerRegistry
 from services.common.events.envelope import CloudEvent, utc_now
+from services.common.membership.repository import learn_membership
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.erasure import service as erasure_service
 from services.scoring.ledger.mapping import activities_of
 from services.scoring.ledger.rules import Activity
 from services.scoring.ledger.service import post_activities
 from services.scoring.metrics import repository as metrics_repository
+from services.scoring.tables import membership
 
 LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
     ActivityRecorded,
@@ -67,6 +69,10 @@ async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainE
     for envelope, event in items:
         activities.extend(activities_of(event, envelope))
         if isinstance(event, MemberJoined):
+            # The projection's own consumer (`scoring.membership`) may not have met this join
+            # yet: the tier must be known before the activities it brings (an inviter's
+            # `invite_accepted`, the next events of the batch) go onto the tier's boards.
+            await learn_membership(uow.session, membership, event)
             changes.append(_change(envelope, event.member_id, event.community_id, "joined", event))
         elif isinstance(event, (MemberLeft, MemberRemoved)):
             changes.append(_change(envelope, event.member_id, event.community_id, "left", event))
