@@ -35,13 +35,8 @@ from services.members.tier_policy.rules import (
 )
 from services.members.tier_policy.rules import fit_moves as _fit
 from services.members.tier_policy.schemas import TierPolicyBody
-from services.members.tier_policy.service import (
-    _snapshot,
-    candidates,
-    refreshes_running,
-    run_scheduled,
-    warn_at_risk,
-)
+from services.members.tier_policy.service import candidates, run_scheduled, warn_at_risk
+from services.members.tier_policy.standings import _snapshot, refreshes_running
 from services.members.tier_policy.workers import run_due_policies
 from tests.conftest import MigratedDatabases
 from tests.members.helpers import create_community, join, tiers_of

@@ -10,7 +10,7 @@ from services.common.api.deps import (
     UnitOfWorkDep,
 )
 from services.members.settings import MembersSettings
-from services.members.tier_policy import service
+from services.members.tier_policy import service, standings
 from services.members.tier_policy.schemas import (
     PeriodPublic,
     StandingPublic,
@@ -63,16 +63,17 @@ async def get_standing(
     """Where the caller stands in the community's current period: tier, ranks, points, the
     promotion and demotion cut-offs, the zone (promote, safe, at_risk) and the next run."""
     settings = runtime.settings
-    refresher = service.Refresher(
+    refresher = standings.Refresher(
         sessions=runtime.read_sessions,
         stopping=runtime.stopping,
         ttl_seconds=(
             settings.standings_ttl_seconds
             if isinstance(settings, MembersSettings)
-            else service.STANDINGS_TTL_SECONDS
+            else standings.STANDINGS_TTL_SECONDS
         ),
+        database_url=settings.resolved_database_url(),
     )
-    standing = await service.get_standing(
+    standing = await standings.get_standing(
         session=session, actor=actor, community_id=community_id, refresher=refresher
     )
     period = standing.period

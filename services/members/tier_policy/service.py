@@ -26,15 +26,11 @@ Rules:
   `warn_days_before` days before the run that will judge it, once per period.
 """
 
-import asyncio
-import logging
-import time
-from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
 from services.common.events.catalogue import (
@@ -45,10 +41,8 @@ from services.common.events.catalogue import (
 )
 from services.common.events.envelope import utc_now
 from services.common.membership.access import CommunityNotFound
-from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.communities import repository as community_repository
-from services.members.memberships import repository as membership_repository
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tables import Community, TierPolicy
@@ -62,20 +56,14 @@ from services.members.tier_policy.rules import (
     Policy,
     Ranked,
     RunResult,
-    Scored,
     Span,
     Window,
-    Zone,
-    best_first,
     fit_moves,
     local_midnight,
     local_today,
-    rank_ends,
     span,
 )
 from services.members.tiers import repository as tier_repository
-
-logger = logging.getLogger(__name__)
 
 SCHEDULER = "tier-policy"  # who the events name as the mover of a scheduled run
 POLICY_FIELDS = (
@@ -392,337 +380,6 @@ async def warn_at_risk(*, uow: UnitOfWork, community_id: str) -> int:
         ],
     )
     return len(found.demotions)
-
-
-# --- standing --------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Standing:
-    community_id: str
-    member_id: str
-    tier_id: str | None
-    tier_name: str | None
-    period: Span
-    points: float
-    rank_in_tier: int | None
-    tier_members: int
-    rank_in_community: int
-    community_members: int
-    promote_cutoff: float | None
-    demote_cutoff: float | None
-    zone: Zone
-    next_run_at: datetime | None
-
-
-# A community's standings are computed for all its members at once and kept per process: a
-# member's read is then a lookup, and a community of 100,000 members is ranked once every few
-# seconds however many of them look. Past its time to live a snapshot is still answered from at
-# once while one rebuild per snapshot runs in the background (stale while revalidate): ranking a
-# big community takes seconds, and no reader waits for it but a community's very first one.
-# Standings may be the time to live plus one rebuild behind.
-STANDINGS_TTL_SECONDS = 2.0
-MAX_SNAPSHOTS = 1000  # snapshots kept per process; all are dropped beyond (bounds the memory)
-
-
-@dataclass(frozen=True)
-class Refresher:
-    """What a read needs to rebuild a stale snapshot behind its back: sessions of its own (the
-    request's session ends with the request), the process's `stopping` (no rebuild starts once
-    it is set; those running are cancelled, see `cancel_refreshes`) and the time to live."""
-
-    sessions: async_sessionmaker[AsyncSession]
-    stopping: asyncio.Event
-    ttl_seconds: float = STANDINGS_TTL_SECONDS
-
-
-@dataclass(frozen=True)
-class _Snapshot:
-    """Where every member of a community stands in a period, ready to be read one by one."""
-
-    points: dict[str, float]
-    rank_in_community: dict[str, int]
-    rank_in_tier: dict[str, int]
-    tier_members: dict[str | None, int]
-    promotions: dict[str, list[Ranked]]  # by tier
-    demotions: list[Ranked]
-    members: int
-    # Everyone's points negated, ascending (the community's and each tier's), to place a
-    # member the snapshot does not hold yet by bisection.
-    negated: list[float]
-    negated_in_tier: dict[str | None, list[float]]
-
-
-_SnapshotKey = tuple[str, ...]
-_snapshots: dict[_SnapshotKey, tuple[float, _Snapshot]] = {}
-# The rebuilds running, at most one per snapshot, with the `stopping` of the process that
-# started them.
-_refreshing: dict[_SnapshotKey, tuple[asyncio.Task[None], asyncio.Event]] = {}
-
-
-async def _snapshot(
-    session: AsyncSession,
-    *,
-    community_id: str,
-    policy: Policy,
-    spans: dict[str, Span],
-    tier_ids: list[str],
-    now: datetime,
-) -> _Snapshot:
-    """Rank the whole community in memory, by the rules the run's SQL ranks by."""
-    period = spans["demote"]
-    scores = await repository.period_points(
-        session, community_id=community_id, starts_on=period.starts_on, ends_on=period.ends_on
-    )
-    promote = spans["promote"]
-    promote_scores = (
-        scores
-        if (promote.starts_on, promote.ends_on) == (period.starts_on, period.ends_on)
-        else await repository.period_points(
-            session, community_id=community_id, starts_on=promote.starts_on, ends_on=promote.ends_on
-        )
-    )
-    # Ranking 100,000 members holds the interpreter for a second: in a thread, the event loop
-    # keeps answering reads meanwhile (it gets the interpreter back every switch interval).
-    return await asyncio.to_thread(
-        _ranked, scores, promote_scores, policy=policy, tier_ids=tier_ids, now=now
-    )
-
-
-def _ranked(
-    scores: list[Scored],
-    promote_scores: list[Scored],
-    *,
-    policy: Policy,
-    tier_ids: list[str],
-    now: datetime,
-) -> _Snapshot:
-    scores = sorted(scores, key=best_first)  # a new list: `promote_scores` may be the same
-    rank_in_tier: dict[str, int] = {}
-    tier_members: dict[str | None, int] = {}
-    negated_in_tier: dict[str | None, list[float]] = {}
-    for row in scores:
-        tier_members[row.tier_id] = tier_members.get(row.tier_id, 0) + 1
-        rank_in_tier[row.member_id] = tier_members[row.tier_id]
-        negated_in_tier.setdefault(row.tier_id, []).append(-row.points)
-    promotions: dict[str, list[Ranked]] = {}
-    for ranked in rank_ends(
-        promote_scores, tier_ids=tier_ids[1:], take=policy.promote_top, best=True
-    ):
-        promotions.setdefault(ranked.tier_id, []).append(ranked)
-    promoted_ids = {row.member_id for rows in promotions.values() for row in rows}
-    silent = now - timedelta(days=policy.demote_silent_days) if policy.demote_silent_days else None
-    demotions = [
-        row
-        for row in rank_ends(
-            scores,
-            tier_ids=tier_ids[:-1],
-            take=policy.demote_bottom,
-            best=False,
-            per_tier=policy.demote_scope == DemoteScope.TIER,
-            promoted_before=now - NO_DEMOTION_AFTER_PROMOTION,
-            silent_before=silent,
-        )
-        if row.member_id not in promoted_ids
-    ]
-    return _Snapshot(
-        points={row.member_id: row.points for row in scores},
-        rank_in_community={row.member_id: place for place, row in enumerate(scores, start=1)},
-        rank_in_tier=rank_in_tier,
-        tier_members=tier_members,
-        promotions=promotions,
-        demotions=demotions,
-        members=len(scores),
-        negated=[-row.points for row in scores],  # best first is most points first
-        negated_in_tier=negated_in_tier,
-    )
-
-
-def _keep(key: _SnapshotKey, snapshot: _Snapshot, ttl_seconds: float) -> None:
-    if key not in _snapshots and len(_snapshots) >= MAX_SNAPSHOTS:
-        _snapshots.clear()
-    # Counted from when it is ready: ranking a big community takes a while itself.
-    _snapshots[key] = (time.monotonic() + ttl_seconds, snapshot)
-
-
-async def _refresh(
-    key: _SnapshotKey,
-    refresher: Refresher,
-    *,
-    community_id: str,
-    policy: Policy,
-    spans: dict[str, Span],
-    tier_ids: list[str],
-) -> None:
-    """Rebuild a stale snapshot in a session of its own; on failure the stale one stays, and
-    the next read that finds it starts another rebuild."""
-    try:
-        async with refresher.sessions() as session:
-            snapshot = await _snapshot(
-                session,
-                community_id=community_id,
-                policy=policy,
-                spans=spans,
-                tier_ids=tier_ids,
-                now=utc_now(),
-            )
-    except Exception:
-        logger.warning("rebuilding the standings of %s failed", community_id, exc_info=True)
-        return
-    _keep(key, snapshot, refresher.ttl_seconds)
-
-
-def _start_refresh(
-    key: _SnapshotKey,
-    refresher: Refresher,
-    *,
-    community_id: str,
-    policy: Policy,
-    spans: dict[str, Span],
-    tier_ids: list[str],
-) -> None:
-    if key in _refreshing or refresher.stopping.is_set():
-        return
-    task = asyncio.create_task(
-        _refresh(
-            key, refresher, community_id=community_id, policy=policy, spans=spans, tier_ids=tier_ids
-        )
-    )
-    _refreshing[key] = (task, refresher.stopping)
-
-    def forget(done: asyncio.Task[None]) -> None:
-        if _refreshing.get(key, (None,))[0] is done:
-            del _refreshing[key]
-
-    task.add_done_callback(forget)
-
-
-def clear_snapshots() -> None:
-    """Forget every snapshot (a process serving another database, as the benchmark does)."""
-    _snapshots.clear()
-
-
-def refreshes_running(stopping: asyncio.Event | None = None) -> list[asyncio.Task[None]]:
-    """The snapshot rebuilds running (those of the process `stopping` belongs to)."""
-    return [task for task, owner in _refreshing.values() if stopping in (None, owner)]
-
-
-async def get_standing(
-    *, session: AsyncSession, actor: Actor, community_id: str, refresher: Refresher
-) -> Standing:
-    """Where the caller stands in the current period: their points (the policy's demotion
-    window, the current period so far), ranks, the cut-offs and their zone if the run that will
-    judge this period ran now, and when it runs. Ranks come from a snapshot of the whole
-    community, rebuilt in the background once older than `refresher.ttl_seconds`; only a
-    community's first read ranks it inline."""
-    community = await community_repository.get_community(session, community_id)
-    own = await membership_repository.find_membership(
-        session, community_id=community_id, user_id=actor.id
-    )
-    if community is None or own is None or own.status not in BELONGING_STATUSES:
-        raise CommunityNotFound(community_id)
-    now = utc_now()
-    policy = policy_of(await repository.get_policy(session, community_id))
-    spans = policy.spans(local_today(community.timezone, now), Window.CURRENT)
-    period = spans["demote"]
-    tiers = await tier_repository.list_tiers(session, community_id)
-    tier_ids = [tier.id for tier in tiers]
-    key = (community_id, repr(policy), repr(spans), *tier_ids)
-    cached = _snapshots.get(key)
-    if cached is None:
-        snapshot = await _snapshot(
-            session,
-            community_id=community_id,
-            policy=policy,
-            spans=spans,
-            tier_ids=tier_ids,
-            now=now,
-        )
-        _keep(key, snapshot, refresher.ttl_seconds)
-    else:
-        expires_at, snapshot = cached
-        if expires_at <= time.monotonic():
-            _start_refresh(
-                key,
-                refresher,
-                community_id=community_id,
-                policy=policy,
-                spans=spans,
-                tier_ids=tier_ids,
-            )
-    if own.id in snapshot.points:
-        points = snapshot.points[own.id]
-        rank_in_tier = snapshot.rank_in_tier.get(own.id)
-        rank_in_community = snapshot.rank_in_community[own.id]
-        tier_members, community_members = (
-            snapshot.tier_members.get(own.tier_id, 0),
-            snapshot.members,
-        )
-    else:
-        # A newcomer (or a member back from leave) since the snapshot: their own points, placed
-        # after everyone the snapshot holds with as many points or more (they joined last),
-        # counted in; the zone takes them in at the next rebuild, started now.
-        mine = await repository.period_points(
-            session,
-            community_id=community_id,
-            starts_on=period.starts_on,
-            ends_on=period.ends_on,
-            member_id=own.id,
-        )
-        points = mine[0].points if mine else 0.0
-        in_tier = snapshot.negated_in_tier.get(own.tier_id, [])
-        rank_in_tier = _place(in_tier, points)
-        rank_in_community = _place(snapshot.negated, points)
-        tier_members, community_members = len(in_tier) + 1, snapshot.members + 1
-        _start_refresh(
-            key, refresher, community_id=community_id, policy=policy, spans=spans, tier_ids=tier_ids
-        )
-    in_tier_promotions = snapshot.promotions.get(own.tier_id or "", [])
-    scope = (
-        [row for row in snapshot.demotions if row.tier_id == own.tier_id]
-        if policy.demote_scope == DemoteScope.TIER
-        else snapshot.demotions
-    )
-    zone = (
-        Zone.PROMOTE
-        if any(row.member_id == own.id for row in in_tier_promotions)
-        else Zone.AT_RISK
-        if any(row.member_id == own.id for row in scope)
-        else Zone.SAFE
-    )
-    next_runs = [
-        local_midnight(spans[step].ends_on, community.timezone)
-        for step, on in policy.enabled_steps().items()
-        if on and step != "purge"
-    ]
-    return Standing(
-        community_id=community_id,
-        member_id=own.id,
-        tier_id=own.tier_id,
-        tier_name=next((tier.name for tier in tiers if tier.id == own.tier_id), None),
-        period=period,
-        points=points,
-        rank_in_tier=rank_in_tier if own.tier_id is not None else None,
-        tier_members=tier_members,
-        rank_in_community=rank_in_community,
-        community_members=community_members,
-        promote_cutoff=_cutoff(in_tier_promotions, policy.promote_top),
-        demote_cutoff=_cutoff(scope, policy.demote_bottom),
-        zone=zone,
-        next_run_at=min(next_runs) if policy.scheduled and next_runs else None,
-    )
-
-
-def _place(negated: list[float], points: float) -> int:
-    """The rank of `points` after everyone in `negated` (points negated, ascending) with as
-    many or more."""
-    return bisect_right(negated, -points) + 1
-
-
-def _cutoff(rows: Sequence[Ranked], take: int) -> float | None:
-    """The score of the last member inside the zone, once the zone is full; until then anyone
-    qualifies (None)."""
-    return rows[-1].score if take > 0 and len(rows) >= take else None
 
 
 # --- moves -----------------------------------------------------------------------------------

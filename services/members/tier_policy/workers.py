@@ -10,10 +10,10 @@ from services.members.tier_policy import repository
 from services.members.tier_policy.service import (
     has_due_steps,
     has_due_warning,
-    refreshes_running,
     run_scheduled,
     warn_at_risk,
 )
+from services.members.tier_policy.standings import refreshes_running, stop_ranking_process
 
 logger = logging.getLogger(__name__)
 
@@ -64,10 +64,12 @@ def tier_policy_worker(poll_seconds: float) -> WorkerSpec:
 
 def standings_refresh_worker() -> WorkerSpec:
     """Ends the standings rebuilds a read started in the background: graceful, so it is still
-    there when `stopping` is set, and cancels them then, before the engines close."""
+    there when `stopping` is set, and cancels them then, before the engines close, and ends the
+    ranking process."""
 
     async def cancel_at_stop(runtime: ServiceRuntime) -> None:
         await runtime.stopping.wait()
         await cancel_all(refreshes_running(runtime.stopping))
+        stop_ranking_process()
 
     return WorkerSpec(name="standings refreshes", run=cancel_at_stop, graceful=True)
