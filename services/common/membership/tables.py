@@ -66,6 +66,7 @@ class MembershipTables:
         )
         return select(
             community.c.id,
+            community.c.timezone,
             membership.c.member_id,
             membership.c.status,
             membership.c.role,

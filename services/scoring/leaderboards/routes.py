@@ -42,5 +42,6 @@ async def get_leaderboard(
         limit=limit,
         viewer_member_id=access.member_id,
         now=utc_now(),
+        timezone_name=access.timezone,
     )
     return LeaderboardPublic.model_validate(board, from_attributes=True)
