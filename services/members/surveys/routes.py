@@ -163,7 +163,7 @@ async def export_responses(
         session=session, actor=actor, community_id=community_id, survey_id=survey_id
     )
     return StreamingResponse(
-        service.export_csv(runtime, survey),
+        service.export_csv(runtime.read_sessions, survey),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{survey.id}.csv"'},
     )

@@ -7,7 +7,8 @@ satisfaction survey whose NPS makes the community's series). Announced as `surve
 import csv
 import io
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -25,7 +26,6 @@ from services.common.events.catalogue.vocabulary import Segment
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.pagination import PageParams
-from services.common.runtime import ServiceRuntime
 from services.common.unit_of_work import UnitOfWork
 from services.members.memberships import repository as membership_repository
 from services.members.permissions.rules import Permission
@@ -526,8 +526,11 @@ def _csv_line(row: list[str]) -> str:
     return buffer.getvalue()
 
 
+ReadSessions = Callable[[], AbstractAsyncContextManager[AsyncSession]]
+
+
 async def export_csv(
-    runtime: ServiceRuntime, survey: Survey, *, chunk: int = EXPORT_CHUNK
+    read_sessions: ReadSessions, survey: Survey, *, chunk: int = EXPORT_CHUNK
 ) -> AsyncIterator[bytes]:
     """The survey's responses as CSV, one row each, UTF-8 with a BOM so Excel reads the
     Chinese right: fetched `chunk` rows at a time, each chunk in a short read session of its
@@ -536,7 +539,7 @@ async def export_csv(
     yield ("\ufeff" + _csv_line(csv_header(questions))).encode()
     after: str | None = None
     while True:
-        async with runtime.read_sessions() as session:
+        async with read_sessions() as session:
             rows = await repository.responses_chunk(
                 session, survey_id=survey.id, after_id=after, limit=chunk
             )
