@@ -30,6 +30,7 @@ import time
 import tracemalloc
 import uuid
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -74,13 +75,15 @@ CID = "cmty_bench"
 OWNER = Actor(id="owner")
 BATCH = 5000
 LIVE_RESPONSES = 200
-QUESTIONS = [
+KINDS = ["聚会", "分享", "志愿"]
+TOPICS = ["AI", "读书", "运动", "理财"]
+QUESTIONS: list[dict[str, Any]] = [
     {"id": "nps", "kind": "nps", "text": "推荐本社群的可能性", "required": True},
-    {"id": "kind", "kind": "single_choice", "text": "最喜欢的活动", "options": ["聚会", "分享", "志愿"]},
-    {"id": "topics", "kind": "multiple_choice", "text": "想听的话题", "options": ["AI", "读书", "运动", "理财"]},
+    {"id": "kind", "kind": "single_choice", "text": "最喜欢的活动", "options": KINDS},
+    {"id": "topics", "kind": "multiple_choice", "text": "想听的话题", "options": TOPICS},
     {"id": "content", "kind": "scale", "text": "内容质量"},
     {"id": "ideas", "kind": "text", "text": "建议", "max_length": 2000},
-]  # fmt: skip
+]
 
 
 def answers_for(rng: random.Random) -> dict[str, object]:
@@ -91,7 +94,7 @@ def answers_for(rng: random.Random) -> dict[str, object]:
         "content": rng.randrange(1, 6),
     }
     if rng.random() < 0.3:
-        answers["ideas"] = "多办一些线下活动，内容再深入一点 🎉" * rng.randrange(1, 4)
+        answers["ideas"] = "多办一些线下活动, 内容再深入一点 🎉" * rng.randrange(1, 4)
     return answers
 
 
@@ -114,7 +117,7 @@ async def seed(url: str, responses: int) -> str:
             )
         )  # fmt: skip
         await session.commit()
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "id": f"mbr_bench_{n:07d}", "community_id": CID, "user_id": "owner" if n == 0
                 else f"user-{n}", "display_name": f"成员 {n}", "status": "active",
@@ -304,7 +307,8 @@ async def bench_backend(backend: str, responses: int, reads: int) -> None:
             before = peak_rss_mib()
             seconds, size, rows, head = await exported(url, survey_id)
             after = peak_rss_mib()
-            assert head.startswith(b"\xef\xbb\xbf") and rows == responses + LIVE_RESPONSES
+            assert head.startswith(b"\xef\xbb\xbf"), head
+            assert rows == responses + LIVE_RESPONSES, rows
             print(
                 f"    export      : {rows} rows, {size / 2**20:.1f} MiB in {seconds:.2f} s; "
                 f"peak RSS {before:.0f} MiB before, {after:.0f} MiB after"
