@@ -284,23 +284,26 @@ async def get_survey(
 async def list_surveys(
     *, session: AsyncSession, actor: Actor, community_id: str, page: PageParams
 ) -> list[Survey]:
-    """The community's surveys by id: all to staff; to a member, those asking them (a page
-    may hold fewer than `limit` then, and the cursor still moves on)."""
+    """The community's surveys by id, up to `page.fetch_limit`: all to staff; to a member,
+    those asking them (read on past the others until a page is full or none are left)."""
     admitted = await acting(session, community_id=community_id, actor=actor, permission=None)
-    rows = list(
-        await repository.list_surveys(
-            session, community_id=community_id, after_id=page.after_id, limit=page.fetch_limit
-        )
-    )
-    if admitted.may(Permission.MANAGE_SURVEYS):
-        return rows
-    member = await _member(session, admitted)
-    if member is None:
+    staff = admitted.may(Permission.MANAGE_SURVEYS)
+    member = None if staff else await _member(session, admitted)
+    if not staff and member is None:
         return []
-    kept = rows[: page.limit]
-    visible = [s for s in kept if not s.template and await _asks(session, s, member)]
-    # The extra row says another page exists; keep it so the cursor follows the last seen.
-    return visible + rows[page.limit :] if len(rows) > page.limit else visible
+    found: list[Survey] = []
+    after = page.after_id
+    while len(found) < page.fetch_limit:
+        rows = await repository.list_surveys(
+            session, community_id=community_id, after_id=after, limit=page.fetch_limit
+        )
+        for row in rows:
+            if member is None or (not row.template and await _asks(session, row, member)):
+                found.append(row)
+        if len(rows) < page.fetch_limit:
+            break
+        after = rows[-1].id
+    return found[: page.fetch_limit]
 
 
 async def close_survey(
