@@ -17,6 +17,7 @@ from services.members.surveys.rules import (
     csv_row,
     in_audience,
     mean,
+    month_window,
     net_promoter,
     status,
     tally_keys,
@@ -151,3 +152,14 @@ def test_csv_cells_keep_chinese_and_defuse_formulas() -> None:
         questions=QUESTIONS,
     )
     assert row == ["r1", "", "", "红", "", "", "", "很好 👍"]
+
+
+def test_the_month_is_the_communitys() -> None:
+    # 16:30 UTC on 30 November is already 1 December in Shanghai.
+    month, ends = month_window("Asia/Shanghai", datetime(2026, 11, 30, 16, 30, tzinfo=UTC))
+    assert (month, ends) == ("2026-12", datetime(2026, 12, 31, 16, 0, tzinfo=UTC))
+    # New York leaves daylight saving time in November: the month ends at 05:00 UTC, not 04:00.
+    month, ends = month_window("America/New_York", datetime(2026, 11, 2, tzinfo=UTC))
+    assert (month, ends) == ("2026-11", datetime(2026, 12, 1, 5, 0, tzinfo=UTC))
+    month, _ = month_window("America/New_York", datetime(2026, 11, 1, 3, 0, tzinfo=UTC))
+    assert month == "2026-10"

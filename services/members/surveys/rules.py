@@ -4,9 +4,10 @@ CSV cells of a response."""
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo
 
 MAX_QUESTIONS = 30
 MAX_OPTIONS = 20
@@ -254,3 +255,14 @@ def csv_row(
         submitted_at.isoformat() if submitted_at else "",
         *(csv_cell(answers.get(question.id), question) for question in questions),
     ]
+
+
+def month_window(timezone: str, now: datetime) -> tuple[str, datetime]:
+    """The month `now` falls in, in the community's timezone ("2026-12"), and when the next
+    one starts there (as UTC): the monthly survey's name and end."""
+    zone = ZoneInfo(timezone)
+    local = now.astimezone(zone)
+    following = (local.replace(day=1) + timedelta(days=32)).replace(day=1)
+    # Midnight of the 1st on the wall clock there, whatever offset a DST change gives it.
+    starts = datetime(following.year, following.month, 1, tzinfo=zone)
+    return f"{local.year:04d}-{local.month:02d}", starts.astimezone(now.tzinfo)

@@ -11,7 +11,6 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,6 +53,7 @@ from services.members.surveys.rules import (
     csv_row,
     in_audience,
     mean,
+    month_window,
     net_promoter,
     status,
     tally_keys,
@@ -618,20 +618,10 @@ async def put_settings(
     return _settings_public(community_id, row)
 
 
-def _month_bounds(community: Community, now: datetime) -> tuple[str, datetime]:
-    """This month in the community's timezone ("2026-12") and when the next one starts (UTC)."""
-    local = now.astimezone(ZoneInfo(community.timezone))
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    following = (start + timedelta(days=32)).replace(day=1)
-    # replace() keeps the offset of `now`; rebuild in the zone for a DST change in between.
-    following = following.replace(tzinfo=None).replace(tzinfo=ZoneInfo(community.timezone))
-    return f"{start.year:04d}-{start.month:02d}", following.astimezone(now.tzinfo)
-
-
 async def open_monthly_survey(*, uow: UnitOfWork, community: Community, now: datetime) -> bool:
     """Open this month's satisfaction survey (anonymous, everyone, an NPS question and why),
     closing when the month ends; False when the month has one (or another replica made it)."""
-    month, month_ends = _month_bounds(community, now)
+    month, month_ends = month_window(community.timezone, now)
     origin = f"month:{month}"
     if await repository.survey_of_origin(uow.session, community_id=community.id, origin=origin):
         return False
