@@ -204,7 +204,9 @@ async def live_responses(url: str, survey_id: str, first: int) -> list[float]:
 
 async def recount(url: str, survey_id: str) -> dict[str, int]:
     """The NPS question's counts from the stored answers, for checking the tallies."""
-    engine = create_engine(url, read_only=True)
+    # Not the read-only engine: on PostgreSQL it autocommits, and a server-side cursor needs a
+    # transaction.
+    engine = create_engine(url)
     counts: dict[str, int] = {}
     async with session_factory(engine)() as session:
         rows = await session.stream(
