@@ -10,7 +10,8 @@ an answer outside the scale, a choice that is not an option, 100 KB of free text
 question id → 422 `invalid-answer` naming `answers.<question id>`; NUL or a lone surrogate in a
 text → 422 (validation); a second answer → 409 `already-responded`; an answer to a closed survey
 → 409 `survey-not-open`; a member outside the audience → 403 `not-in-audience`; results asked by
-a plain member → 403; a survey with 31 questions or an unknown tier → 422."""
+a plain member → 403; a survey with 31 questions, an unknown tier or opening in year 9999 → 422
+naming the field."""
 
 import csv
 import io
@@ -87,6 +88,12 @@ async def test_an_anonymous_survey_is_answered_once_and_adds_up(system: System) 
         headers=system.auth(owner),
     )
     assert_problem(no_tier, 422, field="audience.values")
+    far = await system.gateway.post(
+        surveys,
+        json={"title": "x", "questions": QUESTIONS, "opens_at": "9999-12-31T00:00:00Z"},
+        headers=system.auth(owner),
+    )
+    assert_problem(far, 422, field="opens_at")
     by_member = await system.gateway.post(
         surveys, json={"title": "x", "questions": QUESTIONS}, headers=system.auth(a)
     )

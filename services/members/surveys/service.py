@@ -185,6 +185,9 @@ async def create_survey(
     await _check_audience(uow.session, community_id=community_id, audience=survey_create.audience)
     now = utc_now()
     opens_at = survey_create.opens_at or now
+    if opens_at > now + MAX_WINDOW:
+        # Also keeps the default closes_at (14 days on) clear of year 9999.
+        raise InvalidSurvey("A survey opens at most 366 days ahead.", field="opens_at")
     closes_at = survey_create.closes_at or opens_at + DEFAULT_WINDOW
     if closes_at <= opens_at:
         raise InvalidSurvey("closes_at must be after opens_at.", field="closes_at")
