@@ -44,6 +44,9 @@ _MODERATION_PARTS = (
     "/incident",
     "/playbooks",
 )
+# Surveys are the staff's (docs/members.md, "Surveys"): a key reads no answers or results; a
+# partner hears `survey.*` through a webhook instead.
+_SURVEY_PARTS = ("/surveys", "/survey-settings", "/metrics/nps")
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,7 @@ def _rules() -> list[ScopeRule]:
             and not template.endswith(
                 ("/approve", "/reject", "/role", "/sanctions", "/invites", "/run", "/tier-policy")
             )
-            and not any(part in template for part in _MODERATION_PARTS)
+            and not any(part in template for part in (*_MODERATION_PARTS, *_SURVEY_PARTS))
         ):
             rules.append(_rule(template, _READS, MEMBERS_READ))
     for service, read, write in (

@@ -25,6 +25,8 @@ _EVENT_ACTIONS = ("publish", "cancel", "check-ins", "check-in-code", "feedback",
 # calendar address a calendar app subscribes to). Forwarded with no identity.
 PUBLIC_PATHS = ("/v1/calendar-feeds/{feed}",)
 _CASE_ACTIONS = ("assign", "comments", "resolve")
+_SURVEY = "/v1/communities/{community_id}/surveys/{survey_id}"
+_SURVEY_ACTIONS = ("close", "responses", "results", "export")
 
 PATHS: Mapping[str, tuple[str, ...]] = {
     MEMBERS.name: (
@@ -57,6 +59,14 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/cases",
         f"{_COMMUNITY}/cases/{{case_id}}",
         *(f"{_COMMUNITY}/cases/{{case_id}}/{action}" for action in _CASE_ACTIONS),
+        f"{_COMMUNITY}/surveys",
+        _SURVEY,
+        *(f"{_SURVEY}/{action}" for action in _SURVEY_ACTIONS),
+        f"{_SURVEY}/questions/{{question_id}}/texts",
+        f"{_COMMUNITY}/survey-settings",
+        # The NPS series of the monthly surveys lives with them; the rest of /metrics is
+        # scoring's (docs/members.md, "Surveys").
+        f"{_COMMUNITY}/metrics/nps",
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
         "/v1/me/communities/{community_id}/standing",

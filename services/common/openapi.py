@@ -59,6 +59,9 @@ TAG_DESCRIPTIONS: dict[str, str] = {
     "metrics and health (the scoring service).",
     "moderation": "Chat moderation rules and the bot's message checks, members' reports worked "
     "as cases, lockdown, incidents with their playbooks and reviews (the members service).",
+    "surveys": "Multi-question surveys (问卷): audiences, one response per member, anonymous "
+    "mode, results with means and NPS, the CSV export, post-event and monthly satisfaction "
+    "surveys and the community's NPS series (the members service).",
     "partners": "Partners' API keys and the scopes they carry (the gateway).",
     "webhooks": "Webhook subscriptions, their signed deliveries and redelivery (the gateway).",
 }

@@ -25,6 +25,9 @@ from services.members.roles.routes import router as roles_router
 from services.members.sanctions.routes import router as sanctions_router
 from services.members.segments.handlers import SEGMENTS_CONSUMER
 from services.members.settings import MembersSettings
+from services.members.surveys.handlers import SURVEYS_CONSUMER
+from services.members.surveys.routes import router as surveys_router
+from services.members.surveys.workers import monthly_survey_worker
 from services.members.tables import messaging
 from services.members.tier_policy.routes import router as tier_policy_router
 from services.members.tier_policy.workers import standings_refresh_worker, tier_policy_worker
@@ -56,11 +59,13 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             cases_router,
             lockdown_router,
             incidents_router,
+            surveys_router,
         ],
-        consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER],
+        consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER, SURVEYS_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
             standings_refresh_worker(),
+            monthly_survey_worker(settings.survey_poll_seconds),
             credited_pruning_worker(
                 keep_days=settings.credited_days_kept,
                 interval_seconds=settings.prune_interval_seconds,

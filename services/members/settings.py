@@ -13,6 +13,8 @@ class MembersSettings(ServiceSettings):
     service_name: str = MEMBERS.name
     # How often each instance looks for tier-policy periods that have not run yet.
     tier_policy_poll_seconds: float = Field(default=60.0, gt=0)
+    # How often each instance looks for communities whose monthly satisfaction survey is due.
+    survey_poll_seconds: float = Field(default=300.0, gt=0)
     # Credited days (the tier policy's scores) are kept this long; pruned every prune interval.
     # Windows are calendar periods of at most a month, judged at most one period late: 62 days.
     credited_days_kept: int = Field(default=90, ge=62, le=3660)

@@ -400,4 +400,111 @@ class IncidentPolicy(MembersTable, table=True):
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class Survey(MembersTable, table=True):
+    """A questionnaire (问卷): its questions, who may answer, when. A template is never answered;
+    the post-event survey copies one. `origin` names what opened it automatically (`event:<id>`,
+    `month:<YYYY-MM>`), unique per community so a redelivered event or a second replica opens
+    no second one."""
+
+    __table_args__ = (
+        Index("ix_survey_community_id_id", "community_id", "id"),
+        UniqueConstraint("community_id", "origin"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    title: str = Field(max_length=200)
+    description: str | None = Field(default=None, max_length=2000)
+    # [{"id", "kind", "text", "required", "options"?, "max_length"?}] (surveys.rules.Question).
+    questions: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    audience_kind: str = Field(max_length=12)
+    audience_values: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    anonymous: bool = Field(default=False)
+    template: bool = Field(default=False)
+    kind: str = Field(max_length=12)
+    origin: str | None = Field(default=None, max_length=60)
+    opens_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    closes_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    closed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    response_count: int = Field(default=0)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class SurveyRespondent(MembersTable, table=True):
+    """That a member has answered a survey, and nothing else: no time, no response id, so in an
+    anonymous survey nothing joins it to the answers (docs/members.md, "Surveys")."""
+
+    __tablename__ = "survey_respondent"
+
+    survey_id: str = Field(primary_key=True, max_length=40)
+    member_id: str = Field(primary_key=True, max_length=40)
+
+
+class SurveyResponse(MembersTable, table=True):
+    """One member's answers. The id is random (not time-ordered) and an anonymous survey's rows
+    carry neither member id nor time."""
+
+    __tablename__ = "survey_response"
+    __table_args__ = (Index("ix_survey_response_survey_id_id", "survey_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    survey_id: str = Field(max_length=40)
+    member_id: str | None = Field(default=None, max_length=40)
+    answers: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    submitted_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
+class SurveyTally(MembersTable, table=True):
+    """A running count per question and answer value (an option's index, a scale point, `*` for
+    "answered at all"), created with the survey and incremented in each response's
+    transaction: results read a few hundred rows whatever the number of responses."""
+
+    __tablename__ = "survey_tally"
+
+    survey_id: str = Field(primary_key=True, max_length=40)
+    question_id: str = Field(primary_key=True, max_length=20)
+    answer: str = Field(primary_key=True, max_length=4)
+    count: int = Field(default=0)
+
+
+class SurveyText(MembersTable, table=True):
+    """A free-text answer, apart from its response so results page through one question's."""
+
+    __tablename__ = "survey_text"
+    __table_args__ = (
+        Index("ix_survey_text_survey_id_question_id_id", "survey_id", "question_id", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    survey_id: str = Field(max_length=40)
+    question_id: str = Field(max_length=20)
+    text: str = Field(max_length=2000)
+
+
+class SurveySettings(MembersTable, table=True):
+    """A community's automatic surveys: one after every event (a copy of the template), and
+    the monthly satisfaction survey (NPS)."""
+
+    __tablename__ = "survey_settings"
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    post_event_template_id: str | None = Field(default=None, max_length=40)
+    post_event_days: int = Field(default=7)
+    monthly_nps: bool = Field(default=False)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class SurveyAttendee(MembersTable, table=True):
+    """Who checked in to an event (from `attendance.checked_in`): the audience of its survey."""
+
+    __tablename__ = "survey_attendee"
+
+    event_id: str = Field(primary_key=True, max_length=40)
+    member_id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=40)
+
+
 messaging = messaging_tables(metadata)

@@ -119,6 +119,10 @@ def lockdown(world: "World") -> dict[str, Any]:
     return {"until": (datetime.now(UTC) + timedelta(minutes=5)).isoformat()}
 
 
+def survey_request(world: "World") -> dict[str, Any]:
+    return {"title": "矩阵问卷", "questions": [{"id": "q1", "kind": "nps", "text": "推荐吗"}]}
+
+
 def key_request(world: "World") -> dict[str, Any]:
     return {"name": "bot", "scopes": ["members:read"], "community_ids": [world.community_id]}
 
@@ -631,6 +635,35 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         lambda w: {"items": ["matrix"]},
         ("401", "404", "403", "200"),
     ),
+    # Surveys (issue 23): staff make them and read results; a member answers those asking
+    # them (srv_nope: none), a stranger learns nothing of a private community.
+    ("POST", "/v1/communities/{cid}/surveys", survey_request, ("401", "404", "403", "201")),
+    ("GET", "/v1/communities/{cid}/surveys", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/surveys/srv_nope", None, ("401", "404", "404", "404")),
+    ("POST", "/v1/communities/{cid}/surveys/srv_nope/close", None, ("401", "404", "403", "404")),
+    (
+        "POST",
+        "/v1/communities/{cid}/surveys/srv_nope/responses",
+        lambda w: {"answers": {"q1": 9}},
+        ("401", "404", "404", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/surveys/srv_nope/responses", None, ("401", "404", "404", "404")),
+    ("GET", "/v1/communities/{cid}/surveys/srv_nope/results", None, ("401", "404", "403", "404")),
+    (
+        "GET",
+        "/v1/communities/{cid}/surveys/srv_nope/questions/q1/texts",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/surveys/srv_nope/export", None, ("401", "404", "403", "404")),
+    ("GET", "/v1/communities/{cid}/survey-settings", None, ("401", "404", "403", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/survey-settings",
+        lambda w: {"monthly_nps": False},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/metrics/nps", None, ("401", "404", "403", "200")),
     # Last: the webhook goes.
     ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
@@ -1237,6 +1270,36 @@ KEY_MATRIX: list[KeyRow] = [
         NO_KEY,
         {},
     ),
+    ("POST", "/v1/communities/{community_id}/surveys", survey_request, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/surveys", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/surveys/{survey_id}", None, NO_KEY, {}),
+    ("POST", "/v1/communities/{community_id}/surveys/{survey_id}/close", None, NO_KEY, {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/surveys/{survey_id}/responses",
+        lambda w: {"answers": {"q1": 9}},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/surveys/{survey_id}/responses", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/surveys/{survey_id}/results", None, NO_KEY, {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/surveys/{survey_id}/questions/{question_id}/texts",
+        None,
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/surveys/{survey_id}/export", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/survey-settings", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/survey-settings",
+        lambda w: {"monthly_nps": False},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/metrics/nps", None, NO_KEY, {}),
     ("POST", "/v1/communities/{community_id}/rewards", lambda w: REWARD, ("403", "201", "403"), {}),
     ("GET", "/v1/communities/{community_id}/rewards", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/rewards/{reward_id}", None, ("403", "404", "403"), {}),
@@ -1350,6 +1413,8 @@ UNKNOWN_IDS = {
     "series_id": "ser_nope",
     "case_id": "case_nope",
     "incident_id": "inc_nope",
+    "survey_id": "srv_nope",
+    "question_id": "q1",
     "kind": "attack",
     "segment": "core",  # not an id: a segment every community has
 }

@@ -182,6 +182,17 @@ ZH_CN: Mapping[str, ProblemText] = {
         "需要复盘", "关闭危机事件（状态 reviewed）需要填写复盘：原因、处理措施和经验教训。"
     ),
     "no-such-checklist-item": ProblemText("清单项不存在", "清单中没有第 {index} 项。"),
+    # Surveys (issue 23).
+    "survey-not-found": ProblemText("问卷不存在", "本社群中没有这份问卷。"),
+    "invalid-survey": ProblemText("问卷设置有误", "字段 {field} 不可用。"),
+    "invalid-answer": ProblemText("答案不可用", "字段 {field} 的答案不符合该题的要求。"),
+    "survey-not-open": ProblemText(
+        "问卷未开放", "问卷当前为 {survey_status}，只有开放中的问卷才能作答。"
+    ),
+    "already-responded": ProblemText("已经作答", "每位成员只能回答一次这份问卷。"),
+    "not-in-audience": ProblemText("不在调查范围内", "这份问卷不面向你，无法作答。"),
+    "no-response": ProblemText("尚未作答", "你还没有回答这份问卷。"),
+    "no-such-question": ProblemText("题目不存在", "这份问卷没有这道文字题 {question_id}。"),
 }
 
 # What Starlette itself answers (`http-<status>`), by status.

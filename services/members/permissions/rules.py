@@ -20,6 +20,8 @@ class Permission(StrEnum):
     VIEW_USER_IDS = "view_user_ids"
     # Check chat messages, read the moderation rules, work the case queue and incidents.
     MODERATE = "moderate"
+    # Make and close surveys, read their results and export them (issue 23).
+    MANAGE_SURVEYS = "manage_surveys"
 
 
 _STEWARDS = frozenset({Role.OWNER, Role.ADMIN})
@@ -35,6 +37,7 @@ PERMISSIONS: Mapping[Permission, frozenset[Role]] = {
     Permission.MANAGE_INVITES: _STEWARDS | {Role.ASSISTANT, Role.DIPLOMAT},
     Permission.VIEW_USER_IDS: USER_ID_VIEWERS,
     Permission.MODERATE: _STEWARDS | {Role.ENFORCER},
+    Permission.MANAGE_SURVEYS: _STEWARDS | {Role.ASSISTANT},
 }
 
 # Roles only the owner hands out or takes away: an admin cannot make (or unmake) a peer.

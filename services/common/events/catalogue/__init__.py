@@ -66,6 +66,9 @@ from services.common.events.catalogue.members import (
     MemberUpdated,
     MessageFlagged,
     ReportFiled,
+    SurveyClosed,
+    SurveyOpened,
+    SurveyResponded,
     UserErased,
 )
 from services.common.events.catalogue.scoring import (
@@ -150,6 +153,9 @@ __all__ = [
     "RewardRedeemed",
     "ScreeningHit",
     "SegmentChanged",
+    "SurveyClosed",
+    "SurveyOpened",
+    "SurveyResponded",
     "UserErased",
     "WebhookDisabled",
     "dlq_topic",

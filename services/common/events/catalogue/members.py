@@ -356,3 +356,55 @@ class CommunityLockdownLifted(DomainEvent):
     community_id: str
     lifted_by: str
     lifted_at: datetime
+
+
+@register
+class SurveyOpened(DomainEvent):
+    """A survey was made (or opened by itself after an event, or monthly): whom it asks and
+    when it takes answers; `event_id` for the survey after an event."""
+
+    type = "survey.opened"
+    source = "members"
+    subject_field = "survey_id"
+
+    community_id: str
+    survey_id: str
+    title: str
+    kind: str
+    anonymous: bool
+    audience_kind: str
+    audience_values: list[str] = []
+    event_id: str | None = None
+    opens_at: datetime
+    closes_at: datetime
+
+
+@register
+class SurveyClosed(DomainEvent):
+    """A staff member closed a survey before its window ended (a window's end is no event)."""
+
+    type = "survey.closed"
+    source = "members"
+    subject_field = "survey_id"
+
+    community_id: str
+    survey_id: str
+    responses: int
+    closed_by: str
+    closed_at: datetime
+
+
+@register
+class SurveyResponded(DomainEvent):
+    """A member answered a survey. In an anonymous survey `member_id` is null: the event, like
+    the stored answers, says only that someone answered."""
+
+    type = "survey.responded"
+    source = "members"
+    subject_field = "survey_id"
+
+    community_id: str
+    survey_id: str
+    member_id: str | None = None
+    anonymous: bool
+    responded_at: datetime
