@@ -57,6 +57,13 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/cases",
         f"{_COMMUNITY}/cases/{{case_id}}",
         *(f"{_COMMUNITY}/cases/{{case_id}}/{action}" for action in _CASE_ACTIONS),
+        # The member journey: welcome, application questions, exit reasons.
+        f"{_COMMUNITY}/welcome",
+        f"{_COMMUNITY}/tiers/{{tier_id}}/welcome",
+        f"{_COMMUNITY}/application-questions",
+        f"{_COMMUNITY}/applications",
+        f"{_MEMBER}/application",
+        f"{_COMMUNITY}/exit-reasons",
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
         "/v1/me/communities/{community_id}/standing",

@@ -31,6 +31,7 @@ from services.scoring.ledger.mapping import activities_of
 from services.scoring.ledger.rules import Activity
 from services.scoring.ledger.service import post_activities
 from services.scoring.metrics import repository as metrics_repository
+from services.scoring.metrics.rules import departure_reason
 
 LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
     ActivityRecorded,
@@ -69,7 +70,9 @@ async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainE
         if isinstance(event, MemberJoined):
             changes.append(_change(envelope, event.member_id, event.community_id, "joined", event))
         elif isinstance(event, (MemberLeft, MemberRemoved)):
-            changes.append(_change(envelope, event.member_id, event.community_id, "left", event))
+            change = _change(envelope, event.member_id, event.community_id, "left", event)
+            change["reason"] = departure_reason(event)
+            changes.append(change)
         elif isinstance(event, UserErased):
             erasures.append(event)
     await post_activities(uow=uow, activities=activities, now=utc_now())
@@ -89,6 +92,7 @@ def _change(
         "member_id": member_id,
         "kind": kind,
         "occurred_at": at,
+        "reason": None,
     }
 
 
