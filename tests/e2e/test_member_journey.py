@@ -355,7 +355,7 @@ async def test_application_questions_are_answered_and_read_by_approvers(system: 
     )
     assert erased.status_code == 202, erased.text
     gone = await system.gateway.get(one, headers=auth)
-    assert assert_problem(gone, 404)["type"].endswith("no-application")
+    assert assert_problem(gone, 404)["type"].endswith("application-not-found")
 
 
 async def test_exit_reasons_are_kept_announced_and_counted(system: System) -> None:

@@ -72,7 +72,7 @@ ZH_CN: Mapping[str, ProblemText] = {
     ),
     "invalid-questions": ProblemText("入群问题无效", "以下字段有误：{fields}；未保存任何内容。"),
     "invalid-answers": ProblemText("入群回答无效", "以下回答有误：{fields}；未保存任何内容。"),
-    "no-application": ProblemText("没有入群申请", "该成员没有回答入群问题。"),
+    "application-not-found": ProblemText("没有入群申请", "该成员没有回答入群问题。"),
     "transfer-ownership-first": ProblemText(
         "请先转让群主", "群主离开前需要先把群主身份转让给他人。"
     ),

@@ -32,8 +32,8 @@ class InvalidAnswers(_Problems):
         super().__init__("The answers to the application questions are refused", problems)
 
 
-class NoApplication(NotFound):
-    slug = "no-application"
+class ApplicationNotFound(NotFound):
+    slug = "application-not-found"
 
     def __init__(self, member_id: str) -> None:
         super().__init__(

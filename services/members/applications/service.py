@@ -16,7 +16,7 @@ from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
 from services.members.applications import repository
-from services.members.applications.errors import InvalidAnswers, InvalidQuestions, NoApplication
+from services.members.applications.errors import InvalidAnswers, InvalidQuestions, ApplicationNotFound
 from services.members.applications.rules import (
     Answer,
     Question,
@@ -141,7 +141,7 @@ async def get_application(
     *, session: AsyncSession, actor: Actor, community_id: str, member_id: str
 ) -> ApplicationPublic:
     """A member's application: the applicant's own (whatever their status), else for the
-    approvers (`approve`); 404 `no-application` when they answered nothing."""
+    approvers (`approve`); 404 `application-not-found` when they answered nothing."""
     own = await membership_repository.find_membership(
         session, community_id=community_id, user_id=actor.id
     )
@@ -154,7 +154,7 @@ async def get_application(
         raise MemberNotFound(member_id)
     application = await repository.application_of(session, member_id)
     if application is None:
-        raise NoApplication(member_id)
+        raise ApplicationNotFound(member_id)
     return application_public(membership, application)
 
 
