@@ -54,13 +54,23 @@ async def bot_webhook(
         return Response(status_code=204)
 
     async with serving(receiver) as url:
-        subscribed = await system.gateway.post(
-            "/v1/webhooks",
-            json={"url": f"{url}/hook", "event_types": event_types, "community_id": community_id},
-            headers=system.auth(owner),
-        )
-        assert subscribed.status_code == 201, subscribed.text
-        received.webhook_id = subscribed.json()["id"]
+
+        async def subscribed() -> str:
+            # The gateway learns of a new community and its owner through the broker.
+            response = await system.gateway.post(
+                "/v1/webhooks",
+                json={
+                    "url": f"{url}/hook",
+                    "event_types": event_types,
+                    "community_id": community_id,
+                },
+                headers=system.auth(owner),
+            )
+            assert response.status_code == 201, response.text
+            webhook_id: str = response.json()["id"]
+            return webhook_id
+
+        received.webhook_id = await eventually(subscribed, timeout=30, interval=0.2)
         yield received
 
 
