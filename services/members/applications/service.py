@@ -16,7 +16,11 @@ from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
 from services.members.applications import repository
-from services.members.applications.errors import InvalidAnswers, InvalidQuestions, ApplicationNotFound
+from services.members.applications.errors import (
+    ApplicationNotFound,
+    InvalidAnswers,
+    InvalidQuestions,
+)
 from services.members.applications.rules import (
     Answer,
     Question,
