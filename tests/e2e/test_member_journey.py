@@ -360,6 +360,16 @@ async def test_application_questions_are_answered_and_read_by_approvers(system: 
     assert approved.status_code == 200, approved.text
     assert (await system.gateway.get(one, headers=auth)).status_code == 200
 
+    # Coming back after leaving is a new request: its answers replace the earlier ones.
+    left = await system.gateway.delete(f"{base}/members/{plain_id}", headers=system.auth(plain))
+    assert left.status_code == 200, left.text
+    back = await join(
+        system, cid, plain, answers=[{"question_id": why["id"], "answer": "再来一次"}]
+    )
+    assert back["id"] == plain_id and back["status"] == "pending"
+    again_read = await system.gateway.get(f"{base}/members/{plain_id}/application", headers=auth)
+    assert [a["answer"] for a in again_read.json()["answers"]] == ["再来一次"]
+
     erased = await system.gateway.delete(
         f"/v1/users/{applicant}/personal-data", headers=system.auth(applicant)
     )

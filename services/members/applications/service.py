@@ -112,14 +112,21 @@ async def set_form(
 
 
 async def take_answers(
-    uow: UnitOfWork, *, membership: Membership, answers: Sequence[AnswerInput]
+    uow: UnitOfWork,
+    *,
+    membership: Membership,
+    answers: Sequence[AnswerInput],
+    returning: bool = False,
 ) -> None:
     """Check a join request's answers and keep them as the membership's application (joining
-    calls this once the membership is written: a refusal rolls the whole join back)."""
+    calls this once the membership is written: a refusal rolls the whole join back). A member
+    `returning` under their old member id may have an earlier application: this join's
+    replaces it."""
     session = uow.session
     questions = await _questions(session, membership.community_id)
     if not questions and not answers:
-        await repository.replace_application(session, membership.id, None)
+        if returning:
+            await repository.replace_application(session, membership.id, None)
         return
     given = [Answer(question_id=item.question_id, answer=item.answer) for item in answers]
     problems = answer_problems(

@@ -150,7 +150,7 @@ async def _rejoin(
     )
     if not rejoined:
         raise AlreadyMember(earlier.user_id)
-    await take_answers(uow, membership=earlier, answers=member_create.answers)
+    await take_answers(uow, membership=earlier, answers=member_create.answers, returning=True)
     if status != MemberStatus.PENDING:
         await announce_joined(uow, earlier)
     return earlier
