@@ -48,6 +48,10 @@ _MODERATION_PARTS = (
 # partner hears `survey.*` through a webhook instead.
 _SURVEY_PARTS = ("/surveys", "/survey-settings", "/metrics/nps")
 
+# What members wrote for the stewards only: answers to application questions and the words
+# they left with. No key reads them (the welcome and the questions themselves it may).
+_PERSONAL_ENDINGS = ("/applications", "/application", "/exit-reasons")
+
 
 @dataclass(frozen=True)
 class ScopeRule:
@@ -82,6 +86,7 @@ def _rules() -> list[ScopeRule]:
                 ("/approve", "/reject", "/role", "/sanctions", "/invites", "/run", "/tier-policy")
             )
             and not any(part in template for part in (*_MODERATION_PARTS, *_SURVEY_PARTS))
+            and not template.endswith(_PERSONAL_ENDINGS)
         ):
             rules.append(_rule(template, _READS, MEMBERS_READ))
     for service, read, write in (

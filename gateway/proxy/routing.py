@@ -67,6 +67,13 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         # The NPS series of the monthly surveys lives with them; the rest of /metrics is
         # scoring's (docs/members.md, "Surveys").
         f"{_COMMUNITY}/metrics/nps",
+        # The member journey: welcome, application questions, exit reasons.
+        f"{_COMMUNITY}/welcome",
+        f"{_COMMUNITY}/tiers/{{tier_id}}/welcome",
+        f"{_COMMUNITY}/application-questions",
+        f"{_COMMUNITY}/applications",
+        f"{_MEMBER}/application",
+        f"{_COMMUNITY}/exit-reasons",
         "/v1/users/{user_id}/personal-data",
         "/v1/me/memberships",
         "/v1/me/communities/{community_id}/standing",

@@ -6,12 +6,14 @@ from pathlib import Path
 from fastapi import FastAPI
 
 from services.common.service import create_service_app
+from services.members.applications.routes import router as applications_router
 from services.members.approval.routes import router as approval_router
 from services.members.cases.routes import router as cases_router
 from services.members.communities.routes import router as communities_router
 from services.members.credited.handlers import CREDITED_CONSUMER
 from services.members.credited.workers import credited_pruning_worker
 from services.members.erasure.routes import router as erasure_router
+from services.members.exits.routes import router as exits_router
 from services.members.incidents.handlers import ALERTS_CONSUMER
 from services.members.incidents.routes import router as incidents_router
 from services.members.invites.routes import router as invites_router
@@ -32,6 +34,7 @@ from services.members.tables import messaging
 from services.members.tier_policy.routes import router as tier_policy_router
 from services.members.tier_policy.workers import standings_refresh_worker, tier_policy_worker
 from services.members.tiers.routes import router as tiers_router
+from services.members.welcome.routes import router as welcome_router
 
 
 def create_app(settings: MembersSettings | None = None) -> FastAPI:
@@ -60,6 +63,9 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             lockdown_router,
             incidents_router,
             surveys_router,
+            welcome_router,
+            applications_router,
+            exits_router,
         ],
         consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER, SURVEYS_CONSUMER],
         workers=[

@@ -507,4 +507,74 @@ class SurveyAttendee(MembersTable, table=True):
     community_id: str = Field(max_length=40)
 
 
+class WelcomeSettings(MembersTable, table=True):
+    """A community's welcome (入群欢迎语): the template every newcomer is greeted with unless
+    their tier has one of its own, and the rules text `{rules}` stands for."""
+
+    __tablename__ = "welcome_settings"
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    template: str | None = Field(default=None, max_length=2000)
+    rules_summary: str | None = Field(default=None, max_length=1000)
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class TierWelcome(MembersTable, table=True):
+    """A tier's own welcome template: it overrides the community's for members seated there."""
+
+    __tablename__ = "tier_welcome"
+    __table_args__ = (Index("ix_tier_welcome_community_id", "community_id"),)
+
+    tier_id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    template: str = Field(max_length=2000)
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ApplicationForm(MembersTable, table=True):
+    """The questions a community asks those who apply to join (入群审核): `[{id, prompt, kind,
+    options, required}]` as JSON, at most 10."""
+
+    __tablename__ = "application_form"
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    questions: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class JoinApplication(MembersTable, table=True):
+    """What an applicant answered when they asked to join, with each question as it was asked
+    (the form may change after). One per membership: a later join replaces it; erasure
+    deletes it."""
+
+    __tablename__ = "join_application"
+    __table_args__ = (Index("ix_join_application_community_id", "community_id", "member_id"),)
+
+    member_id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    answers: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    submitted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class MemberExit(MembersTable, table=True):
+    """Why a member left, as they said (流失原因): the reason from the fixed list and their own
+    words. The words are personal data: erasure clears them; the reason stays for the counts."""
+
+    __tablename__ = "member_exit"
+    __table_args__ = (Index("ix_member_exit_community_id_id", "community_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    member_id: str = Field(max_length=40)
+    reason: str = Field(max_length=30)
+    text: str | None = Field(default=None, max_length=1000)
+    left_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 messaging = messaging_tables(metadata)

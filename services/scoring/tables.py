@@ -298,6 +298,9 @@ class MembershipChange(ScoringTable, table=True):
     member_id: str = Field(max_length=ID_LENGTH)
     kind: str = Field(max_length=8)  # joined | left
     occurred_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # Why a departure happened: the exit reason the member gave on `member.left`, `removed`
+    # for `member.removed`; None for a join, or a member who left without saying.
+    reason: str | None = Field(default=None, max_length=30)
 
 
 class DailyActive(ScoringTable, table=True):

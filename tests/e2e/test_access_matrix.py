@@ -664,6 +664,44 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         ("401", "404", "403", "200"),
     ),
     ("GET", "/v1/communities/{cid}/metrics/nps", None, ("401", "404", "403", "200")),
+    # The member journey (issue 23): the welcome and the application questions are read by
+    # members, set by the owner and admins; answers and exit reasons are the stewards' (a
+    # member reads their own application: the world's member answered nothing, 404).
+    ("GET", "/v1/communities/{cid}/welcome", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/welcome",
+        lambda w: {"template": "欢迎 {name}"},
+        ("401", "404", "403", "200"),
+    ),
+    ("DELETE", "/v1/communities/{cid}/welcome", None, ("401", "404", "403", "204")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/tiers/tier_nope/welcome",
+        lambda w: {"template": "{name}"},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/tiers/tier_nope/welcome",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/application-questions", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/application-questions",
+        lambda w: {"questions": []},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/applications", None, ("401", "404", "403", "200")),
+    (
+        "GET",
+        "/v1/communities/{cid}/members/{mid}/application",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/exit-reasons", None, ("401", "404", "403", "200")),
     # Last: the webhook goes.
     ("DELETE", "/v1/webhooks/{webhook_id}", None, ("401", "404", "404", "204")),
 ]
@@ -1262,6 +1300,36 @@ KEY_MATRIX: list[KeyRow] = [
         NO_KEY,
         {},
     ),
+    # The member journey: a key reads the welcome and the questions as it reads members; the
+    # answers and exit reasons (personal) are no key's, nor is any change.
+    ("GET", "/v1/communities/{community_id}/welcome", None, ("403", "200", "403"), {}),
+    ("PUT", "/v1/communities/{community_id}/welcome", lambda w: {"template": "{name}"}, NO_KEY, {}),
+    ("DELETE", "/v1/communities/{community_id}/welcome", None, NO_KEY, {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/tiers/{tier_id}/welcome",
+        lambda w: {"template": "{name}"},
+        NO_KEY,
+        {},
+    ),
+    ("DELETE", "/v1/communities/{community_id}/tiers/{tier_id}/welcome", None, NO_KEY, {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/application-questions",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/application-questions",
+        lambda w: {"questions": []},
+        NO_KEY,
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/applications", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/members/{member_id}/application", None, NO_KEY, {}),
+    ("GET", "/v1/communities/{community_id}/exit-reasons", None, NO_KEY, {}),
     ("GET", "/v1/communities/{community_id}/playbooks/{kind}", None, NO_KEY, {}),
     (
         "PUT",

@@ -4,8 +4,10 @@ In each community the user had a membership in, the membership stays (counts and
 their shape) but no longer names the person: the user id becomes a tombstone `erased-<member
 id>` (the vocabulary's `erased_user_id`), the display name ERASED_DISPLAY_NAME, the tags are
 cleared; where they owned the community or issued sanctions, those fields take the tombstone
-too, and the reasons of sanctions against them are cleared. One `user.erased` per community,
-carrying the original user id (so the other services find what to erase) and the tombstone.
+too, and the reasons of sanctions against them are cleared; their answers to application
+questions are deleted and the words they gave when leaving cleared (the reason stays,
+counted). One `user.erased` per community, carrying the original user id (so the other
+services find what to erase) and the tombstone.
 
 Erasure also ends each membership: a pending, active or muted member has left (status `left`,
 `member.left` under the tombstone), so their seat in a tier is free, the projections no longer
@@ -27,7 +29,9 @@ from services.common.events.catalogue.vocabulary import (
 )
 from services.common.events.envelope import utc_now
 from services.common.unit_of_work import UnitOfWork
+from services.members.applications.service import erase_applications
 from services.members.erasure import repository
+from services.members.exits.service import erase_exit_texts
 from services.members.leaving.service import CURRENT_STATUSES
 from services.members.memberships import repository as membership_repository
 from services.members.memberships.rules import MemberStatus
@@ -83,4 +87,7 @@ async def erase_personal_data(*, uow: UnitOfWork, actor: Actor, user_id: str) ->
     await repository.anonymise_moderation(
         session, user_id=user_id, member_ids=[m.id for m in memberships], tombstone=ERASED
     )
+    # The member journey's personal data: application answers and the words of exit reasons.
+    await erase_applications(session, [m.id for m in memberships])
+    await erase_exit_texts(session, [m.id for m in memberships])
     return Erasure(user_id=user_id, memberships_erased=len(memberships))

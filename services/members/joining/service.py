@@ -12,6 +12,7 @@ from services.common.events.catalogue.vocabulary import Role
 from services.common.events.envelope import utc_now
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
+from services.members.applications.service import take_answers
 from services.members.communities.rules import JoinPolicy
 from services.members.communities.service import get_community
 from services.members.invites.errors import InviteRequired
@@ -88,6 +89,7 @@ async def join_community(
     )
     if not await membership_repository.add_membership(session, membership):
         raise AlreadyMember(user_id)
+    await take_answers(uow, membership=membership, answers=member_create.answers)
     if status != MemberStatus.PENDING:
         await announce_joined(uow, membership)
     return membership
@@ -148,6 +150,7 @@ async def _rejoin(
     )
     if not rejoined:
         raise AlreadyMember(earlier.user_id)
+    await take_answers(uow, membership=earlier, answers=member_create.answers, returning=True)
     if status != MemberStatus.PENDING:
         await announce_joined(uow, earlier)
     return earlier

@@ -8,6 +8,8 @@ from services.common.events.envelope import utc_now
 from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.communities.service import get_community
+from services.members.exits.schemas import MemberDeparture
+from services.members.exits.service import record_exit, refuse_for_removal
 from services.members.memberships import repository as membership_repository
 from services.members.memberships.errors import WrongMemberStatus
 from services.members.memberships.rules import MemberStatus
@@ -21,10 +23,16 @@ CURRENT_STATUSES = (MemberStatus.PENDING, *sorted(BELONGING_STATUSES))
 
 
 async def leave_or_remove(
-    *, uow: UnitOfWork, actor: Actor, community_id: str, member_id: str
+    *,
+    uow: UnitOfWork,
+    actor: Actor,
+    community_id: str,
+    member_id: str,
+    departure: MemberDeparture | None = None,
 ) -> Membership:
-    """The member themselves leaves (`member.left`); a steward removes them (`member.removed`),
-    after which only approval lets them back. The owner does neither."""
+    """The member themselves leaves (`member.left`, with the reason they give, if any); a
+    steward removes them (`member.removed`), after which only approval lets them back. The
+    owner does neither."""
     session = uow.session
     await get_community(session=session, community_id=community_id)
     target = await membership_repository.get_membership(
@@ -38,6 +46,8 @@ async def leave_or_remove(
             session, community_id=community_id, actor=actor, permission=Permission.REMOVE
         )
     )
+    if not leaving:
+        refuse_for_removal(departure)
     membership = (
         target
         if target is not None
@@ -55,7 +65,8 @@ async def leave_or_remove(
     now = utc_now()
     base = {"community_id": community_id, "member_id": member_id, "user_id": membership.user_id}
     if leaving:
-        await uow.outbox.add(session, MemberLeft(**base, left_at=now))
+        reason = await record_exit(uow, membership=membership, departure=departure, left_at=now)
+        await uow.outbox.add(session, MemberLeft(**base, left_at=now, reason=reason))
     else:
         await uow.outbox.add(session, MemberRemoved(**base, removed_by=actor.id, removed_at=now))
     return membership

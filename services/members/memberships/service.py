@@ -15,6 +15,7 @@ from services.members.memberships import repository
 from services.members.memberships.errors import MemberNotFound
 from services.members.memberships.rules import MemberStatus
 from services.members.tables import Membership
+from services.members.welcome.service import announce_welcome
 
 
 async def announce_joined(uow: UnitOfWork, membership: Membership) -> None:
@@ -22,6 +23,8 @@ async def announce_joined(uow: UnitOfWork, membership: Membership) -> None:
     # A referral counts when the join takes effect, which is when it is announced.
     await credit_referral(uow, inviter_id=membership.invited_by)
     await uow.outbox.add(uow.session, MemberJoined(**membership_snapshot(membership)))
+    # After member.joined, under the same key: the bot greets someone the others know of.
+    await announce_welcome(uow, membership)
 
 
 def membership_snapshot(membership: Membership) -> dict[str, Any]:

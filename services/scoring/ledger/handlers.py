@@ -32,6 +32,7 @@ from services.scoring.ledger.mapping import activities_of
 from services.scoring.ledger.rules import Activity
 from services.scoring.ledger.service import post_activities
 from services.scoring.metrics import repository as metrics_repository
+from services.scoring.metrics.rules import departure_reason
 from services.scoring.tables import membership
 
 LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
@@ -75,7 +76,9 @@ async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainE
             await learn_membership(uow.session, membership, event)
             changes.append(_change(envelope, event.member_id, event.community_id, "joined", event))
         elif isinstance(event, (MemberLeft, MemberRemoved)):
-            changes.append(_change(envelope, event.member_id, event.community_id, "left", event))
+            change = _change(envelope, event.member_id, event.community_id, "left", event)
+            change["reason"] = departure_reason(event)
+            changes.append(change)
         elif isinstance(event, UserErased):
             erasures.append(event)
     await post_activities(uow=uow, activities=activities, now=utc_now())
@@ -95,6 +98,7 @@ def _change(
         "member_id": member_id,
         "kind": kind,
         "occurred_at": at,
+        "reason": None,
     }
 
 

@@ -46,6 +46,23 @@ async def membership_counts_before(
     return {kind: int(count) for kind, count in (await session.execute(query)).all()}
 
 
+async def departures_by_reason(
+    session: AsyncSession, *, community_id: str, start: datetime, end: datetime
+) -> dict[str | None, int]:
+    """Departures in [start, end), by reason (None: none given)."""
+    query = (
+        select(change_table.c.reason, func.count())
+        .where(
+            change_table.c.community_id == community_id,
+            change_table.c.kind == "left",
+            change_table.c.occurred_at >= start,
+            change_table.c.occurred_at < end,
+        )
+        .group_by(change_table.c.reason)
+    )
+    return {reason: int(count) for reason, count in (await session.execute(query)).all()}
+
+
 async def active_before_joining(
     session: AsyncSession, *, community_id: str, before_day: str, before: datetime
 ) -> int:

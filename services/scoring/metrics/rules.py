@@ -1,10 +1,12 @@
 """Community metrics and health: their shapes and the lifecycle stage (docs/scoring.md)."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
-from services.common.events.catalogue.vocabulary import ActivityType
+from services.common.events.catalogue import MemberLeft, MemberRemoved
+from services.common.events.catalogue.vocabulary import ActivityType, ExitReason
 
 
 class Stage(StrEnum):
@@ -49,6 +51,36 @@ POSTS = (ActivityType.MESSAGE, ActivityType.CONTENT_PUBLISHED, ActivityType.UGC_
 CONTENT_RESPONSES = (ActivityType.CONTENT_VIEW, ActivityType.SHARE, ActivityType.POLL_VOTE)
 
 
+# Departures by why: the exit reasons members give when leaving, `unspecified` for a member who
+# left without saying (or whose event predates reasons), `removed` for a steward's removal.
+UNSPECIFIED = "unspecified"
+REMOVED = "removed"
+DEPARTURE_REASONS: tuple[str, ...] = (
+    *(reason.value for reason in ExitReason),
+    UNSPECIFIED,
+    REMOVED,
+)
+
+
+def departure_reason(event: MemberLeft | MemberRemoved) -> str | None:
+    """What a departure event says of why: `removed` for a removal, the member's exit reason
+    when it is one we know, else None (counted as `unspecified`)."""
+    if isinstance(event, MemberRemoved):
+        return REMOVED
+    known = {reason.value for reason in ExitReason}
+    return event.reason if event.reason in known else None
+
+
+def departures_by_reason(counts: Mapping[str | None, int]) -> dict[str, int]:
+    """Every departure reason with its count (0 where none), None counted as `unspecified`:
+    the same keys in every bucket, so a chart's series never go missing."""
+    found = dict.fromkeys(DEPARTURE_REASONS, 0)
+    for reason, count in counts.items():
+        key = reason if reason in found else UNSPECIFIED
+        found[key] += count
+    return found
+
+
 @dataclass(frozen=True)
 class Bucket:
     starts_on: date
@@ -65,6 +97,10 @@ class Bucket:
     content_engagement: float | None
     event_participation: float | None
     churn_rate: float | None
+    # Departures in the bucket by reason, and each reason's share of the members at its start
+    # (they add up to `left` and `churn_rate`).
+    left_by_reason: dict[str, int] = field(default_factory=dict)
+    churn_rate_by_reason: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,11 @@ class MetricsBucket(BaseModel):
     content_engagement: float | None
     event_participation: float | None
     churn_rate: float | None
+    # Departures by why: too_many_messages, not_relevant, no_time, found_alternative,
+    # bad_experience, other (the member's exit reason), unspecified (left without one),
+    # removed (by a steward); every key present, 0 where none.
+    left_by_reason: dict[str, int]
+    churn_rate_by_reason: dict[str, float | None]
 
 
 class RetentionCohort(BaseModel):

@@ -139,6 +139,14 @@ async def _bucket(
     interactions = sum(counts.get(kind, 0) for kind in INTERACTIONS)
     posts = sum(counts.get(kind, 0) for kind in POSTS)
     published = counts.get(ActivityType.CONTENT_PUBLISHED, 0)
+    by_reason = rules.departures_by_reason(
+        await repository.departures_by_reason(
+            session,
+            community_id=community_id,
+            start=periods_rules.local_midnight(start, zone),
+            end=periods_rules.local_midnight(end, zone),
+        )
+    )
     responses = sum(counts.get(kind, 0) for kind in CONTENT_RESPONSES)
     return Bucket(
         starts_on=start,
@@ -155,6 +163,10 @@ async def _bucket(
         content_engagement=_ratio(responses, published),
         event_participation=_ratio(counts.get(ActivityType.EVENT_ATTENDED, 0), members_end),
         churn_rate=_ratio(left, members_start),
+        left_by_reason=by_reason,
+        churn_rate_by_reason={
+            reason: _ratio(count, members_start) for reason, count in by_reason.items()
+        },
     )
 
 

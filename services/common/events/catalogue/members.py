@@ -111,6 +111,9 @@ class MemberLeft(DomainEvent):
     member_id: str
     user_id: str
     left_at: datetime
+    # Why, when the member said (services.common.events.catalogue.vocabulary.ExitReason); their
+    # own words stay in the members service (personal data). Absent from older events.
+    reason: str | None = None
 
 
 @register
@@ -408,3 +411,23 @@ class SurveyResponded(DomainEvent):
     member_id: str | None = None
     anonymous: bool
     responded_at: datetime
+
+
+@register
+class MemberWelcomeDue(DomainEvent):
+    """A join took effect (open join, invite, approval, coming back) in a community with a
+    welcome template: the text rendered for the newcomer (their tier's template, else the
+    community's), for a bot to post (入群欢迎语). No template, no event."""
+
+    type = "member.welcome_due"
+    source = "members"
+    subject_field = "member_id"
+
+    community_id: str
+    member_id: str
+    user_id: str
+    tier_id: str | None = None
+    text: str
+    # Whose template it was: `tier` or `community`.
+    template_scope: str
+    joined_at: datetime

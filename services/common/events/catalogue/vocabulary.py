@@ -90,3 +90,17 @@ ERASED_PREFIX = "erased-"
 def erased_user_id(member_id: str) -> str:
     """The user id an erased membership keeps: unique per membership, naming nobody."""
     return f"{ERASED_PREFIX}{member_id}"
+
+
+class ExitReason(StrEnum):
+    """Why a member left, as they said when leaving (流失原因): the members service takes it
+    on `DELETE …/members/{mid}` and carries it on `member.left`; scoring breaks churn down by
+    it. Free text beside it stays in the members service (personal data, erased with the
+    person)."""
+
+    TOO_MANY_MESSAGES = "too_many_messages"
+    NOT_RELEVANT = "not_relevant"
+    NO_TIME = "no_time"
+    FOUND_ALTERNATIVE = "found_alternative"
+    BAD_EXPERIENCE = "bad_experience"
+    OTHER = "other"

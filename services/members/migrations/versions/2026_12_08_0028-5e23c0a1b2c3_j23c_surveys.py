@@ -1,7 +1,7 @@
 """j23c surveys
 
 Revision ID: 5e23c0a1b2c3
-Revises: i22a1b2c3d4e
+Revises: 22a30849d7b9
 Create Date: 2026-12-08 00:28:38.462088
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "5e23c0a1b2c3"
-down_revision: str | None = "i22a1b2c3d4e"
+down_revision: str | None = "22a30849d7b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
