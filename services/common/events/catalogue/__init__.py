@@ -68,6 +68,7 @@ from services.common.events.catalogue.members import (
     ReportFiled,
     UserErased,
 )
+from services.common.events.catalogue.nudges import NudgeDue
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
@@ -84,6 +85,11 @@ from services.common.events.catalogue.scoring import (
     RewardCancelled,
     RewardRedeemed,
     SegmentChanged,
+)
+from services.common.events.catalogue.suggestions import (
+    SuggestionCreated,
+    SuggestionStatusChanged,
+    SuggestionWithdrawn,
 )
 
 __all__ = [
@@ -138,6 +144,7 @@ __all__ = [
     "MemberUpdated",
     "MembershipSnapshot",
     "MessageFlagged",
+    "NudgeDue",
     "PointsChanged",
     "PollVoted",
     "RankedMember",
@@ -150,6 +157,9 @@ __all__ = [
     "RewardRedeemed",
     "ScreeningHit",
     "SegmentChanged",
+    "SuggestionCreated",
+    "SuggestionStatusChanged",
+    "SuggestionWithdrawn",
     "UserErased",
     "WebhookDisabled",
     "dlq_topic",
