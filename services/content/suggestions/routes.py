@@ -105,7 +105,7 @@ async def withdraw_suggestion(
 
 
 @router.put(f"{_ITEM}/vote")
-async def vote(
+async def vote_for_suggestion(
     community_id: CommunityId,
     suggestion_id: SuggestionId,
     uow: UnitOfWorkDep,
@@ -118,7 +118,7 @@ async def vote(
 
 
 @router.delete(f"{_ITEM}/vote")
-async def unvote(
+async def take_back_suggestion_vote(
     community_id: CommunityId,
     suggestion_id: SuggestionId,
     uow: UnitOfWorkDep,
@@ -129,7 +129,7 @@ async def unvote(
 
 
 @router.put(f"{_ITEM}/status")
-async def decide(
+async def decide_suggestion(
     community_id: CommunityId,
     suggestion_id: SuggestionId,
     decision: SuggestionDecision,

@@ -32,7 +32,7 @@ from services.content.suggestions.schemas import (
 )
 
 
-def suggestion_public(row: Mapping[str, Any], *, voted: bool) -> SuggestionPublic:
+def suggestion_public(row: Mapping[Any, Any], *, voted: bool) -> SuggestionPublic:
     values = {name: row[name] for name in SuggestionPublic.model_fields if name in row}
     if row["author_erased"]:
         values["author_member_id"] = None
@@ -45,7 +45,7 @@ def _author(access: CommunityAccess) -> str:
     return access.member_id
 
 
-def _may_see(access: CommunityAccess, row: Mapping[str, Any]) -> bool:
+def _may_see(access: CommunityAccess, row: Mapping[Any, Any]) -> bool:
     """A withdrawn suggestion is its author's and the staff's only."""
     return (
         row["status"] != SuggestionStatus.WITHDRAWN
@@ -56,7 +56,7 @@ def _may_see(access: CommunityAccess, row: Mapping[str, Any]) -> bool:
 
 async def _visible(
     session: AsyncSession, access: CommunityAccess, suggestion_id: str, *, for_update: bool = False
-) -> Mapping[str, Any]:
+) -> Mapping[Any, Any]:
     row = await repository.get_suggestion(
         session,
         community_id=access.community_id,
@@ -69,7 +69,7 @@ async def _visible(
 
 
 async def _public(
-    session: AsyncSession, access: CommunityAccess, row: Mapping[str, Any]
+    session: AsyncSession, access: CommunityAccess, row: Mapping[Any, Any]
 ) -> SuggestionPublic:
     voted: set[str] = set()
     if access.member_id is not None:
@@ -159,7 +159,7 @@ async def list_suggestions(
 
 async def _own_new(
     uow: UnitOfWork, access: CommunityAccess, suggestion_id: str
-) -> Mapping[str, Any]:
+) -> Mapping[Any, Any]:
     row = await _visible(uow.session, access, suggestion_id, for_update=True)
     if access.member_id is None or row["author_member_id"] != access.member_id:
         raise NotYourSuggestion(suggestion_id)

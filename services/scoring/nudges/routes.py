@@ -31,7 +31,7 @@ _CAMPAIGN = _CAMPAIGNS + "/{campaign_id}"
 
 
 @router.post(_CAMPAIGNS, status_code=status.HTTP_201_CREATED)
-async def create_campaign(
+async def create_nudge_campaign(
     community_id: CommunityId,
     campaign_create: CampaignCreate,
     uow: UnitOfWorkDep,
@@ -45,7 +45,7 @@ async def create_campaign(
 
 
 @router.get(_CAMPAIGNS)
-async def list_campaigns(
+async def list_nudge_campaigns(
     community_id: CommunityId, session: ReadSessionDep, page: PageDep, _operator: OperatorDep
 ) -> Page[CampaignPublic]:
     """The community's campaigns, oldest first."""
@@ -56,7 +56,7 @@ async def list_campaigns(
 
 
 @router.get(_CAMPAIGN)
-async def get_campaign(
+async def get_nudge_campaign(
     community_id: CommunityId,
     campaign_id: CampaignId,
     session: ReadSessionDep,
@@ -68,7 +68,7 @@ async def get_campaign(
 
 
 @router.delete(_CAMPAIGN, status_code=status.HTTP_204_NO_CONTENT)
-async def cancel_campaign(
+async def cancel_nudge_campaign(
     community_id: CommunityId,
     campaign_id: CampaignId,
     uow: UnitOfWorkDep,
@@ -80,7 +80,7 @@ async def cancel_campaign(
 
 
 @router.post(f"{_CAMPAIGN}/run")
-async def run_campaign(
+async def run_nudge_campaign(
     community_id: CommunityId,
     campaign_id: CampaignId,
     uow: UnitOfWorkDep,
@@ -92,7 +92,7 @@ async def run_campaign(
 
 
 @router.get(f"{_CAMPAIGN}/recipients")
-async def list_recipients(
+async def list_nudge_recipients(
     community_id: CommunityId,
     campaign_id: CampaignId,
     session: ReadSessionDep,
@@ -111,7 +111,7 @@ async def list_recipients(
 
 
 @router.get(f"{_CAMPAIGN}/report")
-async def report(
+async def get_nudge_report(
     community_id: CommunityId,
     campaign_id: CampaignId,
     session: ReadSessionDep,

@@ -37,7 +37,7 @@ from services.scoring.nudges.schemas import (
 )
 
 
-def campaign_public(row: Mapping[str, Any]) -> CampaignPublic:
+def campaign_public(row: Mapping[Any, Any]) -> CampaignPublic:
     return CampaignPublic.model_validate(dict(row))
 
 
