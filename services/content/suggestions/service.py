@@ -221,8 +221,8 @@ async def withdraw_suggestion(
 async def vote(*, uow: UnitOfWork, access: CommunityAccess, suggestion_id: str) -> SuggestionPublic:
     """+1 someone else's open suggestion, once: a second +1 changes nothing (PUT is
     idempotent). Muted members cannot."""
-    voter = _author(access)
     row = await _visible(uow.session, access, suggestion_id)
+    voter = _author(access)
     access.refuse_if_muted()
     rules.check_vote(
         status=row["status"], author_member_id=row["author_member_id"], voter_member_id=voter
@@ -242,8 +242,8 @@ async def unvote(
 ) -> SuggestionPublic:
     """Take one's +1 back (whatever the status: a member may change their mind even after a
     decision); without a +1 it changes nothing."""
-    voter = _author(access)
     await _visible(uow.session, access, suggestion_id)
+    voter = _author(access)
     await repository.remove_vote(uow.session, suggestion_id=suggestion_id, member_id=voter)
     return await get_suggestion(session=uow.session, access=access, suggestion_id=suggestion_id)
 
