@@ -5,7 +5,7 @@ Pure functions and constants; no SQL, no FastAPI.
 
 from enum import StrEnum
 
-from services.common.membership.tables import ADMIN, OWNER
+from services.common.events.catalogue.vocabulary import Role
 from services.content.suggestions.errors import (
     OwnSuggestionVote,
     SuggestionClosed,
@@ -43,7 +43,7 @@ class SuggestionSort(StrEnum):
 
 
 # Who answers suggestions: the community's owners and admins.
-STAFF = frozenset({OWNER, ADMIN})
+STAFF = frozenset({Role.OWNER.value, Role.ADMIN.value})
 # +1s count while a suggestion is still being weighed; once done or declined the question is
 # settled, and a withdrawn one is gone.
 OPEN_FOR_VOTES = frozenset(
