@@ -245,30 +245,38 @@ async def test_members_suggest_plus_one_and_staff_answer(system: System) -> None
 
         await eventually(delivered, timeout=60, interval=0.3)
 
-    # A mute stops posting and +1s until it ends: nothing is stored.
+    # A mute stops posting, editing and +1s until it ends: nothing is stored.
+    fourth = await system.gateway.post(
+        box, json={"title": "第四条", "body": "b"}, headers=system.auth(hong)
+    )
+    s4 = fourth.json()
+    fifth = await system.gateway.post(
+        box, json={"title": "第五条", "body": "b"}, headers=system.auth(gang)
+    )
+    s5 = fifth.json()
     muted = await system.gateway.post(
         f"/v1/communities/{cid}/members/{gang_id}/sanctions",
         json={"kind": "mute", "reason": "刷屏", "duration_hours": 2},
         headers=system.auth(owner),
     )
     assert muted.status_code == 201, muted.text
-    fourth = await system.gateway.post(
-        box, json={"title": "第四条", "body": "b"}, headers=system.auth(hong)
+
+    async def muted_in_content() -> None:
+        # An empty edit changes nothing either way: a probe that stores nothing while the mute
+        # is still on its way through the broker.
+        edit = await system.gateway.patch(item(s5["id"]), json={}, headers=system.auth(gang))
+        assert edit.status_code == 403, edit.text
+        assert edit.json()["type"].endswith("member-muted")
+
+    await eventually(muted_in_content, timeout=30)
+    post = await system.gateway.post(
+        box, json={"title": "刷屏", "body": "b"}, headers=system.auth(gang)
     )
-    s4 = fourth.json()
-
-    async def refused_while_muted() -> None:
-        post = await system.gateway.post(
-            box, json={"title": "刷屏", "body": "b"}, headers=system.auth(gang)
-        )
-        assert post.status_code == 403, post.text
-        assert post.json()["type"].endswith("member-muted")
-
-    await eventually(refused_while_muted, timeout=30)
+    assert assert_problem(post, 403)["type"].endswith("member-muted")
     plus_one = await system.gateway.put(f"{item(s4['id'])}/vote", headers=system.auth(gang))
     assert assert_problem(plus_one, 403)["type"].endswith("member-muted")
     assert (await system.gateway.get(item(s4["id"]), headers=as_ming)).json()["votes"] == 0
-    assert await listed(sort="newest") == [s4["id"], s2["id"], s1["id"]]
+    assert await listed(sort="newest") == [s5["id"], s4["id"], s2["id"], s1["id"]]
 
     # Erasure: the suggestion and the +1s stay, naming nobody.
     erased = await system.gateway.delete(f"/v1/users/{ming}/personal-data", headers=as_ming)
