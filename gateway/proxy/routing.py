@@ -90,6 +90,10 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         _SERIES,
         f"{_SERIES}/pause",
         f"{_SERIES}/resume",
+        f"{_COMMUNITY}/suggestions",
+        f"{_COMMUNITY}/suggestions/{{suggestion_id}}",
+        f"{_COMMUNITY}/suggestions/{{suggestion_id}}/vote",
+        f"{_COMMUNITY}/suggestions/{{suggestion_id}}/status",
     ),
     EVENTS.name: (
         f"{_COMMUNITY}/events",
@@ -128,6 +132,11 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/redemptions",
         f"{_COMMUNITY}/badges",
         f"{_MEMBER}/badges/{{badge_id}}",
+        f"{_COMMUNITY}/nudge-campaigns",
+        f"{_COMMUNITY}/nudge-campaigns/{{campaign_id}}",
+        f"{_COMMUNITY}/nudge-campaigns/{{campaign_id}}/run",
+        f"{_COMMUNITY}/nudge-campaigns/{{campaign_id}}/report",
+        f"{_COMMUNITY}/nudge-campaigns/{{campaign_id}}/recipients",
     ),
 }
 

@@ -18,6 +18,8 @@ from services.content.screening.routes import router as screening_router
 from services.content.series.routes import router as series_router
 from services.content.series.workers import series_materializer
 from services.content.settings import ContentSettings
+from services.content.suggestions.handlers import suggestions_consumer
+from services.content.suggestions.routes import router as suggestions_router
 from services.content.tables import membership, messaging
 
 
@@ -42,11 +44,13 @@ def create_app(settings: ContentSettings | None = None) -> FastAPI:
             screening_router,
             series_router,
             polls_router,
+            suggestions_router,
         ],
         consumers=[
             membership_consumer(settings.service_name, membership),
             engagement_consumer(settings.service_name),
             erasure_consumer(settings.service_name),
+            suggestions_consumer(settings.service_name),
         ],
         workers=workers,
     )

@@ -127,6 +127,46 @@ class PollVote(ContentTable, table=True):
     voted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class Suggestion(ContentTable, table=True):
+    """A member's suggestion in the community's suggestion box (services/content/suggestions)."""
+
+    __tablename__ = "suggestion"
+    __table_args__ = (
+        # Newest first and by votes: both lists read one community's rows in index order.
+        Index("ix_suggestion_community_id_id", "community_id", "id"),
+        Index("ix_suggestion_community_id_votes", "community_id", "votes", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=40)
+    author_member_id: str = Field(max_length=64)
+    # Set by erasure: the member id becomes a tombstone and nothing names the author.
+    author_erased: bool = False
+    title: str = Field(max_length=200)
+    # Text: the API bounds it (5 000 characters) before storage.
+    body: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=20)
+    votes: int = 0
+    reply: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    # The user who last set the status (a user id; "erased" after their erasure).
+    status_changed_by: str | None = Field(default=None, max_length=128)
+    status_changed_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class SuggestionVote(ContentTable, table=True):
+    """A member's +1: the primary key makes it one per member and suggestion."""
+
+    __tablename__ = "suggestion_vote"
+    __table_args__ = (Index("ix_suggestion_vote_community_member", "community_id", "member_id"),)
+
+    suggestion_id: str = Field(primary_key=True, max_length=40)
+    member_id: str = Field(primary_key=True, max_length=64)
+    community_id: str = Field(max_length=40)
+    voted_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 messaging = messaging_tables(metadata)
 # Who belongs where, as the members service announces it (services.common.membership).
 membership = membership_tables(metadata)

@@ -16,6 +16,9 @@ from services.scoring.leaderboards.routes import router as leaderboards_router
 from services.scoring.ledger.workers import LEDGER_WORKER
 from services.scoring.member_lists.routes import router as member_lists_router
 from services.scoring.metrics.routes import router as metrics_router
+from services.scoring.nudges.handlers import nudges_consumer
+from services.scoring.nudges.routes import router as nudges_router
+from services.scoring.nudges.workers import nudge_scheduler
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
 from services.scoring.rewards.routes import router as rewards_router
@@ -56,13 +59,19 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             member_lists_router,
             rewards_router,
             badges_router,
+            nudges_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
-        consumers=[membership_consumer(settings.service_name, membership), WARNINGS_CONSUMER],
+        consumers=[
+            membership_consumer(settings.service_name, membership),
+            WARNINGS_CONSUMER,
+            nudges_consumer(settings.service_name),
+        ],
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),
             held_activities_worker(settings.hold_poll_seconds),
+            nudge_scheduler(settings.nudge_poll_seconds),
         ],
     )
     # How long POST /activities holds an item scoring's projection does not know yet.

@@ -22,3 +22,5 @@ class ScoringSettings(ServiceSettings):
     hold_seconds: float = Field(default=300.0, gt=0, le=3600)
     # How often held activities are looked at again.
     hold_poll_seconds: float = Field(default=0.5, gt=0)
+    # How often the scheduler looks for win-back campaigns whose `run_at` has come.
+    nudge_poll_seconds: float = Field(default=5.0, gt=0)

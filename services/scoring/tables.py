@@ -17,6 +17,7 @@ from sqlalchemy import (
     Float,
     Index,
     Table,
+    Text,
     UniqueConstraint,
     true,
 )
@@ -437,6 +438,78 @@ class Redemption(ScoringTable, table=True):
     cancel_reason: str | None = Field(default=None, max_length=200)
 
 
+class NudgeCampaign(ScoringTable, table=True):
+    """A win-back campaign (services/scoring/nudges): whom it targets (one of a segment, a tier
+    or a tag), the message, the holdout share and the frequency cap; once run, its counts."""
+
+    __tablename__ = "nudge_campaign"
+    __table_args__ = (
+        Index("ix_nudge_campaign_community", "community_id", "id"),
+        # The scheduler's look for campaigns due to run.
+        Index("ix_nudge_campaign_status_run_at", "status", "run_at"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    name: str = Field(max_length=100)
+    segment: str | None = Field(default=None, max_length=12)
+    tier_id: str | None = Field(default=None, max_length=ID_LENGTH)
+    tag: str | None = Field(default=None, max_length=50)
+    template: str = Field(sa_column=Column(Text(), nullable=False))
+    holdout_percent: int = Field(default=10)
+    frequency_cap_days: int = Field(default=7)
+    run_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    # draft | scheduled | ran | cancelled
+    status: str = Field(max_length=12)
+    ran_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    targeted: int = Field(default=0)
+    nudged: int = Field(default=0)
+    held_out: int = Field(default=0)
+    capped: int = Field(default=0)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class NudgeRecipient(ScoringTable, table=True):
+    """A member a campaign's run targeted, and in which arm: nudged, holdout (got nothing, the
+    comparison group) or capped (nudged by some campaign too recently; in neither arm)."""
+
+    __tablename__ = "nudge_recipient"
+    __table_args__ = (
+        # The frequency cap: a member's latest nudge in the community, across campaigns.
+        Index("ix_nudge_recipient_member", "community_id", "member_id", "assigned_at"),
+    )
+
+    campaign_id: str = Field(primary_key=True, max_length=40)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    community_id: str = Field(max_length=ID_LENGTH)
+    arm: str = Field(max_length=8)
+    assigned_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    # "Active again" counts activity after `assigned_at` up to here (the report's window).
+    window_ends_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class NudgeMemberTag(ScoringTable, table=True):
+    """A member's tags, as `member.joined`, `member.approved` and `member.updated` tell them:
+    the one thing nudges target that the membership projection does not hold."""
+
+    __tablename__ = "nudge_member_tag"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    tag: str = Field(primary_key=True, max_length=50)
+
+
+class NudgeCommunity(ScoringTable, table=True):
+    """A community's name, for the `{community}` placeholder."""
+
+    __tablename__ = "nudge_community"
+
+    id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    name: str = Field(max_length=200)
+
+
 messaging = messaging_tables(metadata)
 # Who belongs where, as the members service announces it (services.common.membership); the
 # boards take display names from it.
@@ -468,3 +541,7 @@ reward_table: Table = Reward.__table__  # type: ignore[attr-defined]
 claim_table: Table = RewardClaim.__table__  # type: ignore[attr-defined]
 redemption_table: Table = Redemption.__table__  # type: ignore[attr-defined]
 definition_table: Table = BadgeDefinition.__table__  # type: ignore[attr-defined]
+campaign_table: Table = NudgeCampaign.__table__  # type: ignore[attr-defined]
+recipient_table: Table = NudgeRecipient.__table__  # type: ignore[attr-defined]
+member_tag_table: Table = NudgeMemberTag.__table__  # type: ignore[attr-defined]
+nudge_community_table: Table = NudgeCommunity.__table__  # type: ignore[attr-defined]

@@ -92,6 +92,8 @@ _SINCE = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
 LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
 REWARD = {"name": "马克杯", "price": 10, "stock": 5}
+SUGGESTION = {"title": "多办线下活动", "body": "每月一次"}
+NUDGE = {"name": "Matrix", "segment": "silent", "template": "{name} 回来看看"}
 SERIES = {
     "title": "Morning brief",
     "kind": "brief",
@@ -273,6 +275,41 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         "/v1/communities/{cid}/urgent-announcements",
         lambda w: URGENT,
         ("401", "404", "403", "201"),
+    ),
+    # The suggestion box: members post, list and +1; the author edits and withdraws; owners and
+    # admins set the status (the ids here exist nowhere: past authorization, 404).
+    (
+        "POST",
+        "/v1/communities/{cid}/suggestions",
+        lambda w: SUGGESTION,
+        ("401", "404", "201", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/suggestions", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/suggestions/sug_nope", None, ("401", "404", "404", "404")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/suggestions/sug_nope",
+        lambda w: {"title": "x"},
+        ("401", "404", "404", "404"),
+    ),
+    ("DELETE", "/v1/communities/{cid}/suggestions/sug_nope", None, ("401", "404", "404", "404")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/suggestions/sug_nope/vote",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/suggestions/sug_nope/vote",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    (
+        "PUT",
+        "/v1/communities/{cid}/suggestions/sug_nope/status",
+        lambda w: {"status": "planned", "reply": "matrix"},
+        ("401", "404", "403", "404"),
     ),
     ("POST", "/v1/communities/{cid}/series", lambda w: SERIES, ("401", "404", "403", "201")),
     # Series are the editors' to read, the owner's and admins' to pause, resume and delete.
@@ -467,6 +504,44 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         "/v1/communities/{cid}/members/{mid}/redemptions",
         None,
         ("401", "404", "200", "200"),
+    ),
+    # Win-back campaigns are the owners' and admins' only.
+    (
+        "POST",
+        "/v1/communities/{cid}/nudge-campaigns",
+        lambda w: NUDGE,
+        ("401", "404", "403", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/nudge-campaigns", None, ("401", "404", "403", "200")),
+    (
+        "GET",
+        "/v1/communities/{cid}/nudge-campaigns/ncp_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/nudge-campaigns/ncp_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/nudge-campaigns/ncp_nope/run",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/communities/{cid}/nudge-campaigns/ncp_nope/report",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/communities/{cid}/nudge-campaigns/ncp_nope/recipients",
+        None,
+        ("401", "404", "403", "404"),
     ),
     # Badges: operators define, award by hand and revoke; members see the list.
     (
@@ -1429,6 +1504,101 @@ KEY_MATRIX: list[KeyRow] = [
         ("403", "404", "403"),
         {},
     ),
+    # A key belongs to no community: it reads the suggestion box and decides, but posts
+    # nothing of a member's.
+    (
+        "POST",
+        "/v1/communities/{community_id}/suggestions",
+        lambda w: SUGGESTION,
+        ("403", "403", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/suggestions", None, ("403", "200", "403"), {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/suggestions/{suggestion_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "PATCH",
+        "/v1/communities/{community_id}/suggestions/{suggestion_id}",
+        lambda w: {"title": "key"},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{community_id}/suggestions/{suggestion_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/suggestions/{suggestion_id}/vote",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{community_id}/suggestions/{suggestion_id}/vote",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/suggestions/{suggestion_id}/status",
+        lambda w: {"status": "done", "reply": "key"},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/nudge-campaigns",
+        lambda w: NUDGE,
+        ("403", "201", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/nudge-campaigns", None, ("403", "200", "403"), {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/nudge-campaigns/{campaign_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{community_id}/nudge-campaigns/{campaign_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/nudge-campaigns/{campaign_id}/run",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/nudge-campaigns/{campaign_id}/report",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/nudge-campaigns/{campaign_id}/recipients",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
     ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
     ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
@@ -1483,6 +1653,8 @@ UNKNOWN_IDS = {
     "incident_id": "inc_nope",
     "survey_id": "srv_nope",
     "question_id": "q1",
+    "suggestion_id": "sug_nope",
+    "campaign_id": "ncp_nope",
     "kind": "attack",
     "segment": "core",  # not an id: a segment every community has
 }

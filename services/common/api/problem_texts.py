@@ -99,6 +99,34 @@ ZH_CN: Mapping[str, ProblemText] = {
         "等级不符", "奖品 {reward_id} 仅限等级 {tier_id} 的成员兑换。"
     ),
     "redemption-cancelled": ProblemText("兑换已取消", "兑换记录 {redemption_id} 已经取消。"),
+    # Win-back nudges (scoring).
+    "campaign-not-found": ProblemText("召回活动不存在", "该社群没有召回活动 {campaign_id}。"),
+    "unknown-placeholder": ProblemText(
+        "未知的占位符", "消息模板中有无法填充的占位符：{placeholders}（可用：{known}）。"
+    ),
+    "unknown-tier": ProblemText("等级不存在", "这个社群没有等级 {tier_id}（或该等级下没有成员）。"),
+    "campaign-target-required": ProblemText(
+        "目标不明确", "召回活动须且只能指定 segment、tier_id 或 tag 中的一个。"
+    ),
+    "campaign-not-runnable": ProblemText(
+        "活动不能执行",
+        "召回活动 {campaign_id} 当前为 {current_status}，只有草稿或已排期的活动可以执行或取消。",
+    ),
+    # The suggestion box (content).
+    "suggestion-not-found": ProblemText(
+        "建议不存在", "该社群没有建议 {suggestion_id}，或你看不到它。"
+    ),
+    "suggestion-members-only": ProblemText("仅限成员", "只有社群成员可以提交建议或点赞。"),
+    "not-your-suggestion": ProblemText(
+        "不是你的建议", "只有作者可以修改或撤回建议 {suggestion_id}。"
+    ),
+    "suggestion-not-editable": ProblemText(
+        "建议不可修改", "建议只能在“新建”状态下修改或撤回，当前状态为 {current_status}。"
+    ),
+    "own-suggestion-vote": ProblemText("不能给自己点赞", "作者不能为自己的建议 +1。"),
+    "suggestion-closed": ProblemText(
+        "建议已结束", "只有新建、评估中或已计划的建议可以 +1，当前状态为 {current_status}。"
+    ),
     # Content.
     "content-not-found": ProblemText("内容不存在", "该内容不存在，或你看不到它。"),
     "illegal-transition": ProblemText("不允许的状态变更", "当前状态下不能执行这一步。"),

@@ -72,6 +72,7 @@ from services.common.events.catalogue.members import (
     SurveyResponded,
     UserErased,
 )
+from services.common.events.catalogue.nudges import NudgeDue
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
@@ -88,6 +89,11 @@ from services.common.events.catalogue.scoring import (
     RewardCancelled,
     RewardRedeemed,
     SegmentChanged,
+)
+from services.common.events.catalogue.suggestions import (
+    SuggestionCreated,
+    SuggestionStatusChanged,
+    SuggestionWithdrawn,
 )
 
 __all__ = [
@@ -143,6 +149,7 @@ __all__ = [
     "MemberWelcomeDue",
     "MembershipSnapshot",
     "MessageFlagged",
+    "NudgeDue",
     "PointsChanged",
     "PollVoted",
     "RankedMember",
@@ -155,6 +162,9 @@ __all__ = [
     "RewardRedeemed",
     "ScreeningHit",
     "SegmentChanged",
+    "SuggestionCreated",
+    "SuggestionStatusChanged",
+    "SuggestionWithdrawn",
     "SurveyClosed",
     "SurveyOpened",
     "SurveyResponded",

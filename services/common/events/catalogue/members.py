@@ -55,6 +55,9 @@ class MembershipSnapshot(DomainEvent):
     tier_id: str | None = None
     invited_by: str | None = None
     joined_at: datetime
+    # The member's tags when they joined (later changes arrive as `member.updated`): scoring's
+    # win-back nudges target a tag.
+    tags: list[str] = []
 
 
 @register
