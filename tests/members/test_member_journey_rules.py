@@ -39,7 +39,8 @@ VALUES = {
         ("{名字} 你好 {名字} {x1}", ["名字", "x1"]),
         ("{NAME}", ["NAME"]),  # placeholders are lower case
         ("{0} {name}", ["0"]),
-        ("no placeholders at all :-} { } {}", []),
+        ("no placeholders at all :-} { hi", []),
+        ("{ name } {}", [" name ", ""]),  # anything between braces: a typo is caught
         ("{{name}}", []),  # the inner {name} is a placeholder; the outer braces stay text
     ],
 )

@@ -5,8 +5,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.common.templates import UnknownPlaceholder
 from services.scoring.nudges import rules
-from services.scoring.nudges.errors import UnknownPlaceholder
 from services.scoring.nudges.rules import Arm, ArmResult
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)

@@ -66,10 +66,6 @@ ZH_CN: Mapping[str, ProblemText] = {
     "invite-used-up": ProblemText("邀请码已用完", "该邀请码的使用次数已经用完。"),
     "wrong-member-status": ProblemText("成员状态不符", "成员当前的状态不允许此操作。"),
     # The member journey: welcome templates, application questions.
-    "unknown-placeholder": ProblemText(
-        "未知的占位符",
-        "欢迎语模板中有未知的占位符；可用的是 {{name}}、{{community}}、{{tier}}、{{rules}}。",
-    ),
     "invalid-questions": ProblemText("入群问题无效", "以下字段有误：{fields}；未保存任何内容。"),
     "invalid-answers": ProblemText("入群回答无效", "以下回答有误：{fields}；未保存任何内容。"),
     "application-not-found": ProblemText("没有入群申请", "该成员没有回答入群问题。"),

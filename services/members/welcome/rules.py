@@ -1,12 +1,11 @@
 """The welcome template language, pure: `{name}`, `{community}`, `{tier}` and `{rules}` stand
 for the newcomer's display name, the community's name, their tier's name and the community's
-rules text. Any other `{word}` is refused when the template is saved, so a typo (`{nmae}`,
-`{名字}`) never reaches a newcomer; braces around anything that is not a word (`{ }`, `:-}`)
-are plain text."""
+rules text, in the template language of `services/common/templates.py`."""
 
-import re
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
+
+from services.common import templates
 
 
 class Placeholder(StrEnum):
@@ -16,36 +15,22 @@ class Placeholder(StrEnum):
     RULES = "rules"
 
 
-# A placeholder is a word in braces; `\w` is Unicode-aware, so `{名字}` is caught as unknown.
-_PLACEHOLDER = re.compile(r"\{(\w+)\}")
+KNOWN = tuple(placeholder.value for placeholder in Placeholder)
 # How the community's rules list reads when no summary is set: one rule a line.
 RULES_SEPARATOR = "\n"
 
 
 def unknown_placeholders(template: str) -> list[str]:
     """The placeholders of `template` that are not ours, each once, in order of appearance."""
-    known = {placeholder.value for placeholder in Placeholder}
-    found: list[str] = []
-    for match in _PLACEHOLDER.finditer(template):
-        name = match.group(1)
-        if name not in known and name not in found:
-            found.append(name)
-    return found
+    return templates.unknown_placeholders(template, KNOWN)
 
 
 def render(template: str, values: Mapping[Placeholder, str]) -> str:
-    """The template with each placeholder replaced, in one pass: a value that itself looks
-    like a placeholder (a display name "{rules}") stays as it is."""
-
-    def value_of(match: re.Match[str]) -> str:
-        name = match.group(1)
-        try:
-            return values.get(Placeholder(name), "")
-        except ValueError:
-            # Saved templates hold none (refused on save); kept verbatim if one ever did.
-            return match.group(0)
-
-    return _PLACEHOLDER.sub(value_of, template)
+    """The template with each placeholder replaced, in one pass; a value not given renders
+    empty (a member without a tier)."""
+    return templates.render(
+        template, {placeholder.value: values.get(placeholder, "") for placeholder in Placeholder}
+    )
 
 
 def rules_text(summary: str | None, rules: Sequence[str]) -> str:

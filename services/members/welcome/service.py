@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.common.auth import Actor
 from services.common.events.catalogue import MemberWelcomeDue
 from services.common.events.envelope import utc_now
+from services.common.templates import check_template
 from services.common.unit_of_work import UnitOfWork
 from services.members.communities import repository as community_repository
 from services.members.permissions.rules import Permission
@@ -17,13 +18,12 @@ from services.members.tables import Membership, TierWelcome, WelcomeSettings
 from services.members.tiers import repository as tier_repository
 from services.members.tiers.errors import TierNotFound
 from services.members.welcome import repository
-from services.members.welcome.errors import UnknownPlaceholder
 from services.members.welcome.rules import (
+    KNOWN,
     Placeholder,
     chosen_template,
     render,
     rules_text,
-    unknown_placeholders,
 )
 from services.members.welcome.schemas import (
     TierWelcomePublic,
@@ -34,8 +34,8 @@ from services.members.welcome.schemas import (
 
 
 def _checked(template: str | None) -> None:
-    if template is not None and (unknown := unknown_placeholders(template)):
-        raise UnknownPlaceholder(unknown)
+    if template is not None:
+        check_template(template, KNOWN)
 
 
 async def get_welcome(*, session: AsyncSession, actor: Actor, community_id: str) -> WelcomePublic:

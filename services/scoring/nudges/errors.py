@@ -12,19 +12,6 @@ class CampaignNotFound(NotFound):
         )
 
 
-class UnknownPlaceholder(InvalidInput):
-    slug = "unknown-placeholder"
-
-    def __init__(self, unknown: list[str], known: list[str]) -> None:
-        names = ", ".join("{" + name + "}" for name in unknown)
-        super().__init__(
-            f"The template uses placeholders this API does not fill: {names}.",
-            field="template",
-            placeholders=unknown,
-            known=known,
-        )
-
-
 class UnknownTier(InvalidInput):
     """Said alike of a tier of another community and of one nobody has: either way this
     community has no such tier."""

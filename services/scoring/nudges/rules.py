@@ -4,17 +4,13 @@ the report's comparison. Pure functions and constants; no SQL, no FastAPI.
 
 import hashlib
 import math
-import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from services.scoring.nudges.errors import UnknownPlaceholder
+from services.common import templates
 
 PLACEHOLDERS = ("name", "community", "days_inactive")
-# Anything between braces is a placeholder: `{nmae}` or `{ name }` is refused, not sent as is.
-_PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 
 DEFAULT_HOLDOUT_PERCENT = 10
 DEFAULT_FREQUENCY_CAP_DAYS = 7
@@ -42,21 +38,12 @@ class Arm(StrEnum):
     CAPPED = "capped"
 
 
-def placeholders_in(template: str) -> list[str]:
-    return _PLACEHOLDER.findall(template)
-
-
 def check_template(template: str) -> None:
     """UnknownPlaceholder naming every placeholder the API does not fill."""
-    unknown = sorted({name for name in placeholders_in(template) if name not in PLACEHOLDERS})
-    if unknown:
-        raise UnknownPlaceholder(unknown, list(PLACEHOLDERS))
+    templates.check_template(template, PLACEHOLDERS)
 
 
-def render(template: str, values: Mapping[str, str]) -> str:
-    """The template with each placeholder replaced (a checked template has only known ones);
-    a member's name containing braces is inserted as it is, never read as a placeholder."""
-    return _PLACEHOLDER.sub(lambda match: values.get(match.group(1), match.group(0)), template)
+render = templates.render
 
 
 def days_inactive(last_active_at: datetime | None, joined_at: datetime, now: datetime) -> int:
