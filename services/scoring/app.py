@@ -16,6 +16,8 @@ from services.scoring.leaderboards.routes import router as leaderboards_router
 from services.scoring.ledger.workers import LEDGER_WORKER
 from services.scoring.member_lists.routes import router as member_lists_router
 from services.scoring.metrics.routes import router as metrics_router
+from services.scoring.onboarding.handlers import ONBOARDING_CONSUMER
+from services.scoring.onboarding.routes import router as onboarding_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
 from services.scoring.rewards.routes import router as rewards_router
@@ -56,9 +58,14 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             member_lists_router,
             rewards_router,
             badges_router,
+            onboarding_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
-        consumers=[membership_consumer(settings.service_name, membership), WARNINGS_CONSUMER],
+        consumers=[
+            membership_consumer(settings.service_name, membership),
+            WARNINGS_CONSUMER,
+            ONBOARDING_CONSUMER,
+        ],
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),

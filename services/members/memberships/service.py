@@ -30,6 +30,7 @@ def membership_snapshot(membership: Membership) -> dict[str, Any]:
     return {
         "member_id": membership.id,
         "joined_at": membership.joined_at,
+        "tags": list(membership.tags),
         **{name: getattr(membership, name) for name in fields},
     }
 

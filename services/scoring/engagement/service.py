@@ -81,6 +81,9 @@ async def get_engagement(
             last_active_at=last,
             now=now,
             was_top_quarter=bool(score.was_top_quarter) if score is not None else False,
+            joined_at=await repository.get_joined_at(
+                session, community_id=community_id, member_id=member_id
+            ),
         ).value,
         kol=kol_points >= rules.KOL_THRESHOLD,
         kol_points=kol_points,

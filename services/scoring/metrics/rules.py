@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from services.common.events.catalogue.vocabulary import ActivityType
 
@@ -80,6 +81,9 @@ class Metrics:
     timezone: str
     items: list[Bucket]
     retention: list[Cohort]
+    # services.scoring.onboarding.service.OnboardingMetrics of the members who joined in the
+    # window; None while the community has no checklist.
+    onboarding: Any = None
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,11 @@ from services.common.events.catalogue.members import (
     ReportFiled,
     UserErased,
 )
+from services.common.events.catalogue.onboarding import (
+    MemberOnboarded,
+    MemberRulesAcknowledged,
+    RulesPublished,
+)
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
@@ -129,10 +134,12 @@ __all__ = [
     "MemberAtRisk",
     "MemberJoined",
     "MemberLeft",
+    "MemberOnboarded",
     "MemberPurged",
     "MemberRejected",
     "MemberRemoved",
     "MemberRoleChanged",
+    "MemberRulesAcknowledged",
     "MemberSanctioned",
     "MemberTierChanged",
     "MemberUpdated",
@@ -148,6 +155,7 @@ __all__ = [
     "ReportFiled",
     "RewardCancelled",
     "RewardRedeemed",
+    "RulesPublished",
     "ScreeningHit",
     "SegmentChanged",
     "UserErased",

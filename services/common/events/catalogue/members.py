@@ -55,6 +55,9 @@ class MembershipSnapshot(DomainEvent):
     tier_id: str | None = None
     invited_by: str | None = None
     joined_at: datetime
+    # The tags the member joined with (their profile, with the display name): what scoring's
+    # onboarding checklist reads `profile_complete` from.
+    tags: list[str] = []
 
 
 @register
