@@ -6,7 +6,6 @@ yet. The caller commits once."""
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
@@ -173,7 +172,7 @@ async def list_pending(
     community_id: str,
     after_member_id: str | None,
     limit: int,
-) -> Sequence[Row[Any]]:
+) -> Sequence[Any]:
     """Belonging members who have not acknowledged the current version (moderators); nobody
     while the community has published no rules."""
     await acting(session, community_id=community_id, actor=actor, permission=Permission.MODERATE)

@@ -7,7 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.events.catalogue import MemberOnboarded
@@ -35,8 +34,9 @@ def steps_of(activities: Iterable[Activity]) -> list[StepDone]:
     ]
 
 
-def _done(row: Row[Any] | dict[str, Any]) -> dict[str, datetime | None]:
-    mapping = row._mapping if isinstance(row, Row) else row
+def _done(row: Any) -> dict[str, datetime | None]:
+    """A progress row's step times by step name (a row read from the database)."""
+    mapping = row._mapping
     return {step.value: mapping.get(rules.column(step)) for step in STEPS}
 
 
@@ -111,7 +111,7 @@ async def _complete(
     *,
     community_id: str,
     member_id: str,
-    row: Row[Any],
+    row: Any,
     done: dict[str, datetime | None],
     checklist: list[str],
     values: dict[str, Any],
@@ -134,7 +134,7 @@ async def _complete(
 
 async def set_checklist(
     *, uow: UnitOfWork, community_id: str, steps: list[OnboardingStep], now: datetime
-) -> Row[Any]:
+) -> Any:
     """Choose the community's steps (an empty list turns the checklist off). Members whose
     recorded steps already complete the new checklist are onboarded now, each announced."""
     session = uow.session

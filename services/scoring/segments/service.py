@@ -40,7 +40,8 @@ async def sweep_segments(*, uow: UnitOfWork, community_id: str, now: datetime) -
             now=now,
             was_top_quarter=was_top,
             belongs=row.status is None or row.status in BELONGING_STATUSES,
-            joined_at=row.joined_at,
+            # Only the join makes a newcomer (mark_newcomers); the sweep ends the period.
+            joined_at=row.joined_at if row.segment == rules.Segment.NEWCOMER else None,
         ).value
         if segment != row.segment or was_top != row.was_top_quarter:
             updates.append(
