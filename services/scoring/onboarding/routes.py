@@ -9,8 +9,7 @@ from services.common.api.membership import require_member, require_role
 from services.common.events.envelope import utc_now
 from services.common.membership.access import CommunityAccess, RoleRequired
 from services.common.pagination import Page
-from services.scoring.engagement.service import MemberNotFound
-from services.scoring.onboarding import repository, service
+from services.scoring.onboarding import service
 from services.scoring.onboarding.schemas import ChecklistPublic, ChecklistUpdate, ProgressPublic
 from services.scoring.scoring_rules.rules import OPERATORS, PARTICIPATION_READERS
 from services.scoring.tables import membership
@@ -60,9 +59,8 @@ async def list_onboarding_progress(
 ) -> Page[ProgressPublic]:
     """Every member's progress through the checklist, by member id; `onboarded=false` lists
     those still on their way (owner, admin, enforcer)."""
-    steps, _ = await service.get_checklist(session, community_id)
-    rows = await repository.list_progress(
-        session,
+    rows, steps = await service.list_progress(
+        session=session,
         community_id=community_id,
         onboarded=onboarded,
         after_member_id=page.after_id,
@@ -80,8 +78,7 @@ async def get_member_onboarding(
     and enforcers."""
     if caller.member_id != member_id and not caller.has_role(PARTICIPATION_READERS):
         raise RoleRequired(PARTICIPATION_READERS)
-    steps, _ = await service.get_checklist(session, community_id)
-    row = await repository.member_progress(session, community_id=community_id, member_id=member_id)
-    if row is None:
-        raise MemberNotFound(member_id)
+    row, steps = await service.member_progress(
+        session=session, community_id=community_id, member_id=member_id
+    )
     return ProgressPublic.of(row, steps)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.events.catalogue import MemberOnboarded
 from services.common.unit_of_work import UnitOfWork
+from services.scoring.engagement.service import MemberNotFound
 from services.scoring.ledger.rules import Activity
 from services.scoring.onboarding import repository, rules
 from services.scoring.onboarding.rules import ACTIVITY_STEPS, STEPS, OnboardingStep
@@ -246,3 +247,35 @@ async def onboarding_metrics(
         not_onboarded_in_time=len(groups[False]),
         week1_retention_not_onboarded=rules.rate(sum(groups[False]), len(groups[False])),
     )
+
+
+async def list_progress(
+    *,
+    session: AsyncSession,
+    community_id: str,
+    onboarded: bool | None,
+    after_member_id: str | None,
+    limit: int,
+) -> tuple[Sequence[Any], list[str]]:
+    """Belonging members' progress rows (by member id) and the checklist they are read against."""
+    steps, _ = await get_checklist(session, community_id)
+    rows = await repository.list_progress(
+        session,
+        community_id=community_id,
+        onboarded=onboarded,
+        after_member_id=after_member_id,
+        limit=limit,
+    )
+    return rows, steps
+
+
+async def member_progress(
+    *, session: AsyncSession, community_id: str, member_id: str
+) -> tuple[Any, list[str]]:
+    """One member's progress row and the checklist; MemberNotFound if scoring does not know
+    the member."""
+    steps, _ = await get_checklist(session, community_id)
+    row = await repository.member_progress(session, community_id=community_id, member_id=member_id)
+    if row is None:
+        raise MemberNotFound(member_id)
+    return row, steps
