@@ -24,6 +24,7 @@ from services.members.memberships.routes import router as memberships_router
 from services.members.moderation.routes import router as moderation_router
 from services.members.profile.routes import router as profile_router
 from services.members.roles.routes import router as roles_router
+from services.members.rulebook.routes import router as rulebook_router
 from services.members.sanctions.routes import router as sanctions_router
 from services.members.segments.handlers import SEGMENTS_CONSUMER
 from services.members.settings import MembersSettings
@@ -66,6 +67,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             welcome_router,
             applications_router,
             exits_router,
+            rulebook_router,
         ],
         consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER, SURVEYS_CONSUMER],
         workers=[

@@ -577,4 +577,35 @@ class MemberExit(MembersTable, table=True):
     left_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class RulesVersion(MembersTable, table=True):
+    """One published version of a community's rules (the newest is the current one); versions
+    are never edited, so an acknowledgement always names the text the member saw."""
+
+    __tablename__ = "rules_version"
+    __table_args__ = (UniqueConstraint("community_id", "version"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(foreign_key="community.id", max_length=40)
+    version: int
+    title: str = Field(max_length=100)
+    body: str = Field(max_length=20000)
+    published_by_member_id: str | None = Field(default=None, max_length=40)
+    published_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class RulesAcknowledgement(MembersTable, table=True):
+    """A member acknowledged one version of the rules."""
+
+    __tablename__ = "rules_acknowledgement"
+    __table_args__ = (
+        # "Who has not acknowledged version N" looks members up by version.
+        Index("ix_rules_acknowledgement_version", "community_id", "version", "member_id"),
+    )
+
+    community_id: str = Field(primary_key=True, foreign_key="community.id", max_length=40)
+    member_id: str = Field(primary_key=True, max_length=40)
+    version: int = Field(primary_key=True)
+    acknowledged_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 messaging = messaging_tables(metadata)

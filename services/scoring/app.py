@@ -19,6 +19,8 @@ from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.nudges.handlers import nudges_consumer
 from services.scoring.nudges.routes import router as nudges_router
 from services.scoring.nudges.workers import nudge_scheduler
+from services.scoring.onboarding.handlers import ONBOARDING_CONSUMER
+from services.scoring.onboarding.routes import router as onboarding_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
 from services.scoring.rewards.routes import router as rewards_router
@@ -60,12 +62,14 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             rewards_router,
             badges_router,
             nudges_router,
+            onboarding_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[
             membership_consumer(settings.service_name, membership),
             WARNINGS_CONSUMER,
             nudges_consumer(settings.service_name),
+            ONBOARDING_CONSUMER,
         ],
         workers=[
             LEDGER_WORKER,

@@ -510,6 +510,50 @@ class NudgeCommunity(ScoringTable, table=True):
     name: str = Field(max_length=200)
 
 
+class OnboardingChecklist(ScoringTable, table=True):
+    """The steps a community's newcomers are to do (services.scoring.onboarding.rules); no row,
+    or an empty list: the community has no checklist."""
+
+    __tablename__ = "onboarding_checklist"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    steps: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class OnboardingProgress(ScoringTable, table=True):
+    """When a member first did each step of the vocabulary, whatever the checklist holds (so a
+    checklist changed later counts what was done before), and when the checklist was complete.
+    A column per step: the progress list filters and counts on them."""
+
+    __tablename__ = "onboarding_progress"
+    __table_args__ = (Index("ix_onboarding_progress_onboarded", "community_id", "onboarded_at"),)
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    acknowledge_rules_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    introduce_yourself_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    first_checkin_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    first_event_attended_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    first_content_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    profile_complete_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+    onboarded_at: datetime | None = Field(
+        default=None, sa_column=Column(UtcDateTime(), nullable=True)
+    )
+
+
 messaging = messaging_tables(metadata)
 # Who belongs where, as the members service announces it (services.common.membership); the
 # boards take display names from it.
@@ -545,3 +589,5 @@ campaign_table: Table = NudgeCampaign.__table__  # type: ignore[attr-defined]
 recipient_table: Table = NudgeRecipient.__table__  # type: ignore[attr-defined]
 member_tag_table: Table = NudgeMemberTag.__table__  # type: ignore[attr-defined]
 nudge_community_table: Table = NudgeCommunity.__table__  # type: ignore[attr-defined]
+checklist_table: Table = OnboardingChecklist.__table__  # type: ignore[attr-defined]
+progress_table: Table = OnboardingProgress.__table__  # type: ignore[attr-defined]

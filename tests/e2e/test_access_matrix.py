@@ -467,6 +467,45 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         ("401", "404", "403", "200"),
     ),
     ("GET", "/v1/communities/{cid}/kols", None, ("401", "404", "403", "200")),
+    # Versioned rules (issue 23): owners and admins publish, every member reads and acknowledges
+    # the current version as themself; moderators list who has not yet.
+    (
+        "POST",
+        "/v1/communities/{cid}/rules/versions",
+        lambda w: {"title": "群规", "body": "友善交流"},
+        ("401", "404", "403", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/rules/versions", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/rules/versions/1", None, ("401", "404", "200", "200")),
+    (
+        "POST",
+        "/v1/communities/{cid}/rules/acknowledgements",
+        lambda w: {"version": 1},
+        ("401", "404", "201", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/rules/acknowledgements", None, ("401", "404", "200", "200")),
+    (
+        "GET",
+        "/v1/communities/{cid}/rules/pending-acknowledgements",
+        None,
+        ("401", "404", "403", "200"),
+    ),
+    # The onboarding checklist: members read it and their own progress; owners and admins
+    # choose the steps; the staff read everyone's progress.
+    ("GET", "/v1/communities/{cid}/onboarding/checklist", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/onboarding/checklist",
+        lambda w: {"steps": ["acknowledge_rules"]},
+        ("401", "404", "403", "200"),
+    ),
+    ("GET", "/v1/communities/{cid}/onboarding/progress", None, ("401", "404", "403", "200")),
+    (
+        "GET",
+        "/v1/communities/{cid}/members/{mid}/onboarding",
+        None,
+        ("401", "404", "200", "200"),
+    ),
     ("GET", "/v1/communities/{cid}/health", None, ("401", "404", "403", "200")),
     ("GET", "/v1/communities/{cid}/warning-thresholds", None, ("401", "404", "403", "200")),
     (
@@ -1290,6 +1329,78 @@ KEY_MATRIX: list[KeyRow] = [
         {},
     ),
     ("GET", "/v1/communities/{community_id}/kols", None, ("403", "200", "403"), {}),
+    # Rules (issue 23): a key reads them (members:read) but neither publishes nor acknowledges
+    # (it is nobody); the onboarding checklist is scoring's (scoring:read, scoring:write).
+    (
+        "POST",
+        "/v1/communities/{community_id}/rules/versions",
+        lambda w: {"title": "群规", "body": "友善"},
+        NO_KEY,
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/rules/versions",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/rules/versions/{version}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/rules/acknowledgements",
+        lambda w: {"version": 1},
+        NO_KEY,
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/rules/acknowledgements",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/rules/pending-acknowledgements",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/onboarding/checklist",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/onboarding/checklist",
+        lambda w: {"steps": ["acknowledge_rules"]},
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/onboarding/progress",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/members/{member_id}/onboarding",
+        None,
+        ("403", "200", "403"),
+        {},
+    ),
     ("GET", "/v1/communities/{community_id}/metrics", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/health", None, ("403", "200", "403"), {}),
     (
@@ -1657,6 +1768,7 @@ UNKNOWN_IDS = {
     "campaign_id": "ncp_nope",
     "kind": "attack",
     "segment": "core",  # not an id: a segment every community has
+    "version": "999",  # a rules version nobody published
 }
 
 

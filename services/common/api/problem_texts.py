@@ -198,6 +198,14 @@ ZH_CN: Mapping[str, ProblemText] = {
     "unknown-members": ProblemText("成员不存在", "本社群中没有这些成员，本批消息均未检查。"),
     "already-reported": ProblemText("已举报过", "你已经举报过该对象，相关案件仍在处理中。"),
     "case-not-found": ProblemText("案件不存在", "本社群中没有这个案件。"),
+    # Versioned rules and their acknowledgements (issue 23).
+    "rules-version-not-found": ProblemText("群规版本不存在", "本社群中没有这个群规版本。"),
+    "rules-version-not-current": ProblemText(
+        "不是当前群规版本", "只能确认当前生效的群规版本，请阅读最新版本后再确认。"
+    ),
+    "rules-already-acknowledged": ProblemText("已确认过群规", "你已经确认过这个版本的群规。"),
+    "rules-version-race": ProblemText("群规同时发布", "另一个群规版本刚刚同时发布，请重试。"),
+    "acknowledger-not-member": ProblemText("不是社群成员", "只有本社群的成员才能确认群规。"),
     "case-resolved": ProblemText("案件已处理", "该案件已经处理完毕。"),
     "report-limit-reached": ProblemText("举报过于频繁", "举报次数已达上限，请稍后再试。"),
     "reporter-not-member": ProblemText("不是社群成员", "只有本社群的成员才能在此举报。"),

@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -38,6 +39,17 @@ async def get_display_name(
     )
     name: str | None = (await session.execute(query)).scalar_one_or_none()
     return name
+
+
+async def get_joined_at(
+    session: AsyncSession, *, community_id: str, member_id: str
+) -> datetime | None:
+    """When the member joined, as the membership projection has it (None: not known yet)."""
+    query = select(profile_table.c.joined_at).where(
+        profile_table.c.community_id == community_id, profile_table.c.member_id == member_id
+    )
+    joined_at: datetime | None = (await session.execute(query)).scalar_one_or_none()
+    return joined_at
 
 
 async def engagement_rank(

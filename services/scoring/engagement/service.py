@@ -81,6 +81,14 @@ async def get_engagement(
             last_active_at=last,
             now=now,
             was_top_quarter=bool(score.was_top_quarter) if score is not None else False,
+            # As stored: a newcomer since the join (mark_newcomers) until 14 days have passed.
+            joined_at=(
+                await repository.get_joined_at(
+                    session, community_id=community_id, member_id=member_id
+                )
+                if score is not None and score.segment == segments_rules.Segment.NEWCOMER
+                else None
+            ),
         ).value,
         kol=kol_points >= rules.KOL_THRESHOLD,
         kol_points=kol_points,

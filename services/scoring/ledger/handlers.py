@@ -7,6 +7,7 @@ transaction. The membership projection is kept by the shared per-event consumer
 """
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from services.common.events.catalogue import (
     ActivityRecorded,
@@ -33,6 +34,8 @@ from services.scoring.ledger.rules import Activity
 from services.scoring.ledger.service import post_activities
 from services.scoring.metrics import repository as metrics_repository
 from services.scoring.metrics.rules import departure_reason
+from services.scoring.onboarding import service as onboarding_service
+from services.scoring.segments import service as segments_service
 from services.scoring.tables import membership
 
 LEDGER_EVENTS: tuple[type[DomainEvent], ...] = (
@@ -67,6 +70,7 @@ async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainE
     activities: list[Activity] = []
     changes: list[dict[str, object]] = []
     erasures: list[UserErased] = []
+    joins: list[tuple[str, str, datetime]] = []
     for envelope, event in items:
         activities.extend(activities_of(event, envelope))
         if isinstance(event, MemberJoined):
@@ -75,13 +79,19 @@ async def apply_batch(uow: UnitOfWork, items: Sequence[tuple[CloudEvent, DomainE
             # `invite_accepted`, the next events of the batch) go onto the tier's boards.
             await learn_membership(uow.session, membership, event)
             changes.append(_change(envelope, event.member_id, event.community_id, "joined", event))
+            joins.append((event.community_id, event.member_id, event.joined_at))
         elif isinstance(event, (MemberLeft, MemberRemoved)):
             change = _change(envelope, event.member_id, event.community_id, "left", event)
             change["reason"] = departure_reason(event)
             changes.append(change)
         elif isinstance(event, UserErased):
             erasures.append(event)
-    await post_activities(uow=uow, activities=activities, now=utc_now())
+    now = utc_now()
+    await post_activities(uow=uow, activities=activities, now=now)
+    # After the posting: its re-segmenting of a member who joined in this batch comes first,
+    # and the join makes them a newcomer after it.
+    await segments_service.mark_newcomers(uow=uow, joins=joins, now=now)
+    await onboarding_service.record_steps(uow, onboarding_service.steps_of(activities))
     await metrics_repository.record_membership_changes(uow.session, changes)
     for erased in erasures:
         await erasure_service.erase_member(session=uow.session, event=erased)

@@ -34,8 +34,8 @@ async def list_segment_members(
     page: PageDep,
     _operator: OperatorDep,
 ) -> Page[ListedMemberPublic]:
-    """The members of a segment (core, active, casual, silent, slipping, dormant, churned), by
-    member id, paginated, with score, points and last activity (owner, admin)."""
+    """The members of a segment (newcomer, core, active, casual, silent, slipping, dormant,
+    churned), by member id, paginated, with score, points and last activity (owner, admin)."""
     rows = await service.segment_members(
         session=session,
         community_id=community_id,

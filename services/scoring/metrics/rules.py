@@ -4,6 +4,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import Any
 
 from services.common.events.catalogue import MemberLeft, MemberRemoved
 from services.common.events.catalogue.vocabulary import ActivityType, ExitReason
@@ -116,6 +117,9 @@ class Metrics:
     timezone: str
     items: list[Bucket]
     retention: list[Cohort]
+    # services.scoring.onboarding.service.OnboardingMetrics of the members who joined in the
+    # window; None while the community has no checklist.
+    onboarding: Any = None
 
 
 @dataclass(frozen=True)

@@ -35,11 +35,27 @@ class RetentionCohort(BaseModel):
     weeks: list[float | None]
 
 
+class OnboardingMetricsPublic(BaseModel):
+    """Of the members who joined in the window (formulas in docs/scoring.md, "Onboarding")."""
+
+    checklist: list[str]
+    joined: int
+    onboarded: int
+    completion_rate: float | None
+    retention_measured: int
+    onboarded_in_time: int
+    week1_retention_onboarded: float | None
+    not_onboarded_in_time: int
+    week1_retention_not_onboarded: float | None
+
+
 class MetricsPublic(BaseModel):
     granularity: Granularity
     timezone: str
     items: list[MetricsBucket]
     retention: list[RetentionCohort]
+    # None while the community has no onboarding checklist.
+    onboarding: OnboardingMetricsPublic | None = None
 
 
 class HealthAlertPublic(BaseModel):

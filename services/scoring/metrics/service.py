@@ -30,6 +30,7 @@ from services.scoring.metrics.rules import (
     Metrics,
     stage_for,
 )
+from services.scoring.onboarding import service as onboarding_service
 from services.scoring.periods import repository as periods_repository
 from services.scoring.periods import rules as periods_rules
 
@@ -120,7 +121,16 @@ async def get_metrics(
     retention = await _retention(
         session, community_id, zone=zone, first=first, last=last, today=today
     )
-    return Metrics(granularity=granularity, timezone=zone.key, items=items, retention=retention)
+    onboarding = await onboarding_service.onboarding_metrics(
+        session, community_id=community_id, zone=zone, first=first, last=last, today=today
+    )
+    return Metrics(
+        granularity=granularity,
+        timezone=zone.key,
+        items=items,
+        retention=retention,
+        onboarding=onboarding if onboarding.checklist else None,
+    )
 
 
 async def _bucket(

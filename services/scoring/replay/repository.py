@@ -2,11 +2,12 @@
 
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scoring.ledger import repository as ledger_repository
 from services.scoring.ledger.rules import Fold
+from services.scoring.points import repository as points_repository
 from services.scoring.tables import (
     adjustment_table,
     board_table,
@@ -132,8 +133,23 @@ async def stored_snapshot(session: AsyncSession, community_id: str) -> Snapshot:
         }
         if name in COUNTED:
             read = {key: value for key, value in read.items() if value != (0,)}
+        if name == "scores":
+            # A row holding nothing but a segment (a newcomer the ledger never scored, made on
+            # joining by segments.service.mark_newcomers) is no derived score.
+            read = {key: value for key, value in read.items() if not _empty_score(row_of=value)}
         snapshot[name] = read
     return snapshot
+
+
+def _empty_score(*, row_of: tuple[Any, ...]) -> bool:
+    values = dict(zip(DERIVED_SCORE_COLUMNS, row_of, strict=True))
+    return (
+        values["activity_count"] == 0
+        and values["score_milli"] == 0
+        and values["points_milli"] == 0
+        and values["level_milli"] == 0
+        and values["last_active_at"] is None
+    )
 
 
 async def replace_derived(session: AsyncSession, community_id: str, fold: Fold) -> None:
@@ -164,3 +180,10 @@ async def replace_derived(session: AsyncSession, community_id: str, fold: Fold) 
         await session.execute(delete(table).where(table.c.community_id == community_id))
     fold.new_badges.clear()
     await ledger_repository.write_fold(session, fold, [])
+    # Newcomers the ledger never scored keep the row their join made, and so their segment.
+    scored = {member_id for _, member_id in fold.scores}
+    for member_id, (segment, _) in sorted(kept.items()):
+        if member_id not in scored and segment == "newcomer":
+            row = points_repository.new_score_row(community_id, member_id)
+            row["segment"] = segment
+            await session.execute(insert(score_table).values(**row))

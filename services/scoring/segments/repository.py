@@ -21,6 +21,7 @@ async def segment_rows(session: AsyncSession, *, community_id: str) -> list[Any]
             table.c.segment,
             table.c.was_top_quarter,
             profile.c.status,
+            profile.c.joined_at,
         )
         .select_from(
             table.outerjoin(
@@ -45,3 +46,14 @@ async def save_segments(session: AsyncSession, updates: Sequence[dict[str, Any]]
         .values(segment=bindparam("segment"), was_top_quarter=bindparam("top"))
     )
     await session.execute(statement, list(updates))
+
+
+async def segment_of(session: AsyncSession, *, community_id: str, member_id: str) -> Any:
+    """A member's stored segment with what its score is computed from; None without a row."""
+    query = select(
+        score_table.c.segment,
+        score_table.c.engagement_key,
+        score_table.c.half_life_days,
+        score_table.c.was_top_quarter,
+    ).where(score_table.c.community_id == community_id, score_table.c.member_id == member_id)
+    return (await session.execute(query)).first()

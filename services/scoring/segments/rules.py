@@ -4,7 +4,7 @@ Pure functions and constants; no SQL, no FastAPI.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from services.common.events.catalogue import SegmentChanged, vocabulary
 from services.scoring.engagement import rules as engagement_rules
@@ -33,6 +33,17 @@ DORMANT_DAYS = 90
 TOP_QUARTER = 0.25
 
 
+# A member is a newcomer for this long after joining: long enough for a fortnightly rhythm
+# (a weekly event, two weekends) to show, which a score built from a few days cannot.
+NEWCOMER_PERIOD = timedelta(days=14)
+
+
+def is_newcomer(joined_at: datetime | None, now: datetime) -> bool:
+    """Within the first 14 days of the membership (a join stamped a little in the future, by
+    a skewed clock, is new too)."""
+    return joined_at is not None and now - joined_at < NEWCOMER_PERIOD
+
+
 def segment_for(
     *,
     score: float,
@@ -40,8 +51,34 @@ def segment_for(
     now: datetime,
     was_top_quarter: bool,
     belongs: bool = True,
+    joined_at: datetime | None = None,
 ) -> Segment:
-    """The segment of a member, from their decayed score and how long they have been quiet."""
+    """The segment of a member, from their decayed score and how long they have been quiet.
+
+    Precedence: `churned` for a member who no longer belongs; then `newcomer` for the first
+    14 days after joining, whatever the score says (a few days of activity rank a newcomer
+    neither core nor silent fairly, and newcomers are greeted and onboarded, not won back);
+    then the score and the quiet days decide as before.
+    """
+    if belongs and is_newcomer(joined_at, now):
+        return Segment.NEWCOMER
+    return _by_activity(
+        score=score,
+        last_active_at=last_active_at,
+        now=now,
+        was_top_quarter=was_top_quarter,
+        belongs=belongs,
+    )
+
+
+def _by_activity(
+    *,
+    score: float,
+    last_active_at: datetime | None,
+    now: datetime,
+    was_top_quarter: bool,
+    belongs: bool,
+) -> Segment:
     if last_active_at is None:
         return Segment.SILENT if belongs else Segment.CHURNED
     quiet_days = (now - last_active_at).total_seconds() / SECONDS_PER_DAY
@@ -60,7 +97,9 @@ def resegment(scores: Iterable[ScoreState], *, now: datetime) -> list[SegmentCha
     """Re-derive the segment of each touched member; the changes, as events."""
     changes: list[SegmentChanged] = []
     for state in scores:
-        if not state.touched:
+        # A newcomer stays one until the sweep, which knows when they joined, ends it (the
+        # ledger's state does not carry the join, and re-deriving here would flap).
+        if not state.touched or state.segment == Segment.NEWCOMER:
             continue
         score = engagement_rules.score_at(state.engagement_key, now, state.half_life_days)
         segment = segment_for(

@@ -73,6 +73,11 @@ from services.common.events.catalogue.members import (
     UserErased,
 )
 from services.common.events.catalogue.nudges import NudgeDue
+from services.common.events.catalogue.onboarding import (
+    MemberOnboarded,
+    MemberRulesAcknowledged,
+    RulesPublished,
+)
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
@@ -139,10 +144,12 @@ __all__ = [
     "MemberAtRisk",
     "MemberJoined",
     "MemberLeft",
+    "MemberOnboarded",
     "MemberPurged",
     "MemberRejected",
     "MemberRemoved",
     "MemberRoleChanged",
+    "MemberRulesAcknowledged",
     "MemberSanctioned",
     "MemberTierChanged",
     "MemberUpdated",
@@ -160,6 +167,7 @@ __all__ = [
     "ReportFiled",
     "RewardCancelled",
     "RewardRedeemed",
+    "RulesPublished",
     "ScreeningHit",
     "SegmentChanged",
     "SuggestionCreated",

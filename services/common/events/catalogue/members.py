@@ -55,8 +55,8 @@ class MembershipSnapshot(DomainEvent):
     tier_id: str | None = None
     invited_by: str | None = None
     joined_at: datetime
-    # The member's tags when they joined (later changes arrive as `member.updated`): scoring's
-    # win-back nudges target a tag.
+    # The tags the member joined with (later changes arrive as `member.updated`): scoring's
+    # win-back nudges target a tag, its onboarding checklist reads `profile_complete` from them.
     tags: list[str] = []
 
 

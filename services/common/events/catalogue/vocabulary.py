@@ -77,6 +77,8 @@ class Segment(StrEnum):
     SLIPPING = "slipping"
     DORMANT = "dormant"
     CHURNED = "churned"
+    # The first 14 days of a membership, whatever the score (scoring's segments/rules.py).
+    NEWCOMER = "newcomer"
 
 
 # What an erased person's display name becomes in every service.
