@@ -200,17 +200,26 @@ async def test_the_onboarding_checklist_counts_what_members_do(system: System) -
         return Response(status_code=204)
 
     async with serving(receiver) as receiver_url:
-        await call(
-            system,
-            "POST",
-            "/v1/webhooks",
-            owner,
-            json={
-                "url": f"{receiver_url}/hook",
-                "event_types": ["member.onboarded", "member.rules_acknowledged", "rules.published"],
-                "community_id": cid,
-            },
-        )
+
+        async def subscribed() -> None:
+            # The gateway admits a subscription to a community once it has heard of it.
+            await call(
+                system,
+                "POST",
+                "/v1/webhooks",
+                owner,
+                json={
+                    "url": f"{receiver_url}/hook",
+                    "event_types": [
+                        "member.onboarded",
+                        "member.rules_acknowledged",
+                        "rules.published",
+                    ],
+                    "community_id": cid,
+                },
+            )
+
+        await eventually(subscribed, timeout=30)
 
         # The owner chooses the steps once scoring has heard of the community.
         async def chosen() -> dict[str, Any]:

@@ -81,7 +81,9 @@ async def test_a_campaign_nudges_all_but_its_holdout_and_reports_who_came_back(
     ).json()["items"]
     campaigns = f"/v1/communities/{cid}/nudge-campaigns"
     template = "{name}\uff0c{community} 想你了 已经 {days_inactive} 天没见"
-    base = {"name": "回访沉默跑友", "segment": "silent", "template": template}
+    # Everyone here joined a moment ago, so they are all `newcomer` (the first 14 days beat the
+    # score-based segments): the campaign targets that segment to reach them all.
+    base = {"name": "回访沉默跑友", "segment": "newcomer", "template": template}
 
     # Bad input: 422 naming the field, nothing stored.
     for bad, field in (
@@ -143,7 +145,7 @@ async def test_a_campaign_nudges_all_but_its_holdout_and_reports_who_came_back(
 
         await eventually(subscribe, timeout=30)
 
-        # Everyone is silent (nobody has been active). The split is known before the run: a
+        # Everyone is a newcomer and nobody has been active. The split is known before the run: a
         # campaign whose draw leaves an arm empty is cancelled and another drawn.
         everyone = [owner_mid, *member_ids.values()]
         while True:
