@@ -68,6 +68,12 @@ from services.common.events.catalogue.members import (
     ReportFiled,
     UserErased,
 )
+from services.common.events.catalogue.rewards import (
+    Benefit,
+    CommunityLotteryCommitted,
+    CommunityLotteryDrawn,
+    LevelBenefitsChanged,
+)
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
@@ -96,11 +102,14 @@ __all__ = [
     "AttendanceCheckedIn",
     "BadgeAwarded",
     "BadgeRevoked",
+    "Benefit",
     "CaseResolved",
     "ChallengeCheckedIn",
     "CommunityCreated",
     "CommunityLockdownLifted",
     "CommunityLockdownStarted",
+    "CommunityLotteryCommitted",
+    "CommunityLotteryDrawn",
     "CommunityUpdated",
     "ContentApproved",
     "ContentArchived",
@@ -123,6 +132,7 @@ __all__ = [
     "HealthAlertRaised",
     "InviteCreated",
     "LeaderboardPeriodClosed",
+    "LevelBenefitsChanged",
     "LevelReached",
     "LotteryDrawn",
     "MemberApproved",
