@@ -393,7 +393,6 @@ async def test_a_standing_shows_the_benefits_of_its_tier_and_level(system: Syste
     for path, body, field in (
         (tier_benefits, {"benefits": [{"title": ""}]}, "title"),
         (tier_benefits, {"benefits": [{"title": "t"}] * 21}, "benefits"),
-        (f"{level}/2/benefits", {"benefits": [{"title": "\ud800"}]}, None),
         (f"{level}/11/benefits", {"benefits": []}, "level"),
         (
             f"{level}/2/benefits",
@@ -404,6 +403,14 @@ async def test_a_standing_shows_the_benefits_of_its_tier_and_level(system: Syste
         refused = await system.gateway.put(path, json=body, headers=system.auth(owner))
         assert refused.status_code in (400, 422), refused.text
         assert_problem(refused, refused.status_code, field=field)
+    # A lone surrogate, escaped in the JSON text (no encoder would send it raw).
+    surrogate = await system.gateway.put(
+        f"{level}/2/benefits",
+        content=b'{"benefits": [{"title": "\\ud800"}]}',
+        headers={**system.auth(owner), "Content-Type": "application/json"},
+    )
+    assert surrogate.status_code in (400, 422), surrogate.text
+    assert_problem(surrogate, surrogate.status_code)
     assert (await call(system, "GET", tier_benefits, "ben-ming"))["benefits"] == []
     assert (await call(system, "GET", f"{level}/2", "ben-ming"))["benefits"] == []
 

@@ -24,7 +24,7 @@ OperatorWriteDep = Annotated[
 
 
 @router.post("/communities/{community_id}/lotteries", status_code=status.HTTP_201_CREATED)
-async def commit_lottery(
+async def commit_community_lottery(
     community_id: CommunityId,
     lottery_create: CommunityLotteryCreate,
     uow: UnitOfWorkDep,
@@ -39,7 +39,7 @@ async def commit_lottery(
 
 
 @router.post("/communities/{community_id}/lotteries/{lottery_id}/draw")
-async def draw_lottery(
+async def draw_community_lottery(
     community_id: CommunityId, lottery_id: LotteryId, uow: UnitOfWorkDep, access: OperatorWriteDep
 ) -> CommunityLotteryPublic:
     """Reveal the seed and draw from the frozen pool (owner, admin); once (409
@@ -48,7 +48,7 @@ async def draw_lottery(
 
 
 @router.get("/communities/{community_id}/lotteries")
-async def list_lotteries(
+async def list_community_lotteries(
     community_id: CommunityId, session: ReadSessionDep, _member: MemberDep, page: PageDep
 ) -> Page[CommunityLotteryPublic]:
     """The community's lotteries, oldest first, with their pools: any member can check them."""
@@ -59,7 +59,7 @@ async def list_lotteries(
 
 
 @router.get("/communities/{community_id}/lotteries/{lottery_id}")
-async def get_lottery(
+async def get_community_lottery(
     community_id: CommunityId, lottery_id: LotteryId, session: ReadSessionDep, _member: MemberDep
 ) -> CommunityLotteryPublic:
     """A lottery: its frozen pool and digests; after the draw the seed and winners too."""
