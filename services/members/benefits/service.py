@@ -16,6 +16,7 @@ from services.members.benefits.schemas import (
     TierBenefitsPublic,
     TierBenefitsUpdate,
 )
+from services.members.memberships import repository as membership_repository
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting
 from services.members.tiers import repository as tier_repository
@@ -79,6 +80,22 @@ class StandingBenefits:
     level: int
     tier_benefits: list[BenefitItem]
     level_benefits: list[BenefitItem]
+
+
+async def caller_benefits(
+    session: AsyncSession, *, community_id: str, user_id: str
+) -> StandingBenefits:
+    """What the caller's tier and level give them (nothing for who does not belong: the
+    standing answers 404 then). Read before the standing: the standing's read may start a
+    rebuild behind it, and the answer should leave right after it."""
+    own = await membership_repository.find_membership(
+        session, community_id=community_id, user_id=user_id
+    )
+    if own is None:
+        return StandingBenefits(level=1, tier_benefits=[], level_benefits=[])
+    return await standing_benefits(
+        session, community_id=community_id, member_id=own.id, tier_id=own.tier_id
+    )
 
 
 async def standing_benefits(

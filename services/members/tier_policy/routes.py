@@ -9,7 +9,7 @@ from services.common.api.deps import (
     RuntimeDep,
     UnitOfWorkDep,
 )
-from services.members.benefits.service import standing_benefits
+from services.members.benefits.service import caller_benefits
 from services.members.settings import MembersSettings
 from services.members.tier_policy import service
 from services.members.tier_policy.schemas import (
@@ -74,16 +74,11 @@ async def get_standing(
             else service.STANDINGS_TTL_SECONDS
         ),
     )
+    benefits = await caller_benefits(session, community_id=community_id, user_id=actor.id)
     standing = await service.get_standing(
         session=session, actor=actor, community_id=community_id, refresher=refresher
     )
     period = standing.period
-    benefits = await standing_benefits(
-        session,
-        community_id=community_id,
-        member_id=standing.member_id,
-        tier_id=standing.tier_id,
-    )
     return StandingPublic(
         community_id=standing.community_id,
         member_id=standing.member_id,
