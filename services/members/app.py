@@ -8,6 +8,8 @@ from fastapi import FastAPI
 from services.common.service import create_service_app
 from services.members.applications.routes import router as applications_router
 from services.members.approval.routes import router as approval_router
+from services.members.benefits.handlers import LEVELS_CONSUMER
+from services.members.benefits.routes import router as benefits_router
 from services.members.cases.routes import router as cases_router
 from services.members.communities.routes import router as communities_router
 from services.members.credited.handlers import CREDITED_CONSUMER
@@ -54,6 +56,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             roles_router,
             leaving_router,
             tiers_router,
+            benefits_router,
             invites_router,
             sanctions_router,
             profile_router,
@@ -69,7 +72,13 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             exits_router,
             rulebook_router,
         ],
-        consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER, SURVEYS_CONSUMER],
+        consumers=[
+            CREDITED_CONSUMER,
+            SEGMENTS_CONSUMER,
+            ALERTS_CONSUMER,
+            SURVEYS_CONSUMER,
+            LEVELS_CONSUMER,
+        ],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
             standings_refresh_worker(),

@@ -608,4 +608,43 @@ class RulesAcknowledgement(MembersTable, table=True):
     acknowledged_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+# --- benefits per tier and level (j24b) -------------------------------------------------------
+
+
+class TierBenefit(MembersTable, table=True):
+    """What members of a tier get (福利), described on the tier: a list of {title,
+    description}. A tier without a row has none."""
+
+    __tablename__ = "tier_benefit"
+
+    tier_id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=40)
+    benefits: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class LevelBenefitCopy(MembersTable, table=True):
+    """Scoring's level benefits as `level.benefits_changed` announced them (scoring owns
+    levels; this copy is what the standing shows, without asking scoring)."""
+
+    __tablename__ = "level_benefit_copy"
+
+    community_id: str = Field(primary_key=True, max_length=40)
+    level: int = Field(primary_key=True)
+    benefits: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class MemberLevel(MembersTable, table=True):
+    """A member's level as `level.reached` announced it (levels only rise); no row: level 1."""
+
+    __tablename__ = "member_level"
+
+    community_id: str = Field(primary_key=True, max_length=40)
+    member_id: str = Field(primary_key=True, max_length=40)
+    level: int = Field(default=1)
+    reached_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
 messaging = messaging_tables(metadata)

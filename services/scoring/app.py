@@ -8,12 +8,16 @@ from fastapi import FastAPI
 from services.common.membership.handlers import membership_consumer
 from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
+from services.scoring.badge_rules.routes import router as badge_rules_router
 from services.scoring.badges.routes import router as badges_router
+from services.scoring.coupons.routes import router as coupons_router
 from services.scoring.engagement.routes import router as engagement_router
 from services.scoring.ingestion.routes import router as ingestion_router
 from services.scoring.ingestion.workers import held_activities_worker
 from services.scoring.leaderboards.routes import router as leaderboards_router
 from services.scoring.ledger.workers import LEDGER_WORKER
+from services.scoring.level_benefits.routes import router as level_benefits_router
+from services.scoring.lotteries.routes import router as lotteries_router
 from services.scoring.member_lists.routes import router as member_lists_router
 from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.nudges.handlers import nudges_consumer
@@ -23,6 +27,7 @@ from services.scoring.onboarding.handlers import ONBOARDING_CONSUMER
 from services.scoring.onboarding.routes import router as onboarding_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
+from services.scoring.pools.handlers import POOLS_CONSUMER
 from services.scoring.rewards.routes import router as rewards_router
 from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
@@ -63,6 +68,10 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             badges_router,
             nudges_router,
             onboarding_router,
+            coupons_router,
+            badge_rules_router,
+            level_benefits_router,
+            lotteries_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[
@@ -70,6 +79,7 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             WARNINGS_CONSUMER,
             nudges_consumer(settings.service_name),
             ONBOARDING_CONSUMER,
+            POOLS_CONSUMER,
         ],
         workers=[
             LEDGER_WORKER,

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
     true,
 )
 from sqlmodel import Field, SQLModel
@@ -399,6 +400,10 @@ class Reward(ScoringTable, table=True):
     starts_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     ends_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
     status: str = Field(default="active", max_length=12)  # active | withdrawn
+    # Stock is the codes of its coupon batches left (services/scoring/coupons).
+    coupon_backed: bool = Field(
+        default=False, sa_column=Column(Boolean(), nullable=False, server_default=false())
+    )
     created_by: str = Field(max_length=128)
     created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
@@ -436,6 +441,119 @@ class Redemption(ScoringTable, table=True):
         default=None, sa_column=Column(UtcDateTime(), nullable=True)
     )
     cancel_reason: str | None = Field(default=None, max_length=200)
+    # The coupon a coupon-backed reward's redemption handed out.
+    coupon_code: str | None = Field(default=None, max_length=64)
+
+
+# --- rewards, badges by rule, level benefits, community lotteries (j24b) ---------------------
+
+
+class CouponBatch(ScoringTable, table=True):
+    """Codes added to a coupon-backed reward at once: imported from a list or generated."""
+
+    __tablename__ = "coupon_batch"
+    __table_args__ = (Index("ix_coupon_batch_reward", "reward_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    reward_id: str = Field(max_length=40)
+    source: str = Field(max_length=12)  # imported | generated
+    count: int = Field(default=0)
+    skipped: int = Field(default=0)
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Coupon(ScoringTable, table=True):
+    """One code of a coupon-backed reward; `redemption_id` is set once, by the redemption that
+    took it (a conditional UPDATE on a free row), and never cleared: a code a member was shown
+    is never handed to another."""
+
+    __tablename__ = "coupon"
+    __table_args__ = (
+        UniqueConstraint("reward_id", "code"),
+        UniqueConstraint("redemption_id"),
+        Index("ix_coupon_free", "reward_id", "redemption_id", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    reward_id: str = Field(max_length=40)
+    batch_id: str = Field(max_length=40)
+    code: str = Field(max_length=64)
+    redemption_id: str | None = Field(default=None, max_length=40)
+    issued_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+
+
+class BadgeRule(ScoringTable, table=True):
+    """A rule that awards an operator-defined badge: `kind` activity_count (N activities of
+    `activity_type`), streak (a 打卡 streak of N days), level (level L) or points (P points
+    earned, in thousandths)."""
+
+    __tablename__ = "badge_rule"
+    __table_args__ = (Index("ix_badge_rule_community", "community_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    badge_id: str = Field(max_length=40)
+    kind: str = Field(max_length=16)
+    activity_type: str | None = Field(default=None, max_length=40)
+    threshold: int = Field(sa_column=Column(BigInteger(), nullable=False))
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class LevelBenefit(ScoringTable, table=True):
+    """What members of a level get (福利): a list of {title, description}; scoring owns levels,
+    so it owns their benefits and announces each change (`level.benefits_changed`)."""
+
+    __tablename__ = "level_benefit"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    level: int = Field(primary_key=True)
+    benefits: list[Any] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    updated_by: str = Field(max_length=128)
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class CommunityLottery(ScoringTable, table=True):
+    """A community-wide draw by commit-reveal: the pool is frozen at the commit and published
+    with its SHA-256 beside the seed's; the seed is revealed at the draw."""
+
+    __tablename__ = "community_lottery"
+    __table_args__ = (Index("ix_community_lottery_community", "community_id", "id"),)
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    prize: str = Field(max_length=200)
+    winners_count: int
+    pool: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+    pool_member_ids: list[Any] = Field(sa_column=Column(JSON, nullable=False))
+    pool_size: int
+    pool_sha256: str = Field(max_length=64)
+    seed_hex: str = Field(max_length=64)
+    seed_sha256: str = Field(max_length=64)
+    status: str = Field(max_length=12)  # committed | drawn
+    winners: list[Any] | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+    created_by: str = Field(max_length=128)
+    committed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    drawn_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+
+
+class PoolMember(ScoringTable, table=True):
+    """Who belongs to a pool other services define, kept from their events (consumer
+    `scoring.pools`): a poll's voters, a 打卡 challenge's finishers, an event's registrants and
+    attendees. `source_id` is the poll, challenge or event; `kind` voter | finisher |
+    registrant | attendee. Keyed without the community so a pool of another community is told
+    apart from an unknown one."""
+
+    __tablename__ = "pool_member"
+    __table_args__ = (Index("ix_pool_member_community", "community_id", "kind", "source_id"),)
+
+    kind: str = Field(primary_key=True, max_length=12)
+    source_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    member_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    community_id: str = Field(max_length=ID_LENGTH)
+    at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
 class NudgeCampaign(ScoringTable, table=True):
@@ -591,3 +709,9 @@ member_tag_table: Table = NudgeMemberTag.__table__  # type: ignore[attr-defined]
 nudge_community_table: Table = NudgeCommunity.__table__  # type: ignore[attr-defined]
 checklist_table: Table = OnboardingChecklist.__table__  # type: ignore[attr-defined]
 progress_table: Table = OnboardingProgress.__table__  # type: ignore[attr-defined]
+coupon_batch_table: Table = CouponBatch.__table__  # type: ignore[attr-defined]
+coupon_table: Table = Coupon.__table__  # type: ignore[attr-defined]
+badge_rule_table: Table = BadgeRule.__table__  # type: ignore[attr-defined]
+level_benefit_table: Table = LevelBenefit.__table__  # type: ignore[attr-defined]
+community_lottery_table: Table = CommunityLottery.__table__  # type: ignore[attr-defined]
+pool_member_table: Table = PoolMember.__table__  # type: ignore[attr-defined]

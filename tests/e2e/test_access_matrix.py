@@ -92,6 +92,7 @@ _SINCE = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
 LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
 REWARD = {"name": "马克杯", "price": 10, "stock": 5}
+COMMUNITY_LOTTERY = {"prize": "书", "winners": 1, "pool": {"kind": "segment", "segment": "core"}}
 SUGGESTION = {"title": "多办线下活动", "body": "每月一次"}
 NUDGE = {"name": "Matrix", "segment": "silent", "template": "{name} 回来看看"}
 SERIES = {
@@ -603,6 +604,80 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         None,
         ("401", "404", "403", "404"),
     ),
+    # Coupon batches, badge rules and bulk awards, level benefits and community lotteries
+    # (issue 24): operators write; members read levels, rules and lotteries; codes are staff's.
+    (
+        "POST",
+        "/v1/communities/{cid}/rewards/rwd_nope/coupon-batches",
+        lambda w: {"generate": 1},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/communities/{cid}/rewards/rwd_nope/coupon-batches",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "GET",
+        "/v1/communities/{cid}/rewards/rwd_nope/coupon-batches/cpb_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/badges/bdg_nope/bulk-awards",
+        lambda w: {"event_id": w.published_event_id},
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/badges/bdg_nope/rules",
+        lambda w: {"rule": {"kind": "level", "level": 2}},
+        ("401", "404", "403", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/badges/bdg_nope/rules", None, ("401", "404", "404", "404")),
+    (
+        "GET",
+        "/v1/communities/{cid}/badges/bdg_nope/rules/bdr_nope",
+        None,
+        ("401", "404", "404", "404"),
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{cid}/badges/bdg_nope/rules/bdr_nope",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/levels", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/levels/3", None, ("401", "404", "200", "200")),
+    (
+        "PUT",
+        "/v1/communities/{cid}/levels/3/benefits",
+        lambda w: {"benefits": [{"title": "优先报名"}]},
+        ("401", "404", "403", "200"),
+    ),
+    (
+        "POST",
+        "/v1/communities/{cid}/lotteries",
+        lambda w: COMMUNITY_LOTTERY,
+        ("401", "404", "403", "201"),
+    ),
+    ("GET", "/v1/communities/{cid}/lotteries", None, ("401", "404", "200", "200")),
+    ("GET", "/v1/communities/{cid}/lotteries/clot_nope", None, ("401", "404", "404", "404")),
+    (
+        "POST",
+        "/v1/communities/{cid}/lotteries/clot_nope/draw",
+        None,
+        ("401", "404", "403", "404"),
+    ),
+    (
+        "PUT",
+        "/v1/communities/{cid}/tiers/tier_nope/benefits",
+        lambda w: {"benefits": []},
+        ("401", "404", "403", "404"),
+    ),
+    ("GET", "/v1/communities/{cid}/tiers/tier_nope/benefits", None, ("401", "404", "404", "404")),
     # The gateway's own: keys and webhooks are managed by a community's owner and admins.
     ("GET", "/v1/event-types", None, ("401", "200", "200", "200")),
     ("POST", "/v1/api-keys", key_request, ("401", "404", "403", "201")),
@@ -1710,6 +1785,108 @@ KEY_MATRIX: list[KeyRow] = [
         ("403", "404", "403"),
         {},
     ),
+    # Issue 24's coupon batches, badge rules, levels and community lotteries: scoring's scopes.
+    (
+        "POST",
+        "/v1/communities/{community_id}/rewards/{reward_id}/coupon-batches",
+        lambda w: {"generate": 1},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/rewards/{reward_id}/coupon-batches",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/rewards/{reward_id}/coupon-batches/{batch_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/badges/{badge_id}/bulk-awards",
+        lambda w: {"event_id": w.published_event_id},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/badges/{badge_id}/rules",
+        lambda w: {"rule": {"kind": "level", "level": 2}},
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/badges/{badge_id}/rules",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/badges/{badge_id}/rules/{rule_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "DELETE",
+        "/v1/communities/{community_id}/badges/{badge_id}/rules/{rule_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/levels", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/levels/{level}", None, ("403", "200", "403"), {}),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/levels/{level}/benefits",
+        lambda w: {"benefits": [{"title": "Partner perk"}]},
+        ("403", "200", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/lotteries",
+        lambda w: COMMUNITY_LOTTERY,
+        ("403", "201", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/lotteries", None, ("403", "200", "403"), {}),
+    (
+        "GET",
+        "/v1/communities/{community_id}/lotteries/{lottery_id}",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "POST",
+        "/v1/communities/{community_id}/lotteries/{lottery_id}/draw",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
+    (
+        "PUT",
+        "/v1/communities/{community_id}/tiers/{tier_id}/benefits",
+        lambda w: {"benefits": []},
+        NO_KEY,
+        {},
+    ),
+    (
+        "GET",
+        "/v1/communities/{community_id}/tiers/{tier_id}/benefits",
+        None,
+        ("403", "404", "403"),
+        {},
+    ),
     # The gateway's own: the catalogue is for partners too; keys and webhooks are people's.
     ("GET", "/v1/event-types", None, ("200", "200", "200"), {}),
     ("POST", "/v1/api-keys", key_request, NO_KEY, {}),
@@ -1757,6 +1934,9 @@ UNKNOWN_IDS = {
     "reward_id": "rwd_nope",
     "redemption_id": "rdm_nope",
     "badge_id": "bdg_nope",
+    "batch_id": "cpb_nope",
+    "rule_id": "bdr_nope",
+    "level": "3",
     "invite_id": "inv_nope",
     # The people's rows delete the world's series before the keys' rows run.
     "series_id": "ser_nope",

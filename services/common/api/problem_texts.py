@@ -81,6 +81,17 @@ ZH_CN: Mapping[str, ProblemText] = {
     "badge-not-found": ProblemText("徽章不存在", "该社群没有徽章 {badge}。"),
     "badge-built-in": ProblemText("内置徽章", "徽章 {badge} 由规则自动授予，不能手动授予。"),
     "badge-award-not-found": ProblemText("未持有徽章", "成员 {member_id} 没有徽章 {badge}。"),
+    "coupon-batch-not-found": ProblemText("优惠券批次不存在", "该奖品没有优惠券批次 {batch_id}。"),
+    "reward-has-plain-stock": ProblemText(
+        "奖品已有手工库存",
+        "奖品 {reward_id} 已有手工库存或兑换记录，请为优惠券新建库存为 0 的奖品。",
+    ),
+    "reward-stock-is-coupons": ProblemText(
+        "库存由优惠券决定", "奖品 {reward_id} 的库存是剩余的优惠券码，请添加优惠券批次。"
+    ),
+    "badge-rule-not-found": ProblemText("徽章规则不存在", "该徽章没有规则 {rule_id}。"),
+    "community-lottery-not-found": ProblemText("抽奖不存在", "该社群没有抽奖 {lottery_id}。"),
+    "community-lottery-drawn": ProblemText("已开奖", "抽奖 {lottery_id} 已经开奖。"),
     "reward-not-found": ProblemText("奖品不存在", "该社群没有奖品 {reward_id}。"),
     "redemption-not-found": ProblemText("兑换记录不存在", "该社群没有兑换记录 {redemption_id}。"),
     "reward-withdrawn": ProblemText("奖品已下架", "奖品 {reward_id} 已下架。"),

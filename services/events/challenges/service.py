@@ -131,6 +131,7 @@ async def check_in_to_challenge(
             streak=streak.current,
             make_up=make_up,
             checked_in_at=now,
+            days=challenge.days,
         ),
     )
     return checkin, streak, challenge.make_up_cards - used - (1 if make_up else 0)

@@ -17,6 +17,7 @@ from services.members.tables import (
     Membership,
     ModerationCase,
     Sanction,
+    TierBenefit,
 )
 
 
@@ -79,6 +80,7 @@ async def anonymise_moderation(
         (Incident, "opened_by"),
         (IncidentEntry, "author"),
         (Lockdown, "started_by"),
+        (TierBenefit, "updated_by"),
     )
     for table, column in tables:
         await session.execute(

@@ -9,6 +9,7 @@ from services.common.api.deps import (
     RuntimeDep,
     UnitOfWorkDep,
 )
+from services.members.benefits.service import caller_benefits
 from services.members.settings import MembersSettings
 from services.members.tier_policy import service, standings
 from services.members.tier_policy.schemas import (
@@ -61,7 +62,8 @@ async def get_standing(
     community_id: PathId, session: ReadSessionDep, actor: ActorDep, runtime: RuntimeDep
 ) -> StandingPublic:
     """Where the caller stands in the community's current period: tier, ranks, points, the
-    promotion and demotion cut-offs, the zone (promote, safe, at_risk) and the next run."""
+    promotion and demotion cut-offs, the zone (promote, safe, at_risk) and the next run; their
+    level and the benefits of their tier and level."""
     settings = runtime.settings
     refresher = standings.Refresher(
         sessions=runtime.read_sessions,
@@ -73,6 +75,7 @@ async def get_standing(
         ),
         database_url=settings.resolved_database_url(),
     )
+    benefits = await caller_benefits(session, community_id=community_id, user_id=actor.id)
     standing = await standings.get_standing(
         session=session, actor=actor, community_id=community_id, refresher=refresher
     )
@@ -92,4 +95,7 @@ async def get_standing(
         demote_cutoff=standing.demote_cutoff,
         zone=standing.zone,
         next_run_at=standing.next_run_at,
+        level=benefits.level,
+        tier_benefits=benefits.tier_benefits,
+        level_benefits=benefits.level_benefits,
     )

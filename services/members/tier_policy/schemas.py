@@ -5,6 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.members.benefits.schemas import BenefitItem
 from services.members.tier_policy.rules import (
     PRESETS,
     DemoteScope,
@@ -140,3 +141,14 @@ class StandingPublic(BaseModel):
     )
     zone: Zone
     next_run_at: datetime | None
+    level: int = Field(
+        default=1, description="the member's level as scoring announced it (level.reached)"
+    )
+    tier_benefits: list[BenefitItem] = Field(
+        default_factory=list, description="what the member's tier gives (described on the tier)"
+    )
+    level_benefits: list[BenefitItem] = Field(
+        default_factory=list,
+        description="what the member's level gives (scoring's, as level.benefits_changed "
+        "announced them)",
+    )

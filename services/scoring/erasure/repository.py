@@ -7,10 +7,14 @@ from services.common.membership.tables import BELONGING_STATUSES
 from services.scoring.leaderboards import rules as leaderboards_rules
 from services.scoring.tables import (
     adjustment_table,
+    badge_rule_table,
     board_table,
     bucket_table,
+    community_lottery_table,
+    coupon_batch_table,
     definition_table,
     ledger_table,
+    level_benefit_table,
     profile_table,
     redemption_table,
     reward_table,
@@ -23,6 +27,10 @@ _ACTOR_COLUMNS = (
     (redemption_table, "redeemed_by"),
     (redemption_table, "cancelled_by"),
     (definition_table, "created_by"),
+    (coupon_batch_table, "created_by"),
+    (badge_rule_table, "created_by"),
+    (level_benefit_table, "updated_by"),
+    (community_lottery_table, "created_by"),
 )
 
 

@@ -19,6 +19,7 @@ from services.common.events.catalogue import (
 )
 from services.common.ids import new_id
 from services.common.unit_of_work import UnitOfWork
+from services.scoring.badge_rules.ledger_hook import award_by_rules
 from services.scoring.ledger import repository
 from services.scoring.ledger.rules import (
     Activity,
@@ -48,7 +49,9 @@ def milestone_event_id(*parts: object) -> str:
     return uuid.uuid5(MILESTONE_NAMESPACE, "/".join(str(part) for part in parts)).hex
 
 
-async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], now: datetime) -> int:
+async def post_activities(  # noqa: PLR0915 - the batch's one pipeline, step by step
+    *, uow: UnitOfWork, activities: Sequence[Activity], now: datetime
+) -> int:
     """Post each activity not yet in its community's ledger; returns how many were posted.
 
     State for the whole batch is read in a handful of IN queries, folded in memory in order,
@@ -152,6 +155,8 @@ async def post_activities(*, uow: UnitOfWork, activities: Sequence[Activity], no
         fold.board_added = {
             key: points for key, points in fold.board_added.items() if (key[0], key[4]) not in gone
         }
+    # Operators' badge rules, against the state the batch left (services.scoring.badge_rules).
+    await award_by_rules(session, fold, rows)
     segment_changes = resegment(fold.scores.values(), now=now)
     await repository.write_fold(session, fold, rows)
     await repository.revise_entries(session, revised)

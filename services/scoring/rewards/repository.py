@@ -67,15 +67,21 @@ async def take_stock(session: AsyncSession, *, reward_id: str) -> RowMapping | N
             reward_table.c.stock > 0,
         )
         .values(stock=reward_table.c.stock - 1, redeemed=reward_table.c.redeemed + 1)
-        .returning(reward_table.c.stock, reward_table.c.price_milli, reward_table.c.name)
+        .returning(
+            reward_table.c.stock,
+            reward_table.c.price_milli,
+            reward_table.c.name,
+            reward_table.c.coupon_backed,
+        )
     )
     return result.mappings().one_or_none()
 
 
 async def return_stock(session: AsyncSession, *, reward_id: str) -> None:
+    """One item back to the stock; none to a coupon-backed reward, whose code was shown."""
     await session.execute(
         update(reward_table)
-        .where(reward_table.c.id == reward_id)
+        .where(reward_table.c.id == reward_id, reward_table.c.coupon_backed.is_(False))
         .values(stock=reward_table.c.stock + 1, redeemed=reward_table.c.redeemed - 1)
     )
 

@@ -116,6 +116,10 @@ class RewardPublic(BaseModel):
     starts_at: datetime | None
     ends_at: datetime | None
     status: str = Field(description="active | withdrawn")
+    coupon_backed: bool = Field(
+        default=False,
+        description="Each redemption hands out a coupon code; the stock is the codes left.",
+    )
     created_by: str
     created_at: datetime
     updated_at: datetime
@@ -153,4 +157,7 @@ class RedemptionPublic(BaseModel):
     cancel_reason: str | None
     balance: float | None = Field(
         default=None, description="The member's points after this change (on redeem and cancel)."
+    )
+    coupon_code: str | None = Field(
+        default=None, description="The coupon a coupon-backed reward handed out (else null)."
     )

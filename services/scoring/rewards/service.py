@@ -20,6 +20,8 @@ from services.common.ids import new_id
 from services.common.membership.access import CommunityAccess, RoleRequired
 from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
+from services.scoring.coupons import repository as coupons_repository
+from services.scoring.coupons.errors import RewardStockIsCoupons
 from services.scoring.engagement.service import MemberNotFound
 from services.scoring.points import rules as points_rules
 from services.scoring.points.service import post_points
@@ -112,6 +114,8 @@ async def update_reward(
     current = await _reward(uow.session, community_id, reward_id)
     if current["status"] == rules.WITHDRAWN:
         raise RewardWithdrawn(reward_id)
+    if current["coupon_backed"] and "stock" in reward_update.model_fields_set:
+        raise RewardStockIsCoupons(reward_id)
     changes: dict[str, Any] = reward_update.model_dump(exclude_unset=True, exclude={"price"})
     if "price" in reward_update.model_fields_set and reward_update.price is not None:
         changes["price_milli"] = round(reward_update.price * points_rules.MILLI)
@@ -188,6 +192,13 @@ async def redeem(
     # The price as it stood when the stock was taken: the reward's row is locked from there.
     stock, price = int(taken["stock"]), int(taken["price_milli"])
     redemption_id = new_id("rdm")
+    coupon_code: str | None = None
+    if taken["coupon_backed"]:
+        coupon_code = await coupons_repository.take_coupon(
+            session, reward_id=reward_id, redemption_id=redemption_id, at=now
+        )
+        if coupon_code is None:
+            raise RewardOutOfStock(reward_id)
     balance, _level = await post_points(
         uow=uow,
         community_id=community_id,
@@ -209,6 +220,7 @@ async def redeem(
         "cancelled_by": None,
         "cancelled_at": None,
         "cancel_reason": None,
+        "coupon_code": coupon_code,
     }
     await repository.add_redemption(session, values)
     await uow.outbox.add(
@@ -239,7 +251,8 @@ async def cancel(
     redemption_cancel: RedemptionCancel,
 ) -> RedemptionPublic:
     """Cancel a redemption once: the item goes back to the stock (even of a withdrawn reward,
-    where it stays unredeemable), the member's limit frees one, the points come back (a refund,
+    where it stays unredeemable; never a coupon, whose code the member saw), the member's
+    limit frees one, the points come back (a refund,
     which raises no level)."""
     session, now = uow.session, utc_now()
     community_id = access.community_id

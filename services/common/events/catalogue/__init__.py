@@ -78,6 +78,12 @@ from services.common.events.catalogue.onboarding import (
     MemberRulesAcknowledged,
     RulesPublished,
 )
+from services.common.events.catalogue.rewards import (
+    Benefit,
+    CommunityLotteryCommitted,
+    CommunityLotteryDrawn,
+    LevelBenefitsChanged,
+)
 from services.common.events.catalogue.scoring import (
     PERIOD_CLOSE_TOP,
     ActivityRecorded,
@@ -111,11 +117,14 @@ __all__ = [
     "AttendanceCheckedIn",
     "BadgeAwarded",
     "BadgeRevoked",
+    "Benefit",
     "CaseResolved",
     "ChallengeCheckedIn",
     "CommunityCreated",
     "CommunityLockdownLifted",
     "CommunityLockdownStarted",
+    "CommunityLotteryCommitted",
+    "CommunityLotteryDrawn",
     "CommunityUpdated",
     "ContentApproved",
     "ContentArchived",
@@ -138,6 +147,7 @@ __all__ = [
     "HealthAlertRaised",
     "InviteCreated",
     "LeaderboardPeriodClosed",
+    "LevelBenefitsChanged",
     "LevelReached",
     "LotteryDrawn",
     "MemberApproved",

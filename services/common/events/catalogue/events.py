@@ -81,6 +81,9 @@ class ChallengeCheckedIn(DomainEvent):
     streak: int
     make_up: bool = False
     checked_in_at: datetime
+    # The challenge's length: a streak reaching it finished the challenge (None from senders
+    # written before it was announced).
+    days: int | None = None
 
 
 # Lifecycle, waitlist and lottery events: the events service's own.

@@ -1,7 +1,7 @@
 """j23d: win-back nudges (campaigns, recipients, members' tags, communities' names)
 
 Revision ID: e23d7b2c9a15
-Revises: df4e6b454e46
+Revises: a24b0c0a1b2c
 Create Date: 2026-12-08 00:50:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from services.common.db import UtcDateTime
 
 revision: str = "e23d7b2c9a15"
-down_revision: str | None = "df4e6b454e46"
+down_revision: str | None = "a24b0c0a1b2c"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
