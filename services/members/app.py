@@ -7,6 +7,7 @@ from fastapi import FastAPI
 
 from services.common.service import create_service_app
 from services.members.approval.routes import router as approval_router
+from services.members.cases.handlers import CASES_CONSUMER
 from services.members.cases.routes import router as cases_router
 from services.members.communities.routes import router as communities_router
 from services.members.credited.handlers import CREDITED_CONSUMER
@@ -57,7 +58,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             lockdown_router,
             incidents_router,
         ],
-        consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER],
+        consumers=[CREDITED_CONSUMER, SEGMENTS_CONSUMER, ALERTS_CONSUMER, CASES_CONSUMER],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),
             standings_refresh_worker(),
