@@ -240,24 +240,28 @@ async def test_reports_lockdown_and_incidents_through_the_gateway(system: System
 
 
 def receiver_into(received: list[dict[str, Any]]) -> FastAPI:
-    """A webhook receiver that keeps what it is sent."""
+    """A webhook receiver that keeps what it is sent, with its webhook-id (the event's id)."""
     receiver = FastAPI()
 
     @receiver.post("/hook")
     async def hook(request: Request) -> Response:
-        received.append(orjson.loads(await request.body()))
+        received.append({**orjson.loads(await request.body()), "id": request.headers["webhook-id"]})
         return Response(status_code=204)
 
     return receiver
 
 
 async def subscribe(system: System, owner: str, cid: str, url: str, event_types: list[str]) -> None:
-    subscribed = await system.gateway.post(
-        "/v1/webhooks",
-        json={"url": f"{url}/hook", "event_types": event_types, "community_id": cid},
-        headers=system.auth(owner),
-    )
-    assert subscribed.status_code == 201, subscribed.text
+    async def subscribed() -> None:
+        # The gateway answers 404 until its projection learnt of the community.
+        response = await system.gateway.post(
+            "/v1/webhooks",
+            json={"url": f"{url}/hook", "event_types": event_types, "community_id": cid},
+            headers=system.auth(owner),
+        )
+        assert response.status_code == 201, response.text
+
+    await eventually(subscribed, timeout=30, interval=0.3)
 
 
 async def test_a_case_resolved_archive_content_archives_the_item(system: System) -> None:
