@@ -2,18 +2,24 @@
 and PostgreSQL): a chat bot's API key checks messages and the ladder mutes on the third warning,
 with `message.flagged` and `member.sanctioned` delivered to the bot's webhook; reports worked as
 a case to a sanction, five reports in an hour raising scoring's report spike; a lockdown
-answering joins; an incident closed only with its review.
+answering joins; an incident closed only with its review; a case resolved `archive_content`
+archiving the item in the content service (the author told by `content.archived`, the effect
+noted on the case, time to first response and to resolution observed in members' metrics); a
+falling event rating (two events rated through the events service) raising `rating_drop`,
+which opens an incident by itself where the community's incident policy says so.
 
 Bad input through the gateway: a hostile pattern → 422 `invalid-pattern`; a 10 MB message →
 413; 10,000 mentions, NUL or a lone surrogate → 422; a report on a member of another community →
 404 `target-not-found`; a resolution by a plain member → 403; closing an incident without its
-review → 422 `review-required`; in each case nothing is stored."""
+review → 422 `review-required`; a rating threshold of 0 stars, 0 ratings, 10^30 events or a
+non-number → 422 naming `rating`, the thresholds unchanged; in each case nothing is stored."""
 
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi import FastAPI, Request, Response
@@ -264,6 +270,15 @@ async def subscribe(system: System, owner: str, cid: str, url: str, event_types:
     await eventually(subscribed, timeout=30, interval=0.3)
 
 
+async def case_metric(system: System, measure: str, kind: str) -> float:
+    """The members service's count of `huoli_case_<measure>_seconds` observations of `kind`."""
+    async with httpx.AsyncClient(base_url=system.stack.url("members")) as client:
+        text = (await client.get("/metrics")).text
+    name = f'huoli_case_{measure}_seconds_count{{kind="{kind}"}}'
+    found = [line.split()[-1] for line in text.splitlines() if line.startswith(name)]
+    return float(found[0]) if found else 0.0
+
+
 async def test_a_case_resolved_archive_content_archives_the_item(system: System) -> None:
     owner, ann, bob = unique("owner"), unique("ann"), unique("bob")
     cid, [ann_id, bob_id] = await community_with(system, owner, ann, bob)
@@ -314,6 +329,8 @@ async def test_a_case_resolved_archive_content_archives_the_item(system: System)
             headers=system.auth(bob),
         )
         assert by_member.status_code == 403, by_member.text
+        answered_before = await case_metric(system, "first_response", "rumour")
+        resolved_before = await case_metric(system, "resolution", "rumour")
         resolved = await system.gateway.post(
             f"{case_path}/resolve",
             json={"resolution": "archive_content", "note": "谣言,下架"},
@@ -321,6 +338,11 @@ async def test_a_case_resolved_archive_content_archives_the_item(system: System)
         )
         assert resolved.status_code == 200, resolved.text
         assert resolved.json()["resolution"] == "archive_content"
+        answered_at = resolved.json()["first_response_at"]
+        assert answered_at is not None and answered_at <= resolved.json()["resolved_at"]
+        # Time to first response and to resolution, observed once each (resolving answered).
+        assert await case_metric(system, "first_response", "rumour") == answered_before + 1
+        assert await case_metric(system, "resolution", "rumour") == resolved_before + 1
 
         async def archived() -> None:
             got = await system.gateway.get(content, headers=system.auth(owner))
