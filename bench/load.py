@@ -9,6 +9,7 @@ import secrets
 import signal
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -18,7 +19,8 @@ import aiohttp
 @dataclass(frozen=True)
 class Call:
     """One kind of request. `{n}` in the body becomes a token unique to each request, so a write
-    path (a join) can be driven without two requests colliding."""
+    path (a join) can be driven without two requests colliding; `{now}` becomes the moment it
+    is sent (ISO 8601, UTC), for bodies whose times must move on as a real client's do."""
 
     url: str
     method: str = "GET"
@@ -136,6 +138,8 @@ async def _load(
                     break
                 await asyncio.sleep(sent - time.perf_counter())
                 body = call.body.replace("{n}", f"{run}-{n}") if call.body else None
+                if body is not None and "{now}" in body:
+                    body = body.replace("{now}", datetime.now(UTC).isoformat())
                 try:
                     async with session.request(call.method, call.url, data=body) as response:
                         await response.read()

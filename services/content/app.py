@@ -12,6 +12,7 @@ from services.content.erasure.handlers import erasure_consumer
 from services.content.items.routes import router as items_router
 from services.content.polls.routes import router as polls_router
 from services.content.review.routes import router as review_router
+from services.content.scheduling.handlers import cases_consumer
 from services.content.scheduling.routes import router as scheduling_router
 from services.content.scheduling.workers import publisher
 from services.content.screening.routes import router as screening_router
@@ -51,6 +52,7 @@ def create_app(settings: ContentSettings | None = None) -> FastAPI:
             engagement_consumer(settings.service_name),
             erasure_consumer(settings.service_name),
             suggestions_consumer(settings.service_name),
+            cases_consumer(settings.service_name),
         ],
         workers=workers,
     )

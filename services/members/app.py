@@ -10,6 +10,7 @@ from services.members.applications.routes import router as applications_router
 from services.members.approval.routes import router as approval_router
 from services.members.benefits.handlers import LEVELS_CONSUMER
 from services.members.benefits.routes import router as benefits_router
+from services.members.cases.handlers import CASES_CONSUMER
 from services.members.cases.routes import router as cases_router
 from services.members.communities.routes import router as communities_router
 from services.members.credited.handlers import CREDITED_CONSUMER
@@ -78,6 +79,7 @@ def create_app(settings: MembersSettings | None = None) -> FastAPI:
             ALERTS_CONSUMER,
             SURVEYS_CONSUMER,
             LEVELS_CONSUMER,
+            CASES_CONSUMER,
         ],
         workers=[
             tier_policy_worker(settings.tier_policy_poll_seconds),

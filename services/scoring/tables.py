@@ -371,6 +371,21 @@ class WarningThresholds(ScoringTable, table=True):
     updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
 
 
+class EventRating(ScoringTable, table=True):
+    """An event's feedback ratings as they arrive (their count and sum), and when it raised a
+    falling-rating warning: what the community's later events are compared with."""
+
+    __tablename__ = "event_rating"
+    __table_args__ = (Index("ix_event_rating_community_id_ends_at", "community_id", "ends_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    community_id: str = Field(max_length=ID_LENGTH)
+    ends_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    ratings: int = Field(default=0)
+    rating_sum: int = Field(default=0)
+    alerted_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime()))
+
+
 class CommunityTally(ScoringTable, table=True):
     """Running counts per community that the metrics build on: one per applied event, so a
     redelivered event applied twice (or one lost) would show here."""

@@ -57,6 +57,10 @@ def test_the_workflow_table_allows_exactly_the_documented_moves() -> None:
         ("publish", S.APPROVED, S.PUBLISHED),
         ("publish", S.SCHEDULED, S.PUBLISHED),
         ("archive", S.PUBLISHED, S.ARCHIVED),
+        # A moderation case resolved archive_content: whatever members may see.
+        ("moderate", S.APPROVED, S.ARCHIVED),
+        ("moderate", S.SCHEDULED, S.ARCHIVED),
+        ("moderate", S.PUBLISHED, S.ARCHIVED),
     }
 
 

@@ -2,18 +2,24 @@
 and PostgreSQL): a chat bot's API key checks messages and the ladder mutes on the third warning,
 with `message.flagged` and `member.sanctioned` delivered to the bot's webhook; reports worked as
 a case to a sanction, five reports in an hour raising scoring's report spike; a lockdown
-answering joins; an incident closed only with its review.
+answering joins; an incident closed only with its review; a case resolved `archive_content`
+archiving the item in the content service (the author told by `content.archived`, the effect
+noted on the case, time to first response and to resolution observed in members' metrics); a
+falling event rating (two events rated through the events service) raising `rating_drop`,
+which opens an incident by itself where the community's incident policy says so.
 
 Bad input through the gateway: a hostile pattern → 422 `invalid-pattern`; a 10 MB message →
 413; 10,000 mentions, NUL or a lone surrogate → 422; a report on a member of another community →
 404 `target-not-found`; a resolution by a plain member → 403; closing an incident without its
-review → 422 `review-required`; in each case nothing is stored."""
+review → 422 `review-required`; a rating threshold of 0 stars, 0 ratings, 10^30 events or a
+non-number → 422 naming `rating`, the thresholds unchanged; in each case nothing is stored."""
 
 import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import httpx
 import orjson
 import pytest
 from fastapi import FastAPI, Request, Response
@@ -237,3 +243,257 @@ async def test_reports_lockdown_and_incidents_through_the_gateway(system: System
     )
     assert closed.status_code == 200, closed.text
     assert closed.json()["review"] == review
+
+
+def receiver_into(received: list[dict[str, Any]]) -> FastAPI:
+    """A webhook receiver that keeps what it is sent, with its webhook-id (the event's id)."""
+    receiver = FastAPI()
+
+    @receiver.post("/hook")
+    async def hook(request: Request) -> Response:
+        received.append({**orjson.loads(await request.body()), "id": request.headers["webhook-id"]})
+        return Response(status_code=204)
+
+    return receiver
+
+
+async def subscribe(system: System, owner: str, cid: str, url: str, event_types: list[str]) -> None:
+    async def subscribed() -> None:
+        # The gateway answers 404 until its projection learnt of the community.
+        response = await system.gateway.post(
+            "/v1/webhooks",
+            json={"url": f"{url}/hook", "event_types": event_types, "community_id": cid},
+            headers=system.auth(owner),
+        )
+        assert response.status_code == 201, response.text
+
+    await eventually(subscribed, timeout=30, interval=0.3)
+
+
+async def case_metric(system: System, measure: str, kind: str) -> float:
+    """The members service's count of `huoli_case_<measure>_seconds` observations of `kind`."""
+    async with httpx.AsyncClient(base_url=system.stack.url("members")) as client:
+        text = (await client.get("/metrics")).text
+    name = f'huoli_case_{measure}_seconds_count{{kind="{kind}"}}'
+    found = [line.split()[-1] for line in text.splitlines() if line.startswith(name)]
+    return float(found[0]) if found else 0.0
+
+
+async def test_a_case_resolved_archive_content_archives_the_item(system: System) -> None:
+    owner, ann, bob = unique("owner"), unique("ann"), unique("bob")
+    cid, [ann_id, bob_id] = await community_with(system, owner, ann, bob)
+    base = f"/v1/communities/{cid}"
+    received: list[dict[str, Any]] = []
+    receiver = receiver_into(received)
+
+    async def created() -> dict[str, Any]:
+        # The content service answers 404 until its projection learnt of the community.
+        response = await system.gateway.post(
+            f"{base}/content",
+            json={
+                "kind": "article",
+                "title": "内部消息",
+                "body": "据说下周解散",
+                "source": "member",
+            },
+            headers=system.auth(ann),
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+    item = await eventually(created, timeout=30, interval=0.3)
+    content = f"/v1/content/{item['id']}"
+    for path, user in (("submit", ann), ("approve", owner), ("publish", owner)):
+        moved = await system.gateway.post(f"{content}/{path}", headers=system.auth(user))
+        assert moved.status_code == 200, moved.text
+    assert moved.json()["status"] == "published"
+
+    async with serving(receiver) as receiver_url:
+        await subscribe(system, owner, cid, receiver_url, ["content.archived", "case.resolved"])
+        filed = await system.gateway.post(
+            f"{base}/reports",
+            json={
+                "target": {"type": "content", "id": item["id"], "member_id": ann_id},
+                "kind": "rumour",
+                "reason": "传谣",
+            },
+            headers=system.auth(bob),
+        )
+        assert filed.status_code == 201, filed.text
+        case_path = f"{base}/cases/{filed.json()['case']['id']}"
+        # A member-target resolution does not apply to content; a plain member may not resolve.
+        by_member = await system.gateway.post(
+            f"{case_path}/resolve",
+            json={"resolution": "archive_content"},
+            headers=system.auth(bob),
+        )
+        assert by_member.status_code == 403, by_member.text
+        answered_before = await case_metric(system, "first_response", "rumour")
+        resolved_before = await case_metric(system, "resolution", "rumour")
+        resolved = await system.gateway.post(
+            f"{case_path}/resolve",
+            json={"resolution": "archive_content", "note": "谣言,下架"},
+            headers=system.auth(owner),
+        )
+        assert resolved.status_code == 200, resolved.text
+        assert resolved.json()["resolution"] == "archive_content"
+        answered_at = resolved.json()["first_response_at"]
+        assert answered_at is not None and answered_at <= resolved.json()["resolved_at"]
+        # Time to first response and to resolution, observed once each (resolving answered).
+        assert await case_metric(system, "first_response", "rumour") == answered_before + 1
+        assert await case_metric(system, "resolution", "rumour") == resolved_before + 1
+
+        async def archived() -> None:
+            got = await system.gateway.get(content, headers=system.auth(owner))
+            assert got.json()["status"] == "archived", got.text
+            case = await system.gateway.get(case_path, headers=system.auth(owner))
+            effects = [n for n in case.json()["notes"] if n["kind"] == "effect"]
+            assert len(effects) == 1, case.json()["notes"]
+            assert item["id"] in effects[0]["text"] and ann_id in effects[0]["text"]
+            types = [event["type"] for event in received]
+            assert "content.archived" in types and "case.resolved" in types, types
+
+        await eventually(archived, timeout=60, interval=0.3)
+    [told] = [e["data"] for e in received if e["type"] == "content.archived"]
+    assert (told["case_id"], told["author_member_id"], told["archived_by"]) == (
+        filed.json()["case"]["id"],
+        ann_id,
+        owner,
+    )
+    [outcome] = [e["data"] for e in received if e["type"] == "case.resolved"]
+    assert outcome["reporter_member_ids"] == [bob_id]
+    # Archiving again (an editor's own archive) is refused: the item is no longer published.
+    again = await system.gateway.post(f"{content}/archive", headers=system.auth(owner))
+    assert again.status_code == 409, again.text
+
+
+async def test_a_falling_event_rating_raises_an_alert_that_opens_an_incident(
+    system: System,
+) -> None:
+    owner, ann, bob = unique("owner"), unique("ann"), unique("bob")
+    cid, members = await community_with(system, owner, ann, bob)
+    attendees = list(zip((ann, bob), members, strict=True))
+    base = f"/v1/communities/{cid}"
+    policy = await system.gateway.put(
+        f"{base}/incident-policy", json={"auto_open_at": "low"}, headers=system.auth(owner)
+    )
+    assert policy.status_code == 200, policy.text
+
+    thresholds = f"{base}/warning-thresholds"
+    rating = {"min_ratings": 2, "previous_events": 3, "drop": 1.0}
+
+    async def thresholds_set() -> None:
+        put = await system.gateway.put(
+            thresholds, json={"rating": rating}, headers=system.auth(owner)
+        )
+        assert put.status_code == 200, put.text
+
+    await eventually(thresholds_set, timeout=30, interval=0.3)
+    # Bad thresholds: 422 naming the field, nothing stored.
+    for bad in ({"drop": 0}, {"min_ratings": 0}, {"previous_events": 10**30}, {"drop": "x"}):
+        refused = await system.gateway.put(
+            thresholds, json={"rating": {**rating, **bad}}, headers=system.auth(owner)
+        )
+        assert refused.status_code == 422, refused.text
+        assert "rating" in refused.text
+    by_member = await system.gateway.put(
+        thresholds, json={"rating": rating}, headers=system.auth(ann)
+    )
+    assert by_member.status_code == 403, by_member.text
+    shown = await system.gateway.get(thresholds, headers=system.auth(owner))
+    assert shown.json()["rating"] == rating
+    assert shown.json()["thresholds"]["report"] == {"at_least": 5, "times": 5.0}
+
+    received: list[dict[str, Any]] = []
+    receiver = receiver_into(received)
+    now = datetime.now(UTC)
+    events: list[dict[str, Any]] = []
+    async with serving(receiver) as receiver_url:
+        await subscribe(system, owner, cid, receiver_url, ["health.alert_raised"])
+        # Two events ending an hour apart; each attended by both members.
+        for hours in (2, 3):
+
+            async def created(hours: int = hours) -> dict[str, Any]:
+                response = await system.gateway.post(
+                    f"{base}/events",
+                    json={
+                        "title": f"读书会 {hours}",
+                        "kind": "themed_meetup",
+                        "format": "offline",
+                        "location": "上海",
+                        "starts_at": (now + timedelta(minutes=10)).isoformat(),
+                        "ends_at": (now + timedelta(hours=hours)).isoformat(),
+                        "capacity": 10,
+                    },
+                    headers=system.auth(owner),
+                )
+                assert response.status_code == 201, response.text
+                body: dict[str, Any] = response.json()
+                return body
+
+            event = await eventually(created, timeout=30, interval=0.3)
+            published = await system.gateway.post(
+                f"/v1/events/{event['id']}/publish", headers=system.auth(owner)
+            )
+            assert published.status_code == 200, published.text
+            for user, member_id in attendees:
+
+                async def registered(
+                    user: str = user, member_id: str = member_id, event_id: str = event["id"]
+                ) -> None:
+                    response = await system.gateway.post(
+                        f"/v1/events/{event_id}/registrations",
+                        json={"member_id": member_id},
+                        headers=system.auth(user),
+                    )
+                    assert response.status_code == 201, response.text
+
+                await eventually(registered, timeout=30, interval=0.3)
+                checked = await system.gateway.post(
+                    f"/v1/events/{event['id']}/check-ins",
+                    json={"member_id": member_id, "code": event["checkin_code"]},
+                    headers=system.auth(user),
+                )
+                assert checked.status_code == 201, checked.text
+            events.append(event)
+
+        async def rate(event: dict[str, Any], ratings: tuple[int, int]) -> None:
+            for (user, member_id), value in zip(attendees, ratings, strict=True):
+                given = await system.gateway.post(
+                    f"/v1/events/{event['id']}/feedback",
+                    json={"member_id": member_id, "rating": value},
+                    headers=system.auth(user),
+                )
+                assert given.status_code == 201, given.text
+
+        # The usual level: 5.0. Then 4 and 3 (3.5, a star and a half below it) for the next.
+        await rate(events[0], (5, 5))
+        await rate(events[1], (4, 3))
+
+        async def alerted() -> None:
+            alerts = [e["data"] for e in received if e["type"] == "health.alert_raised"]
+            assert [a["kind"] for a in alerts] == ["rating_drop"], alerts
+            health = await system.gateway.get(f"{base}/health", headers=system.auth(owner))
+            assert "rating_drop" in [a["kind"] for a in health.json()["alerts"]]
+
+        await eventually(alerted, timeout=60, interval=0.3)
+
+        async def incident_opened() -> list[dict[str, Any]]:
+            listed = await system.gateway.get(f"{base}/incidents", headers=system.auth(owner))
+            assert listed.status_code == 200, listed.text
+            items: list[dict[str, Any]] = listed.json()["items"]
+            assert len(items) == 1, items
+            return items
+
+        [incident] = await eventually(incident_opened, timeout=60, interval=0.3)
+    [alert] = [e for e in received if e["type"] == "health.alert_raised"]
+    data = alert["data"]
+    assert (data["event_id"], data["value"], data["previous_value"]) == (events[1]["id"], 350, 500)
+    assert (data["threshold"], data["ratings"], data["drop"]) == (100, 2, 1.5)
+    assert (incident["kind"], incident["severity"], incident["opened_by"]) == (
+        "negative_publicity",
+        "low",
+        "early-warning",
+    )
+    assert incident["alert_ids"] == [alert["id"]]

@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 
 from services.common.components import MEMBERS
+from services.common.events.envelope import utc_now
+from services.members.tables import ModerationSettings
 from tests.members.test_roles import Community, problem_type
 from tests.support import KafkaProbe, actor, assert_problem, service_client
 
@@ -288,3 +290,44 @@ async def test_bad_messages_are_refused_and_nothing_is_stored(client: httpx.Asyn
         "permission-required"
     )
     assert_problem(await check(community, message(tom), by="stranger"), 404)
+
+
+class Replica:
+    """The app under test, for writing as another replica of the service would."""
+
+    app: Any = None
+
+
+async def _remember(app: Any) -> None:
+    Replica.app = app
+
+
+replica_client = service_client(MEMBERS, prepare=_remember)
+
+
+async def test_rules_another_replica_replaced_hold_for_the_next_check(
+    replica_client: httpx.AsyncClient,
+) -> None:
+    """Compiled rules are cached per process by the rules row's version (`updated_at`, read in
+    the check's one query): a replacement written by another replica, which this process's
+    cache never heard of, holds for the very next check here."""
+    community = await Community.create(replica_client)
+    tom = await an_old_member(community, "tom")
+    before = await check(community, message(tom, "进团购群吗"))
+    assert before.json()["action"] == "allow"
+    async with Replica.app.state.runtime.unit_of_work() as uow:
+        row = await uow.session.get(ModerationSettings, community.id)
+        assert row is not None
+        # As another replica's PUT writes it: the same row, a new version.
+        row.rules = {**row.rules, "words": {"custom": ["团购群"]}}
+        row.updated_at = utc_now()
+    after = await check(community, message(tom, "进团购群吗"))
+    assert (after.json()["action"], after.json()["rule"]) == ("block", "custom")
+    # And back: the words gone again, the next check allows.
+    async with Replica.app.state.runtime.unit_of_work() as uow:
+        row = await uow.session.get(ModerationSettings, community.id)
+        assert row is not None
+        row.rules = {key: value for key, value in row.rules.items() if key != "words"}
+        row.updated_at = utc_now()
+    again = await check(community, message(tom, "进团购群吗"))
+    assert again.json()["action"] == "allow"

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from services.common.components import SCORING
 from services.common.events.catalogue import (
     DomainEvent,
+    FeedbackSubmitted,
     MemberJoined,
     MemberLeft,
     ReportFiled,
@@ -23,7 +24,13 @@ from services.common.events.catalogue import (
 from services.common.events.envelope import CloudEvent
 from services.scoring.tables import membership, messaging
 from services.scoring.warnings.handlers import WARNING_HANDLERS
-from services.scoring.warnings.rules import THRESHOLDS, Signal
+from services.scoring.warnings.rules import (
+    RATING_THRESHOLD,
+    THRESHOLDS,
+    RatingThreshold,
+    Signal,
+    rating_fall,
+)
 from tests.scoring.test_scoring_rules import envelope
 from tests.support import actor, assert_problem, seed_membership, service_client
 
@@ -177,3 +184,79 @@ async def test_a_community_sets_its_own_thresholds(api: httpx.AsyncClient) -> No
     await apply(reported(cid, hour))
     [alert] = await alerts(cid)
     assert (alert["kind"], alert["threshold"]) == ("report_spike", 2)
+
+
+def rated(cid: str, event_id: str, ends_at: datetime | None, rating: int) -> FeedbackSubmitted:
+    return FeedbackSubmitted(
+        community_id=cid,
+        event_id=event_id,
+        member_id=f"mbr_{uuid.uuid4().hex[:12]}",
+        rating=rating,
+        submitted_at=datetime.now(UTC),
+        event_ends_at=ends_at,
+    )
+
+
+def test_a_rating_falls_when_its_mean_is_the_drop_below_the_usual() -> None:
+    """Pure: the mean of the previous events' means is the usual level; fewer ratings than the
+    minimum, or nothing to compare with, raise nothing."""
+    threshold = RatingThreshold(min_ratings=2, previous_events=3, drop=0.5)
+    usual = [(2, 9), (4, 16)]  # means 4.5 and 4.0: the usual level is 4.25
+    fall = rating_fall(2, 7, usual, threshold)  # 3.5: 0.75 below
+    assert fall is not None and (fall.mean, fall.baseline) == (3.5, 4.25)
+    assert rating_fall(4, 15, usual, threshold) is not None  # 3.75: exactly half a star
+    assert rating_fall(2, 8, usual, threshold) is None  # 4.0: a quarter below
+    assert rating_fall(1, 1, usual, threshold) is None  # one rating is not enough
+    assert rating_fall(2, 2, [], threshold) is None  # the first rated event
+    assert RatingThreshold(min_ratings=5, previous_events=5, drop=0.5) == RATING_THRESHOLD
+
+
+async def test_a_falling_event_rating_raises_rating_drop_once(api: httpx.AsyncClient) -> None:
+    """Events are compared in the order they ended with the `previous_events` before them that
+    had `min_ratings` ratings; an event is compared from its `min_ratings`-th rating on and
+    raises `rating_drop` once, with its figures (hundredths of a star) and threshold; the
+    community's own threshold applies (bad ones → 422, nothing stored)."""
+    cid = f"cmty_{uuid.uuid4().hex[:20]}"
+    assert Running.app is not None
+    await seed_membership(Running.app, membership, cid, {"reader": "member"})
+    path = f"/v1/communities/{cid}/warning-thresholds"
+    for field, value in (
+        ("drop", 0),
+        ("drop", "much"),
+        ("min_ratings", 0),
+        ("previous_events", 10**30),
+        ("stars", 2),
+    ):
+        bad = {"rating": {"drop": 1.0, field: value}}
+        assert_problem(await api.put(path, json=bad, headers=actor("owner")), 422, field=field)
+    assert (await api.get(path, headers=actor("owner"))).json()["rating"] == {
+        "min_ratings": 5,
+        "previous_events": 5,
+        "drop": 0.5,
+    }
+    own = {"rating": {"min_ratings": 2, "previous_events": 2, "drop": 1.0}}
+    assert (await api.put(path, json=own, headers=actor("owner"))).status_code == 200
+    start = datetime.now(UTC).replace(microsecond=0)
+    # Three earlier events: means 2.0 (the oldest, left out: only the two latest count), 5.0
+    # and 4.0; one with a single rating, never compared nor counted.
+    for n, ratings in enumerate(((2, 2), (5, 5), (4, 4))):
+        await apply(*(rated(cid, f"evt_old{n}", start + timedelta(hours=n), r) for r in ratings))
+    await apply(rated(cid, "evt_lone", start + timedelta(hours=2, minutes=30), 1))
+    assert await alerts(cid) == []
+    late = start + timedelta(hours=3)
+    await apply(rated(cid, "evt_late", late, 3))
+    assert await alerts(cid) == []  # one rating of two
+    await apply(rated(cid, "evt_late", late, 4))
+    # 3.5 against 4.5 (the two latest before it with two ratings: 5.0 and 4.0): a star below.
+    [alert] = await alerts(cid)
+    assert alert["kind"] == "rating_drop"
+    assert (alert["event_id"], alert["value"], alert["previous_value"]) == ("evt_late", 350, 450)
+    assert (alert["threshold"], alert["ratings"], alert["drop"]) == (100, 2, 1.0)
+    assert alert["week_starts_on"] == late.date().isoformat()
+    await apply(rated(cid, "evt_late", late, 1))  # lower still: raised once per event
+    assert len(await alerts(cid)) == 1
+    health = await api.get(f"/v1/communities/{cid}/health", headers=actor("owner"))
+    assert "rating_drop" in [a["kind"] for a in health.json()["alerts"]]
+    # An event published before `event_ends_at` existed is placed by its rating's time.
+    await apply(rated(cid, "evt_legacy", None, 5), rated(cid, "evt_legacy", None, 5))
+    assert len(await alerts(cid)) == 1

@@ -78,6 +78,13 @@ MOVES: Final[Mapping[str, Mapping[ContentStatus, frozenset[ContentStatus]]]] = {
         S.SCHEDULED: frozenset({S.PUBLISHED}),
     },
     "archive": {S.PUBLISHED: frozenset({S.ARCHIVED})},
+    # A moderation case resolved `archive_content`: whatever members may see goes, published or
+    # waiting for its slot (an item still private to its author and editors was never shown).
+    "moderate": {
+        S.APPROVED: frozenset({S.ARCHIVED}),
+        S.SCHEDULED: frozenset({S.ARCHIVED}),
+        S.PUBLISHED: frozenset({S.ARCHIVED}),
+    },
 }
 
 

@@ -24,6 +24,7 @@ from services.common.membership.access import CommunityAccess, CommunityNotFound
 from services.common.unit_of_work import UnitOfWork
 from services.content.items import repository as items_repository
 from services.content.items.rules import (
+    MOVES,
     ContentKind,
     ContentSource,
     ContentStatus,
@@ -302,6 +303,34 @@ async def archive_content(*, uow: UnitOfWork, actor: Actor, content_id: str) -> 
             content_id=item.id,
             archived_by=actor.id,
             archived_at=item.updated_at,
+        ),
+    )
+    return item
+
+
+async def archive_for_case(
+    *, uow: UnitOfWork, community_id: str, content_id: str, case_id: str, resolved_by: str
+) -> ContentItem | None:
+    """Archive the item a moderation case was resolved `archive_content` on (members'
+    case.resolved), announced with the case and the author to tell. Nothing for an item of
+    another community, one gone, or one members could not see or already archived: the case
+    stands as resolved."""
+    item = await items_repository.get_content_item(uow.session, content_id, for_update=True)
+    if item is None or item.community_id != community_id:
+        return None
+    if ContentStatus(item.status) not in MOVES["moderate"]:
+        return None
+    item.status = ContentStatus.ARCHIVED
+    item.updated_at = utc_now()
+    await uow.outbox.add(
+        uow.session,
+        ContentArchived(
+            community_id=item.community_id,
+            content_id=item.id,
+            archived_by=resolved_by,
+            archived_at=item.updated_at,
+            case_id=case_id,
+            author_member_id=None if item.author_erased else item.author_member_id,
         ),
     )
     return item

@@ -46,6 +46,7 @@ async def give_feedback(
             member_id=member_id,
             rating=feedback.rating,
             submitted_at=now,
+            event_ends_at=event.ends_at,
         ),
     )
     return feedback

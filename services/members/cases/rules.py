@@ -37,6 +37,8 @@ class NoteKind(StrEnum):
     ASSIGN = "assign"
     COMMENT = "comment"
     RESOLVE = "resolve"
+    # What a resolution did elsewhere, as the service that did it announced (content archived).
+    EFFECT = "effect"
 
 
 # A reporter files at most this many reports in the window: enough for a member who sees a

@@ -311,6 +311,28 @@ async def resolve_case(
     return case
 
 
+async def record_archived(
+    *, uow: UnitOfWork, community_id: str, case_id: str, content_id: str, author: str | None
+) -> None:
+    """Note on the case that the content service archived its item (content.archived with the
+    case): the resolution's effect, beside the sanction a `warn`, `mute` or `remove` records."""
+    case = await repository.get_case(uow.session, community_id=community_id, case_id=case_id)
+    if case is None:
+        return
+    told = f"; its author {author} is told" if author else ""
+    await repository.add(
+        uow.session,
+        CaseNote(
+            id=new_id("note"),
+            case_id=case.id,
+            kind=NoteKind.EFFECT,
+            text=f"content {content_id} archived{told}",
+            author="content",
+            created_at=utc_now(),
+        ),
+    )
+
+
 async def list_cases(
     *,
     session: AsyncSession,

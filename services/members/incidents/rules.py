@@ -46,6 +46,8 @@ ALERT_INCIDENTS: Final[Mapping[str, tuple[IncidentKind, Severity]]] = {
     "sanction_spike": (IncidentKind.VIOLATION, Severity.MEDIUM),
     "leave_spike": (IncidentKind.NEGATIVE_PUBLICITY, Severity.MEDIUM),
     "wau_drop": (IncidentKind.NEGATIVE_PUBLICITY, Severity.LOW),
+    # Members rated the latest event well below the usual: discontent, not yet an attack.
+    "rating_drop": (IncidentKind.NEGATIVE_PUBLICITY, Severity.LOW),
 }
 # Who opens an incident an alert opened (the owner owns it).
 EARLY_WARNING = "early-warning"

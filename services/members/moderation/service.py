@@ -11,17 +11,22 @@ mutes or removes in the chat. The caller commits once.
 import bisect
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
 from services.common.events.catalogue import MessageFlagged, ScreeningHit
+from services.common.events.catalogue.vocabulary import Role
 from services.common.events.envelope import utc_now
+from services.common.membership.access import CommunityNotFound
+from services.common.membership.tables import BELONGING_STATUSES
 from services.common.unit_of_work import UnitOfWork
 from services.members.moderation import repository
 from services.members.moderation.errors import InvalidPattern, UnknownSenders
 from services.members.moderation.rules import (
+    DEFAULT_FLOOD_SECONDS,
     SANCTIONING,
     CompiledRules,
     MemberFacts,
@@ -41,10 +46,10 @@ from services.members.moderation.schemas import (
     VerdictPublic,
 )
 from services.members.permissions.rules import Permission
-from services.members.permissions.service import Acting, acting
+from services.members.permissions.service import Acting, acting, admit
 from services.members.sanctions.rules import SanctionKind
 from services.members.sanctions.service import refusal, sanction_membership
-from services.members.tables import ChatVerdict, Membership, ModerationSettings
+from services.members.tables import Membership, ModerationSettings
 
 # Compiled rules per community, with the version they were compiled from: a check reads the
 # row's `updated_at` and compiles again only when it changed (on any replica).
@@ -97,16 +102,20 @@ async def set_rules(
     return _public(community_id, row)
 
 
-async def _compiled(session: AsyncSession, community_id: str) -> CompiledRules:
-    row = await repository.get_settings(session, community_id)
-    version = row.updated_at if row else None
+async def _compiled(
+    session: AsyncSession, community_id: str, version: datetime | None
+) -> CompiledRules:
+    """The community's compiled rules. `version` is the rules row's `updated_at`, read with the
+    check's other facts: the row itself is read (and compiled) only when it changed, on this
+    replica or any other, so a PUT holds for the very next check everywhere."""
     cached = _COMPILED.get(community_id)
     if cached is not None and cached[0] == version:
         return cached[1]
+    row = await repository.get_settings(session, community_id) if version is not None else None
     compiled = compile_rules(row.rules if row else {})
     if len(_COMPILED) >= _COMPILED_LIMIT:
         del _COMPILED[next(iter(_COMPILED))]
-    _COMPILED[community_id] = (version, compiled)
+    _COMPILED[community_id] = (row.updated_at if row else None, compiled)
     return compiled
 
 
@@ -115,45 +124,76 @@ async def check_messages(
 ) -> list[VerdictPublic]:
     """The verdict on each message, in the order given (a moderator or a bot's API key)."""
     session = uow.session
-    steward = await acting(
-        session, community_id=community_id, actor=actor, permission=Permission.MODERATE
+    senders = {message.member_id for message in messages}
+    single = messages[0] if len(messages) == 1 else None
+    context = await repository.check_context(
+        session,
+        community_id=community_id,
+        user_id=actor.id,
+        member_ids=senders,
+        flood=None
+        if single is None
+        else repository.FloodWindow(
+            member_id=single.member_id,
+            after=single.sent_at - _flood_window_of(community_id),
+            until=single.sent_at,
+        ),
     )
-    ids = [message.message_id for message in messages]
-    known = await repository.verdicts(session, community_id=community_id, message_ids=ids)
-    fresh = [message for message in messages if message.message_id not in known]
-    if fresh:
-        members = await repository.memberships(
-            session, community_id=community_id, member_ids={m.member_id for m in fresh}
-        )
-        unknown = {m.member_id for m in fresh} - members.keys()
-        if unknown:
-            raise UnknownSenders(sorted(unknown))
-        rules = await _compiled(session, community_id)
-        recent = await _flood_counts(session, community_id, rules, messages, fresh)
-        now = utc_now()
-        judged = [
-            _judge(rules, message, members[message.member_id], recent[message.message_id], now)
-            for message in fresh
-        ]
-        # One statement records every verdict; a message a concurrent call recorded first
-        # keeps that call's verdict (and effects), read back below.
-        claimed = await repository.claim(session, [row.model_dump() for row, _ in judged])
-        flagged: list[MessageFlagged] = []
-        for row, verdict in judged:
-            if row.message_id not in claimed:
-                continue
-            membership = members[row.member_id]
-            await _carry_out(uow, steward, row, verdict, membership)
-            if verdict.action != VerdictAction.ALLOW:
-                flagged.append(_flagged(row, verdict, membership))
-            known[row.message_id] = row
+    if context.community is None:
+        raise CommunityNotFound(community_id)
+    own = next(
+        (m for m in context.memberships.values() if m.user_id == actor.id),
+        None,
+    )
+    role = Role(own.role) if own is not None and own.status in BELONGING_STATUSES else None
+    steward = admit(actor, context.community, role, Permission.MODERATE)
+    members = context.memberships
+    unknown = senders - members.keys()
+    if unknown:
+        raise UnknownSenders(sorted(unknown))
+    rules = await _compiled(session, community_id, context.rules_version)
+    if single is not None and rules.flood_window != _flood_window_of(community_id):
+        # The window changed with the rules (a PUT since the last check here): count again.
+        recent: Mapping[str, int] = await _flood_counts(session, community_id, rules, messages)
+    elif single is not None:
+        recent = {single.message_id: context.flood_count + 1}
+    else:
+        recent = await _flood_counts(session, community_id, rules, messages)
+    now = utc_now()
+    judged = [
+        _judge(rules, message, members[message.member_id], recent[message.message_id], now)
+        for message in messages
+    ]
+    # One statement records every verdict; a message checked before (or by a concurrent call
+    # a moment ago) keeps its first verdict and effects, read back below: idempotent by id
+    # without reading first, since a repeated id is the rare case.
+    claimed = await repository.claim(session, [row for row, _ in judged])
+    known: dict[str, dict[str, Any]] = {}
+    flagged: list[MessageFlagged] = []
+    for row, verdict in judged:
+        if row["message_id"] not in claimed:
+            continue
+        membership = members[row["member_id"]]
+        await _carry_out(uow, steward, row, verdict, membership)
+        if verdict.action != VerdictAction.ALLOW:
+            flagged.append(_flagged(row, verdict, membership))
+        known[row["message_id"]] = row
+    if flagged:
         await uow.outbox.add_many(session, flagged)
-        taken = [row.message_id for row, _ in judged if row.message_id not in claimed]
-        if taken:
-            known |= await repository.verdicts(
-                session, community_id=community_id, message_ids=taken
-            )
-    return [_verdict_public(known[message_id]) for message_id in ids]
+    if len(claimed) < len(judged):
+        taken = [row["message_id"] for row, _ in judged if row["message_id"] not in claimed]
+        for message_id, stored in (
+            await repository.verdicts(session, community_id=community_id, message_ids=taken)
+        ).items():
+            known[message_id] = stored.model_dump()
+    return [_verdict_public(known[message.message_id]) for message in messages]
+
+
+def _flood_window_of(community_id: str) -> timedelta:
+    """The flood window of the rules last compiled here (the default before any): a single
+    message's count is read with the check's other facts, before the rules are known."""
+    cached = _COMPILED.get(community_id)
+    return cached[1].flood_window if cached else timedelta(seconds=DEFAULT_FLOOD_SECONDS)
 
 
 async def _flood_counts(
@@ -161,38 +201,25 @@ async def _flood_counts(
     community_id: str,
     rules: CompiledRules,
     messages: Sequence[ChatMessage],
-    fresh: Sequence[ChatMessage],
 ) -> Mapping[str, int]:
-    """For each fresh message, its sender's messages in the flood window ending at it (itself
+    """For each message, its sender's messages in the flood window ending at it (itself
     included): those checked before, and those of this batch, whatever order they came in."""
     window = rules.flood_window
-    if len(messages) == 1:
-        # The common call, one message: a count over the index, not the rows.
-        [message] = messages
-        before = await repository.count_sent(
-            session,
-            community_id=community_id,
-            member_id=message.member_id,
-            after=message.sent_at - window,
-            until=message.sent_at,
-        )
-        return {message.message_id: before + 1}
-    senders = {message.member_id for message in fresh}
+    senders = {message.member_id for message in messages}
     times: dict[str, dict[str, datetime]] = defaultdict(dict)
     for member_id, message_id, sent_at in await repository.sent_times(
         session,
         community_id=community_id,
         member_ids=senders,
-        since=min(m.sent_at for m in fresh) - window,
-        until=max(m.sent_at for m in fresh),
+        since=min(m.sent_at for m in messages) - window,
+        until=max(m.sent_at for m in messages),
     ):
         times[member_id][message_id] = sent_at
     for message in messages:
-        if message.member_id in senders:
-            times[message.member_id][message.message_id] = message.sent_at
+        times[message.member_id][message.message_id] = message.sent_at
     ordered = {member_id: sorted(sent.values()) for member_id, sent in times.items()}
     counts: dict[str, int] = {}
-    for message in fresh:
+    for message in messages:
         sent = ordered[message.member_id]
         first = bisect.bisect_right(sent, message.sent_at - window)
         counts[message.message_id] = bisect.bisect_right(sent, message.sent_at) - first
@@ -205,7 +232,7 @@ def _judge(
     membership: Membership,
     recent: int,
     now: datetime,
-) -> tuple[ChatVerdict, Verdict]:
+) -> tuple[dict[str, Any], Verdict]:
     facts = MemberFacts(
         role=membership.role, tier_id=membership.tier_id, joined_at=membership.joined_at
     )
@@ -223,21 +250,28 @@ def _judge(
             recent=recent,
         )
     )
-    row = ChatVerdict(
-        community_id=membership.community_id,
-        message_id=message.message_id,
-        member_id=membership.id,
-        action=verdict.action,
-        rule=verdict.rule,
-        matched=[hit.model_dump() for hit in verdict.matched],
-        sent_at=message.sent_at,
-        checked_at=now,
-    )
+    # A plain row, not a table model: building one per message of a batch cost more than
+    # judging it.
+    row: dict[str, Any] = {
+        "community_id": membership.community_id,
+        "message_id": message.message_id,
+        "member_id": membership.id,
+        "action": str(verdict.action),
+        "rule": str(verdict.rule) if verdict.rule else None,
+        "matched": [{"rule": hit.rule, "match": hit.match} for hit in verdict.matched],
+        "sanction_id": None,
+        "sent_at": message.sent_at,
+        "checked_at": now,
+    }
     return row, verdict
 
 
 async def _carry_out(
-    uow: UnitOfWork, steward: Acting, row: ChatVerdict, verdict: Verdict, membership: Membership
+    uow: UnitOfWork,
+    steward: Acting,
+    row: dict[str, Any],
+    verdict: Verdict,
+    membership: Membership,
 ) -> None:
     """Sanction the sender as the verdict says, through the ladder (never the owner, nor an
     admin unless the owner checks: the verdict then stands alone)."""
@@ -250,40 +284,40 @@ async def _carry_out(
         steward=steward,
         membership=membership,
         kind=_SANCTION_OF[verdict.action],
-        reason=f"moderation: {rule} ({first}) in message {row.message_id}"[:500],
+        reason=f"moderation: {rule} ({first}) in message {row['message_id']}"[:500],
         duration_hours=verdict.mute_hours,
     )
-    row.sanction_id = outcome.sanction.id
+    row["sanction_id"] = outcome.sanction.id
     await repository.set_sanction(
         uow.session,
-        community_id=row.community_id,
-        message_id=row.message_id,
+        community_id=row["community_id"],
+        message_id=row["message_id"],
         sanction_id=outcome.sanction.id,
     )
 
 
-def _flagged(row: ChatVerdict, verdict: Verdict, membership: Membership) -> MessageFlagged:
+def _flagged(row: dict[str, Any], verdict: Verdict, membership: Membership) -> MessageFlagged:
     return MessageFlagged(
-        community_id=row.community_id,
+        community_id=row["community_id"],
         member_id=membership.id,
         user_id=membership.user_id,
-        message_id=row.message_id,
+        message_id=row["message_id"],
         action=verdict.action,
         rule=verdict.rule or "",
         matched=verdict.matched,
-        sanction_id=row.sanction_id,
-        sent_at=row.sent_at,
-        flagged_at=row.checked_at,
+        sanction_id=row["sanction_id"],
+        sent_at=row["sent_at"],
+        flagged_at=row["checked_at"],
     )
 
 
-def _verdict_public(row: ChatVerdict) -> VerdictPublic:
-    return VerdictPublic(
-        message_id=row.message_id,
-        member_id=row.member_id,
-        action=VerdictAction(row.action),
-        rule=RuleName(row.rule) if row.rule else None,
-        matched=[ScreeningHit.model_validate(hit) for hit in row.matched],
-        sanction_id=row.sanction_id,
-        checked_at=row.checked_at,
+def _verdict_public(row: Mapping[str, Any]) -> VerdictPublic:
+    return VerdictPublic.model_construct(
+        message_id=row["message_id"],
+        member_id=row["member_id"],
+        action=VerdictAction(row["action"]),
+        rule=RuleName(row["rule"]) if row["rule"] else None,
+        matched=[ScreeningHit.model_validate(hit) for hit in row["matched"]],
+        sanction_id=row["sanction_id"],
+        checked_at=row["checked_at"],
     )

@@ -43,13 +43,21 @@ async def acting(
     if community is None:
         raise CommunityNotFound(community_id)
     role = await role_in(session, community_id=community_id, actor=actor)
+    return admit(actor, community, role, permission)
+
+
+def admit(
+    actor: Actor, community: Community, role: Role | None, permission: Permission | None
+) -> Acting:
+    """`acting`'s decision once the community and the caller's role are read (for a use case
+    that reads them in a query of its own)."""
     if role is not None:
         admitted = Acting(actor, community, role)
-    elif actor.may_administer(community_id):
+    elif actor.may_administer(community.id):
         # A platform admin, or a partner whose key covers the community.
         admitted = Acting(actor, community, None)
     else:
-        raise CommunityNotFound(community_id)
+        raise CommunityNotFound(community.id)
     if permission is not None and not admitted.may(permission):
         raise PermissionRequired(permission)
     return admitted

@@ -1,7 +1,8 @@
 """The early warnings' consumer (`scoring.warnings`): joins, departures, reports and sanctions
-from huoli.members, each counted once (the inbox)."""
+from huoli.members, and feedback ratings from huoli.events, each counted once (the inbox)."""
 
 from services.common.events.catalogue import (
+    FeedbackSubmitted,
     MemberJoined,
     MemberLeft,
     MemberRemoved,
@@ -12,7 +13,7 @@ from services.common.events.consumer import ConsumerSpec, HandlerRegistry
 from services.common.events.envelope import CloudEvent
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.warnings.rules import Signal
-from services.scoring.warnings.service import count_signal
+from services.scoring.warnings.service import count_rating, count_signal
 
 
 async def _joined(uow: UnitOfWork, event: MemberJoined, _envelope: CloudEvent) -> None:
@@ -45,11 +46,23 @@ async def _sanctioned(uow: UnitOfWork, event: MemberSanctioned, _envelope: Cloud
     )
 
 
+async def _rated(uow: UnitOfWork, event: FeedbackSubmitted, _envelope: CloudEvent) -> None:
+    await count_rating(
+        uow=uow,
+        community_id=event.community_id,
+        event_id=event.event_id,
+        # An event announced before `event_ends_at` existed is placed by its first rating.
+        ends_at=event.event_ends_at or event.submitted_at,
+        rating=event.rating,
+    )
+
+
 WARNING_HANDLERS: HandlerRegistry = {
     MemberJoined: _joined,
     MemberLeft: _left,
     MemberRemoved: _removed,
     ReportFiled: _reported,
     MemberSanctioned: _sanctioned,
+    FeedbackSubmitted: _rated,
 }
 WARNINGS_CONSUMER = ConsumerSpec(group_id="scoring.warnings", handlers=WARNING_HANDLERS)

@@ -2,7 +2,9 @@
 whose count reaches its threshold (`rules.THRESHOLDS`: an absolute floor and five times the
 hourly average of the week before) raises `health.alert_raised` (`join_spike`, `leave_spike`,
 `report_spike`, `sanction_spike`), once per community, kind and day, listed by
-`GET …/health` with the WAU drop. The caller commits once."""
+`GET …/health` with the WAU drop. Each event's feedback ratings are tallied as they arrive; an
+event whose mean falls below the usual level (`rules.RATING_THRESHOLD`) raises `rating_drop`,
+once per event. The caller commits once."""
 
 import math
 from datetime import datetime
@@ -17,13 +19,18 @@ from services.scoring.tables import WarningThresholds
 from services.scoring.warnings import repository
 from services.scoring.warnings.rules import (
     MIN_FLOOR,
+    RATING_DROP,
+    RATING_KEY,
     Signal,
     alert_kind,
     baseline_span,
     hour_of,
+    rating_fall,
+    rating_threshold_of,
     thresholds_of,
 )
 from services.scoring.warnings.schemas import (
+    RatingThresholdBody,
     ThresholdBody,
     WarningThresholdsBody,
     WarningThresholdsPublic,
@@ -81,13 +88,84 @@ async def count_signal(*, uow: UnitOfWork, community_id: str, signal: Signal, at
         )
 
 
+async def count_rating(
+    *,
+    uow: UnitOfWork,
+    community_id: str,
+    event_id: str,
+    ends_at: datetime,
+    rating: int,
+) -> None:
+    """Count one feedback rating of an event, and raise `rating_drop` when the event's mean
+    has fallen below the community's usual level by the threshold (once per event)."""
+    session = uow.session
+    ratings, total, ends_at, alerted_at = await repository.add_rating(
+        session, community_id=community_id, event_id=event_id, ends_at=ends_at, rating=rating
+    )
+    own = await repository.get_thresholds(session, community_id)
+    threshold = rating_threshold_of(own.thresholds if own else None)
+    if alerted_at is not None or ratings < threshold.min_ratings:
+        return
+    previous = await repository.previous_ratings(
+        session,
+        community_id=community_id,
+        event_id=event_id,
+        before=ends_at,
+        min_ratings=threshold.min_ratings,
+        limit=threshold.previous_events,
+    )
+    fall = rating_fall(ratings, total, previous, threshold)
+    if fall is None:
+        return
+    now = utc_now()
+    if not await repository.mark_alerted(session, event_id=event_id, at=now):
+        return
+    day = ends_at.date().isoformat()
+    mean, baseline = round(fall.mean * 100), round(fall.baseline * 100)
+    # Listed by GET …/health (one row per kind and day there); announced for every event.
+    await alert_repository.raise_alert(
+        session,
+        {
+            "community_id": community_id,
+            "kind": RATING_DROP,
+            "week_start": day,
+            "previous_value": baseline,
+            "value": mean,
+            "drop": round(fall.fall, 2),
+            "raised_at": now,
+        },
+    )
+    await uow.outbox.add(
+        session,
+        HealthAlertRaised(
+            community_id=community_id,
+            kind=RATING_DROP,
+            week_starts_on=day,
+            previous_value=baseline,
+            value=mean,
+            drop=round(fall.fall, 2),
+            raised_at=now,
+            window_start=ends_at,
+            threshold=round(threshold.drop * 100),
+            event_id=event_id,
+            ratings=ratings,
+        ),
+    )
+
+
 def _public(row: WarningThresholds | None) -> WarningThresholdsPublic:
     found = thresholds_of(row.thresholds if row else None)
+    rating = rating_threshold_of(row.thresholds if row else None)
     return WarningThresholdsPublic(
         thresholds={
             signal: ThresholdBody(at_least=threshold.at_least, times=threshold.times)
             for signal, threshold in found.items()
-        }
+        },
+        rating=RatingThresholdBody(
+            min_ratings=rating.min_ratings,
+            previous_events=rating.previous_events,
+            drop=rating.drop,
+        ),
     )
 
 
@@ -99,11 +177,12 @@ async def get_thresholds(*, session: AsyncSession, community_id: str) -> Warning
 async def set_thresholds(
     *, uow: UnitOfWork, community_id: str, body: WarningThresholdsBody
 ) -> WarningThresholdsPublic:
-    """Replace the community's thresholds (signals left out take the defaults again)."""
-    row = WarningThresholds(
-        community_id=community_id,
-        thresholds=body.model_dump(mode="json")["thresholds"],
-        updated_at=utc_now(),
-    )
+    """Replace the community's thresholds (signals left out, and the rating one if left out,
+    take the defaults again)."""
+    document = body.model_dump(mode="json")
+    thresholds = document["thresholds"]
+    if document["rating"] is not None:
+        thresholds[RATING_KEY] = document["rating"]
+    row = WarningThresholds(community_id=community_id, thresholds=thresholds, updated_at=utc_now())
     await repository.save_thresholds(uow.session, row)
     return _public(row)

@@ -156,7 +156,9 @@ class ContentScheduled(DomainEvent):
 
 @register
 class ContentArchived(DomainEvent):
-    """A published item was taken off the calendar."""
+    """A published item was taken off the calendar; or, with `case_id`, a moderation case on it
+    was resolved `archive_content` (then `archived_by` is the case's handler, and the item's
+    author, `author_member_id`, is the one to tell)."""
 
     type = "content.archived"
     source = "content"
@@ -166,6 +168,8 @@ class ContentArchived(DomainEvent):
     content_id: str
     archived_by: str
     archived_at: datetime
+    case_id: str | None = None
+    author_member_id: str | None = None
 
 
 @register

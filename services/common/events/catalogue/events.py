@@ -64,6 +64,9 @@ class FeedbackSubmitted(DomainEvent):
     member_id: str
     rating: int
     submitted_at: datetime
+    # When the rated event ended: what orders a community's events for the falling-rating
+    # warning (scoring); absent from events published before it was added.
+    event_ends_at: datetime | None = None
 
 
 @register

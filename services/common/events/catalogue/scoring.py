@@ -198,7 +198,11 @@ class HealthAlertRaised(DomainEvent):
     over week. join_spike, leave_spike, report_spike, sanction_spike: `value` events in the
     hour from `window_start` against `previous_value`, the hourly average of the 7 days
     before (rounded up), past `threshold` (the count that raises it); `week_starts_on` holds
-    the UTC day (such an alert is raised once per kind and day), `drop` is 0."""
+    the UTC day (such an alert is raised once per kind and day), `drop` is 0. rating_drop: the
+    event `event_id` ended with a mean rating (`value`, hundredths of a star, from `ratings`
+    ratings) below the mean of the community's previous events (`previous_value`, hundredths)
+    by `drop` stars, at least `threshold` hundredths; raised once per event, `week_starts_on`
+    the UTC day it ended."""
 
     type = "health.alert_raised"
     source = "scoring"
@@ -213,6 +217,8 @@ class HealthAlertRaised(DomainEvent):
     raised_at: datetime
     window_start: datetime | None = None
     threshold: int | None = None
+    event_id: str | None = None
+    ratings: int | None = None
 
 
 class CreditedDay(BaseModel):

@@ -1,7 +1,7 @@
 """j23d: win-back nudges (campaigns, recipients, members' tags, communities' names)
 
 Revision ID: e23d7b2c9a15
-Revises: a24b0c0a1b2c
+Revises: j22b3e7a1c9d4
 Create Date: 2026-12-08 00:50:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from services.common.db import UtcDateTime
 
 revision: str = "e23d7b2c9a15"
-down_revision: str | None = "a24b0c0a1b2c"
+down_revision: str | None = "j22b3e7a1c9d4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
