@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-moderation bench-surveys bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks bench-scale-out token lock clean
+.PHONY: run test lint format migrate bench bench-moderation bench-surveys bench-rewards bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks bench-scale-out token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,8 +56,14 @@ bench: $(STAMP)
 	$(BIN)/python bench/read_path_bench.py $(BENCH_ARGS)
 	$(BIN)/python bench/moderation_bench.py
 	$(BIN)/python bench/survey_bench.py
+	$(BIN)/python bench/rewards_bench.py
 
 ## Survey results at 100,000 responses (p50/p95 at the service), the CSV export's peak RSS,
+## Redemptions of one hot reward, with the count exact, beside bare writes of its row; SQLite
+## and PostgreSQL. Options: make bench-rewards BENCH_ARGS="--members 5000 --stock 2000"
+bench-rewards: $(STAMP)
+	$(BIN)/python bench/rewards_bench.py $(BENCH_ARGS)
+
 ## SQLite and PostgreSQL. Options: make bench-surveys BENCH_ARGS="--responses 20000"
 bench-surveys: $(STAMP)
 	$(BIN)/python bench/survey_bench.py $(BENCH_ARGS)

@@ -1,14 +1,19 @@
 """What the benches share: calling a service directly as the gateway would (the identity
-headers, signed with a secret made for the run), stopping on signals, and reporting a run that
-failed."""
+headers, signed with a secret made for the run), stopping on signals, reporting a run that
+failed, and a fresh database of either backend."""
 
+import os
 import secrets
 import signal
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from types import FrameType
+
+import asyncpg
 
 from services.common.auth import signed_actor_headers
 
@@ -48,3 +53,36 @@ def stop_on_signals() -> None:
 
 def _interrupt(_signum: int, _frame: FrameType | None) -> None:
     raise KeyboardInterrupt
+
+
+POSTGRES_DSN = os.environ.get(
+    "HUOLI_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@asynccontextmanager
+async def fresh_database(backend: str) -> AsyncIterator[str | None]:
+    """The URL of an empty database of `backend` (`sqlite`: a file in a temporary directory;
+    `postgresql`: a database created on HUOLI_BENCH_POSTGRES_DSN), dropped afterwards; None,
+    with a note printed, when PostgreSQL is unreachable."""
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as directory:
+            yield f"sqlite+aiosqlite:///{Path(directory) / 'bench.db'}"
+        return
+    try:
+        admin = await asyncpg.connect(POSTGRES_DSN, timeout=3)
+    except (OSError, asyncpg.PostgresError) as exc:
+        print(f"{backend}: skipped, {POSTGRES_DSN} unreachable ({exc})")
+        yield None
+        return
+    name = f"huoli_bench_{uuid.uuid4().hex[:10]}"
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    try:
+        yield f"{POSTGRES_DSN.rsplit('/', 1)[0]}/{name}".replace(
+            "postgresql://", "postgresql+asyncpg://", 1
+        )
+    finally:
+        admin = await asyncpg.connect(POSTGRES_DSN)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
