@@ -111,6 +111,13 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_MEMBER}/redemptions",
         f"{_COMMUNITY}/badges",
         f"{_MEMBER}/badges/{{badge_id}}",
+        f"{_COMMUNITY}/goals",
+        f"{_COMMUNITY}/goals/{{goal_id}}",
+        f"{_COMMUNITY}/content-ranking",
+        f"{_COMMUNITY}/event-comparison",
+        f"{_COMMUNITY}/reports",
+        f"{_COMMUNITY}/reports/{{period}}",
+        f"{_COMMUNITY}/reports/{{period}}/rebuild",
     ),
 }
 

@@ -10,6 +10,7 @@ from services.common.runtime import ServiceRuntime, WorkerSpec
 from services.common.service import create_service_app
 from services.scoring.badges.routes import router as badges_router
 from services.scoring.engagement.routes import router as engagement_router
+from services.scoring.goals.routes import router as goals_router
 from services.scoring.ingestion.routes import router as ingestion_router
 from services.scoring.ingestion.workers import held_activities_worker
 from services.scoring.leaderboards.routes import router as leaderboards_router
@@ -18,6 +19,9 @@ from services.scoring.member_lists.routes import router as member_lists_router
 from services.scoring.metrics.routes import router as metrics_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
+from services.scoring.reports.handlers import REPORTS_CONSUMER
+from services.scoring.reports.routes import router as reports_router
+from services.scoring.reports.workers import report_worker
 from services.scoring.rewards.routes import router as rewards_router
 from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
@@ -56,13 +60,20 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             member_lists_router,
             rewards_router,
             badges_router,
+            goals_router,
+            reports_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
-        consumers=[membership_consumer(settings.service_name, membership), WARNINGS_CONSUMER],
+        consumers=[
+            membership_consumer(settings.service_name, membership),
+            WARNINGS_CONSUMER,
+            REPORTS_CONSUMER,
+        ],
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),
             held_activities_worker(settings.hold_poll_seconds),
+            report_worker(settings.report_poll_seconds, enabled=settings.run_clockwork),
         ],
     )
     # How long POST /activities holds an item scoring's projection does not know yet.

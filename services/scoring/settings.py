@@ -22,3 +22,6 @@ class ScoringSettings(ServiceSettings):
     hold_seconds: float = Field(default=300.0, gt=0, le=3600)
     # How often held activities are looked at again.
     hold_poll_seconds: float = Field(default=0.5, gt=0)
+    # How often the report builder looks for weeks and months that ended (each report is built
+    # once whatever this is; it only bounds the delay after the period's end).
+    report_poll_seconds: float = Field(default=20.0, gt=0)

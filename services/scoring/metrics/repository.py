@@ -12,6 +12,7 @@ from services.scoring.ledger import repository as ledger_repository
 from services.scoring.tables import (
     alert_table,
     change_table,
+    content_info_table,
     daily_active_table,
     daily_count_table,
     tally_table,
@@ -138,3 +139,15 @@ async def recent_alerts(
 
 async def raise_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
     return await insert_if_absent(session, alert_table, values)
+
+
+async def content_published(
+    session: AsyncSession, *, community_id: str, start: datetime, end: datetime
+) -> int:
+    """Content items published in [start, end), as content.published announced them."""
+    query = select(func.count()).where(
+        content_info_table.c.community_id == community_id,
+        content_info_table.c.published_at >= start,
+        content_info_table.c.published_at < end,
+    )
+    return int((await session.execute(query)).scalar_one())

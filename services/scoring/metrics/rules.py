@@ -1,7 +1,7 @@
 """Community metrics and health: their shapes and the lifecycle stage (docs/scoring.md)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from services.common.events.catalogue.vocabulary import ActivityType
@@ -16,6 +16,7 @@ class Stage(StrEnum):
 class Granularity(StrEnum):
     DAY = "day"
     WEEK = "week"
+    MONTH = "month"
 
 
 MAX_SPAN_DAYS = 366
@@ -65,6 +66,15 @@ class Bucket:
     content_engagement: float | None
     event_participation: float | None
     churn_rate: float | None
+    # Raw counts beside the ratios (docs/scoring.md): activities of these types in the bucket,
+    # and content items published (official ones too).
+    messages: int = 0
+    replies: int = 0
+    reactions: int = 0
+    content_items: int = 0
+    checkins: int = 0
+    challenge_checkins: int = 0
+    active: int = 0
 
 
 @dataclass(frozen=True)
@@ -80,6 +90,28 @@ class Metrics:
     timezone: str
     items: list[Bucket]
     retention: list[Cohort]
+
+
+def bucket_starts(granularity: Granularity, first: date, last: date) -> list[tuple[date, date]]:
+    """The buckets [start, end) covering local days first..last: days, ISO weeks (from the
+    Monday on or before `first`) or calendar months (from the 1st of `first`'s month)."""
+    if granularity == Granularity.DAY:
+        start = first
+    elif granularity == Granularity.WEEK:
+        start = first - timedelta(days=first.weekday())
+    else:
+        start = first.replace(day=1)
+    buckets: list[tuple[date, date]] = []
+    while start <= last:
+        if granularity == Granularity.DAY:
+            end = start + timedelta(days=1)
+        elif granularity == Granularity.WEEK:
+            end = start + timedelta(days=7)
+        else:
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        buckets.append((start, end))
+        start = end
+    return buckets
 
 
 @dataclass(frozen=True)

@@ -110,22 +110,20 @@ async def get_metrics(
         raise InvalidInput("`from` must not be after `to`.", field="from")
     if (last - first).days >= MAX_SPAN_DAYS:
         raise InvalidInput(f"At most {MAX_SPAN_DAYS} days at once.", field="to")
-    step = timedelta(days=1 if granularity == Granularity.DAY else 7)
-    start = first if granularity == Granularity.DAY else first - timedelta(days=first.weekday())
-    items: list[Bucket] = []
-    while start <= last:
-        end = start + step
-        items.append(await _bucket(session, community_id, zone, start, end))
-        start = end
+    items = [
+        await bucket_between(session, community_id, zone, start, end)
+        for start, end in rules.bucket_starts(granularity, first, last)
+    ]
     retention = await _retention(
         session, community_id, zone=zone, first=first, last=last, today=today
     )
     return Metrics(granularity=granularity, timezone=zone.key, items=items, retention=retention)
 
 
-async def _bucket(
+async def bucket_between(
     session: AsyncSession, community_id: str, zone: ZoneInfo, start: date, end: date
 ) -> Bucket:
+    """The KPIs of local days [start, end) (the figures of one bucket, and of a report)."""
     at_start = await _standing(session, community_id, start, zone)
     at_end = await _standing(session, community_id, end, zone)
     members_start, members_end = at_start.members, at_end.members
@@ -155,6 +153,18 @@ async def _bucket(
         content_engagement=_ratio(responses, published),
         event_participation=_ratio(counts.get(ActivityType.EVENT_ATTENDED, 0), members_end),
         churn_rate=_ratio(left, members_start),
+        messages=counts.get(ActivityType.MESSAGE, 0),
+        replies=counts.get(ActivityType.REPLY, 0),
+        reactions=counts.get(ActivityType.REACTION, 0),
+        content_items=await repository.content_published(
+            session,
+            community_id=community_id,
+            start=periods_rules.local_midnight(start, zone),
+            end=periods_rules.local_midnight(end, zone),
+        ),
+        checkins=counts.get(ActivityType.EVENT_ATTENDED, 0),
+        challenge_checkins=counts.get(ActivityType.CHECKIN, 0),
+        active=active,
     )
 
 
@@ -264,3 +274,18 @@ async def check_weekly_activity(
                 raised_at=now,
             ),
         )
+
+
+async def members_at(session: AsyncSession, community_id: str, day: date, zone: ZoneInfo) -> int:
+    """Members at the local midnight starting `day` (goals and reports read it too)."""
+    return await _members_at(session, community_id, day, zone)
+
+
+async def active_between(session: AsyncSession, community_id: str, start: date, end: date) -> int:
+    """Distinct members active on local days [start, end)."""
+    return await _active(session, community_id, start, end)
+
+
+async def community_zone(session: AsyncSession, community_id: str) -> ZoneInfo:
+    """The community's timezone (CommunityNotFound when scoring does not know it)."""
+    return await _zone(session, community_id)
