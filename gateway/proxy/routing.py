@@ -115,7 +115,7 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/goals/{{goal_id}}",
         f"{_COMMUNITY}/content-ranking",
         f"{_COMMUNITY}/event-comparison",
-        f"{_COMMUNITY}/reports",
+        f"{_COMMUNITY}/periodic-reports",
         f"{_COMMUNITY}/reports/{{period}}",
         f"{_COMMUNITY}/reports/{{period}}/rebuild",
     ),

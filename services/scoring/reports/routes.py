@@ -6,10 +6,11 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 
-from services.common.api.deps import PathId, ReadSessionDep, UnitOfWorkDep
+from services.common.api.deps import PageDep, PathId, ReadSessionDep, UnitOfWorkDep
 from services.common.api.membership import require_role
 from services.common.events.envelope import utc_now
 from services.common.membership.access import CommunityAccess
+from services.common.pagination import Page
 from services.scoring.reports import html, service
 from services.scoring.reports.schemas import (
     ContentRankingPublic,
@@ -73,19 +74,16 @@ async def get_event_comparison(
     return EventComparisonPublic.model_validate(found)
 
 
-@router.get("/communities/{community_id}/reports")
+@router.get("/communities/{community_id}/periodic-reports")
 async def list_reports(
-    community_id: CommunityId,
-    session: ReadSessionDep,
-    _reader: ReaderDep,
-    after: Annotated[str | None, Query(max_length=8, pattern=r"^[0-9W-]+$")] = None,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
-) -> list[ReportSummary]:
-    """The reports built so far, by period (owner, admin, enforcer)."""
+    community_id: CommunityId, session: ReadSessionDep, _reader: ReaderDep, page: PageDep
+) -> Page[ReportSummary]:
+    """The reports built so far, in period order (owner, admin, enforcer)."""
     rows = await service.list_reports(
-        session=session, community_id=community_id, after=after, limit=limit
+        session=session, community_id=community_id, after=page.after_id, limit=page.fetch_limit
     )
-    return [ReportSummary.model_validate(row) for row in rows]
+    items = [ReportSummary.model_validate(row) for row in rows]
+    return Page[ReportSummary].of(items, limit=page.limit, id_of=lambda item: item.period)
 
 
 def _wants_html(request: Request, fmt: str | None) -> bool:
