@@ -128,6 +128,7 @@ async def test_goals_figures_and_reports_through_the_gateway(system: System) -> 
         return Response(status_code=204)
 
     async with serving(receiver) as receiver_url:
+
         async def subscribe() -> None:
             # The gateway learns of the community through the broker, a moment later.
             subscribed = await system.gateway.post(
