@@ -304,6 +304,8 @@ class DailyActive(ScoringTable, table=True):
     """Who was active on which local day: DAU/WAU/MAU and retention count these rows."""
 
     __tablename__ = "daily_active"
+    # Each member's first active day in one ordered pass (the members counts of a report).
+    __table_args__ = (Index("ix_daily_active_member", "community_id", "member_id", "day"),)
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     day: str = Field(primary_key=True, max_length=10)

@@ -50,8 +50,8 @@ def test_progress_is_sampled_each_monday_and_at_the_end_of_today() -> None:
         date(2026, 12, 14),
         date(2026, 12, 17),
     ]
-    # An ended period's last sample is its end.
-    assert goals.sample_days(period, date(2027, 3, 1))[-1] == date(2027, 1, 1)
+    # An ended period's one sample is its end.
+    assert goals.sample_days(period, date(2027, 3, 1)) == [date(2027, 1, 1)]
 
 
 def test_the_forecast_is_the_least_squares_line_at_the_period_end() -> None:

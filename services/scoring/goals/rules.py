@@ -94,10 +94,12 @@ def parse_period(text: str) -> GoalPeriod | None:
 
 def sample_days(period: GoalPeriod, today: date) -> list[date]:
     """The moments progress is sampled at, as the local midnight ending each day: every
-    Monday inside the period up to today, and the end of today (or of the period, if it
-    ended). A period that has not started has none."""
+    Monday inside the period up to today, and the end of today; an ended period, only its
+    end. A period that has not started has none."""
     if today < period.starts_on:
         return []
+    if today >= period.ends_before:  # ended: the final value is what it came to
+        return [period.ends_before]
     last = min(today + timedelta(days=1), period.ends_before)
     first_monday = period.starts_on + timedelta(days=(7 - period.starts_on.weekday()) % 7)
     if first_monday == period.starts_on:

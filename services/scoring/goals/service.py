@@ -23,7 +23,11 @@ from services.scoring.goals.schemas import (
 )
 from services.scoring.metrics import repository as metrics_repository
 from services.scoring.metrics import service as metrics
+from services.scoring.metrics.service import MembershipHistory
 from services.scoring.periods import rules as periods_rules
+
+# Stands in where a figure needs no membership history (weekly actives, retention).
+EMPTY_HISTORY = MembershipHistory(joins=[], lefts=[], first_join={}, first_active={})
 
 
 def _check_target(metric: GoalMetric, target: float) -> None:
@@ -40,13 +44,18 @@ def _period(text: str) -> GoalPeriod:
 
 
 async def metric_value(
-    session: AsyncSession, community_id: str, zone: ZoneInfo, metric: GoalMetric, day: date
+    session: AsyncSession,
+    community_id: str,
+    zone: ZoneInfo,
+    metric: GoalMetric,
+    day: date,
+    history: MembershipHistory,
 ) -> float | None:
     """A goal's figure at the local midnight starting `day` (docs/scoring.md, Goals)."""
     if metric in rules.UNAVAILABLE:
         return None
     if metric == GoalMetric.MEMBERS:
-        return float(await metrics.members_at(session, community_id, day, zone))
+        return float(history.members(day, zone))
     if metric == GoalMetric.WEEK4_RETENTION:
         week = day - timedelta(days=day.weekday()) - timedelta(days=7)
         cohort = await metrics_repository.joined_between(
@@ -68,7 +77,7 @@ async def metric_value(
     wau = await metrics.active_between(session, community_id, day - timedelta(days=7), day)
     if metric == GoalMetric.WEEKLY_ACTIVES:
         return float(wau)
-    members = await metrics.members_at(session, community_id, day, zone)
+    members = history.members(day, zone)
     return round(wau / members, 4) if members else None
 
 
@@ -81,6 +90,7 @@ async def progress_of(
     period: GoalPeriod,
     target: float,
     now: datetime,
+    history: MembershipHistory | None = None,
 ) -> GoalProgress:
     """The figure sampled every Monday of the period so far and now, and where the line
     through those samples reaches at the period's end."""
@@ -97,9 +107,17 @@ async def progress_of(
             reason=rules.UNAVAILABLE[metric],
             samples=[],
         )
+    days = rules.sample_days(period, today)
+    if history is None and days and metric in {GoalMetric.MEMBERS, GoalMetric.ACTIVE_RATE}:
+        history = await metrics.membership_history(session, community_id)
     samples = [
-        ProgressSample(on=day, value=await metric_value(session, community_id, zone, metric, day))
-        for day in rules.sample_days(period, today)
+        ProgressSample(
+            on=day,
+            value=await metric_value(
+                session, community_id, zone, metric, day, history or EMPTY_HISTORY
+            ),
+        )
+        for day in days
     ]
     if not samples:
         return GoalProgress(
@@ -143,7 +161,12 @@ async def progress_of(
 
 
 async def goal_public(
-    session: AsyncSession, row: Mapping[Any, Any], *, zone: ZoneInfo, now: datetime
+    session: AsyncSession,
+    row: Mapping[Any, Any],
+    *,
+    zone: ZoneInfo,
+    now: datetime,
+    history: MembershipHistory | None = None,
 ) -> GoalPublic:
     period = _period(row["period"])
     metric = GoalMetric(row["metric"])
@@ -155,6 +178,7 @@ async def goal_public(
         period=period,
         target=row["target"],
         now=now,
+        history=history,
     )
     return GoalPublic(
         id=row["id"],

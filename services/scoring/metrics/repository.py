@@ -151,3 +151,24 @@ async def content_published(
         content_info_table.c.published_at < end,
     )
     return int((await session.execute(query)).scalar_one())
+
+
+async def membership_changes(
+    session: AsyncSession, *, community_id: str
+) -> list[tuple[str, str, datetime]]:
+    """Every join and departure of a community: (member, kind, when)."""
+    query = select(change_table.c.member_id, change_table.c.kind, change_table.c.occurred_at).where(
+        change_table.c.community_id == community_id
+    )
+    return [(str(m), str(k), at) for m, k, at in (await session.execute(query)).all()]
+
+
+async def first_active_days(session: AsyncSession, *, community_id: str) -> dict[str, str]:
+    """Each member's first local day with activity (one pass over the (community, member,
+    day) index)."""
+    query = (
+        select(daily_active_table.c.member_id, func.min(daily_active_table.c.day))
+        .where(daily_active_table.c.community_id == community_id)
+        .group_by(daily_active_table.c.member_id)
+    )
+    return {str(m): str(day) for m, day in (await session.execute(query)).all()}

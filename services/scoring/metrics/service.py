@@ -1,5 +1,6 @@
 """Community metrics and health, computed from scoring's tallies (formulas in the README)."""
 
+from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -77,6 +78,54 @@ async def _standing(
     return _Standing(counts.get("joined", 0), counts.get("left", 0), early)
 
 
+@dataclass(frozen=True)
+class MembershipHistory:
+    """Every join and departure of a community and each member's first active day, read at
+    once: `_standing` at any day without a query, for a report or a goal's samples (one
+    `_standing` reads every active day before its day, seconds at 100,000 members)."""
+
+    joins: list[datetime]
+    lefts: list[datetime]
+    first_join: dict[str, datetime]
+    first_active: dict[str, str]
+
+    def standing(self, day: date, zone: ZoneInfo) -> _Standing:
+        midnight = periods_rules.local_midnight(day, zone)
+        before_day = day.isoformat()
+        early = sum(
+            1
+            for member_id, first in self.first_active.items()
+            if first < before_day
+            and (member_id not in self.first_join or self.first_join[member_id] >= midnight)
+        )
+        return _Standing(
+            bisect_left(self.joins, midnight), bisect_left(self.lefts, midnight), early
+        )
+
+    def members(self, day: date, zone: ZoneInfo) -> int:
+        return self.standing(day, zone).members
+
+
+async def membership_history(session: AsyncSession, community_id: str) -> MembershipHistory:
+    changes = await repository.membership_changes(session, community_id=community_id)
+    first_join: dict[str, datetime] = {}
+    joins: list[datetime] = []
+    lefts: list[datetime] = []
+    for member_id, kind, at in changes:
+        if kind == "joined":
+            joins.append(at)
+            if member_id not in first_join or at < first_join[member_id]:
+                first_join[member_id] = at
+        else:
+            lefts.append(at)
+    return MembershipHistory(
+        joins=sorted(joins),
+        lefts=sorted(lefts),
+        first_join=first_join,
+        first_active=await repository.first_active_days(session, community_id=community_id),
+    )
+
+
 async def _members_at(session: AsyncSession, community_id: str, day: date, zone: ZoneInfo) -> int:
     return (await _standing(session, community_id, day, zone)).members
 
@@ -121,11 +170,20 @@ async def get_metrics(
 
 
 async def bucket_between(
-    session: AsyncSession, community_id: str, zone: ZoneInfo, start: date, end: date
+    session: AsyncSession,
+    community_id: str,
+    zone: ZoneInfo,
+    start: date,
+    end: date,
+    history: MembershipHistory | None = None,
 ) -> Bucket:
-    """The KPIs of local days [start, end) (the figures of one bucket, and of a report)."""
-    at_start = await _standing(session, community_id, start, zone)
-    at_end = await _standing(session, community_id, end, zone)
+    """The KPIs of local days [start, end) (the figures of one bucket, and of a report, which
+    passes the membership `history` it read once)."""
+    if history is not None:
+        at_start, at_end = history.standing(start, zone), history.standing(end, zone)
+    else:
+        at_start = await _standing(session, community_id, start, zone)
+        at_end = await _standing(session, community_id, end, zone)
     members_start, members_end = at_start.members, at_end.members
     # A join of someone already counted from earlier activity is not new again.
     new = at_end.became_members - at_start.became_members

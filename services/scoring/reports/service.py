@@ -249,7 +249,11 @@ def _goal_periods(period: ReportPeriod) -> list[str]:
 
 
 async def _goals(
-    session: AsyncSession, community_id: str, zone: ZoneInfo, period: ReportPeriod
+    session: AsyncSession,
+    community_id: str,
+    zone: ZoneInfo,
+    period: ReportPeriod,
+    history: metrics.MembershipHistory,
 ) -> list[dict[str, Any]]:
     rows = await goals_repository.list_goals(
         session, community_id=community_id, periods=_goal_periods(period)
@@ -258,7 +262,7 @@ async def _goals(
     as_of = periods_rules.local_midnight(period.ends_before, zone) - timedelta(microseconds=1)
     found = []
     for row in rows:
-        goal = await goals_service.goal_public(session, row, zone=zone, now=as_of)
+        goal = await goals_service.goal_public(session, row, zone=zone, now=as_of, history=history)
         found.append(
             {
                 "goal_id": goal.id,
@@ -293,14 +297,15 @@ async def build_report(
     """The report's body: KPIs against goals and the previous period, daily series, top
     content, events, the leaderboard's top 10, segment and tier moves, alerts, moderation."""
     previous = period.previous()
+    history = await metrics.membership_history(session, community_id)
     now_figures = asdict(
         await metrics.bucket_between(
-            session, community_id, zone, period.starts_on, period.ends_before
+            session, community_id, zone, period.starts_on, period.ends_before, history
         )
     )
     before_figures = asdict(
         await metrics.bucket_between(
-            session, community_id, zone, previous.starts_on, previous.ends_before
+            session, community_id, zone, previous.starts_on, previous.ends_before, history
         )
     )
     kpis = [_kpi(name, now_figures[name], before_figures[name]) for name in KPI_NAMES]
@@ -351,7 +356,7 @@ async def build_report(
         "timezone": zone.key,
         "built_at": built_at.astimezone(UTC).isoformat(),
         "kpis": kpis,
-        "goals": await _goals(session, community_id, zone, period),
+        "goals": await _goals(session, community_id, zone, period, history),
         "daily": daily,
         "top_content": ranking["items"],
         "content_kinds": ranking["kinds"],

@@ -1,4 +1,4 @@
-"""j24c: goals, the report's read models (content, events, tier and segment moves), reports
+"""j24c: goals, the report's read models, first active days (content, events, tier and segment moves), reports
 
 Revision ID: j24c0a1b2c3d
 Revises: i24c5e1a7b302
@@ -24,6 +24,10 @@ def _string(length: int) -> sqlmodel.sql.sqltypes.AutoString:
 
 
 def upgrade() -> None:
+    # Each member's first active day in one ordered pass (a report's members counts).
+    op.create_index(
+        "ix_daily_active_member", "daily_active", ["community_id", "member_id", "day"], unique=False
+    )
     op.create_table(
         "goal",
         sa.Column("id", _string(40), nullable=False),
@@ -138,3 +142,4 @@ def downgrade() -> None:
     op.drop_table("content_info")
     op.drop_index("ix_goal_community", table_name="goal")
     op.drop_table("goal")
+    op.drop_index("ix_daily_active_member", table_name="daily_active")
