@@ -134,7 +134,13 @@ async def seed(url: str, members: int, active_share: float) -> date:
                     "community_id": CID,
                     "member_id": member_id,
                     "kind": "joined",
-                    "occurred_at": created + timedelta(minutes=rng.uniform(0, 60 * 24 * 150)),
+                    # 2 % join during the month; the rest in the 120 days before it.
+                    "occurred_at": (
+                        periods_rules.local_midnight(start, ZONE)
+                        + timedelta(minutes=rng.uniform(0, 60 * 24 * days))
+                        if n % 50 == 1
+                        else created + timedelta(minutes=rng.uniform(0, 60 * 24 * 119))
+                    ),
                 }
                 for n, member_id in enumerate(member_ids)
             ]

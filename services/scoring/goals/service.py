@@ -26,8 +26,11 @@ from services.scoring.metrics import service as metrics
 from services.scoring.metrics.service import MembershipHistory
 from services.scoring.periods import rules as periods_rules
 
-# Stands in where a figure needs no membership history (weekly actives, retention).
-EMPTY_HISTORY = MembershipHistory(joins=[], lefts=[], first_join={}, first_active={})
+
+def _history(history: MembershipHistory | None) -> MembershipHistory:
+    if history is None:  # progress_of reads one whenever there is a sample to take
+        raise ValueError("no membership history")
+    return history
 
 
 def _check_target(metric: GoalMetric, target: float) -> None:
@@ -49,13 +52,14 @@ async def metric_value(
     zone: ZoneInfo,
     metric: GoalMetric,
     day: date,
+    *,
     history: MembershipHistory,
 ) -> float | None:
     """A goal's figure at the local midnight starting `day` (docs/scoring.md, Goals)."""
     if metric in rules.UNAVAILABLE:
         return None
     if metric == GoalMetric.MEMBERS:
-        return float(history.members(day, zone))
+        return float(history.members(day))
     if metric == GoalMetric.WEEK4_RETENTION:
         week = day - timedelta(days=day.weekday()) - timedelta(days=7)
         cohort = await metrics_repository.joined_between(
@@ -74,10 +78,11 @@ async def metric_value(
             to_day=(week + timedelta(days=7)).isoformat(),
         )
         return round(retained / len(cohort), 4)
-    wau = await metrics.active_between(session, community_id, day - timedelta(days=7), day)
+    window = (day - timedelta(days=7), day)
+    wau = (await history.active(session, [window]))[window]
     if metric == GoalMetric.WEEKLY_ACTIVES:
         return float(wau)
-    members = history.members(day, zone)
+    members = history.members(day)
     return round(wau / members, 4) if members else None
 
 
@@ -108,13 +113,18 @@ async def progress_of(
             samples=[],
         )
     days = rules.sample_days(period, today)
-    if history is None and days and metric in {GoalMetric.MEMBERS, GoalMetric.ACTIVE_RATE}:
-        history = await metrics.membership_history(session, community_id)
+    if days and (history is None or history.since > days[0] - timedelta(days=7)):
+        history = await metrics.membership_history(
+            session, community_id, since=days[0] - timedelta(days=7), zone=zone
+        )
+    if history is not None and len(days) > 1 and metric != GoalMetric.WEEK4_RETENTION:
+        # Every sample's week counted in one pass.
+        await history.active(session, [(day - timedelta(days=7), day) for day in days])
     samples = [
         ProgressSample(
             on=day,
             value=await metric_value(
-                session, community_id, zone, metric, day, history or EMPTY_HISTORY
+                session, community_id, zone, metric, day, history=_history(history)
             ),
         )
         for day in days

@@ -1,7 +1,8 @@
 """Community metrics and health, computed from scoring's tallies (formulas in the README)."""
 
 from bisect import bisect_left
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -80,17 +81,29 @@ async def _standing(
 
 @dataclass(frozen=True)
 class MembershipHistory:
-    """Every join and departure of a community and each member's first active day, read at
-    once: `_standing` at any day without a query, for a report or a goal's samples (one
-    `_standing` reads every active day before its day, seconds at 100,000 members)."""
+    """What a report or a goal's samples need to know of a community's members from `since`
+    on, read once: `_standing` at any day from `since` without a query (one `_standing` reads
+    every active day before its day: seconds at 100,000 members), and distinct active
+    members of windows counted together (`active`)."""
 
+    community_id: str
+    since: date
+    zone: ZoneInfo
+    joined_before: int
+    left_before: int
     joins: list[datetime]
     lefts: list[datetime]
+    # Members who could count as active before joining on a day from `since`: those whose
+    # first join came at or after `since`'s midnight, or never; their first join and first
+    # active day.
     first_join: dict[str, datetime]
     first_active: dict[str, str]
+    active_windows: dict[tuple[date, date], int] = field(default_factory=dict)
 
-    def standing(self, day: date, zone: ZoneInfo) -> _Standing:
-        midnight = periods_rules.local_midnight(day, zone)
+    def standing(self, day: date) -> _Standing:
+        if day < self.since:
+            raise ValueError(f"membership history from {self.since} asked about {day}")
+        midnight = periods_rules.local_midnight(day, self.zone)
         before_day = day.isoformat()
         early = sum(
             1
@@ -99,30 +112,64 @@ class MembershipHistory:
             and (member_id not in self.first_join or self.first_join[member_id] >= midnight)
         )
         return _Standing(
-            bisect_left(self.joins, midnight), bisect_left(self.lefts, midnight), early
+            self.joined_before + bisect_left(self.joins, midnight),
+            self.left_before + bisect_left(self.lefts, midnight),
+            early,
         )
 
-    def members(self, day: date, zone: ZoneInfo) -> int:
-        return self.standing(day, zone).members
+    def members(self, day: date) -> int:
+        return self.standing(day).members
+
+    async def active(
+        self, session: AsyncSession, windows: Iterable[tuple[date, date]]
+    ) -> dict[tuple[date, date], int]:
+        """Distinct members active on local days [start, end) of each window; the windows not
+        counted yet are counted in one pass."""
+        wanted = list(dict.fromkeys(windows))
+        missing = [window for window in wanted if window not in self.active_windows]
+        if missing:
+            counted = await repository.active_by_window(
+                session,
+                community_id=self.community_id,
+                windows={
+                    f"w{n}": (start.isoformat(), end.isoformat())
+                    for n, (start, end) in enumerate(missing)
+                },
+            )
+            for n, window in enumerate(missing):
+                self.active_windows[window] = counted[f"w{n}"]
+        return {window: self.active_windows[window] for window in wanted}
 
 
-async def membership_history(session: AsyncSession, community_id: str) -> MembershipHistory:
-    changes = await repository.membership_changes(session, community_id=community_id)
-    first_join: dict[str, datetime] = {}
+async def membership_history(
+    session: AsyncSession, community_id: str, *, since: date, zone: ZoneInfo
+) -> MembershipHistory:
+    midnight = periods_rules.local_midnight(since, zone)
+    before = await repository.membership_counts_before(
+        session, community_id=community_id, before=midnight
+    )
     joins: list[datetime] = []
     lefts: list[datetime] = []
-    for member_id, kind, at in changes:
-        if kind == "joined":
-            joins.append(at)
-            if member_id not in first_join or at < first_join[member_id]:
-                first_join[member_id] = at
-        else:
-            lefts.append(at)
+    for _member_id, kind, at in await repository.changes_since(
+        session, community_id=community_id, since=midnight
+    ):
+        (joins if kind == "joined" else lefts).append(at)
+    first_join = await repository.first_joins_since(
+        session, community_id=community_id, since=midnight
+    )
+    candidates = [*first_join, *await repository.never_joined(session, community_id=community_id)]
     return MembershipHistory(
+        community_id=community_id,
+        since=since,
+        zone=zone,
+        joined_before=before.get("joined", 0),
+        left_before=before.get("left", 0),
         joins=sorted(joins),
         lefts=sorted(lefts),
         first_join=first_join,
-        first_active=await repository.first_active_days(session, community_id=community_id),
+        first_active=await repository.first_active_days(
+            session, community_id=community_id, member_ids=candidates
+        ),
     )
 
 
@@ -175,12 +222,13 @@ async def bucket_between(
     zone: ZoneInfo,
     start: date,
     end: date,
+    *,
     history: MembershipHistory | None = None,
 ) -> Bucket:
     """The KPIs of local days [start, end) (the figures of one bucket, and of a report, which
     passes the membership `history` it read once)."""
     if history is not None:
-        at_start, at_end = history.standing(start, zone), history.standing(end, zone)
+        at_start, at_end = history.standing(start), history.standing(end)
     else:
         at_start = await _standing(session, community_id, start, zone)
         at_end = await _standing(session, community_id, end, zone)
@@ -191,7 +239,23 @@ async def bucket_between(
     counts = await repository.type_counts(
         session, community_id=community_id, from_day=start.isoformat(), to_day=end.isoformat()
     )
-    active = await _active(session, community_id, start, end)
+    if history is not None:
+        named = {
+            "active": (start, end),
+            "dau": (end - timedelta(days=1), end),
+            "wau": (end - timedelta(days=7), end),
+            "mau": (end - timedelta(days=30), end),
+        }
+        counted = await history.active(session, named.values())
+        windows = {name: counted[window] for name, window in named.items()}
+    else:
+        windows = {
+            "active": await _active(session, community_id, start, end),
+            "dau": await _active(session, community_id, end - timedelta(days=1), end),
+            "wau": await _active(session, community_id, end - timedelta(days=7), end),
+            "mau": await _active(session, community_id, end - timedelta(days=30), end),
+        }
+    active = windows["active"]
     interactions = sum(counts.get(kind, 0) for kind in INTERACTIONS)
     posts = sum(counts.get(kind, 0) for kind in POSTS)
     published = counts.get(ActivityType.CONTENT_PUBLISHED, 0)
@@ -203,9 +267,9 @@ async def bucket_between(
         new=new,
         left=left,
         growth_rate=_ratio(members_end - members_start, members_start),
-        dau=await _active(session, community_id, end - timedelta(days=1), end),
-        wau=await _active(session, community_id, end - timedelta(days=7), end),
-        mau=await _active(session, community_id, end - timedelta(days=30), end),
+        dau=windows["dau"],
+        wau=windows["wau"],
+        mau=windows["mau"],
         active_rate=_ratio(active, members_end),
         interaction_rate=_ratio(interactions, posts),
         content_engagement=_ratio(responses, published),

@@ -12,6 +12,7 @@ from services.common.errors import InvalidInput
 from services.common.events.catalogue import ReportReady
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.goals import repository as goals_repository
+from services.scoring.goals import rules as goal_rules
 from services.scoring.goals import service as goals_service
 from services.scoring.leaderboards import repository as boards_repository
 from services.scoring.metrics import service as metrics
@@ -258,8 +259,8 @@ async def _goals(
     rows = await goals_repository.list_goals(
         session, community_id=community_id, periods=_goal_periods(period)
     )
-    # Progress as of the report period's end: its local midnight is "now" for the goal.
-    as_of = periods_rules.local_midnight(period.ends_before, zone) - timedelta(microseconds=1)
+    # Progress as of the report period's end: its closing midnight is "now" for the goal.
+    as_of = periods_rules.local_midnight(period.ends_before, zone)
     found = []
     for row in rows:
         goal = await goals_service.goal_public(session, row, zone=zone, now=as_of, history=history)
@@ -297,15 +298,31 @@ async def build_report(
     """The report's body: KPIs against goals and the previous period, daily series, top
     content, events, the leaderboard's top 10, segment and tier moves, alerts, moderation."""
     previous = period.previous()
-    history = await metrics.membership_history(session, community_id)
+    # From a week before the earliest day anything is measured at: the previous period's
+    # start, or the first sample of a goal the report shows.
+    goal_periods = [goal_rules.parse_period(name) for name in _goal_periods(period)]
+    earliest = min(
+        [previous.starts_on, *(p.starts_on for p in goal_periods if p is not None)]
+    ) - timedelta(days=7)
+    history = await metrics.membership_history(session, community_id, since=earliest, zone=zone)
+    # The active counts of both periods' windows, in one pass.
+    await history.active(
+        session,
+        [(p.starts_on, p.ends_before) for p in (period, previous)]
+        + [
+            (p.ends_before - timedelta(days=n), p.ends_before)
+            for p in (period, previous)
+            for n in (1, 7, 30)
+        ],
+    )
     now_figures = asdict(
         await metrics.bucket_between(
-            session, community_id, zone, period.starts_on, period.ends_before, history
+            session, community_id, zone, period.starts_on, period.ends_before, history=history
         )
     )
     before_figures = asdict(
         await metrics.bucket_between(
-            session, community_id, zone, previous.starts_on, previous.ends_before, history
+            session, community_id, zone, previous.starts_on, previous.ends_before, history=history
         )
     )
     kpis = [_kpi(name, now_figures[name], before_figures[name]) for name in KPI_NAMES]

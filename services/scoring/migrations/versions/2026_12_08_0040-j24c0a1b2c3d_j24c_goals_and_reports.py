@@ -1,4 +1,4 @@
-"""j24c: goals, the report's read models, first active days (content, events, tier and segment moves), reports
+"""j24c: goals, reports and their read models (content, events, tier and segment moves)
 
 Revision ID: j24c0a1b2c3d
 Revises: i24c5e1a7b302
