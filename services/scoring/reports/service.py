@@ -305,14 +305,22 @@ async def build_report(
         [previous.starts_on, *(p.starts_on for p in goal_periods if p is not None)]
     ) - timedelta(days=7)
     history = await metrics.membership_history(session, community_id, since=earliest, zone=zone)
-    # The active counts of both periods' windows, in one pass.
+    # The previous period as its own report told it, when it was built (as the worker does
+    # every period): the comparison is with what was reported, and the previous period's
+    # figures are not counted again.
+    stored = await repository.get_report(session, community_id=community_id, period=previous.name)
+    before_figures: dict[str, Any] | None = None
+    if stored is not None:
+        before_figures = {k["name"]: k["value"] for k in stored["body"].get("kpis", [])}
+        if not set(KPI_NAMES) <= set(before_figures):
+            before_figures = None
+    measured = (period,) if before_figures is not None else (period, previous)
+    # The active counts of every window, in one pass.
     await history.active(
         session,
-        [(p.starts_on, p.ends_before) for p in (period, previous)]
+        [(p.starts_on, p.ends_before) for p in measured]
         + [
-            (p.ends_before - timedelta(days=n), p.ends_before)
-            for p in (period, previous)
-            for n in (1, 7, 30)
+            (p.ends_before - timedelta(days=n), p.ends_before) for p in measured for n in (1, 7, 30)
         ],
     )
     now_figures = asdict(
@@ -320,11 +328,17 @@ async def build_report(
             session, community_id, zone, period.starts_on, period.ends_before, history=history
         )
     )
-    before_figures = asdict(
-        await metrics.bucket_between(
-            session, community_id, zone, previous.starts_on, previous.ends_before, history=history
+    if before_figures is None:
+        before_figures = asdict(
+            await metrics.bucket_between(
+                session,
+                community_id,
+                zone,
+                previous.starts_on,
+                previous.ends_before,
+                history=history,
+            )
         )
-    )
     kpis = [_kpi(name, now_figures[name], before_figures[name]) for name in KPI_NAMES]
     start = periods_rules.local_midnight(period.starts_on, zone)
     end = periods_rules.local_midnight(period.ends_before, zone)
