@@ -392,6 +392,10 @@ async def bench_backend(backend: str, members: int, rounds: int, active_share: f
             await asyncio.to_thread(upgrade_to_head, ini_path=SCORING.alembic_ini, database_url=url)
             started = time.perf_counter()
             start = await seed(url, members, active_share)
+            if name:  # statistics as a live database has them (autovacuum comes later)
+                admin = await asyncpg.connect(POSTGRES_DSN.rsplit("/", 1)[0] + f"/{name}")
+                await admin.execute("ANALYZE")
+                await admin.close()
             print(
                 f"{backend}: {members} members, month from {start}, seeded in "
                 f"{time.perf_counter() - started:.1f} s"

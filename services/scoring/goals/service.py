@@ -113,10 +113,8 @@ async def progress_of(
             samples=[],
         )
     days = rules.sample_days(period, today)
-    if days and (history is None or history.since > days[0] - timedelta(days=7)):
-        history = await metrics.membership_history(
-            session, community_id, since=days[0] - timedelta(days=7), zone=zone
-        )
+    if days and (history is None or history.since > days[0]):
+        history = await metrics.membership_history(session, community_id, since=days[0], zone=zone)
     if history is not None and len(days) > 1 and metric != GoalMetric.WEEK4_RETENTION:
         # Every sample's week counted in one pass.
         await history.active(session, [(day - timedelta(days=7), day) for day in days])

@@ -298,13 +298,6 @@ async def build_report(
     """The report's body: KPIs against goals and the previous period, daily series, top
     content, events, the leaderboard's top 10, segment and tier moves, alerts, moderation."""
     previous = period.previous()
-    # From a week before the earliest day anything is measured at: the previous period's
-    # start, or the first sample of a goal the report shows.
-    goal_periods = [goal_rules.parse_period(name) for name in _goal_periods(period)]
-    earliest = min(
-        [previous.starts_on, *(p.starts_on for p in goal_periods if p is not None)]
-    ) - timedelta(days=7)
-    history = await metrics.membership_history(session, community_id, since=earliest, zone=zone)
     # The previous period as its own report told it, when it was built (as the worker does
     # every period): the comparison is with what was reported, and the previous period's
     # figures are not counted again.
@@ -314,6 +307,12 @@ async def build_report(
         before_figures = {k["name"]: k["value"] for k in stored["body"].get("kpis", [])}
         if not set(KPI_NAMES) <= set(before_figures):
             before_figures = None
+    # Members are counted from the earliest day anything is measured at: the previous
+    # period's start (unless its report told it), or the first sample of a goal shown.
+    goal_periods = [goal_rules.parse_period(name) for name in _goal_periods(period)]
+    first_measured = period.starts_on if before_figures is not None else previous.starts_on
+    earliest = min([first_measured, *(p.starts_on for p in goal_periods if p is not None)])
+    history = await metrics.membership_history(session, community_id, since=earliest, zone=zone)
     measured = (period,) if before_figures is not None else (period, previous)
     # The active counts of every window, in one pass.
     await history.active(
