@@ -308,10 +308,23 @@ async def build_report(
         if not set(KPI_NAMES) <= set(before_figures):
             before_figures = None
     # Members are counted from the earliest day anything is measured at: the previous
-    # period's start (unless its report told it), or the first sample of a goal shown.
-    goal_periods = [goal_rules.parse_period(name) for name in _goal_periods(period)]
+    # period's start (unless its report told it), or the start of a goal shown (whose
+    # period has not ended by the report's end: its samples start there).
+    goal_rows = await goals_repository.list_goals(
+        session, community_id=community_id, periods=_goal_periods(period)
+    )
+    goal_periods = [goal_rules.parse_period(row["period"]) for row in goal_rows]
     first_measured = period.starts_on if before_figures is not None else previous.starts_on
-    earliest = min([first_measured, *(p.starts_on for p in goal_periods if p is not None)])
+    earliest = min(
+        [
+            first_measured,
+            *(
+                p.ends_before if p.ends_before <= period.ends_before else p.starts_on
+                for p in goal_periods
+                if p is not None
+            ),
+        ]
+    )
     history = await metrics.membership_history(session, community_id, since=earliest, zone=zone)
     measured = (period,) if before_figures is not None else (period, previous)
     # The active counts of every window, in one pass.
