@@ -10,7 +10,7 @@ LOCK_VENV := .venv-lock
 # module-scoped stack) on one worker.
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint format migrate bench bench-moderation bench-surveys bench-rewards bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks bench-scale-out token lock clean
+.PHONY: run test lint format migrate bench bench-report bench-moderation bench-surveys bench-rewards bench-gateway bench-events bench-members bench-scoring bench-content bench-webhooks bench-scale-out token lock clean
 
 $(STAMP): pyproject.toml $(LOCK)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,8 +31,16 @@ lock:
 run: $(STAMP)
 	$(BIN)/python -m devstack run
 
+## Headless Chromium renders the HTML report in the suite (tests/e2e/test_goals_and_reports.py):
+## installed from Debian's package when missing, or the run stops saying what is missing.
+CHROMIUM := /usr/bin/chromium
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "$(CHROMIUM) is missing and there is no apt-get: install Debian's chromium package" >&2; exit 1; }
+	apt-get install -y chromium || { apt-get update && apt-get install -y chromium; } \
+		|| { echo "$(CHROMIUM) is missing and apt-get could not install chromium (run as root?)" >&2; exit 1; }
+
 ## Lint, type-check, then run the whole suite (real broker; SQLite and PostgreSQL).
-test: $(STAMP) lint
+test: $(STAMP) $(CHROMIUM) lint
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadscope
 
 lint: $(STAMP)
@@ -67,6 +75,11 @@ bench-rewards: $(STAMP)
 ## SQLite and PostgreSQL. Options: make bench-surveys BENCH_ARGS="--responses 20000"
 bench-surveys: $(STAMP)
 	$(BIN)/python bench/survey_bench.py $(BENCH_ARGS)
+
+## The monthly report of a community of 100,000 members with a month of activity, built on
+## SQLite and PostgreSQL against the 5 s target. Options: make bench-report BENCH_ARGS="--members 20000"
+bench-report: $(STAMP)
+	$(BIN)/python bench/report_bench.py $(BENCH_ARGS)
 
 ## Chat moderation through the gateway: a single message's p50 at c=1, batches of 100 against
 ## the bare automaton's scan rate. Options: make bench-moderation BENCH_ARGS="--seconds 10"

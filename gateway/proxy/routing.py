@@ -156,6 +156,13 @@ PATHS: Mapping[str, tuple[str, ...]] = {
         f"{_COMMUNITY}/lotteries",
         f"{_COMMUNITY}/lotteries/{{lottery_id}}",
         f"{_COMMUNITY}/lotteries/{{lottery_id}}/draw",
+        f"{_COMMUNITY}/goals",
+        f"{_COMMUNITY}/goals/{{goal_id}}",
+        f"{_COMMUNITY}/content-ranking",
+        f"{_COMMUNITY}/event-comparison",
+        f"{_COMMUNITY}/periodic-reports",
+        f"{_COMMUNITY}/reports/{{period}}",
+        f"{_COMMUNITY}/reports/{{period}}/rebuild",
     ),
 }
 

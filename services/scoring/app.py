@@ -12,6 +12,7 @@ from services.scoring.badge_rules.routes import router as badge_rules_router
 from services.scoring.badges.routes import router as badges_router
 from services.scoring.coupons.routes import router as coupons_router
 from services.scoring.engagement.routes import router as engagement_router
+from services.scoring.goals.routes import router as goals_router
 from services.scoring.ingestion.routes import router as ingestion_router
 from services.scoring.ingestion.workers import held_activities_worker
 from services.scoring.leaderboards.routes import router as leaderboards_router
@@ -28,6 +29,9 @@ from services.scoring.onboarding.routes import router as onboarding_router
 from services.scoring.periods.workers import run_clockwork
 from services.scoring.points.routes import router as points_router
 from services.scoring.pools.handlers import POOLS_CONSUMER
+from services.scoring.reports.handlers import REPORTS_CONSUMER
+from services.scoring.reports.routes import router as reports_router
+from services.scoring.reports.workers import report_worker
 from services.scoring.rewards.routes import router as rewards_router
 from services.scoring.scoring_rules.routes import router as scoring_rules_router
 from services.scoring.settings import ScoringSettings
@@ -72,6 +76,8 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             badge_rules_router,
             level_benefits_router,
             lotteries_router,
+            goals_router,
+            reports_router,
         ],
         # The ledger consumer (scoring.ledger) runs as a worker: it takes batches, not events.
         consumers=[
@@ -80,12 +86,14 @@ def create_app(settings: ScoringSettings | None = None) -> FastAPI:
             nudges_consumer(settings.service_name),
             ONBOARDING_CONSUMER,
             POOLS_CONSUMER,
+            REPORTS_CONSUMER,
         ],
         workers=[
             LEDGER_WORKER,
             WorkerSpec("scoring clockwork", clockwork),
             held_activities_worker(settings.hold_poll_seconds),
             nudge_scheduler(settings.nudge_poll_seconds),
+            report_worker(settings.report_poll_seconds, enabled=settings.run_clockwork),
         ],
     )
     # How long POST /activities holds an item scoring's projection does not know yet.

@@ -24,3 +24,6 @@ class ScoringSettings(ServiceSettings):
     hold_poll_seconds: float = Field(default=0.5, gt=0)
     # How often the scheduler looks for win-back campaigns whose `run_at` has come.
     nudge_poll_seconds: float = Field(default=5.0, gt=0)
+    # How often the report builder looks for weeks and months that ended (each report is built
+    # once whatever this is; it only bounds the delay after the period's end).
+    report_poll_seconds: float = Field(default=20.0, gt=0)

@@ -309,6 +309,8 @@ class DailyActive(ScoringTable, table=True):
     """Who was active on which local day: DAU/WAU/MAU and retention count these rows."""
 
     __tablename__ = "daily_active"
+    # Each member's first active day in one ordered pass (the members counts of a report).
+    __table_args__ = (Index("ix_daily_active_member", "community_id", "member_id", "day"),)
 
     community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
     day: str = Field(primary_key=True, max_length=10)
@@ -687,6 +689,120 @@ class OnboardingProgress(ScoringTable, table=True):
     )
 
 
+class Goal(ScoringTable, table=True):
+    """A target for one of a community's figures over a month, quarter or year
+    (services/scoring/goals)."""
+
+    __tablename__ = "goal"
+    __table_args__ = (
+        UniqueConstraint("community_id", "metric", "period"),
+        Index("ix_goal_community", "community_id", "id"),
+    )
+
+    id: str = Field(primary_key=True, max_length=40)
+    community_id: str = Field(max_length=ID_LENGTH)
+    metric: str = Field(max_length=24)
+    # "2026-12", "2026-Q4" or "2026": the period the target is for.
+    period: str = Field(max_length=8)
+    target: float = Field(sa_column=Column(Float(), nullable=False))
+    created_by: str = Field(max_length=128)
+    created_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    updated_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class ContentInfo(ScoringTable, table=True):
+    """What content.published told scoring about an item: the report names and groups the
+    items members engaged with by it."""
+
+    __tablename__ = "content_info"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    content_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    kind: str = Field(max_length=40)
+    title: str = Field(max_length=500)
+    source_kind: str = Field(max_length=20)
+    published_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+_content_info = ContentInfo.__table__  # type: ignore[attr-defined]
+Index("ix_content_info_published", _content_info.c.community_id, _content_info.c.published_at)
+
+
+class ContentDay(ScoringTable, table=True):
+    """How many activities of one type named one content item on one local day: what content
+    is ranked by."""
+
+    __tablename__ = "content_day"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    day: str = Field(primary_key=True, max_length=10)
+    content_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    activity_type: str = Field(primary_key=True, max_length=40)
+    count: int = Field(default=0)
+
+
+class EventStat(ScoringTable, table=True):
+    """One event as its domain events told scoring: what the events comparison shows."""
+
+    __tablename__ = "event_stat"
+    __table_args__ = (Index("ix_event_stat_starts", "community_id", "starts_at"),)
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    event_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    title: str = Field(default="", max_length=500)
+    kind: str = Field(default="", max_length=40)
+    starts_at: datetime | None = Field(default=None, sa_column=Column(UtcDateTime(), nullable=True))
+    status: str = Field(default="published", max_length=12)
+    registered: int = Field(default=0)
+    attended: int = Field(default=0)
+    rating_sum: int = Field(default=0)
+    ratings: int = Field(default=0)
+
+
+class TierMove(ScoringTable, table=True):
+    """A member.tier_changed, kept for the report's tier moves."""
+
+    __tablename__ = "tier_move"
+    __table_args__ = (Index("ix_tier_move_community_at", "community_id", "changed_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    community_id: str = Field(max_length=ID_LENGTH)
+    member_id: str = Field(max_length=ID_LENGTH)
+    from_tier_id: str = Field(max_length=ID_LENGTH)
+    to_tier_id: str = Field(max_length=ID_LENGTH)
+    reason: str = Field(max_length=20)
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class SegmentMove(ScoringTable, table=True):
+    """A segment.changed, kept for the report's segment movement."""
+
+    __tablename__ = "segment_move"
+    __table_args__ = (Index("ix_segment_move_community_at", "community_id", "changed_at"),)
+
+    event_id: str = Field(primary_key=True, max_length=64)
+    community_id: str = Field(max_length=ID_LENGTH)
+    member_id: str = Field(max_length=ID_LENGTH)
+    previous_segment: str = Field(max_length=12)
+    segment: str = Field(max_length=12)
+    changed_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+
+
+class Report(ScoringTable, table=True):
+    """A weekly or monthly report as built at its period's end (or rebuilt since)."""
+
+    __tablename__ = "report"
+
+    community_id: str = Field(primary_key=True, max_length=ID_LENGTH)
+    # "2026-11" or "2026-W48".
+    period: str = Field(primary_key=True, max_length=8)
+    kind: str = Field(max_length=8)  # week | month
+    starts_on: str = Field(max_length=10)
+    ends_on: str = Field(max_length=10)
+    built_at: datetime = Field(sa_column=Column(UtcDateTime(), nullable=False))
+    body: dict[str, Any] = Field(sa_column=Column(JSON, nullable=False))
+
+
 messaging = messaging_tables(metadata)
 # Who belongs where, as the members service announces it (services.common.membership); the
 # boards take display names from it.
@@ -730,3 +846,10 @@ badge_rule_table: Table = BadgeRule.__table__  # type: ignore[attr-defined]
 level_benefit_table: Table = LevelBenefit.__table__  # type: ignore[attr-defined]
 community_lottery_table: Table = CommunityLottery.__table__  # type: ignore[attr-defined]
 pool_member_table: Table = PoolMember.__table__  # type: ignore[attr-defined]
+goal_table: Table = Goal.__table__  # type: ignore[attr-defined]
+content_info_table: Table = ContentInfo.__table__  # type: ignore[attr-defined]
+content_day_table: Table = ContentDay.__table__  # type: ignore[attr-defined]
+event_stat_table: Table = EventStat.__table__  # type: ignore[attr-defined]
+tier_move_table: Table = TierMove.__table__  # type: ignore[attr-defined]
+segment_move_table: Table = SegmentMove.__table__  # type: ignore[attr-defined]
+report_table: Table = Report.__table__  # type: ignore[attr-defined]

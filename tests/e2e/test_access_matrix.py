@@ -92,6 +92,7 @@ _SINCE = (datetime.now(UTC) - timedelta(days=1)).isoformat()
 CHALLENGE = {"title": "早起", "days": 7, "starts_on": datetime.now(UTC).date().isoformat()}
 LOTTERY = {"winners": 1, "pool": "registrants", "prize": "书"}
 REWARD = {"name": "马克杯", "price": 10, "stock": 5}
+GOAL = {"metric": "members", "period": "2027-Q1", "target": 100}
 COMMUNITY_LOTTERY = {"prize": "书", "winners": 1, "pool": {"kind": "segment", "segment": "core"}}
 SUGGESTION = {"title": "多办线下活动", "body": "每月一次"}
 NUDGE = {"name": "Matrix", "segment": "silent", "template": "{name} 回来看看"}
@@ -514,6 +515,28 @@ MATRIX: list[tuple[str, str, Body, tuple[str, str, str, str]]] = [
         "/v1/communities/{cid}/warning-thresholds",
         lambda w: {"thresholds": {}},
         ("401", "404", "403", "200"),
+    ),
+    # Goals and reports are the operators': owners and admins set goals and rebuild reports;
+    # owners, admins and enforcers read them. 2001-01 ended before the community existed.
+    ("POST", "/v1/communities/{cid}/goals", lambda w: GOAL, ("401", "404", "403", "201")),
+    ("GET", "/v1/communities/{cid}/goals", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/goals/goal_nope", None, ("401", "404", "403", "404")),
+    (
+        "PATCH",
+        "/v1/communities/{cid}/goals/goal_nope",
+        lambda w: {"target": 1},
+        ("401", "404", "403", "404"),
+    ),
+    ("DELETE", "/v1/communities/{cid}/goals/goal_nope", None, ("401", "404", "403", "404")),
+    ("GET", "/v1/communities/{cid}/content-ranking", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/event-comparison", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/periodic-reports", None, ("401", "404", "403", "200")),
+    ("GET", "/v1/communities/{cid}/reports/2001-01", None, ("401", "404", "403", "422")),
+    (
+        "POST",
+        "/v1/communities/{cid}/reports/2001-01/rebuild",
+        None,
+        ("401", "404", "403", "422"),
     ),
     # The points mall: owners and admins stock it and cancel; members browse and redeem; a
     # member's redemptions are theirs and the staff's to see.
@@ -1629,6 +1652,35 @@ KEY_MATRIX: list[KeyRow] = [
         {},
     ),
     ("GET", "/v1/communities/{community_id}/metrics/nps", None, NO_KEY, {}),
+    # Goals and reports: a key with scoring's scopes reads and sets them like an operator.
+    (
+        "POST",
+        "/v1/communities/{community_id}/goals",
+        lambda w: {**GOAL, "period": "2027-Q2"},
+        ("403", "201", "403"),
+        {},
+    ),
+    ("GET", "/v1/communities/{community_id}/goals", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/goals/{goal_id}", None, ("403", "404", "403"), {}),
+    (
+        "PATCH",
+        "/v1/communities/{community_id}/goals/{goal_id}",
+        lambda w: {"target": 1},
+        ("403", "404", "403"),
+        {},
+    ),
+    ("DELETE", "/v1/communities/{community_id}/goals/{goal_id}", None, ("403", "404", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/content-ranking", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/event-comparison", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/periodic-reports", None, ("403", "200", "403"), {}),
+    ("GET", "/v1/communities/{community_id}/reports/{period}", None, ("403", "422", "403"), {}),
+    (
+        "POST",
+        "/v1/communities/{community_id}/reports/{period}/rebuild",
+        None,
+        ("403", "422", "403"),
+        {},
+    ),
     ("POST", "/v1/communities/{community_id}/rewards", lambda w: REWARD, ("403", "201", "403"), {}),
     ("GET", "/v1/communities/{community_id}/rewards", None, ("403", "200", "403"), {}),
     ("GET", "/v1/communities/{community_id}/rewards/{reward_id}", None, ("403", "404", "403"), {}),
@@ -1942,6 +1994,8 @@ UNKNOWN_IDS = {
     "series_id": "ser_nope",
     "case_id": "case_nope",
     "incident_id": "inc_nope",
+    "goal_id": "goal_nope",
+    "period": "2001-01",
     "survey_id": "srv_nope",
     "question_id": "q1",
     "suggestion_id": "sug_nope",

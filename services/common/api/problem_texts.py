@@ -92,6 +92,18 @@ ZH_CN: Mapping[str, ProblemText] = {
     "badge-rule-not-found": ProblemText("徽章规则不存在", "该徽章没有规则 {rule_id}。"),
     "community-lottery-not-found": ProblemText("抽奖不存在", "该社群没有抽奖 {lottery_id}。"),
     "community-lottery-drawn": ProblemText("已开奖", "抽奖 {lottery_id} 已经开奖。"),
+    "goal-not-found": ProblemText("目标不存在", "该社群没有目标 {goal_id}。"),
+    "goal-exists": ProblemText(
+        "目标已存在", "该社群在 {period} 已有 {metric} 的目标（{goal_id}）。"
+    ),
+    "target-out-of-range": ProblemText(
+        "目标值超出范围", "{metric} 的目标值须在 {low} 与 {high} 之间。"
+    ),
+    "report-period-invalid": ProblemText(
+        "报告周期无效",
+        "报告周期 {period} 不可用（{reason}）：须为已结束的月（2026-11）"
+        "或 ISO 周（2026-W48），且社群当时已存在。",
+    ),
     "reward-not-found": ProblemText("奖品不存在", "该社群没有奖品 {reward_id}。"),
     "redemption-not-found": ProblemText("兑换记录不存在", "该社群没有兑换记录 {redemption_id}。"),
     "reward-withdrawn": ProblemText("奖品已下架", "奖品 {reward_id} 已下架。"),

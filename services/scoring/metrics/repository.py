@@ -4,7 +4,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.db_ops import insert_if_absent
@@ -12,8 +12,10 @@ from services.scoring.ledger import repository as ledger_repository
 from services.scoring.tables import (
     alert_table,
     change_table,
+    content_info_table,
     daily_active_table,
     daily_count_table,
+    score_table,
     tally_table,
 )
 
@@ -155,3 +157,97 @@ async def recent_alerts(
 
 async def raise_alert(session: AsyncSession, values: dict[str, Any]) -> bool:
     return await insert_if_absent(session, alert_table, values)
+
+
+async def content_published(
+    session: AsyncSession, *, community_id: str, start: datetime, end: datetime
+) -> int:
+    """Content items published in [start, end), as content.published announced them."""
+    query = select(func.count()).where(
+        content_info_table.c.community_id == community_id,
+        content_info_table.c.published_at >= start,
+        content_info_table.c.published_at < end,
+    )
+    return int((await session.execute(query)).scalar_one())
+
+
+async def changes_since(
+    session: AsyncSession, *, community_id: str, since: datetime
+) -> list[tuple[str, str, datetime]]:
+    """Joins and departures at or after a moment: (member, kind, when)."""
+    query = select(change_table.c.member_id, change_table.c.kind, change_table.c.occurred_at).where(
+        change_table.c.community_id == community_id, change_table.c.occurred_at >= since
+    )
+    return [(str(m), str(k), at) for m, k, at in (await session.execute(query)).all()]
+
+
+async def first_joins_since(
+    session: AsyncSession, *, community_id: str, since: datetime
+) -> dict[str, datetime]:
+    """Members whose first join is at or after a moment, and when it was."""
+    first = func.min(change_table.c.occurred_at)
+    query = (
+        select(change_table.c.member_id, first)
+        .where(change_table.c.community_id == community_id, change_table.c.kind == "joined")
+        .group_by(change_table.c.member_id)
+        .having(first >= since)
+    )
+    return {str(m): at for m, at in (await session.execute(query)).all()}
+
+
+async def never_joined(session: AsyncSession, *, community_id: str) -> list[str]:
+    """Members with activity (a score row) and no join at all (imported history)."""
+    joined = select(change_table.c.member_id).where(
+        change_table.c.community_id == community_id, change_table.c.kind == "joined"
+    )
+    query = select(score_table.c.member_id).where(
+        score_table.c.community_id == community_id, score_table.c.member_id.not_in(joined)
+    )
+    return [str(m) for m in (await session.execute(query)).scalars()]
+
+
+async def first_active_days(
+    session: AsyncSession, *, community_id: str, member_ids: Sequence[str]
+) -> dict[str, str]:
+    """These members' first local day with activity (seeks on the (community, member, day)
+    index)."""
+    found: dict[str, str] = {}
+    for part in ledger_repository.chunks(list(member_ids)):
+        query = (
+            select(daily_active_table.c.member_id, func.min(daily_active_table.c.day))
+            .where(
+                daily_active_table.c.community_id == community_id,
+                daily_active_table.c.member_id.in_(list(part)),
+            )
+            .group_by(daily_active_table.c.member_id)
+        )
+        found.update({str(m): str(day) for m, day in (await session.execute(query)).all()})
+    return found
+
+
+async def active_by_window(
+    session: AsyncSession, *, community_id: str, windows: dict[str, tuple[str, str]]
+) -> dict[str, int]:
+    """Distinct members active on local days [from_day, to_day) of several windows, in one
+    pass over the community's (community, member, day) index grouped by member: a member
+    counts in a window when any of their days falls in it. Counting each window DISTINCT
+    sorted its rows again (seconds at 100,000 members)."""
+    column = daily_active_table.c
+    low = min(start for start, _ in windows.values())
+    high = max(end for _, end in windows.values())
+    flags = (
+        select(
+            *(
+                func.max(case((and_(column.day >= start, column.day < end), 1), else_=0)).label(
+                    name
+                )
+                for name, (start, end) in windows.items()
+            )
+        )
+        .where(column.community_id == community_id, column.day >= low, column.day < high)
+        .group_by(column.member_id)
+        .subquery()
+    )
+    query = select(*(func.coalesce(func.sum(flags.c[name]), 0).label(name) for name in windows))
+    row = (await session.execute(query)).one()
+    return {name: int(row._mapping[name]) for name in windows}

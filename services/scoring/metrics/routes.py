@@ -33,7 +33,8 @@ async def get_metrics(
     granularity: Granularity = Granularity.DAY,
 ) -> MetricsPublic:
     """KPI series over local days `from`..`to` (inclusive; default the last 28 days), by day or
-    ISO week, plus week-N retention cohorts (owner, admin, enforcer). Formulas: see the README."""
+    ISO week or calendar month, with raw counts beside the ratios, plus week-N retention cohorts
+    (owner, admin, enforcer). Formulas: docs/scoring.md."""
     found = await service.get_metrics(
         session=session,
         community_id=community_id,

@@ -2,7 +2,7 @@
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -19,6 +19,7 @@ class Stage(StrEnum):
 class Granularity(StrEnum):
     DAY = "day"
     WEEK = "week"
+    MONTH = "month"
 
 
 MAX_SPAN_DAYS = 366
@@ -102,6 +103,15 @@ class Bucket:
     # (they add up to `left` and `churn_rate`).
     left_by_reason: dict[str, int] = field(default_factory=dict)
     churn_rate_by_reason: dict[str, float | None] = field(default_factory=dict)
+    # Raw counts beside the ratios (docs/scoring.md): activities of these types in the bucket,
+    # and content items published (official ones too).
+    messages: int = 0
+    replies: int = 0
+    reactions: int = 0
+    content_items: int = 0
+    checkins: int = 0
+    challenge_checkins: int = 0
+    active: int = 0
 
 
 @dataclass(frozen=True)
@@ -120,6 +130,28 @@ class Metrics:
     # services.scoring.onboarding.service.OnboardingMetrics of the members who joined in the
     # window; None while the community has no checklist.
     onboarding: Any = None
+
+
+def bucket_starts(granularity: Granularity, first: date, last: date) -> list[tuple[date, date]]:
+    """The buckets [start, end) covering local days first..last: days, ISO weeks (from the
+    Monday on or before `first`) or calendar months (from the 1st of `first`'s month)."""
+    if granularity == Granularity.DAY:
+        start = first
+    elif granularity == Granularity.WEEK:
+        start = first - timedelta(days=first.weekday())
+    else:
+        start = first.replace(day=1)
+    buckets: list[tuple[date, date]] = []
+    while start <= last:
+        if granularity == Granularity.DAY:
+            end = start + timedelta(days=1)
+        elif granularity == Granularity.WEEK:
+            end = start + timedelta(days=7)
+        else:
+            end = (start.replace(day=28) + timedelta(days=4)).replace(day=1)
+        buckets.append((start, end))
+        start = end
+    return buckets
 
 
 @dataclass(frozen=True)

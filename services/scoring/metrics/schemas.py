@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from services.scoring.metrics.rules import Granularity
 
@@ -27,6 +27,13 @@ class MetricsBucket(BaseModel):
     # removed (by a steward); every key present, 0 where none.
     left_by_reason: dict[str, int]
     churn_rate_by_reason: dict[str, float | None]
+    active: int = Field(description="Distinct members active in the bucket.")
+    messages: int = Field(description="Messages (activity type message) in the bucket.")
+    replies: int = Field(description="Replies in the bucket.")
+    reactions: int = Field(description="Reactions in the bucket.")
+    content_items: int = Field(description="Content items published in the bucket.")
+    checkins: int = Field(description="Event check-ins (event_attended) in the bucket.")
+    challenge_checkins: int = Field(description="打卡 challenge check-ins in the bucket.")
 
 
 class RetentionCohort(BaseModel):

@@ -1,6 +1,8 @@
 """Community metrics and health, computed from scoring's tallies (formulas in the README)."""
 
-from dataclasses import dataclass
+from bisect import bisect_left
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -78,6 +80,100 @@ async def _standing(
     return _Standing(counts.get("joined", 0), counts.get("left", 0), early)
 
 
+@dataclass(frozen=True)
+class MembershipHistory:
+    """What a report or a goal's samples need to know of a community's members from `since`
+    on, read once: `_standing` at any day from `since` without a query (one `_standing` reads
+    every active day before its day: seconds at 100,000 members), and distinct active
+    members of windows counted together (`active`)."""
+
+    community_id: str
+    since: date
+    zone: ZoneInfo
+    joined_before: int
+    left_before: int
+    joins: list[datetime]
+    lefts: list[datetime]
+    # Members who could count as active before joining on a day from `since`: those whose
+    # first join came at or after `since`'s midnight, or never; their first join and first
+    # active day.
+    first_join: dict[str, datetime]
+    first_active: dict[str, str]
+    active_windows: dict[tuple[date, date], int] = field(default_factory=dict)
+
+    def standing(self, day: date) -> _Standing:
+        if day < self.since:
+            raise ValueError(f"membership history from {self.since} asked about {day}")
+        midnight = periods_rules.local_midnight(day, self.zone)
+        before_day = day.isoformat()
+        early = sum(
+            1
+            for member_id, first in self.first_active.items()
+            if first < before_day
+            and (member_id not in self.first_join or self.first_join[member_id] >= midnight)
+        )
+        return _Standing(
+            self.joined_before + bisect_left(self.joins, midnight),
+            self.left_before + bisect_left(self.lefts, midnight),
+            early,
+        )
+
+    def members(self, day: date) -> int:
+        return self.standing(day).members
+
+    async def active(
+        self, session: AsyncSession, windows: Iterable[tuple[date, date]]
+    ) -> dict[tuple[date, date], int]:
+        """Distinct members active on local days [start, end) of each window; the windows not
+        counted yet are counted in one pass."""
+        wanted = list(dict.fromkeys(windows))
+        missing = [window for window in wanted if window not in self.active_windows]
+        if missing:
+            counted = await repository.active_by_window(
+                session,
+                community_id=self.community_id,
+                windows={
+                    f"w{n}": (start.isoformat(), end.isoformat())
+                    for n, (start, end) in enumerate(missing)
+                },
+            )
+            for n, window in enumerate(missing):
+                self.active_windows[window] = counted[f"w{n}"]
+        return {window: self.active_windows[window] for window in wanted}
+
+
+async def membership_history(
+    session: AsyncSession, community_id: str, *, since: date, zone: ZoneInfo
+) -> MembershipHistory:
+    midnight = periods_rules.local_midnight(since, zone)
+    before = await repository.membership_counts_before(
+        session, community_id=community_id, before=midnight
+    )
+    joins: list[datetime] = []
+    lefts: list[datetime] = []
+    for _member_id, kind, at in await repository.changes_since(
+        session, community_id=community_id, since=midnight
+    ):
+        (joins if kind == "joined" else lefts).append(at)
+    first_join = await repository.first_joins_since(
+        session, community_id=community_id, since=midnight
+    )
+    candidates = [*first_join, *await repository.never_joined(session, community_id=community_id)]
+    return MembershipHistory(
+        community_id=community_id,
+        since=since,
+        zone=zone,
+        joined_before=before.get("joined", 0),
+        left_before=before.get("left", 0),
+        joins=sorted(joins),
+        lefts=sorted(lefts),
+        first_join=first_join,
+        first_active=await repository.first_active_days(
+            session, community_id=community_id, member_ids=candidates
+        ),
+    )
+
+
 async def _members_at(session: AsyncSession, community_id: str, day: date, zone: ZoneInfo) -> int:
     return (await _standing(session, community_id, day, zone)).members
 
@@ -111,13 +207,10 @@ async def get_metrics(
         raise InvalidInput("`from` must not be after `to`.", field="from")
     if (last - first).days >= MAX_SPAN_DAYS:
         raise InvalidInput(f"At most {MAX_SPAN_DAYS} days at once.", field="to")
-    step = timedelta(days=1 if granularity == Granularity.DAY else 7)
-    start = first if granularity == Granularity.DAY else first - timedelta(days=first.weekday())
-    items: list[Bucket] = []
-    while start <= last:
-        end = start + step
-        items.append(await _bucket(session, community_id, zone, start, end))
-        start = end
+    items = [
+        await bucket_between(session, community_id, zone, start, end)
+        for start, end in rules.bucket_starts(granularity, first, last)
+    ]
     retention = await _retention(
         session, community_id, zone=zone, first=first, last=last, today=today
     )
@@ -133,11 +226,22 @@ async def get_metrics(
     )
 
 
-async def _bucket(
-    session: AsyncSession, community_id: str, zone: ZoneInfo, start: date, end: date
+async def bucket_between(
+    session: AsyncSession,
+    community_id: str,
+    zone: ZoneInfo,
+    start: date,
+    end: date,
+    *,
+    history: MembershipHistory | None = None,
 ) -> Bucket:
-    at_start = await _standing(session, community_id, start, zone)
-    at_end = await _standing(session, community_id, end, zone)
+    """The KPIs of local days [start, end) (the figures of one bucket, and of a report, which
+    passes the membership `history` it read once)."""
+    if history is not None:
+        at_start, at_end = history.standing(start), history.standing(end)
+    else:
+        at_start = await _standing(session, community_id, start, zone)
+        at_end = await _standing(session, community_id, end, zone)
     members_start, members_end = at_start.members, at_end.members
     # A join of someone already counted from earlier activity is not new again.
     new = at_end.became_members - at_start.became_members
@@ -145,7 +249,23 @@ async def _bucket(
     counts = await repository.type_counts(
         session, community_id=community_id, from_day=start.isoformat(), to_day=end.isoformat()
     )
-    active = await _active(session, community_id, start, end)
+    if history is not None:
+        named = {
+            "active": (start, end),
+            "dau": (end - timedelta(days=1), end),
+            "wau": (end - timedelta(days=7), end),
+            "mau": (end - timedelta(days=30), end),
+        }
+        counted = await history.active(session, named.values())
+        windows = {name: counted[window] for name, window in named.items()}
+    else:
+        windows = {
+            "active": await _active(session, community_id, start, end),
+            "dau": await _active(session, community_id, end - timedelta(days=1), end),
+            "wau": await _active(session, community_id, end - timedelta(days=7), end),
+            "mau": await _active(session, community_id, end - timedelta(days=30), end),
+        }
+    active = windows["active"]
     interactions = sum(counts.get(kind, 0) for kind in INTERACTIONS)
     posts = sum(counts.get(kind, 0) for kind in POSTS)
     published = counts.get(ActivityType.CONTENT_PUBLISHED, 0)
@@ -165,9 +285,9 @@ async def _bucket(
         new=new,
         left=left,
         growth_rate=_ratio(members_end - members_start, members_start),
-        dau=await _active(session, community_id, end - timedelta(days=1), end),
-        wau=await _active(session, community_id, end - timedelta(days=7), end),
-        mau=await _active(session, community_id, end - timedelta(days=30), end),
+        dau=windows["dau"],
+        wau=windows["wau"],
+        mau=windows["mau"],
         active_rate=_ratio(active, members_end),
         interaction_rate=_ratio(interactions, posts),
         content_engagement=_ratio(responses, published),
@@ -177,6 +297,18 @@ async def _bucket(
         churn_rate_by_reason={
             reason: _ratio(count, members_start) for reason, count in by_reason.items()
         },
+        messages=counts.get(ActivityType.MESSAGE, 0),
+        replies=counts.get(ActivityType.REPLY, 0),
+        reactions=counts.get(ActivityType.REACTION, 0),
+        content_items=await repository.content_published(
+            session,
+            community_id=community_id,
+            start=periods_rules.local_midnight(start, zone),
+            end=periods_rules.local_midnight(end, zone),
+        ),
+        checkins=counts.get(ActivityType.EVENT_ATTENDED, 0),
+        challenge_checkins=counts.get(ActivityType.CHECKIN, 0),
+        active=active,
     )
 
 
@@ -286,3 +418,18 @@ async def check_weekly_activity(
                 raised_at=now,
             ),
         )
+
+
+async def members_at(session: AsyncSession, community_id: str, day: date, zone: ZoneInfo) -> int:
+    """Members at the local midnight starting `day` (goals and reports read it too)."""
+    return await _members_at(session, community_id, day, zone)
+
+
+async def active_between(session: AsyncSession, community_id: str, start: date, end: date) -> int:
+    """Distinct members active on local days [start, end)."""
+    return await _active(session, community_id, start, end)
+
+
+async def community_zone(session: AsyncSession, community_id: str) -> ZoneInfo:
+    """The community's timezone (CommunityNotFound when scoring does not know it)."""
+    return await _zone(session, community_id)

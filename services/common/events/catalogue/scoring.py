@@ -246,3 +246,22 @@ class EngagementCredited(DomainEvent):
     community_id: str
     credited: list[CreditedDay]
     credited_at: datetime
+
+
+@register
+class ReportReady(DomainEvent):
+    """A community's weekly or monthly report was built at its period's end (in the
+    community's timezone), or rebuilt by an operator: read it at `path` (JSON, or HTML with
+    `Accept: text/html`). `period` is `2026-11` for a month, `2026-W48` for an ISO week."""
+
+    type = "report.ready"
+    source = "scoring"
+    subject_field = "community_id"
+
+    community_id: str
+    period: str
+    kind: str
+    starts_on: date
+    ends_on: date
+    path: str
+    built_at: datetime

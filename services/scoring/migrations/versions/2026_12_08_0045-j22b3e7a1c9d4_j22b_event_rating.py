@@ -1,7 +1,7 @@
 """j22b: event ratings, for the falling-rating early warning
 
 Revision ID: j22b3e7a1c9d4
-Revises: a24b0c0a1b2c
+Revises: j24c0a1b2c3d
 Create Date: 2026-12-08 00:45:00.000000
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 import services.common.db
 
 revision: str = "j22b3e7a1c9d4"
-down_revision: str | None = "a24b0c0a1b2c"
+down_revision: str | None = "j24c0a1b2c3d"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,2 @@
+"""The weekly and monthly report, and the figures people ask for beside the metrics: content
+ranked by engagement and events compared."""
