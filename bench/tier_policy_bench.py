@@ -19,17 +19,12 @@ skipped with a note when unreachable.
 
 import argparse
 import asyncio
-import os
 import random
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
-
-import asyncpg
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # run as a script: make the project's packages importable
@@ -37,7 +32,7 @@ if str(ROOT) not in sys.path:  # run as a script: make the project's packages im
 
 from sqlalchemy import delete, insert  # noqa: E402
 
-from bench.common import stop_on_signals  # noqa: E402
+from bench.common import fresh_database, stop_on_signals  # noqa: E402
 from services.common.auth import Actor  # noqa: E402
 from services.common.background import cancel_all  # noqa: E402
 from services.common.components import MEMBERS  # noqa: E402
@@ -70,9 +65,6 @@ from services.members.tier_policy.standings import (  # noqa: E402
     stop_ranking_process,
 )
 
-POSTGRES_DSN = os.environ.get(
-    "HUOLI_BENCH_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/test"
-)
 CID = "cmty_bench"
 BATCH = 5000
 
@@ -226,52 +218,33 @@ async def timed_standings(
 async def bench_backend(
     backend: str, members: int, rounds: int, standings: int, standings_seconds: float
 ) -> None:
-    with tempfile.TemporaryDirectory() as directory:
-        name = ""
-        if backend == "sqlite":
-            url = f"sqlite+aiosqlite:///{Path(directory) / 'members.db'}"
-        else:
-            try:
-                admin = await asyncpg.connect(POSTGRES_DSN, timeout=3)
-            except (OSError, asyncpg.PostgresError) as exc:
-                print(f"{backend}: skipped, {POSTGRES_DSN} unreachable ({exc})")
-                return
-            name = f"huoli_bench_{uuid.uuid4().hex[:10]}"
-            await admin.execute(f'CREATE DATABASE "{name}"')
-            await admin.close()
-            url = f"{POSTGRES_DSN.rsplit('/', 1)[0]}/{name}".replace(
-                "postgresql://", "postgresql+asyncpg://", 1
+    async with fresh_database(backend) as url:
+        if url is None:
+            return
+        await asyncio.to_thread(upgrade_to_head, ini_path=MEMBERS.alembic_ini, database_url=url)
+        started = time.perf_counter()
+        await seed(url, members)
+        print(f"{backend}: {members} members seeded in {time.perf_counter() - started:.1f} s")
+        timings = await timed_runs(url, rounds)
+        for label, values in timings.items():
+            print(
+                f"    {label:9}: median {statistics.median(values):.3f} s, "
+                f"max {max(values):.3f} s over {len(values)}"
             )
-        try:
-            await asyncio.to_thread(upgrade_to_head, ini_path=MEMBERS.alembic_ini, database_url=url)
-            started = time.perf_counter()
-            await seed(url, members)
-            print(f"{backend}: {members} members seeded in {time.perf_counter() - started:.1f} s")
-            timings = await timed_runs(url, rounds)
-            for label, values in timings.items():
-                print(
-                    f"    {label:9}: median {statistics.median(values):.3f} s, "
-                    f"max {max(values):.3f} s over {len(values)}"
-                )
-            for where, ranking_process in REBUILDS.items() if standings else ():
-                took = await timed_standings(
-                    url, members, standings, standings_seconds, ranking_process=ranking_process
-                )
-                cold, ordered = took[0], sorted(took[1:])
-                p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
-                print(
-                    f"    standing, rebuilt {where}: p50 "
-                    f"{statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
-                    f"(target <= 10 ms), max {ordered[-1] * 1000:.1f} ms over {len(ordered)} "
-                    f"reads in {standings_seconds:g} s (snapshot kept {STANDINGS_TTL_SECONDS:g} s, "
-                    f"then rebuilt in the background); the first (ranking the community before "
-                    f"answering) {cold * 1000:.0f} ms"
-                )
-        finally:
-            if name:
-                admin = await asyncpg.connect(POSTGRES_DSN)
-                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-                await admin.close()
+        for where, ranking_process in REBUILDS.items() if standings else ():
+            took = await timed_standings(
+                url, members, standings, standings_seconds, ranking_process=ranking_process
+            )
+            cold, ordered = took[0], sorted(took[1:])
+            p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+            print(
+                f"    standing, rebuilt {where}: p50 "
+                f"{statistics.median(ordered) * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms "
+                f"(target <= 10 ms), max {ordered[-1] * 1000:.1f} ms over {len(ordered)} "
+                f"reads in {standings_seconds:g} s (snapshot kept {STANDINGS_TTL_SECONDS:g} s, "
+                f"then rebuilt in the background); the first (ranking the community before "
+                f"answering) {cold * 1000:.0f} ms"
+            )
 
 
 def main() -> None:
