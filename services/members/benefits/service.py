@@ -9,13 +9,10 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.common.auth import Actor
+from services.common.benefits import BenefitItem
 from services.common.events.envelope import utc_now
 from services.members.benefits import repository
-from services.members.benefits.schemas import (
-    BenefitItem,
-    TierBenefitsPublic,
-    TierBenefitsUpdate,
-)
+from services.members.benefits.schemas import TierBenefitsPublic, TierBenefitsUpdate
 from services.members.memberships import repository as membership_repository
 from services.members.permissions.rules import Permission
 from services.members.permissions.service import acting

@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.members.benefits.schemas import BenefitItem
+from services.common.benefits import BenefitItem
 from services.members.tier_policy.rules import (
     PRESETS,
     DemoteScope,

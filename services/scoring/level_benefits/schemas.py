@@ -4,20 +4,9 @@ the shape)."""
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field
 
-from services.common.fields import NoNul
-
-MAX_BENEFITS = 20
-
-
-class BenefitItem(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    title: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100), NoNul
-    ]
-    description: Annotated[str, StringConstraints(max_length=1000), NoNul] = ""
+from services.common.benefits import MAX_BENEFITS, BenefitItem
 
 
 class BenefitsUpdate(BaseModel):

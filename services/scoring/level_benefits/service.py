@@ -4,13 +4,14 @@ without asking scoring (no synchronous call between services)."""
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.common.benefits import BenefitItem
 from services.common.errors import InvalidInput
 from services.common.events.catalogue import Benefit, LevelBenefitsChanged
 from services.common.events.envelope import utc_now
 from services.common.membership.access import CommunityAccess
 from services.common.unit_of_work import UnitOfWork
 from services.scoring.level_benefits import repository
-from services.scoring.level_benefits.schemas import BenefitItem, BenefitsUpdate, LevelPublic
+from services.scoring.level_benefits.schemas import BenefitsUpdate, LevelPublic
 from services.scoring.points.rules import LEVEL_THRESHOLDS
 
 LEVELS = range(1, len(LEVEL_THRESHOLDS) + 1)
